@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { Client, Connection } from '@temporalio/client';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { AppConfig } from '../config/index.js';
+import { createDatabase, type Database } from '../db/client.js';
+import { registerAuth } from './auth.js';
+import { registerErrorHandling } from './errors.js';
+import { healthRoutes } from './routes/health/index.js';
+import { agencyRoutes } from './routes/agencies/index.js';
+
+export interface AppDeps {
+  db: Database;
+  temporal: Client;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: AppConfig;
+    db: Database;
+    temporal: Client;
+  }
+}
+
+/**
+ * Builds the API: external plugins (config, database, Temporal client, auth, OpenAPI) first,
+ * then one route plugin per resource under /v1. Dependencies may be injected (tests); otherwise
+ * they are created from the configuration and closed with the app.
+ */
+export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logger: FastifyServerOptions['logger'] = true): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger === true ? { level: config.LOG_LEVEL, base: { service: 'dvcqg', component: 'api' } } : logger,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 128 ? req.headers['x-request-id'] : randomUUID()),
+    requestIdHeader: false,
+    requestIdLogLabel: 'requestId',
+    ajv: undefined,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const owned: Array<() => Promise<void>> = [];
+  let db = deps?.db;
+  if (!db) {
+    const handle = createDatabase(config.DATABASE_URL);
+    db = handle.db;
+    owned.push(handle.close);
+  }
+  let temporal = deps?.temporal;
+  if (!temporal) {
+    // Lazy: the API starts (and /readyz reports) even while Temporal is still coming up.
+    const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+    temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    owned.push(() => connection.close());
+  }
+  app.decorate('config', config);
+  app.decorate('db', db);
+  app.decorate('temporal', temporal);
+  app.addHook('onClose', async () => {
+    for (const close of owned) await close();
+  });
+
+  registerErrorHandling(app);
+  registerAuth(app, { secret: config.AUTH_JWT_SECRET, issuer: config.AUTH_JWT_ISSUER });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'DVCQG process orchestrator API',
+        description:
+          'Starts and acts on the regulated processes of the National Public Service Portal (Cổng Dịch vụ công Quốc gia). ' +
+          'Every error is an RFC 9457 problem document (`application/problem+json`).',
+        version: '1.0.0',
+      },
+      servers: [{ url: config.PUBLIC_BASE_URL }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes);
+  await app.register(
+    async (v1) => {
+      await v1.register(agencyRoutes, { prefix: '/agencies' });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,77 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { sql, eq } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { diagnosticProbes } from '../../../db/schema/index.js';
+import { diagnosticWorkflowId, type DiagnosticInput } from '../../../workflows/diagnostic.definitions.js';
+import { problemSchema } from '../../errors.js';
+
+const checkSchema = z.object({ ok: z.boolean(), latencyMs: z.number(), detail: z.string().optional() });
+const readySchema = z.object({
+  status: z.enum(['ready', 'not-ready']),
+  checks: z.object({
+    database: checkSchema,
+    temporal: checkSchema,
+    /** Only with ?deep=1: a diagnostic workflow ran on a worker and its activity wrote to PostgreSQL. */
+    path: checkSchema.extend({ workflowId: z.string().optional(), writtenAt: z.string().optional() }).optional(),
+  }),
+});
+
+async function timed(fn: () => Promise<string | void>): Promise<z.infer<typeof checkSchema>> {
+  const started = performance.now();
+  try {
+    const detail = await fn();
+    return { ok: true, latencyMs: Math.round(performance.now() - started), ...(detail ? { detail } : {}) };
+  } catch (err) {
+    return { ok: false, latencyMs: Math.round(performance.now() - started), detail: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/healthz', {
+    schema: { tags: ['health'], summary: 'Liveness: the process answers', security: [], response: { 200: z.object({ status: z.literal('ok') }) } },
+  }, async () => ({ status: 'ok' as const }));
+
+  app.get('/readyz', {
+    schema: {
+      tags: ['health'],
+      summary: 'Readiness: PostgreSQL and Temporal answer; ?deep=1 also runs a diagnostic workflow end to end',
+      security: [],
+      querystring: z.object({ deep: z.enum(['0', '1', 'true', 'false']).optional() }),
+      response: { 200: readySchema, 503: readySchema, 400: problemSchema },
+    },
+  }, async (request, reply) => {
+    const database = await timed(async () => {
+      await app.db.execute(sql`select 1`);
+    });
+    const temporal = await timed(async () => {
+      await app.temporal.connection.ensureConnected();
+      const info = await app.temporal.workflowService.getSystemInfo({});
+      return `server ${info.serverVersion}`;
+    });
+    const deep = request.query.deep === '1' || request.query.deep === 'true';
+    let path: z.infer<typeof readySchema>['checks']['path'];
+    if (deep && database.ok && temporal.ok) {
+      const workflowId = diagnosticWorkflowId(randomUUID());
+      const check = await timed(async () => {
+        const input: DiagnosticInput = { requestedBy: request.id };
+        await app.temporal.workflow.execute('diagnosticWorkflow', {
+          taskQueue: app.config.TASK_QUEUE,
+          workflowId,
+          args: [input],
+          workflowExecutionTimeout: '20 seconds',
+        });
+        // Read back what the worker's activity wrote: the full path is proven only by the row.
+        const [row] = await app.db
+          .select({ writtenAt: diagnosticProbes.writtenAt })
+          .from(diagnosticProbes)
+          .where(eq(diagnosticProbes.workflowId, workflowId));
+        if (!row) throw new Error('the diagnostic workflow finished but its row is missing');
+        return row.writtenAt.toISOString();
+      });
+      path = { ...check, workflowId, ...(check.ok && check.detail ? { writtenAt: check.detail, detail: undefined } : {}) };
+    }
+    const ok = database.ok && temporal.ok && (path?.ok ?? true);
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not-ready', checks: { database, temporal, ...(path ? { path } : {}) } });
+  });
+};

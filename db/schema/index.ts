@@ -1,0 +1,2 @@
+export * from './agencies.js';
+export * from './diagnostics.js';

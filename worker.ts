@@ -1,0 +1,31 @@
+import { loadConfig } from './config/index.js';
+import { createDatabase } from './db/client.js';
+import { createLogger } from './runtime/logger.js';
+import { createWorker, installTemporalLogging } from './runtime/worker.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, { component: 'worker', taskQueue: config.TASK_QUEUE });
+  installTemporalLogging(logger);
+  const database = createDatabase(config.DATABASE_URL);
+  const { worker, connection } = await createWorker({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TASK_QUEUE,
+    deps: { db: database.db, logger },
+  });
+  // Worker.run installs SIGINT/SIGTERM handlers and drains in-flight tasks before resolving.
+  logger.info({ address: config.TEMPORAL_ADDRESS }, 'worker started');
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await database.close();
+    logger.info('worker stopped');
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
