@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
 import { createDiagnosticActivities } from './diagnostic.js';
+import { createCalendarCache, createSlaActivities } from './sla.js';
 
 export interface ActivityDeps {
   db: Database;
@@ -9,8 +10,10 @@ export interface ActivityDeps {
 
 /** Every side effect the workflows may ask for, with its dependencies injected. */
 export function createActivities(deps: ActivityDeps) {
+  const calendars = createCalendarCache(deps.db);
   return {
     ...createDiagnosticActivities(deps.db),
+    ...createSlaActivities(deps.db, calendars),
   };
 }
 

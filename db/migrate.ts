@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { createDatabase, type Database } from './client.js';
 import { agencies } from './schema/index.js';
 import { agencies as agencySeed } from './seed-data/agencies.js';
+import { seedCalendar } from './queries/calendar.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -17,6 +18,7 @@ export async function migrateAndSeed(db: Database): Promise<void> {
       target: agencies.code,
       set: { name: sql`excluded.name`, nameVi: sql`excluded.name_vi`, kind: sql`excluded.kind` },
     });
+  await seedCalendar(db);
 }
 
 async function main(): Promise<void> {

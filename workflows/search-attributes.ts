@@ -16,10 +16,10 @@ export const nextDueAtKey = defineSearchAttributeKey('DvcqgNextDueAt', SearchAtt
 export const breachOwnersKey = defineSearchAttributeKey('DvcqgBreachOwners', SearchAttributeType.KEYWORD_LIST);
 
 export const SEARCH_ATTRIBUTES = [
-  { name: agencyKey.name, cliType: 'Keyword' },
-  { name: processKey.name, cliType: 'Keyword' },
-  { name: stageKey.name, cliType: 'Keyword' },
-  { name: slaBreachedKey.name, cliType: 'Bool' },
-  { name: nextDueAtKey.name, cliType: 'Datetime' },
-  { name: breachOwnersKey.name, cliType: 'KeywordList' },
+  { name: agencyKey.name, type: agencyKey.type, cliType: 'Keyword' },
+  { name: processKey.name, type: processKey.type, cliType: 'Keyword' },
+  { name: stageKey.name, type: stageKey.type, cliType: 'Keyword' },
+  { name: slaBreachedKey.name, type: slaBreachedKey.type, cliType: 'Bool' },
+  { name: nextDueAtKey.name, type: nextDueAtKey.type, cliType: 'Datetime' },
+  { name: breachOwnersKey.name, type: breachOwnersKey.type, cliType: 'KeywordList' },
 ] as const;

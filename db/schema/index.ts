@@ -1,2 +1,4 @@
 export * from './agencies.js';
 export * from './diagnostics.js';
+export * from './calendar.js';
+export * from './sla.js';

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { loadConfig, type AppConfig } from '../../config/index.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 import { createLogger } from '../../runtime/logger.js';
@@ -38,14 +40,33 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 /** The native time-skipping test server (weeks of workflow time in seconds). */
-export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
   });
+  // The test server, like a production cluster, must know the custom search attributes.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTES.map((a) => [a.name, temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${a.type}`]]),
+    ),
+  });
+  return env;
 }
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomUUID()}`;
 
 export function bearer(config: AppConfig, actor: Actor): Promise<string> {
   return mintToken({ secret: config.AUTH_JWT_SECRET, issuer: config.AUTH_JWT_ISSUER }, actor).then((t) => `Bearer ${t}`);
+}
+
+/** Polls until `fn` returns a value that passes `ok` (queries racing a workflow's first activities). */
+export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

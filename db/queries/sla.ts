@@ -1,0 +1,159 @@
+import { and, asc, count, desc, eq, gte, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { slaClocks } from '../schema/index.js';
+import type { SlaClock } from '../../workflows/sla.definitions.js';
+
+export async function upsertSlaClock(
+  db: Executor,
+  input: { workflowId: string; process: string; caseAgency: string; stage: string; clock: SlaClock },
+): Promise<void> {
+  const { clock } = input;
+  const row = {
+    workflowId: input.workflowId,
+    clockKey: clock.key,
+    revision: clock.revision,
+    process: input.process,
+    caseAgency: input.caseAgency,
+    owner: clock.owner,
+    ownerKind: clock.ownerKind,
+    article: clock.article,
+    rule: clock.rule,
+    stage: clock.stage,
+    unit: clock.unit,
+    amount: clock.amount,
+    startedAt: new Date(clock.startedAt),
+    dueAt: new Date(clock.dueAt),
+    calendarVersion: clock.calendarVersion,
+    outcome: clock.outcome,
+    breachedAt: clock.breachedAt ? new Date(clock.breachedAt) : null,
+    completedAt: clock.completedAt ? new Date(clock.completedAt) : null,
+    completedBy: clock.completedBy ?? null,
+    updatedAt: new Date(),
+  };
+  const { workflowId: _w, clockKey: _k, ...updatable } = row;
+  await db
+    .insert(slaClocks)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [slaClocks.workflowId, slaClocks.clockKey],
+      set: Object.fromEntries(Object.keys(updatable).map((k) => [k, sql.raw(`excluded.${toSnake(k)}`)])),
+      // A retried or reordered older revision never overwrites a newer one.
+      setWhere: sql`${slaClocks.revision} < excluded.revision`,
+    });
+}
+
+const toSnake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** Agencies see the clocks of their own cases and the clocks they own; supervisors see all. */
+export interface Scope {
+  agency?: string;
+}
+
+function scopeFilter(scope: Scope): SQL | undefined {
+  return scope.agency ? or(eq(slaClocks.caseAgency, scope.agency), eq(slaClocks.owner, scope.agency)) : undefined;
+}
+
+export const clockColumns = {
+  workflowId: slaClocks.workflowId,
+  clockKey: slaClocks.clockKey,
+  process: slaClocks.process,
+  caseAgency: slaClocks.caseAgency,
+  owner: slaClocks.owner,
+  ownerKind: slaClocks.ownerKind,
+  article: slaClocks.article,
+  rule: slaClocks.rule,
+  stage: slaClocks.stage,
+  unit: slaClocks.unit,
+  amount: slaClocks.amount,
+  startedAt: slaClocks.startedAt,
+  dueAt: slaClocks.dueAt,
+  calendarVersion: slaClocks.calendarVersion,
+  outcome: slaClocks.outcome,
+  breachedAt: slaClocks.breachedAt,
+  completedAt: slaClocks.completedAt,
+  completedBy: slaClocks.completedBy,
+};
+
+export interface BreachFilter {
+  agency?: string;
+  owner?: string;
+  process?: string;
+  article?: string;
+  from?: Date;
+  to?: Date;
+  /** Only breaches whose step is still not done. */
+  open?: boolean;
+  limit: number;
+  offset: number;
+}
+
+export async function listBreaches(db: Executor, scope: Scope, f: BreachFilter) {
+  const where = and(
+    eq(slaClocks.outcome, 'breached'),
+    scopeFilter(scope),
+    f.agency ? eq(slaClocks.caseAgency, f.agency) : undefined,
+    f.owner ? eq(slaClocks.owner, f.owner) : undefined,
+    f.process ? eq(slaClocks.process, f.process) : undefined,
+    f.article ? eq(slaClocks.article, f.article) : undefined,
+    f.from ? gte(slaClocks.breachedAt, f.from) : undefined,
+    f.to ? lt(slaClocks.breachedAt, f.to) : undefined,
+    f.open ? isNull(slaClocks.completedAt) : undefined,
+  );
+  const [items, [total]] = await Promise.all([
+    db.select(clockColumns).from(slaClocks).where(where)
+      .orderBy(desc(slaClocks.breachedAt), asc(slaClocks.workflowId), asc(slaClocks.clockKey))
+      .limit(f.limit).offset(f.offset),
+    db.select({ n: count() }).from(slaClocks).where(where),
+  ]);
+  return { items, total: total?.n ?? 0 };
+}
+
+/** Open (pending) clocks due at or before `until`. */
+export function listDueBefore(db: Executor, scope: Scope, f: { until: Date; agency?: string; owner?: string; process?: string; limit: number; offset: number }) {
+  return db
+    .select(clockColumns)
+    .from(slaClocks)
+    .where(and(
+      eq(slaClocks.outcome, 'pending'),
+      isNull(slaClocks.completedAt),
+      lte(slaClocks.dueAt, f.until),
+      scopeFilter(scope),
+      f.agency ? eq(slaClocks.caseAgency, f.agency) : undefined,
+      f.owner ? eq(slaClocks.owner, f.owner) : undefined,
+      f.process ? eq(slaClocks.process, f.process) : undefined,
+    ))
+    .orderBy(asc(slaClocks.dueAt))
+    .limit(f.limit)
+    .offset(f.offset);
+}
+
+/**
+ * On-time rate per owner for clocks whose due instant falls in [from, to): met / (met + breached).
+ * Pending clocks not yet due and cancelled clocks do not count.
+ */
+export async function onTimeRates(db: Executor, scope: Scope, f: { from: Date; to: Date; process?: string }) {
+  const met = sql<number>`count(*) filter (where ${slaClocks.outcome} = 'met')`.mapWith(Number);
+  const breached = sql<number>`count(*) filter (where ${slaClocks.outcome} = 'breached')`.mapWith(Number);
+  const rows = await db
+    .select({ owner: slaClocks.owner, ownerKind: slaClocks.ownerKind, met, breached })
+    .from(slaClocks)
+    .where(and(
+      gte(slaClocks.dueAt, f.from),
+      lt(slaClocks.dueAt, f.to),
+      sql`${slaClocks.outcome} in ('met', 'breached')`,
+      scope.agency ? eq(slaClocks.owner, scope.agency) : undefined,
+      f.process ? eq(slaClocks.process, f.process) : undefined,
+    ))
+    .groupBy(slaClocks.owner, slaClocks.ownerKind)
+    .orderBy(asc(slaClocks.owner));
+  return rows.map((r) => ({ ...r, total: r.met + r.breached, onTimeRate: r.met + r.breached === 0 ? null : r.met / (r.met + r.breached) }));
+}
+
+/** Workflows with pending clocks computed on an older calendar version (candidates for recomputation). */
+export async function workflowsWithStaleClocks(db: Executor, currentVersion: number): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ workflowId: slaClocks.workflowId })
+    .from(slaClocks)
+    .where(and(eq(slaClocks.outcome, 'pending'), isNull(slaClocks.completedAt), lt(slaClocks.calendarVersion, currentVersion)));
+  return rows.map((r) => r.workflowId);
+}

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { and, eq } from 'drizzle-orm';
+import { createActivities } from '../../activities/index.js';
+import { WorkingCalendar } from '../../domain/calendar/index.js';
+import { loadCalendarVersion } from '../../db/queries/calendar.js';
+import type { DatabaseHandle } from '../../db/client.js';
+import { slaClocks } from '../../db/schema/index.js';
+import { slaClocksQuery, type ClockSpec, type SlaClock } from '../../workflows/sla.definitions.js';
+import { doneUpdate } from '../fixtures/sla-fixture.workflow.js';
+import { eventually, testDatabase, testLogger, timeSkippingEnv, uniqueId } from '../support/env.js';
+
+const spec: ClockSpec = {
+  key: 'review', article: 'Art 27.3', step: 'VPCP reviews the proposal', stepVi: 'VPCP xem xét đề nghị',
+  owner: 'VPCP', ownerKind: 'vpcp', amount: 2, unit: 'workingDays', stage: 'review',
+};
+
+describe('SLA tracker (time-skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  let database: DatabaseHandle;
+  let bundle: WorkflowBundleWithSourceMap;
+
+  beforeAll(async () => {
+    env = await timeSkippingEnv();
+    database = testDatabase();
+    bundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('../fixtures/sla-fixture.workflow.ts', import.meta.url)),
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+    });
+  });
+  afterAll(async () => {
+    await env?.teardown();
+    await database?.close();
+  });
+
+  async function run<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
+    const taskQueue = uniqueId('tq');
+    const worker = await Worker.create({
+      connection: env.nativeConnection, taskQueue, workflowBundle: bundle,
+      activities: createActivities({ db: database.db, logger: testLogger() }),
+    });
+    return worker.runUntil(fn(taskQueue));
+  }
+
+  it('a clock not done by its due instant is breached at dueAt, then records the late completion', async () => {
+    const workflowId = uniqueId('sla');
+    const clocks = await run(async (taskQueue) => {
+      const handle = await env.client.workflow.start('slaFixtureWorkflow', { taskQueue, workflowId, args: [{ agency: 'BTP', spec }] });
+      const [started] = await eventually(() => handle.query(slaClocksQuery), (c) => c.length > 0);
+      expect(started?.outcome).toBe('pending');
+      // The due instant is the shared calendar's answer on the current version, recorded with it.
+      const calendar = new WorkingCalendar((await loadCalendarVersion(database.db))!);
+      const expected = calendar.computeDeadline({ from: started!.startedAt, amount: 2, unit: 'workingDays' });
+      expect(started?.dueAt).toBe(expected.dueAt);
+      expect(started?.calendarVersion).toBe(calendar.version);
+      expect(started?.rule).toMatch(/Civil Code/);
+      expect(started?.explanation).toContain('2 working day');
+      // Time-skipping: 30 days of workflow time pass in a moment; the watcher breaches the clock.
+      await env.sleep('30 days');
+      const [afterDue] = await handle.query(slaClocksQuery);
+      expect(afterDue?.outcome).toBe('breached');
+      expect(afterDue?.breachedAt).toBe(afterDue?.dueAt);
+      const late = await handle.executeUpdate(doneUpdate, { args: ['vpcp-officer'] });
+      expect(late?.outcome).toBe('breached');
+      expect(late?.completedBy).toBe('vpcp-officer');
+      expect(late?.lateByMinutes).toBeGreaterThan(0);
+      return (await handle.result()) as SlaClock[];
+    });
+    expect(clocks[0]?.completedAt).toBeDefined();
+    const [row] = await database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, workflowId), eq(slaClocks.clockKey, 'review')));
+    expect(row?.outcome).toBe('breached');
+    expect(row?.breachedAt?.toISOString()).toBe(clocks[0]?.dueAt);
+    expect(row?.completedBy).toBe('vpcp-officer');
+    expect(row?.owner).toBe('VPCP');
+  });
+
+  it('a clock done before its due instant is met', async () => {
+    const workflowId = uniqueId('sla');
+    await run(async (taskQueue) => {
+      const handle = await env.client.workflow.start('slaFixtureWorkflow', { taskQueue, workflowId, args: [{ agency: 'BTP', spec }] });
+      await env.sleep('1 hour');
+      const done = await handle.executeUpdate(doneUpdate, { args: ['vpcp-officer'] });
+      expect(done?.outcome).toBe('met');
+      await handle.result();
+    });
+    const [row] = await database.db.select().from(slaClocks).where(eq(slaClocks.workflowId, workflowId));
+    expect(row?.outcome).toBe('met');
+    expect(row?.breachedAt).toBeNull();
+  });
+});

@@ -1,0 +1,213 @@
+import {
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import {
+  agencyKey,
+  breachOwnersKey,
+  nextDueAtKey,
+  processKey,
+  slaBreachedKey,
+  stageKey,
+} from './search-attributes.js';
+import {
+  recomputeSlaClocksUpdate,
+  slaClocksQuery,
+  type ClockSpec,
+  type RecomputeClocksInput,
+  type RecomputeClocksResult,
+  type SlaClock,
+} from './sla.definitions.js';
+
+const { computeDeadline, projectSlaClock } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+const nowIso = () => new Date().toISOString();
+
+/**
+ * The one SLA helper every process uses. A clock's due instant is computed once by an activity
+ * (so it is in history with rule, article, unit, owner and calendar version); a watcher waits on
+ * `condition(fn, timeout)` until the step is done or the deadline passes; a missed deadline is
+ * recorded as `breached` at its due instant, and a later completion is still recorded (late).
+ * Every change goes to the case's search attributes and to the `sla_clocks` projection.
+ */
+export class SlaTracker {
+  private readonly clocks = new Map<string, SlaClock>();
+  private stage: string;
+
+  constructor(
+    private readonly ctx: { process: string; agency: string; initialStage: string; seed?: SlaClock[] },
+  ) {
+    this.stage = ctx.initialStage;
+    for (const clock of ctx.seed ?? []) {
+      this.clocks.set(clock.key, clock);
+      if (this.isOpen(clock)) void this.watch(clock);
+    }
+    setHandler(slaClocksQuery, () => this.list());
+    setHandler(recomputeSlaClocksUpdate, (input) => this.recompute(input), {
+      validator: (input: RecomputeClocksInput) => {
+        if (!input?.by || !input.reason) throw ApplicationFailure.create({ type: 'Validation', message: 'by and reason are required' });
+      },
+    });
+    this.publishSearchAttributes();
+  }
+
+  list(): SlaClock[] {
+    return [...this.clocks.values()];
+  }
+
+  get(key: string): SlaClock | undefined {
+    return this.clocks.get(key);
+  }
+
+  /** Clocks carried into a continued-as-new run: the ones not finished yet. */
+  carryOver(): SlaClock[] {
+    return this.list().filter((c) => this.isOpen(c));
+  }
+
+  setStage(stage: string): void {
+    this.stage = stage;
+    this.publishSearchAttributes();
+  }
+
+  async start(spec: ClockSpec): Promise<SlaClock> {
+    const existing = this.clocks.get(spec.key);
+    if (existing && this.isOpen(existing)) throw new Error(`clock ${spec.key} is already running`);
+    const from = spec.from ?? nowIso();
+    const deadline = await computeDeadline({ from, amount: spec.amount, unit: spec.unit, clock: spec.key, article: spec.article, owner: spec.owner });
+    const { from: _from, ...rest } = spec;
+    const clock: SlaClock = {
+      ...rest,
+      startedAt: from,
+      dueAt: deadline.dueAt,
+      dueLocal: deadline.dueLocal,
+      calendarVersion: deadline.calendarVersion,
+      rule: deadline.rule,
+      explanation: deadline.explanation.summary,
+      explanationVi: deadline.explanation.summaryVi,
+      outcome: 'pending',
+      recomputations: [],
+      revision: 0,
+    };
+    this.clocks.set(clock.key, clock);
+    this.stage = spec.stage;
+    await this.publish(clock);
+    void this.watch(clock);
+    return clock;
+  }
+
+  /** The step was done: `met` if on time; if already breached, the late completion is recorded. */
+  async complete(key: string, by: string): Promise<SlaClock | undefined> {
+    const clock = this.clocks.get(key);
+    if (!clock || !this.isOpen(clock)) return clock;
+    const at = nowIso();
+    clock.completedAt = at;
+    clock.completedBy = by;
+    if (clock.outcome === 'pending') {
+      clock.outcome = Date.parse(at) <= Date.parse(clock.dueAt) ? 'met' : 'breached';
+      if (clock.outcome === 'breached') clock.breachedAt = clock.dueAt;
+    }
+    if (clock.outcome === 'breached') {
+      clock.lateByMinutes = Math.max(0, Math.ceil((Date.parse(at) - Date.parse(clock.dueAt)) / 60_000));
+    }
+    await this.publish(clock);
+    return clock;
+  }
+
+  /** The step became moot (withdrawn, transferred, superseded): not counted either way. */
+  async cancel(key: string, reason: string): Promise<void> {
+    const clock = this.clocks.get(key);
+    if (!clock || !this.isOpen(clock)) return;
+    if (clock.outcome === 'pending') clock.outcome = 'cancelled';
+    clock.completedAt = nowIso();
+    clock.cancelReason = reason;
+    await this.publish(clock);
+  }
+
+  /** Cancel every open clock (the case ended). */
+  async cancelAll(reason: string): Promise<void> {
+    for (const clock of this.list()) await this.cancel(clock.key, reason);
+  }
+
+  /** Resolves when the clock breaches (now, if it already has); never if it is completed first. */
+  async breached(key: string): Promise<boolean> {
+    await condition(() => {
+      const c = this.clocks.get(key);
+      return !c || c.outcome === 'breached' || !this.isOpen(c);
+    });
+    return this.clocks.get(key)?.outcome === 'breached';
+  }
+
+  private isOpen(clock: SlaClock): boolean {
+    return clock.completedAt === undefined && clock.outcome !== 'cancelled';
+  }
+
+  private async watch(clock: SlaClock): Promise<void> {
+    while (clock.outcome === 'pending') {
+      const due = clock.dueAt;
+      const remaining = Date.parse(due) - Date.now();
+      // Wake on completion, on a recomputed due instant, or at the deadline.
+      const changed = remaining > 0 ? await condition(() => clock.outcome !== 'pending' || clock.dueAt !== due, remaining) : false;
+      if (!changed && clock.outcome === 'pending' && clock.dueAt === due) {
+        clock.outcome = 'breached';
+        clock.breachedAt = due;
+        await this.publish(clock);
+      }
+    }
+  }
+
+  private async recompute(input: RecomputeClocksInput): Promise<RecomputeClocksResult> {
+    const recomputed: RecomputeClocksResult['recomputed'] = [];
+    // Only clocks still pending move: a breach that happened under the calendar then in force stands.
+    for (const clock of this.list().filter((c) => c.outcome === 'pending' && this.isOpen(c))) {
+      const deadline = await computeDeadline({
+        from: clock.startedAt, amount: clock.amount, unit: clock.unit, clock: clock.key, article: clock.article, owner: clock.owner,
+      });
+      if (deadline.dueAt === clock.dueAt && deadline.calendarVersion === clock.calendarVersion) continue;
+      const previous = { previousDueAt: clock.dueAt, previousCalendarVersion: clock.calendarVersion };
+      clock.recomputations.push({ at: nowIso(), by: input.by, reason: input.reason, ...previous });
+      clock.dueAt = deadline.dueAt;
+      clock.dueLocal = deadline.dueLocal;
+      clock.calendarVersion = deadline.calendarVersion;
+      clock.explanation = deadline.explanation.summary;
+      clock.explanationVi = deadline.explanation.summaryVi;
+      await this.publish(clock);
+      recomputed.push({ key: clock.key, previousDueAt: previous.previousDueAt, dueAt: clock.dueAt, calendarVersion: clock.calendarVersion });
+    }
+    return { recomputed };
+  }
+
+  private async publish(clock: SlaClock): Promise<void> {
+    clock.revision += 1;
+    this.publishSearchAttributes();
+    await projectSlaClock({
+      workflowId: workflowInfo().workflowId,
+      process: this.ctx.process,
+      caseAgency: this.ctx.agency,
+      stage: this.stage,
+      clock: { ...clock },
+    });
+  }
+
+  private publishSearchAttributes(): void {
+    const clocks = this.list();
+    const open = clocks.filter((c) => c.outcome === 'pending' && this.isOpen(c));
+    const nextDue = open.map((c) => c.dueAt).sort()[0];
+    const breachOwners = [...new Set(clocks.filter((c) => c.outcome === 'breached').map((c) => c.owner))].sort();
+    upsertSearchAttributes([
+      { key: agencyKey, value: this.ctx.agency },
+      { key: processKey, value: this.ctx.process },
+      { key: stageKey, value: this.stage },
+      { key: slaBreachedKey, value: breachOwners.length > 0 },
+      { key: nextDueAtKey, value: nextDue ? new Date(nextDue) : null },
+      { key: breachOwnersKey, value: breachOwners },
+    ]);
+  }
+}
