@@ -1,0 +1,48 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+
+/**
+ * Who did something: passed by the API with every start and update, checked by update
+ * validators, and recorded with every action. Structurally the API's authenticated `Actor`.
+ */
+export interface ActorRef {
+  userId: string;
+  role: 'agency' | 'vpcp' | 'bank' | 'auditor' | 'portal';
+  agency?: string;
+  bank?: string;
+}
+
+/** One recorded human or system action of a case, in business terms. */
+export interface ActionRecord {
+  /** Sequence within the case, from 1. */
+  seq: number;
+  action: string;
+  actor: ActorRef;
+  at: string;
+  /** Free text the actor gave (reason, note), if any. */
+  note?: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Refusals thrown from update validators and handlers; the API maps the type to an HTTP status
+ * (InvalidTransition → 409, Forbidden → 403, Validation → 400, Refused → 422, NotFound → 404).
+ */
+export type RefusalType = 'InvalidTransition' | 'Forbidden' | 'Validation' | 'Refused' | 'NotFound';
+
+export function refuse(type: RefusalType, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+export function requireRole(actor: ActorRef | undefined, roles: readonly ActorRef['role'][], action: string): asserts actor is ActorRef {
+  if (!actor?.userId) refuse('Validation', `${action}: the acting user is required`);
+  if (!roles.includes(actor.role)) refuse('Forbidden', `${action}: role ${actor.role} may not do this (allowed: ${roles.join(', ')})`);
+}
+
+/** An agency officer may act only for their own agency; VPCP acts as itself (agency 'VPCP'). */
+export function requireAgency(actor: ActorRef, agency: string, action: string): void {
+  const own = actor.role === 'vpcp' ? 'VPCP' : actor.agency;
+  if (own !== agency) refuse('Forbidden', `${action}: ${actor.role} ${own ?? '?'} may not act for agency ${agency}`);
+}
+
+/** The agency / VPCP / bank code an actor acts as. */
+export const actorCode = (actor: ActorRef): string => (actor.role === 'vpcp' ? 'VPCP' : actor.agency ?? actor.bank ?? actor.userId);
