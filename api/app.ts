@@ -40,7 +40,6 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
     logger: logger === true ? { level: config.LOG_LEVEL, base: { service: 'dvcqg', component: 'api' } } : logger,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 128 ? req.headers['x-request-id'] : randomUUID()),
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
 

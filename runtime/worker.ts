@@ -19,7 +19,7 @@ let runtimeInstalled = false;
 export function installTemporalLogging(logger: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const temporalLogger = logger.child({ component: 'temporal' });
+  const temporalLogger = logger.child({ source: 'temporal' });
   Runtime.install({
     logger: new DefaultLogger('INFO', ({ level, message, meta }) => {
       temporalLogger[pinoLevel[level]](meta ?? {}, message);
