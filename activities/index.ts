@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
 import { createDiagnosticActivities } from './diagnostic.js';
-import { createCalendarCache, createSlaActivities } from './sla.js';
+import { createFeedbackActivities } from './feedback.js';
+import { createDvcttActivities } from './dvctt.js';
+import { createTthcActivities } from './tthc.js';
+import { createSlaActivities } from './sla.js';
+import { createCalendarCache } from '../db/queries/calendar.js';
+import { createPaymentActivities } from './payment.js';
+import { createReconciliationActivities } from './reconciliation.js';
+import { createRefundActivities } from './refund.js';
 import { createNotificationActivities, loggingSender, type NotificationSender } from './notifications.js';
 
 export interface ActivityDeps {
@@ -16,7 +23,13 @@ export function createActivities(deps: ActivityDeps) {
   const calendars = createCalendarCache(deps.db);
   return {
     ...createDiagnosticActivities(deps.db),
+    ...createFeedbackActivities(deps.db),
+    ...createDvcttActivities(deps.db),
+    ...createTthcActivities(deps.db),
     ...createSlaActivities(deps.db, calendars),
+    ...createPaymentActivities(deps.db, calendars),
+    ...createReconciliationActivities(deps.db, calendars),
+    ...createRefundActivities(deps.db),
     ...createNotificationActivities(deps.db, deps.notificationSender ?? loggingSender(deps.logger)),
   };
 }

@@ -1,27 +1,9 @@
-import { WorkingCalendar, type DeadlineResult, type DeadlineUnit } from '../domain/calendar/index.js';
+import type { DeadlineResult, DeadlineUnit } from '../domain/calendar/index.js';
 import type { Database } from '../db/client.js';
-import { loadCalendarVersion } from '../db/queries/calendar.js';
+import type { CalendarCache } from '../db/queries/calendar.js';
 import { upsertSlaClock } from '../db/queries/sla.js';
 import type { SlaClock } from '../workflows/sla.definitions.js';
 
-/** Working calendars by version: versions are immutable, so a cached one never goes stale. */
-export function createCalendarCache(db: Database) {
-  const byVersion = new Map<number, WorkingCalendar>();
-  return {
-    async get(version?: number): Promise<WorkingCalendar> {
-      if (version !== undefined && byVersion.has(version)) return byVersion.get(version) as WorkingCalendar;
-      const row = await loadCalendarVersion(db, version);
-      if (!row) throw new Error(version === undefined ? 'no calendar version exists (run the migrator)' : `calendar version ${version} not found`);
-      let calendar = byVersion.get(row.version);
-      if (!calendar) {
-        calendar = new WorkingCalendar(row);
-        byVersion.set(row.version, calendar);
-      }
-      return calendar;
-    },
-  };
-}
-export type CalendarCache = ReturnType<typeof createCalendarCache>;
 
 export interface ComputeDeadlineInput {
   from: string;

@@ -12,10 +12,21 @@ import {
 } from 'fastify-type-provider-zod';
 import type { AppConfig } from '../config/index.js';
 import { createDatabase, type Database } from '../db/client.js';
+import { createCalendarCache, type CalendarCache } from '../db/queries/calendar.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { healthRoutes } from './routes/health/index.js';
 import { agencyRoutes } from './routes/agencies/index.js';
+import { paymentRoutes } from './routes/payments/index.js';
+import { bankRoutes } from './routes/banks/index.js';
+import { reconciliationRoutes } from './routes/reconciliation/index.js';
+import { refundRoutes } from './routes/refunds/index.js';
+import { feedbackRoutes } from './routes/feedback/index.js';
+import { tthcRoutes } from './routes/tthc/index.js';
+import { auditRoutes } from './routes/audit/index.js';
+import { dvcttRoutes } from './routes/dvctt/index.js';
+import { calendarRoutes } from './routes/calendar/index.js';
+import { supervisionRoutes } from './routes/supervision/index.js';
 
 export interface AppDeps {
   db: Database;
@@ -27,6 +38,8 @@ declare module 'fastify' {
     config: AppConfig;
     db: Database;
     temporal: Client;
+    /** Working calendars by version (immutable, so cached for the app's life). */
+    calendars: CalendarCache;
   }
 }
 
@@ -66,6 +79,7 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
   app.decorate('config', config);
   app.decorate('db', db);
   app.decorate('temporal', temporal);
+  app.decorate('calendars', createCalendarCache(db));
   app.addHook('onClose', async () => {
     for (const close of owned) await close();
   });
@@ -97,6 +111,16 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
   await app.register(
     async (v1) => {
       await v1.register(agencyRoutes, { prefix: '/agencies' });
+      await v1.register(paymentRoutes, { prefix: '/payments' });
+      await v1.register(bankRoutes, { prefix: '/banks' });
+      await v1.register(reconciliationRoutes, { prefix: '/reconciliation' });
+      await v1.register(refundRoutes, { prefix: '/refunds' });
+      await v1.register(feedbackRoutes, { prefix: '/feedback' });
+      await v1.register(tthcRoutes, { prefix: '/tthc' });
+      await v1.register(auditRoutes, { prefix: '/audit' });
+      await v1.register(dvcttRoutes, { prefix: '/dvctt' });
+      await v1.register(calendarRoutes, { prefix: '/calendar' });
+      await v1.register(supervisionRoutes, { prefix: '/supervision' });
     },
     { prefix: '/v1' },
   );

@@ -1,2 +1,10 @@
 // workflowsPath barrel: every workflow type the worker runs.
 export { diagnosticWorkflow } from './diagnostic.workflow.js';
+export { tthcDecisionWorkflow } from './tthc.workflow.js';
+export { tthcReviewWorkflow } from './tthc-review.workflow.js';
+export { dvcttWorkflow } from './dvctt.workflow.js';
+export { feedbackWorkflow } from './feedback.workflow.js';
+export { paymentWorkflow } from './payment.workflow.js';
+export { reconciliationWorkflow, dailyReconciliationWorkflow } from './reconciliation.workflow.js';
+export { discrepancyWorkflow } from './discrepancy.workflow.js';
+export { refundWorkflow } from './refund.workflow.js';

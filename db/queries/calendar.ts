@@ -1,5 +1,5 @@
 import { desc, eq, sql } from 'drizzle-orm';
-import { DEFAULT_WORKING_HOURS, type CalendarData, type CalendarOverride, type WorkingHoursWindow } from '../../domain/calendar/index.js';
+import { DEFAULT_WORKING_HOURS, WorkingCalendar, type CalendarData, type CalendarOverride, type WorkingHoursWindow } from '../../domain/calendar/index.js';
 import type { Database, Executor } from '../client.js';
 import { calendarVersions } from '../schema/index.js';
 import { officialSchedules } from '../seed-data/calendar-schedules.js';
@@ -72,3 +72,22 @@ export async function seedCalendar(db: Database): Promise<void> {
     'system',
   );
 }
+
+/** Working calendars by version: versions are immutable, so a cached one never goes stale. */
+export function createCalendarCache(db: Database) {
+  const byVersion = new Map<number, WorkingCalendar>();
+  return {
+    async get(version?: number): Promise<WorkingCalendar> {
+      if (version !== undefined && byVersion.has(version)) return byVersion.get(version) as WorkingCalendar;
+      const row = await loadCalendarVersion(db, version);
+      if (!row) throw new Error(version === undefined ? 'no calendar version exists (run the migrator)' : `calendar version ${version} not found`);
+      let calendar = byVersion.get(row.version);
+      if (!calendar) {
+        calendar = new WorkingCalendar(row);
+        byVersion.set(row.version, calendar);
+      }
+      return calendar;
+    },
+  };
+}
+export type CalendarCache = ReturnType<typeof createCalendarCache>;

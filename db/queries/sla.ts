@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { slaClocks } from '../schema/index.js';
 import type { SlaClock } from '../../workflows/sla.definitions.js';
@@ -108,23 +108,33 @@ export async function listBreaches(db: Executor, scope: Scope, f: BreachFilter) 
   return { items, total: total?.n ?? 0 };
 }
 
-/** Open (pending) clocks due at or before `until`. */
-export function listDueBefore(db: Executor, scope: Scope, f: { until: Date; agency?: string; owner?: string; process?: string; limit: number; offset: number }) {
-  return db
-    .select(clockColumns)
-    .from(slaClocks)
-    .where(and(
-      eq(slaClocks.outcome, 'pending'),
-      isNull(slaClocks.completedAt),
-      lte(slaClocks.dueAt, f.until),
-      scopeFilter(scope),
-      f.agency ? eq(slaClocks.caseAgency, f.agency) : undefined,
-      f.owner ? eq(slaClocks.owner, f.owner) : undefined,
-      f.process ? eq(slaClocks.process, f.process) : undefined,
-    ))
-    .orderBy(asc(slaClocks.dueAt))
-    .limit(f.limit)
-    .offset(f.offset);
+export interface DueFilter {
+  until: Date;
+  agency?: string;
+  owner?: string;
+  process?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Open (pending) clocks due at or before `until`, soonest first. */
+export async function listDueBefore(db: Executor, scope: Scope, f: DueFilter) {
+  const where = and(
+    eq(slaClocks.outcome, 'pending'),
+    isNull(slaClocks.completedAt),
+    lte(slaClocks.dueAt, f.until),
+    scopeFilter(scope),
+    f.agency ? eq(slaClocks.caseAgency, f.agency) : undefined,
+    f.owner ? eq(slaClocks.owner, f.owner) : undefined,
+    f.process ? eq(slaClocks.process, f.process) : undefined,
+  );
+  const [items, [total]] = await Promise.all([
+    db.select(clockColumns).from(slaClocks).where(where)
+      .orderBy(asc(slaClocks.dueAt), asc(slaClocks.workflowId), asc(slaClocks.clockKey))
+      .limit(f.limit).offset(f.offset),
+    db.select({ n: count() }).from(slaClocks).where(where),
+  ]);
+  return { items, total: total?.n ?? 0 };
 }
 
 /**
@@ -149,11 +159,25 @@ export async function onTimeRates(db: Executor, scope: Scope, f: { from: Date; t
   return rows.map((r) => ({ ...r, total: r.met + r.breached, onTimeRate: r.met + r.breached === 0 ? null : r.met / (r.met + r.breached) }));
 }
 
-/** Workflows with pending clocks computed on an older calendar version (candidates for recomputation). */
-export async function workflowsWithStaleClocks(db: Executor, currentVersion: number): Promise<string[]> {
+/**
+ * Workflows with pending clocks computed on an older calendar version (candidates for
+ * recomputation), optionally narrowed to a process or to given workflows.
+ */
+export async function workflowsWithStaleClocks(
+  db: Executor,
+  currentVersion: number,
+  f: { process?: string; workflowIds?: string[] } = {},
+): Promise<string[]> {
   const rows = await db
     .selectDistinct({ workflowId: slaClocks.workflowId })
     .from(slaClocks)
-    .where(and(eq(slaClocks.outcome, 'pending'), isNull(slaClocks.completedAt), lt(slaClocks.calendarVersion, currentVersion)));
+    .where(and(
+      eq(slaClocks.outcome, 'pending'),
+      isNull(slaClocks.completedAt),
+      lt(slaClocks.calendarVersion, currentVersion),
+      f.process ? eq(slaClocks.process, f.process) : undefined,
+      f.workflowIds ? inArray(slaClocks.workflowId, f.workflowIds) : undefined,
+    ))
+    .orderBy(asc(slaClocks.workflowId));
   return rows.map((r) => r.workflowId);
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { temporal } from '@temporalio/proto';
+// @temporalio/proto is CommonJS without static named exports: take the namespace from its default.
+import proto from '@temporalio/proto';
+const { temporal } = proto;
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { loadConfig, type AppConfig } from '../../config/index.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';

@@ -1,0 +1,68 @@
+import type { Database } from '../db/client.js';
+import { discrepancyPage, lastReconciledDay, markDay, reconcileDay, upsertDiscrepancy, type DiscrepancyRow } from '../db/queries/reconciliation.js';
+import { epochDay } from '../domain/calendar/dates.js';
+import type { CalendarCache } from '../db/queries/calendar.js';
+import { vietnamDate } from '../workflows/payment.definitions.js';
+import { discrepancyWorkflowId, type DiscrepancyCase, type DiscrepancyCursor } from '../workflows/discrepancy.definitions.js';
+
+const isoDay = (epoch: number) => new Date(epoch * 86_400_000).toISOString().slice(0, 10);
+
+export function createReconciliationActivities(db: Database, calendars: CalendarCache) {
+  return {
+    /**
+     * Which days the daily run must reconcile: nothing on a rest day (the run waits for the next
+     * working day); on a working day every day since the last reconciled one up to yesterday
+     * (payments happen on rest days too), at most `maxDays` (project rule, default 31).
+     */
+    async reconciliationDaysDue(input: { now: string; maxDays?: number }): Promise<{ today: string; workingDay: boolean; days: string[] }> {
+      const calendar = await calendars.get();
+      const today = vietnamDate(input.now);
+      if (!calendar.isWorkingDay(today)) return { today, workingDay: false, days: [] };
+      const yesterday = epochDay(today) - 1;
+      const last = await lastReconciledDay(db);
+      const maxDays = input.maxDays ?? 31;
+      const first = Math.max(last ? epochDay(last) + 1 : yesterday, yesterday - maxDays + 1);
+      const days: string[] = [];
+      for (let d = first; d <= yesterday; d++) days.push(isoDay(d));
+      return { today, workingDay: true, days };
+    },
+
+    /** The set-based three-way comparison of one day; idempotent (a re-run replaces the results). */
+    async reconcileTransactions(input: { txnDate: string; workflowId: string }): Promise<{ transactions: number; discrepancies: number }> {
+      await markDay(db, { ...input, status: 'running' });
+      return reconcileDay(db, input.txnDate);
+    },
+
+    async markDayReconciled(input: { txnDate: string; workflowId: string; transactions: number; discrepancies: number }): Promise<void> {
+      await markDay(db, { ...input, status: 'reconciled' });
+    },
+
+    /**
+     * A page of a day's differences as discrepancy cases, with the owner resolved to the agency
+     * or bank code (owner rule: db/queries/reconciliation.ts, README).
+     */
+    async discrepancyCases(input: { txnDate: string; after?: DiscrepancyCursor; limit: number }): Promise<DiscrepancyCase[]> {
+      const rows = await discrepancyPage(db, input);
+      return rows.map((r) => {
+        const ownerKind = r.ownerKind ?? 'bank';
+        const base = { txnDate: input.txnDate, agency: r.agency, bank: r.bank, paymentId: r.paymentId, seq: r.seq };
+        return {
+          ...base,
+          id: discrepancyWorkflowId(base),
+          kind: r.outcome as DiscrepancyCase['kind'],
+          ownerKind,
+          owner: ownerKind === 'bank' ? r.bank : r.agency,
+          portalAmount: r.portalAmount ?? undefined,
+          bankAmount: r.bankAmount ?? undefined,
+          agencyAmount: r.agencyAmount ?? undefined,
+          bankTxnRef: r.bankTxnRef ?? undefined,
+        };
+      });
+    },
+
+    /** Idempotent on (discrepancy, revision). */
+    async projectDiscrepancy(row: DiscrepancyRow): Promise<void> {
+      await upsertDiscrepancy(db, row);
+    },
+  };
+}

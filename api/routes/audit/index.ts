@@ -1,0 +1,242 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { buildExport, checkExport, type HistoryExport } from '../../../domain/audit/export.js';
+import { buildTimeline } from '../../../domain/audit/timeline.js';
+import { WorkingCalendar } from '../../../domain/calendar/index.js';
+import { findIssuedExports, recordAuditRead, type AuditReadAction } from '../../../db/queries/audit.js';
+import { loadCalendarVersion } from '../../../db/queries/calendar.js';
+import { listBreaches, listDueBefore } from '../../../db/queries/sla.js';
+import { actorOf, type Actor, type Role } from '../../auth.js';
+import { problem, problemSchema } from '../../errors.js';
+import { caseInfo, createReplayer, fetchRuns, type CaseInfo } from './cases.js';
+import { supervisorPage, timelinePage, withToken, type SupervisionRow } from './html.js';
+import { historyExportSchema, replaySchema, supervisionSchema, timelineSchema, verifySchema } from './schemas.js';
+import { mintViewToken, verifyViewToken, VIEW_TOKEN_MINUTES } from './view-token.js';
+
+/** Auditors and VPCP read every case; an agency reads only its own cases (DvcqgAgency). */
+const AUDIT_ROLES = ['auditor', 'vpcp', 'agency'] as const satisfies readonly Role[];
+const SUPERVISION_ROWS = 500;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** An audit page that a browser may open with `?token=<view token>` instead of a bearer header. */
+    auditView?: true;
+  }
+}
+
+const idParams = z.object({ id: z.string().min(1).max(1000) });
+const viewQuery = z.object({
+  format: z.enum(['json', 'html']).optional(),
+  /** A view token (see POST /v1/audit/view-token): accepted only on these read-only page routes. */
+  token: z.string().optional(),
+});
+
+/** HTML when asked for by `?format=html`, or by a browser's Accept header when no format is given. */
+const wantsHtml = (format: string | undefined, accept: string | undefined): boolean =>
+  format === 'html' || (format === undefined && (accept ?? '').includes('text/html'));
+
+/** The pages link to no other origin's resources and leak nothing (view tokens) through Referer. */
+function sendHtml(reply: FastifyReply, html: string): FastifyReply {
+  return reply
+    .type('text/html; charset=utf-8')
+    .header('referrer-policy', 'no-referrer')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+    .send(html);
+}
+
+/**
+ * Audit and supervision: a case's timeline read from its Temporal history, the raw history with
+ * a content hash, its verification, replay against the deployed code, and the supervisors' page
+ * of breaches and clocks due soon. Every read is itself recorded in `audit_reads`.
+ */
+export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
+  const authConfig = { secret: app.config.AUTH_JWT_SECRET, issuer: app.config.AUTH_JWT_ISSUER };
+  const replay = createReplayer(app.log);
+  const temporalUi = (workflowId: string) => `${app.config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(app.config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
+
+  // The HTML pages authenticate a bearer header (already checked by the global hook) or a view token.
+  app.addHook('onRequest', async (request) => {
+    if (!request.routeOptions.config.auditView) return;
+    const { token } = request.query as z.infer<typeof viewQuery>;
+    if (!request.actor && token) request.actor = await verifyViewToken(authConfig, token);
+    if (!request.actor) throw problem('unauthenticated', 'A bearer token (or, for the HTML pages, ?token=<view token>) is required');
+    if (!(AUDIT_ROLES as readonly string[]).includes(request.actor.role)) {
+      throw problem('wrong-role', `Role ${request.actor.role} may not do this; allowed: ${AUDIT_ROLES.join(', ')}`);
+    }
+  });
+
+  const record = (request: FastifyRequest, actor: Actor, action: AuditReadAction, extra: { workflowId?: string; outcome?: 'granted' | 'denied'; sha256?: string; detail?: string } = {}) =>
+    recordAuditRead(app.db, {
+      userId: actor.userId, role: actor.role, agency: actor.agency, action, requestId: request.id, outcome: extra.outcome ?? 'granted',
+      workflowId: extra.workflowId, sha256: extra.sha256, detail: extra.detail,
+    });
+
+  /** The case, if this actor may read it; a refusal is recorded too. */
+  async function openCase(request: FastifyRequest, workflowId: string, action: AuditReadAction): Promise<CaseInfo> {
+    const actor = actorOf(request);
+    const info = caseInfo(workflowId, await app.temporal.workflow.getHandle(workflowId).describe());
+    if (actor.role === 'agency' && info.agency !== actor.agency) {
+      await record(request, actor, action, { workflowId, outcome: 'denied', detail: `case agency ${info.agency ?? 'none'}` });
+      throw problem('wrong-scope', `Agency ${actor.agency} may not read case ${workflowId} of ${info.agency ? `agency ${info.agency}` : 'no agency'}`);
+    }
+    return info;
+  }
+
+  app.post('/view-token', {
+    config: { access: { roles: AUDIT_ROLES } },
+    schema: {
+      tags: ['audit'],
+      summary: `A ${VIEW_TOKEN_MINUTES}-minute token for opening the audit HTML pages in a browser (?token=)`,
+      response: {
+        200: z.object({ token: z.string(), expiresAt: z.string(), supervisorUrl: z.string() }),
+        401: problemSchema, 403: problemSchema,
+      },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    const { token, expiresAt } = await mintViewToken(authConfig, actor);
+    await record(request, actor, 'view-token', { detail: `expires ${expiresAt}` });
+    return { token, expiresAt, supervisorUrl: `${app.config.PUBLIC_BASE_URL}${withToken('/v1/audit/supervisor?format=html', token)}` };
+  });
+
+  app.get('/workflows/:id/timeline', {
+    config: { auditView: true },
+    schema: {
+      tags: ['audit'],
+      summary: 'The case timeline in business terms (JSON, or HTML with ?format=html / Accept: text/html)',
+      security: [{ bearer: [] }],
+      params: idParams,
+      querystring: viewQuery,
+      response: { 200: timelineSchema, 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    const info = await openCase(request, id, 'timeline');
+    const timeline = buildTimeline(id, await fetchRuns(app.temporal, id, info.latestRunId));
+    const html = wantsHtml(request.query.format, request.headers.accept);
+    await record(request, actorOf(request), 'timeline', { workflowId: id, detail: html ? 'html' : 'json' });
+    if (html) {
+      return sendHtml(reply as FastifyReply, timelinePage(info, timeline, { token: request.query.token, temporalUi }));
+    }
+    const base = `/v1/audit/workflows/${encodeURIComponent(id)}`;
+    return {
+      ...timeline,
+      agency: info.agency,
+      process: info.process,
+      status: info.status,
+      links: { temporalUi: temporalUi(id), history: `${base}/history`, html: `${base}/timeline?format=html` },
+    };
+  });
+
+  app.get('/workflows/:id/history', {
+    config: { access: { roles: AUDIT_ROLES } },
+    schema: {
+      tags: ['audit'],
+      summary: 'The raw Temporal history of every run (temporal workflow show --output json), with its SHA-256',
+      params: idParams,
+      response: { 200: historyExportSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    const info = await openCase(request, id, 'history');
+    const exported = buildExport(id, await fetchRuns(app.temporal, id, info.latestRunId));
+    await record(request, actorOf(request), 'history', { workflowId: id, sha256: exported.sha256, detail: `${exported.runs.length} run(s)` });
+    reply.header('x-content-sha256', exported.sha256);
+    reply.header('content-disposition', `attachment; filename="${id.replace(/[^\w.-]/g, '_')}.history.json"`);
+    return exported;
+  });
+
+  app.post('/verify', {
+    config: { access: { roles: AUDIT_ROLES } },
+    bodyLimit: 64 * 1024 * 1024,
+    schema: {
+      tags: ['audit'],
+      summary: 'Check a history export: does its content match its hash, and did this server issue that hash?',
+      body: historyExportSchema,
+      response: { 200: verifySchema, 400: problemSchema, 401: problemSchema, 403: problemSchema },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    const exported = request.body as HistoryExport;
+    const { computedSha256, hashMatches } = checkExport(exported);
+    const [issued] = await findIssuedExports(app.db, { workflowId: exported.workflowId, sha256: exported.sha256.toLowerCase() });
+    // An agency may verify only an export of its own case: issued exports name who received them.
+    if (actor.role === 'agency' && issued && issued.agency !== actor.agency) {
+      await record(request, actor, 'verify', { workflowId: exported.workflowId, outcome: 'denied' });
+      throw problem('wrong-scope', `Agency ${actor.agency} may not verify exports of case ${exported.workflowId}`);
+    }
+    const verdict = !hashMatches ? 'tampered' : issued ? 'authentic' : 'unknown-origin';
+    await record(request, actor, 'verify', { workflowId: exported.workflowId, detail: `${verdict} ${exported.sha256}` });
+    return {
+      workflowId: exported.workflowId,
+      claimedSha256: exported.sha256,
+      computedSha256,
+      hashMatches,
+      issuedByServer: !!issued,
+      issuedAt: issued?.at.toISOString(),
+      issuedTo: issued ? `${issued.userId} (${issued.role}${issued.agency ? `, ${issued.agency}` : ''})` : undefined,
+      verdict,
+    } as const;
+  });
+
+  app.post('/workflows/:id/replay', {
+    config: { access: { roles: AUDIT_ROLES } },
+    schema: {
+      tags: ['audit'],
+      summary: 'Replay every run of the case against the deployed workflow code (determinism check)',
+      params: idParams,
+      response: { 200: replaySchema, 401: problemSchema, 403: problemSchema, 404: problemSchema },
+    },
+  }, async (request) => {
+    const { id } = request.params;
+    const info = await openCase(request, id, 'replay');
+    const runs = await replay(id, await fetchRuns(app.temporal, id, info.latestRunId));
+    const ok = runs.every((r) => r.ok);
+    await record(request, actorOf(request), 'replay', { workflowId: id, detail: ok ? 'ok' : `diverged: ${runs.find((r) => !r.ok)?.error?.message ?? ''}`.slice(0, 2000) });
+    return { workflowId: id, workflowType: info.workflowType, ok, runs };
+  });
+
+  app.get('/supervisor', {
+    config: { auditView: true },
+    schema: {
+      tags: ['audit'],
+      summary: 'Breaches and clocks due soon, by agency and process (HTML by default; ?format=json)',
+      security: [{ bearer: [] }],
+      querystring: viewQuery.extend({
+        days: z.coerce.number().int().min(1).max(60).default(3),
+        process: z.string().optional(),
+        agency: z.string().optional(),
+      }),
+      response: { 200: supervisionSchema, 400: problemSchema, 401: problemSchema, 403: problemSchema },
+    },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    const { days, process, agency, format, token } = request.query;
+    const scope = actor.role === 'agency' ? { agency: actor.agency } : {};
+    const calendar = await loadCalendarVersion(app.db);
+    if (!calendar) throw problem('unavailable', 'No working calendar is loaded');
+    const until = new Date(new WorkingCalendar(calendar).computeDeadline({ from: new Date().toISOString(), amount: days, unit: 'workingDays' }).dueAt);
+    const filter = { agency, process, limit: SUPERVISION_ROWS, offset: 0 };
+    const [breaches, due] = await Promise.all([listBreaches(app.db, scope, filter), listDueBefore(app.db, scope, { ...filter, until })]);
+    await record(request, actor, 'supervisor', { detail: `breaches ${breaches.total}, due ${due.total}` });
+    // A page for people: HTML unless JSON is asked for.
+    const html = format !== 'json' && !(request.headers.accept ?? '').includes('application/json');
+    if (html) {
+      return sendHtml(reply as FastifyReply, supervisorPage({ breaches: breaches.items, breachTotal: breaches.total, due: due.items, dueTotal: due.total, until, workingDays: days, scope: scope.agency }, { token, temporalUi }));
+    }
+    const row = (r: SupervisionRow) => ({
+      ...r,
+      dueAt: r.dueAt.toISOString(),
+      breachedAt: r.breachedAt?.toISOString() ?? null,
+      completedAt: r.completedAt?.toISOString() ?? null,
+      timeline: `/v1/audit/workflows/${encodeURIComponent(r.workflowId)}/timeline`,
+      temporalUi: temporalUi(r.workflowId),
+    });
+    return {
+      until: until.toISOString(),
+      breaches: { total: breaches.total, items: breaches.items.map(row) },
+      dueSoon: { total: due.total, items: due.items.map(row) },
+    };
+  });
+};

@@ -1,0 +1,47 @@
+import { createHmac } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { Actor, AuthConfig } from '../../auth.js';
+import { problem } from '../../errors.js';
+
+/**
+ * Browsers cannot send an Authorization header when following a link, so the audit HTML pages
+ * also accept `?token=<view token>`: a JWT valid for VIEW_TOKEN_MINUTES, minted from a bearer
+ * token by `POST /v1/audit/view-token`. It is signed with a key derived from the API secret for
+ * this purpose only, so it is refused everywhere else (as a bearer token it fails verification):
+ * a view token that leaks through a URL opens the audit pages for minutes, nothing more.
+ */
+export const VIEW_TOKEN_MINUTES = 15;
+const PURPOSE = 'dvcqg audit view token';
+
+const viewKey = (secret: string) => createHmac('sha256', secret).update(PURPOSE).digest();
+
+export async function mintViewToken(config: AuthConfig, actor: Actor, now = new Date()): Promise<{ token: string; expiresAt: string }> {
+  const exp = Math.floor(now.getTime() / 1000) + VIEW_TOKEN_MINUTES * 60;
+  const token = await new SignJWT({ role: actor.role, ...(actor.agency ? { agency: actor.agency } : {}), purpose: 'audit-view' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(actor.userId)
+    .setIssuer(config.issuer)
+    .setIssuedAt(Math.floor(now.getTime() / 1000))
+    .setExpirationTime(exp)
+    .sign(viewKey(config.secret));
+  return { token, expiresAt: new Date(exp * 1000).toISOString() };
+}
+
+export async function verifyViewToken(config: AuthConfig, token: string): Promise<Actor> {
+  try {
+    const { payload } = await jwtVerify(token, viewKey(config.secret), { issuer: config.issuer, algorithms: ['HS256'] });
+    const lifetime = (payload.exp ?? Infinity) - (payload.iat ?? 0);
+    if (payload.purpose !== 'audit-view' || lifetime > VIEW_TOKEN_MINUTES * 60 || typeof payload.sub !== 'string') {
+      throw problem('unauthenticated', 'The view token is invalid');
+    }
+    const role = payload.role;
+    if (role !== 'auditor' && role !== 'vpcp' && role !== 'agency') throw problem('unauthenticated', 'The view token is invalid');
+    const agency = typeof payload.agency === 'string' ? payload.agency : undefined;
+    if (role === 'agency' && !agency) throw problem('unauthenticated', 'The view token is invalid');
+    return { userId: payload.sub, role, agency };
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) throw problem('unauthenticated', 'The view token has expired; open the page again from a fresh link');
+    if (err instanceof joseErrors.JOSEError) throw problem('unauthenticated', 'The view token is invalid');
+    throw err;
+  }
+}

@@ -1,0 +1,326 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import { z } from 'zod';
+import { findAgency } from '../../../db/queries/agencies.js';
+import {
+  declareService,
+  findService,
+  listBreaches,
+  listRounds,
+  listServices,
+  roundsPerService,
+  type DvcttServiceRow,
+  type Scope,
+} from '../../../db/queries/dvctt.js';
+import { dvcttRoundOutcome } from '../../../db/schema/index.js';
+import {
+  acceptsNewDossiers,
+  closeDvcttLoopUpdate,
+  confirmDvcttTestUpdate,
+  DEFAULT_ABANDON_AFTER_WORKING_DAYS,
+  DVCTT_PROCESS,
+  DVCTT_STATUSES,
+  dvcttStateQuery,
+  dvcttWorkflowId,
+  proposeDvcttUpdate,
+  reportDvcttFixUpdate,
+  resumeDvcttServiceUpdate,
+  reviewDvcttProposalUpdate,
+  stopDvcttServiceUpdate,
+  submitDvcttTestReportUpdate,
+  suspendDvcttServiceUpdate,
+  withdrawDvcttUpdate,
+  type DvcttService,
+  type DvcttView,
+  type DvcttWorkflowInput,
+} from '../../../workflows/dvctt.definitions.js';
+import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
+import { problem, problemSchema } from '../../errors.js';
+import { actorOf, assertAgencyScope, type Actor, type Role } from '../../auth.js';
+
+const code = z.string().trim().regex(/^[A-Za-z0-9._-]{2,64}$/, 'letters, digits, dot, dash, underscore; 2–64');
+const text = (max: number) => z.string().trim().min(3).max(max);
+const paging = {
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+};
+const params = z.object({ code });
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
+const actionErrors = { ...errors, 409: problemSchema, 422: problemSchema };
+
+const readers = ['agency', 'vpcp', 'auditor', 'portal'] as const satisfies readonly Role[];
+/** Agencies read only their own services; VPCP, auditors and the Portal read all. */
+const scopeOf = (actor: Actor): Scope => (actor.role === 'agency' ? { agency: actor.agency } : {});
+
+const serviceSchema = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    tthcCode: z.string(),
+    agency: z.string(),
+    level: z.number().int(),
+    declaredBy: z.string(),
+    declaredAt: z.string(),
+    status: z.enum(DVCTT_STATUSES),
+    statusChangedAt: z.string(),
+    currentRound: z.number().int().nullable(),
+    workflowId: z.string().nullable(),
+  })
+  .meta({ id: 'DvcttService' });
+const toServiceDto = (s: NonNullable<DvcttServiceRow>): z.infer<typeof serviceSchema> => ({
+  ...s,
+  declaredAt: s.declaredAt.toISOString(),
+  statusChangedAt: s.statusChangedAt.toISOString(),
+});
+
+const actorRefSchema = z.object({ userId: z.string(), role: z.string(), agency: z.string().optional(), bank: z.string().optional() });
+const clockSchema = z.object({
+  key: z.string(), article: z.string(), step: z.string(), stepVi: z.string(), owner: z.string(), ownerKind: z.string(),
+  amount: z.number(), unit: z.string(), startedAt: z.string(), dueAt: z.string(), dueLocal: z.string(), calendarVersion: z.number(),
+  rule: z.string(), explanation: z.string(), explanationVi: z.string(), outcome: z.enum(['pending', 'met', 'breached', 'cancelled']),
+  breachedAt: z.string().optional(), completedAt: z.string().optional(), completedBy: z.string().optional(), lateByMinutes: z.number().optional(),
+  cancelReason: z.string().optional(),
+});
+const testReportSchema = z.object({
+  tthcName: text(500).describe('Tên thủ tục hành chính'),
+  serviceName: text(500).describe('Tên dịch vụ công'),
+  dossierCodes: z.array(z.string().trim().min(1).max(64)).min(1).max(200).describe('Mã số hồ sơ đã hoàn thành kiểm thử'),
+});
+const roundSchema = z.object({
+  round: z.number().int(),
+  proposedAt: z.string(),
+  proposedBy: z.string(),
+  proposalNote: z.string().optional(),
+  review: z.object({ decision: z.enum(['approve', 'reject']), at: z.string(), by: z.string(), reasons: z.string().optional() }).optional(),
+  testReport: testReportSchema.extend({ at: z.string(), by: z.string() }).optional(),
+  confirmation: z.object({ result: z.enum(['pass', 'fail']), at: z.string(), by: z.string(), reasons: z.string().optional() }).optional(),
+  outcome: z.enum(dvcttRoundOutcome.enumValues),
+  clockKeys: z.array(z.string()),
+});
+const viewSchema = z
+  .object({
+    workflowId: z.string(),
+    service: z.object({ code: z.string(), name: z.string(), tthcCode: z.string(), agency: z.string(), level: z.number().int() }),
+    status: z.enum(DVCTT_STATUSES),
+    acceptsNewDossiers: z.boolean(),
+    currentRound: z.number().int().optional(),
+    rounds: z.array(roundSchema.extend({ clocks: z.array(clockSchema) })),
+    fixReported: z.object({ at: z.string(), by: z.string(), note: z.string() }).optional(),
+    allowedActions: z.array(z.object({ action: z.string(), by: z.string() })),
+    actions: z.array(z.object({ seq: z.number().int(), action: z.string(), actor: actorRefSchema, at: z.string(), note: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() })),
+    abandonAfterWorkingDays: z.number().int(),
+  })
+  .meta({ id: 'DvcttCase' });
+
+const asService = (s: NonNullable<DvcttServiceRow>): DvcttService => ({ code: s.code, name: s.name, tthcCode: s.tthcCode, agency: s.agency, level: s.level as 3 | 4 });
+
+/** A declared service has no workflow until its first proposal: its case is just the declaration. */
+const declaredView = (s: NonNullable<DvcttServiceRow>): DvcttView => ({
+  workflowId: dvcttWorkflowId(s.code), service: asService(s), status: 'declared', acceptsNewDossiers: false, rounds: [],
+  allowedActions: [{ action: 'propose', by: s.agency }], actions: [], abandonAfterWorkingDays: DEFAULT_ABANDON_AFTER_WORKING_DAYS,
+});
+
+/**
+ * P2 — online public service test integration "2 + 5 + 2" (Art 27–28): the register of declared
+ * services, one route per action on a service's workflow, and supervisors' lists.
+ */
+export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
+  /** The declared service, 404 if unknown, 403 if an agency officer reaches for another agency's. */
+  async function serviceInScope(serviceCode: string, actor: Actor) {
+    const service = await findService(app.db, serviceCode);
+    if (!service) throw problem('not-found', `No declared online service with code ${serviceCode}`);
+    assertAgencyScope(actor, service.agency, `service ${serviceCode}`);
+    return service;
+  }
+  const handleOf = (serviceCode: string): WorkflowHandle => app.temporal.workflow.getHandle(dvcttWorkflowId(serviceCode));
+
+  app.post('/services', {
+    config: { access: { roles: ['agency'] as const, agencyOf: (request) => (request.body as { agency?: string } | undefined)?.agency } },
+    schema: {
+      tags: ['dvctt'],
+      summary: 'Declare a level 3/4 online public service (Art 27.1, 28.1); idempotent on the code',
+      body: z.object({ code, name: text(500), tthcCode: z.string().trim().regex(/^[0-9A-Za-z.-]{3,32}$/, 'a TTHC code such as 1.001234'), agency: code, level: z.union([z.literal(3), z.literal(4)]) }),
+      response: { 200: serviceSchema, 201: serviceSchema, ...errors, 409: problemSchema, 422: problemSchema },
+    },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    if (!(await findAgency(app.db, request.body.agency))) throw problem('unprocessable', `Unknown agency ${request.body.agency}`);
+    const { outcome, service } = await declareService(app.db, { ...request.body, declaredBy: actor.userId });
+    if (outcome === 'conflict') throw problem('already-exists', `Service ${service.code} is already declared differently (by ${service.agency}); nothing was changed`);
+    return reply.status(outcome === 'created' ? 201 : 200).send(toServiceDto(service));
+  });
+
+  app.get('/services', {
+    config: { access: { roles: readers } },
+    schema: {
+      tags: ['dvctt'],
+      summary: 'Declared services; supervisors filter by status and by how long they have been in it (stuck in a stage)',
+      querystring: z.object({
+        status: z.enum(DVCTT_STATUSES).optional(),
+        agency: code.optional(),
+        /** Only services in their current status for at least this many days. */
+        minDaysInStatus: z.coerce.number().int().min(0).max(3650).optional(),
+        ...paging,
+      }),
+      response: { 200: z.object({ items: z.array(serviceSchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() }), ...errors },
+    },
+  }, async (request) => {
+    const { minDaysInStatus, page, pageSize, ...filter } = request.query;
+    const statusSince = minDaysInStatus === undefined ? undefined : new Date(Date.now() - minDaysInStatus * 86_400_000);
+    const result = await listServices(app.db, scopeOf(actorOf(request)), { ...filter, statusSince, limit: pageSize, offset: (page - 1) * pageSize });
+    return { items: result.items.map(toServiceDto), total: result.total, page, pageSize };
+  });
+
+  app.get('/services/:code', {
+    config: { access: { roles: readers } },
+    schema: {
+      tags: ['dvctt'],
+      summary: "A service's case: status, current round, every round with its clocks, the actions allowed now, who did what",
+      params,
+      response: { 200: viewSchema, ...errors },
+    },
+  }, async (request) => {
+    const service = await serviceInScope(request.params.code, actorOf(request));
+    try {
+      return await handleOf(service.code).query(dvcttStateQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return declaredView(service);
+      throw err;
+    }
+  });
+
+  app.get('/services/:code/availability', {
+    config: { access: { roles: readers } },
+    schema: {
+      tags: ['dvctt'],
+      summary: 'Whether the Portal may accept NEW dossiers for the service (only when live); dossiers already submitted keep being processed (Art 28.4)',
+      params,
+      response: { 200: z.object({ code: z.string(), status: z.enum(DVCTT_STATUSES), acceptsNewDossiers: z.boolean(), since: z.string() }), ...errors },
+    },
+  }, async (request) => {
+    const service = await findService(app.db, request.params.code);
+    if (!service) throw problem('not-found', `No declared online service with code ${request.params.code}`);
+    return { code: service.code, status: service.status, acceptsNewDossiers: acceptsNewDossiers(service.status), since: service.statusChangedAt.toISOString() };
+  });
+
+  app.get('/services/:code/rounds', {
+    config: { access: { roles: readers } },
+    schema: { tags: ['dvctt'], summary: 'Every round of the test loop of a service, numbered (projection)', params, response: { 200: z.object({ items: z.array(roundSchema) }), ...errors } },
+  }, async (request) => {
+    const service = await serviceInScope(request.params.code, actorOf(request));
+    const rows = await listRounds(app.db, service.code);
+    return {
+      items: rows.map((r) => ({
+        round: r.round, proposedAt: r.proposedAt.toISOString(), proposedBy: r.proposedBy, outcome: r.outcome, clockKeys: r.clockKeys,
+        review: r.review ?? undefined, testReport: r.testReport ?? undefined, confirmation: r.confirmation ?? undefined,
+      })),
+    };
+  });
+
+  // Art 27.2: the first proposal starts the service's workflow; later ones are updates on it.
+  app.post('/services/:code/propose', {
+    config: { access: { roles: ['agency'] as const } },
+    schema: {
+      tags: ['dvctt'], summary: 'Agency proposes the service for publication for testing (Art 27.2); opens a new round', params,
+      body: z.object({ note: z.string().trim().max(2000).optional() }).default({}),
+      response: { 200: viewSchema, ...actionErrors },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    const service = await serviceInScope(request.params.code, actor);
+    const input: DvcttWorkflowInput = { service: asService(service) };
+    try {
+      await app.temporal.workflow.start('dvcttWorkflow', {
+        taskQueue: app.config.TASK_QUEUE,
+        workflowId: dvcttWorkflowId(service.code),
+        args: [input],
+        typedSearchAttributes: [
+          { key: agencyKey, value: service.agency },
+          { key: processKey, value: DVCTT_PROCESS },
+          { key: stageKey, value: 'declared' },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    return handleOf(service.code).executeUpdate(proposeDvcttUpdate, { args: [{ actor, note: request.body.note }] });
+  });
+
+  /** One route per action: authorize, then the workflow's validator decides (refusals never reach history). */
+  function action<B extends z.ZodObject>(path: string, spec: { summary: string; roles: readonly Role[]; body: B; update: UpdateDefinition<DvcttView, [z.infer<B> & { actor: Actor }]> }) {
+    app.post(`/services/:code/${path}`, {
+      config: { access: { roles: spec.roles } },
+      schema: { tags: ['dvctt'], summary: spec.summary, params, body: spec.body, response: { 200: viewSchema, ...actionErrors } },
+    }, async (request) => {
+      const actor = actorOf(request);
+      const service = await serviceInScope(request.params.code, actor);
+      return handleOf(service.code).executeUpdate(spec.update, { args: [{ ...(request.body as z.infer<B>), actor }] });
+    });
+  }
+  const reasons = z.object({ reasons: text(2000) });
+
+  action('review', {
+    summary: 'VPCP reviews the proposal within 2 working days (Art 27.3): approve → published for testing; reject with reasons → back to the agency',
+    roles: ['vpcp'], update: reviewDvcttProposalUpdate,
+    body: z.object({ decision: z.enum(['approve', 'reject']), reasons: text(2000).optional() }),
+  });
+  action('test-report', {
+    summary: 'Agency sends its test report within 5 working days (Art 27.4): TTHC name, service name, test dossier codes',
+    roles: ['agency'], update: submitDvcttTestReportUpdate, body: testReportSchema,
+  });
+  action('confirm', {
+    summary: 'VPCP confirms the test result within 2 working days (Art 27.5): pass → live; fail with reasons → unpublished, back to the agency',
+    roles: ['vpcp'], update: confirmDvcttTestUpdate,
+    body: z.object({ result: z.enum(['pass', 'fail']), reasons: text(2000).optional() }),
+  });
+  action('suspend', { summary: 'VPCP suspends a live service for quality (Art 28.4): no new dossiers; those in flight go on', roles: ['vpcp'], update: suspendDvcttServiceUpdate, body: reasons });
+  action('fix', { summary: 'Agency reports the fix of a suspended service (Art 28.4)', roles: ['agency'], update: reportDvcttFixUpdate, body: z.object({ note: text(2000) }) });
+  action('resume', { summary: "VPCP resumes a suspended service after the agency's fix (Art 28.4)", roles: ['vpcp'], update: resumeDvcttServiceUpdate, body: z.object({ note: z.string().trim().max(2000).optional() }) });
+  action('stop', { summary: 'VPCP stops a service for quality (Art 28.4): unpublished; it returns only through a new test round', roles: ['vpcp'], update: stopDvcttServiceUpdate, body: reasons });
+  action('withdraw', { summary: 'Agency withdraws the service from the test loop', roles: ['agency'], update: withdrawDvcttUpdate, body: reasons });
+  action('close', { summary: 'VPCP closes a loop the agency abandoned (project rule: its abandonment clock breached)', roles: ['vpcp'], update: closeDvcttLoopUpdate, body: reasons });
+
+  app.get('/reports/rounds', {
+    config: { access: { roles: readers, agencyOf: (request) => (request.query as { agency?: string }).agency } },
+    schema: {
+      tags: ['dvctt'], summary: 'Rounds per service and how they ended, most rounds first',
+      querystring: z.object({ agency: code.optional(), minRounds: z.coerce.number().int().min(1).optional(), ...paging }),
+      response: {
+        200: z.object({ items: z.array(z.object({ code: z.string(), name: z.string(), agency: z.string(), status: z.enum(DVCTT_STATUSES), rounds: z.number().int(), rejected: z.number().int(), failed: z.number().int(), passed: z.number().int() })) }),
+        ...errors,
+      },
+    },
+  }, async (request) => {
+    const { page, pageSize, ...filter } = request.query;
+    return { items: await roundsPerService(app.db, scopeOf(actorOf(request)), { ...filter, limit: pageSize, offset: (page - 1) * pageSize }) };
+  });
+
+  app.get('/reports/breaches', {
+    config: { access: { roles: readers } },
+    schema: {
+      tags: ['dvctt'], summary: "Who breached: the loop's missed clocks (VPCP's count against VPCP, the agency's against the agency), with totals per owner",
+      querystring: z.object({ owner: code.optional(), serviceCode: code.optional(), ...paging }),
+      response: {
+        200: z.object({
+          byOwner: z.array(z.object({ owner: z.string(), breaches: z.number().int() })),
+          items: z.array(z.object({
+            serviceCode: z.string(), agency: z.string(), clockKey: z.string(), owner: z.string(), article: z.string(), stage: z.string(),
+            startedAt: z.string(), dueAt: z.string(), breachedAt: z.string().nullable(), completedAt: z.string().nullable(), completedBy: z.string().nullable(),
+          })),
+        }),
+        ...errors,
+      },
+    },
+  }, async (request) => {
+    const { page, pageSize, ...filter } = request.query;
+    const { items, byOwner } = await listBreaches(app.db, scopeOf(actorOf(request)), { ...filter, limit: pageSize, offset: (page - 1) * pageSize });
+    return {
+      byOwner,
+      items: items.map((b) => ({
+        ...b, startedAt: b.startedAt.toISOString(), dueAt: b.dueAt.toISOString(),
+        breachedAt: b.breachedAt?.toISOString() ?? null, completedAt: b.completedAt?.toISOString() ?? null,
+      })),
+    };
+  });
+};

@@ -1,0 +1,362 @@
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyRequest } from 'fastify';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import { z } from 'zod';
+import { findAgency } from '../../../db/queries/agencies.js';
+import { listFeedbackClocks, listFeedbackItems, listPublishedAnswers, recordFeedbackRefusal } from '../../../db/queries/feedback.js';
+import {
+  answerCoordinationFeedbackUpdate,
+  classifyFeedbackUpdate,
+  coordinateFeedbackUpdate,
+  FEEDBACK_CATEGORIES,
+  FEEDBACK_CHANNELS,
+  feedbackStateQuery,
+  feedbackWorkflowId,
+  OFFICER_CHANNELS,
+  PORTAL_CHANNELS,
+  progressFeedbackUpdate,
+  publishFeedbackUpdate,
+  resultFeedbackUpdate,
+  reviewFeedbackUpdate,
+  STATE_SECRET_REFUSAL,
+  supplementFeedbackUpdate,
+  type FeedbackStatus,
+  type FeedbackSubmission,
+  type FeedbackView,
+  type FeedbackWorkflowInput,
+} from '../../../workflows/feedback.definitions.js';
+import { problem, problemSchema } from '../../errors.js';
+import { actorOf, type Actor, type Role } from '../../auth.js';
+
+const STATUSES = ['received', 'awaiting-supplement', 'processing', 'in-review', 'approved', 'published', 'not-accepted', 'closed'] as const satisfies readonly FeedbackStatus[];
+/** Project rule: an officer may back-date a paper/phone/fax/e-mail item's receipt by at most this much (typo guard). */
+const MAX_BACKDATE_DAYS = 30;
+
+const agencyCode = z.string().trim().regex(/^[A-Z0-9-]{2,32}$/, 'an agency code such as BTP or UBND-HN');
+const text = (max: number) => z.string().trim().min(1).max(max);
+const itemParams = z.object({ id: z.string().regex(/^[a-f0-9]{24}$/, 'a feedback item id') });
+const idempotencyHeaders = z.object({ 'idempotency-key': z.string().min(8).max(128) });
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
+const actionErrors = { ...errors, 409: problemSchema, 422: problemSchema };
+
+const senderSchema = z.object({
+  name: text(200),
+  address: text(500),
+  phone: z.string().trim().regex(/^\+?[0-9 .-]{8,20}$/, 'a phone number'),
+  email: z.email(),
+  portalAccountId: text(64).optional(),
+});
+const intakeSchema = z.object({
+  sender: senderSchema,
+  /** Vietnamese content (Art 39.1); whether it conforms is the receiving agency's call (Art 42.3a). */
+  content: z.string().trim().min(10).max(20_000),
+  agency: agencyCode,
+  tthcCode: text(32).optional(),
+  category: z.enum(FEEDBACK_CATEGORIES),
+  channel: z.enum(FEEDBACK_CHANNELS),
+  /** Art 44.3: content involving state secrets is refused and never stored. */
+  stateSecret: z.boolean().default(false),
+  /** Officer-entered items only (Art 42.2b): when the paper, call, fax or e-mail was received. */
+  receivedAt: z.iso.datetime({ offset: true }).optional(),
+});
+const intakeResultSchema = z.object({ id: z.string(), workflowId: z.string(), status: z.string(), replayed: z.boolean() }).meta({ id: 'FeedbackIntake' });
+
+const clockSchema = z.looseObject({ key: z.string(), article: z.string(), owner: z.string(), outcome: z.string(), startedAt: z.string(), dueAt: z.string() });
+const viewSchema = z
+  .looseObject({
+    itemId: z.string(),
+    workflowId: z.string(),
+    status: z.enum(STATUSES),
+    agency: z.string(),
+    receivingAgency: z.string(),
+    round: z.number(),
+    receivedAt: z.string(),
+    actionsAllowed: z.array(z.string()),
+    clocks: z.array(clockSchema),
+    /** Every clock of every round (from the sla_clocks projection); `clocks` are the current run's. */
+    clockHistory: z.array(z.looseObject({ key: z.string(), outcome: z.string(), owner: z.string(), dueAt: z.date() })).optional(),
+  })
+  .meta({ id: 'FeedbackItem' });
+
+type ViewBody = z.infer<typeof viewSchema>;
+/** The query returns a FeedbackView; the schema documents its main fields and passes the rest through. */
+const asBody = (view: FeedbackView, extra: Partial<ViewBody> = {}): ViewBody => ({ ...view, ...extra }) as unknown as ViewBody;
+
+const itemIdOf = (actor: Actor, key: string) => createHash('sha256').update(`${actor.role}|${actor.agency ?? ''}|${key}`).digest('hex').slice(0, 24);
+const fingerprintOf = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
+
+/** Agencies see items they handle(d) or coordinate on; VPCP, auditors and the Portal front end see all. */
+function assertCanSee(actor: Actor, view: Pick<FeedbackView, 'involvedAgencies' | 'itemId'>): void {
+  if (actor.role === 'agency' && !view.involvedAgencies.includes(actor.agency ?? '')) {
+    throw problem('wrong-scope', `Agency ${actor.agency} is not involved in feedback item ${view.itemId}`);
+  }
+}
+
+/** Citizen feedback — phản ánh, kiến nghị (Art 36–45): intake, one route per action, reads. */
+export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
+  const handleOf = (id: string): WorkflowHandle => app.temporal.workflow.getHandle(feedbackWorkflowId(id));
+
+  async function requireAgencyExists(code: string, path: string): Promise<void> {
+    if (!(await findAgency(app.db, code))) {
+      throw problem('unprocessable', `No agency with code ${code}`, [{ path, message: 'unknown agency code' }]);
+    }
+  }
+
+  /** Starts the item's workflow once per idempotency key: 201 the first time, 200 with the same item on a replay. */
+  async function startItem(request: FastifyRequest, input: FeedbackWorkflowInput) {
+    const workflowId = feedbackWorkflowId(input.itemId);
+    try {
+      await app.temporal.workflow.start('feedbackWorkflow', {
+        taskQueue: app.config.TASK_QUEUE,
+        workflowId,
+        args: [input],
+        // A key stays used even after its item closed: a late retry must not open a second item.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+      request.log.info({ workflowId, agency: input.submission.agency }, 'feedback received');
+      return { status: 201 as const, body: { id: input.itemId, workflowId, status: 'received', replayed: false } };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    const view = await handleOf(input.itemId).query(feedbackStateQuery);
+    if (view.fingerprint !== input.fingerprint) {
+      throw problem('conflict', 'This Idempotency-Key was already used for a different submission');
+    }
+    return { status: 200 as const, body: { id: input.itemId, workflowId, status: view.status, replayed: true } };
+  }
+
+  app.post('/', {
+    config: { access: { roles: ['portal', 'agency'], agencyOf: (req) => (req.body as { agency?: string } | undefined)?.agency } },
+    schema: {
+      tags: ['feedback'],
+      summary: 'Submit feedback (Portal), or type in feedback received on paper, by phone, fax or e-mail (agency officer, Art 42.2b)',
+      description: 'Idempotent on the Idempotency-Key header: a retried submission returns the same item (200).',
+      headers: idempotencyHeaders,
+      body: intakeSchema,
+      response: { 201: intakeResultSchema, 200: intakeResultSchema, ...actionErrors },
+    },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    const { stateSecret, receivedAt, ...fields } = request.body;
+    const itemId = itemIdOf(actor, request.headers['idempotency-key']);
+    if (stateSecret) {
+      // Art 44.3: only the fact of the refusal is kept — no content, no sender data.
+      await recordFeedbackRefusal(app.db, {
+        intakeKey: itemId, article: STATE_SECRET_REFUSAL.article, reason: STATE_SECRET_REFUSAL.reason,
+        targetAgency: fields.agency, channel: fields.channel, submittedByRole: actor.role, submittedByUser: actor.userId,
+      });
+      throw problem('refused', `${STATE_SECRET_REFUSAL.reasonVi} / ${STATE_SECRET_REFUSAL.reason}`);
+    }
+    const issues: { path: string; message: string }[] = [];
+    if (actor.role === 'portal') {
+      if (!(PORTAL_CHANNELS as readonly string[]).includes(fields.channel)) issues.push({ path: 'body.channel', message: `Portal submissions use ${PORTAL_CHANNELS.join(' or ')} (Art 38)` });
+      if (!fields.sender.portalAccountId) issues.push({ path: 'body.sender.portalAccountId', message: 'a Portal account is required to send feedback (Art 39.3)' });
+      if (receivedAt) issues.push({ path: 'body.receivedAt', message: 'only officers typing in an item received earlier may set it' });
+    } else {
+      if (!(OFFICER_CHANNELS as readonly string[]).includes(fields.channel)) issues.push({ path: 'body.channel', message: `officers type in items received by ${OFFICER_CHANNELS.join(', ')} (Art 42.2b)` });
+      const at = receivedAt ? Date.parse(receivedAt) : undefined;
+      if (at !== undefined && (at > Date.now() || at < Date.now() - MAX_BACKDATE_DAYS * 86_400_000)) {
+        issues.push({ path: 'body.receivedAt', message: `must be within the last ${MAX_BACKDATE_DAYS} days (project rule) and not in the future` });
+      }
+    }
+    if (issues.length > 0) throw problem('unprocessable', 'The submission does not meet the intake requirements', issues);
+    await requireAgencyExists(fields.agency, 'body.agency');
+    const submission: FeedbackSubmission = fields;
+    const result = await startItem(request, {
+      itemId, submission, submittedBy: actor, fingerprint: fingerprintOf(request.body),
+      ...(receivedAt ? { receivedAt: new Date(receivedAt).toISOString() } : {}),
+    });
+    return reply.status(result.status).send(result.body);
+  });
+
+  app.get('/', {
+    config: { access: { roles: ['agency', 'vpcp', 'auditor'] } },
+    schema: {
+      tags: ['feedback'],
+      summary: 'List feedback items (agencies: the items they handle(d) or coordinate on)',
+      querystring: z.object({
+        status: z.enum(STATUSES).optional(),
+        agency: agencyCode.optional(),
+        category: z.enum(FEEDBACK_CATEGORIES).optional(),
+        channel: z.enum(FEEDBACK_CHANNELS).optional(),
+        from: z.iso.datetime({ offset: true }).optional(),
+        to: z.iso.datetime({ offset: true }).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        offset: z.coerce.number().int().min(0).default(0),
+      }),
+      response: {
+        200: z.object({
+          total: z.number(),
+          items: z.array(z.object({
+            itemId: z.string(), workflowId: z.string(), receivingAgency: z.string(), agency: z.string(), status: z.string(),
+            category: z.string(), channel: z.string(), tthcCode: z.string().nullable(), round: z.number(), escalatedFrom: z.string().nullable(),
+            receivedAt: z.date(), publishedAt: z.date().nullable(), updatedAt: z.date(), slaBreached: z.boolean(),
+          })),
+        }),
+        ...errors,
+      },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    const { from, to, ...rest } = request.query;
+    return listFeedbackItems(app.db, actor.role === 'agency' ? { agency: actor.agency } : {}, {
+      ...rest, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}),
+    });
+  });
+
+  app.get('/published', {
+    schema: {
+      tags: ['feedback'],
+      summary: 'Published answers (Art 45.1) — public, no token',
+      security: [],
+      querystring: z.object({
+        agency: agencyCode.optional(),
+        category: z.enum(FEEDBACK_CATEGORIES).optional(),
+        tthcCode: text(32).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        offset: z.coerce.number().int().min(0).default(0),
+      }),
+      response: {
+        200: z.object({
+          total: z.number(),
+          items: z.array(z.object({
+            itemId: z.string(), agency: z.string(), category: z.string(), tthcCode: z.string().nullable(),
+            question: z.string(), answer: z.string(), receivedAt: z.date(), publishedAt: z.date(),
+          })),
+        }),
+        400: problemSchema,
+      },
+    },
+  }, async (request) => {
+    const { items, total } = await listPublishedAnswers(app.db, request.query);
+    // The public page names the answering agency, never the officer.
+    return { total, items: items.map(({ publishedBy: _by, ...item }) => item) };
+  });
+
+  app.get('/:id', {
+    config: { access: { roles: ['agency', 'vpcp', 'auditor', 'portal'] } },
+    schema: {
+      tags: ['feedback'],
+      summary: 'One feedback item: state, clocks and the actions allowed now',
+      params: itemParams,
+      response: { 200: viewSchema, ...errors },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    const view = await handleOf(request.params.id).query(feedbackStateQuery);
+    assertCanSee(actor, view);
+    return asBody(view, { clockHistory: await listFeedbackClocks(app.db, view.workflowId) });
+  });
+
+  /** One route per action: the workflow's update validator refuses wrong state, agency, role or a missing reason. */
+  function action<B extends z.ZodObject, I>(path: string, spec: {
+    summary: string;
+    roles: readonly Role[];
+    body: B;
+    update: UpdateDefinition<FeedbackView, [I]>;
+    precheck?: (body: z.infer<B>) => Promise<void>;
+  }) {
+    app.post(`/:id/${path}`, {
+      config: { access: { roles: spec.roles } },
+      schema: { tags: ['feedback'], summary: spec.summary, params: itemParams, body: spec.body, response: { 200: viewSchema, ...actionErrors } },
+    }, async (request) => {
+      const actor = actorOf(request);
+      const body = request.body as z.infer<B>;
+      await spec.precheck?.(body);
+      const handle = handleOf(request.params.id);
+      try {
+        return asBody(await handle.executeUpdate(spec.update, { args: [{ ...body, actor } as I] }));
+      } catch (err) {
+        // An update cannot reach a closed item: say so rather than "not found".
+        if (err instanceof WorkflowNotFoundError) {
+          const closed = await handle.describe().then((d) => d.status.name, () => undefined);
+          if (closed) throw problem('invalid-transition', `Feedback item ${request.params.id} is closed`);
+        }
+        throw err;
+      }
+    });
+  }
+
+  const handlers: readonly Role[] = ['agency', 'vpcp'];
+  action('classify', {
+    summary: 'Classify (Art 42.3): reject with reasons, ask to clarify, transfer to the competent agency, accept, or escalate to VPCP',
+    roles: handlers,
+    body: z.object({ decision: z.enum(['reject', 'clarify', 'transfer', 'accept', 'escalate']), reason: text(5000).optional(), toAgency: agencyCode.optional() }),
+    update: classifyFeedbackUpdate,
+    precheck: async (body) => {
+      if (body.toAgency) await requireAgencyExists(body.toAgency, 'body.toAgency');
+    },
+  });
+  action('supplement', {
+    summary: 'Supplement or clarify the feedback (the citizen through the Portal, or an officer typing it in)',
+    roles: ['portal', 'agency'],
+    body: z.object({ content: z.string().trim().min(1).max(20_000), portalAccountId: text(64).optional() }),
+    update: supplementFeedbackUpdate,
+  });
+  action('coordinate', {
+    summary: 'Ask coordinating agencies for their opinion (Art 43.2)',
+    roles: handlers,
+    body: z.object({ agencies: z.array(agencyCode).min(1).max(20), request: text(5000) }),
+    update: coordinateFeedbackUpdate,
+    precheck: async (body) => {
+      for (const [i, code] of body.agencies.entries()) await requireAgencyExists(code, `body.agencies.${i}`);
+    },
+  });
+  action('coordination-answer', {
+    summary: "A coordinating agency's answer (Art 43.2)",
+    roles: ['agency'],
+    body: z.object({ answer: text(20_000) }),
+    update: answerCoordinationFeedbackUpdate,
+  });
+  action('progress', {
+    summary: 'Post a progress update (Art 44.1: every 7 days once the 20 days have passed)',
+    roles: handlers,
+    body: z.object({ note: text(5000) }),
+    update: progressFeedbackUpdate,
+  });
+  action('result', {
+    summary: 'Enter the result (Art 44.2: within 2 working days of having it)',
+    roles: handlers,
+    body: z.object({ answer: text(20_000), resultObtainedAt: z.iso.datetime({ offset: true }) }),
+    update: resultFeedbackUpdate,
+  });
+  action('review', {
+    summary: 'Check the answer before publication: approve, or return it to the handler (Art 45.2)',
+    roles: handlers,
+    body: z.object({ decision: z.enum(['approve', 'return']), reason: text(5000).optional() }),
+    update: reviewFeedbackUpdate,
+  });
+  action('publish', {
+    summary: 'Publish the answer on the Portal and notify the citizen (Art 45.1, 36.3c)',
+    roles: handlers,
+    body: z.object({}),
+    update: publishFeedbackUpdate,
+  });
+
+  app.post('/:id/reopen', {
+    config: { access: { roles: ['portal'] } },
+    schema: {
+      tags: ['feedback'],
+      summary: 'The citizen disagrees with the published answer and writes again: a linked item for VPCP (Art 42.3đ)',
+      params: itemParams,
+      headers: idempotencyHeaders,
+      body: z.object({ content: z.string().trim().min(10).max(20_000), portalAccountId: text(64) }),
+      response: { 201: intakeResultSchema, 200: intakeResultSchema, ...actionErrors },
+    },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    const original = await handleOf(request.params.id).query(feedbackStateQuery);
+    if (original.status !== 'published') throw problem('invalid-transition', `Feedback item ${original.itemId} has no published answer to disagree with (it is ${original.status})`);
+    if (original.submission.sender.portalAccountId !== request.body.portalAccountId) {
+      throw problem('wrong-scope', 'Only the Portal account that sent the feedback may write again about its answer');
+    }
+    const submission: FeedbackSubmission = { ...original.submission, content: request.body.content, agency: 'VPCP', channel: 'portal' };
+    const result = await startItem(request, {
+      itemId: itemIdOf(actor, `${original.itemId}|${request.headers['idempotency-key']}`), submission, submittedBy: actor,
+      fingerprint: fingerprintOf({ original: original.itemId, ...request.body }), escalatedFrom: original.itemId,
+    });
+    return reply.status(result.status).send(result.body);
+  });
+};

@@ -1,0 +1,215 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { findCallback, findPayment, findReceipt, listPayments } from '../../../db/queries/payment.js';
+import { paymentStatus } from '../../../db/schema/index.js';
+import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
+import {
+  PAYMENT_PROCESS,
+  cancelPaymentUpdate,
+  choosePayerBankUpdate,
+  paymentWorkflowId,
+  reportDebitUpdate,
+  reportFailureUpdate,
+  reportReceiptUpdate,
+  reportSettlementUpdate,
+  type CallbackKind,
+  type CallbackResult,
+  type PaymentRequest,
+} from '../../../workflows/payment.definitions.js';
+import { actorOf, isSupervisor, type Actor } from '../../auth.js';
+import { problem, problemSchema } from '../../errors.js';
+
+/** Whole VND: integers only (a fractional amount is a 400), at most 2^53 - 1. */
+export const vndSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const code = z.string().trim().min(1).max(64);
+const ref = z.string().trim().min(1).max(128);
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+const beneficiarySchema = z.object({
+  kind: z.enum(['bank', 'treasury']),
+  institution: code.describe("Bank code, or 'KBNN' for the State Treasury"),
+  account: z.string().trim().min(1).max(64),
+  name: z.string().trim().min(1).max(256),
+});
+
+const paymentSchema = z
+  .object({
+    paymentId: z.string(), agency: z.string(), requestRef: z.string(), dossierCode: z.string(), feeTypeCode: z.string(), amount: z.number().int(),
+    beneficiaryKind: z.string(), beneficiaryInstitution: z.string(), beneficiaryAccount: z.string(),
+    payerBank: z.string().nullable(), bankTxnRef: z.string().nullable(), status: z.enum(paymentStatus.enumValues), txnDate: z.string().nullable(),
+    debitedAt: z.string().nullable(), settledAt: z.string().nullable(), settlementDueAt: z.string().nullable(),
+    settlementBreached: z.boolean(), settlementWorkingDaysLate: z.number().int().nullable(), endReason: z.string().nullable(),
+    createdAt: z.string(), updatedAt: z.string(),
+  })
+  .meta({ id: 'Payment' });
+
+const callbackResultSchema = z
+  .object({
+    paymentId: z.string(), callbackId: z.string(), kind: z.enum(['debit', 'receipt', 'settlement', 'failure']),
+    status: z.enum(paymentStatus.enumValues), receiptBuffered: z.boolean().optional(), processedAt: z.string(),
+  })
+  .meta({ id: 'BankCallbackResult' });
+
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
+const params = z.object({ paymentId: z.string().min(1).max(200) });
+
+type PaymentRow = NonNullable<Awaited<ReturnType<typeof findPayment>>>;
+const toBody = (r: PaymentRow) => ({
+  ...r, debitedAt: iso(r.debitedAt), settledAt: iso(r.settledAt), settlementDueAt: iso(r.settlementDueAt), createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+});
+
+/** Read scope: the agency of the payment, the payer's bank, the Portal front end and supervisors. */
+function assertCanRead(actor: Actor, payment: { agency: string; payerBank: string | null }) {
+  if (isSupervisor(actor) || actor.role === 'portal') return;
+  if (actor.role === 'agency' && actor.agency === payment.agency) return;
+  if (actor.role === 'bank' && actor.bank === payment.payerBank) return;
+  throw problem('wrong-scope', `${actor.role} ${actor.agency ?? actor.bank ?? ''} may not see this payment`);
+}
+
+/**
+ * Online payments (Art 31–33). Agencies register payment requests; the Portal front end records
+ * the payer's bank; the payer's bank reports debit, receipt, settlement or failure through
+ * idempotent callbacks (its callback id: a duplicate gets the first answer, even after the case closed).
+ */
+export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
+  const handle = (paymentId: string) => app.temporal.workflow.getHandle(paymentId);
+
+  app.post('/', {
+    config: { access: { roles: ['agency'], agencyOf: (req) => (req.body as { agency?: string }).agency } },
+    schema: {
+      tags: ['payments'], summary: 'Register a payment request (Art 31.2b, 33.3): dossier, amount in whole VND, fee type, beneficiary account',
+      body: z.object({
+        agency: code, requestRef: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), dossierCode: ref, feeTypeCode: code, amount: vndSchema,
+        beneficiary: beneficiarySchema, expiryDays: z.number().int().min(1).max(30).optional(),
+      }),
+      response: { 201: z.object({ paymentId: z.string(), status: z.literal('awaitingPayer') }), ...errors },
+    },
+  }, async (request, reply) => {
+    const { body } = request;
+    const paymentId = paymentWorkflowId(body.agency, body.requestRef);
+    const input: PaymentRequest = { ...body, actor: actorOf(request) };
+    await app.temporal.workflow.start('paymentWorkflow', {
+      taskQueue: app.config.TASK_QUEUE, workflowId: paymentId, args: [input],
+      typedSearchAttributes: [{ key: agencyKey, value: body.agency }, { key: processKey, value: PAYMENT_PROCESS }, { key: stageKey, value: 'awaitingPayer' }],
+    });
+    return reply.status(201).send({ paymentId, status: 'awaitingPayer' as const });
+  });
+
+  app.get('/', {
+    config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
+    schema: {
+      tags: ['payments'], summary: 'Payments: an agency sees its own, a bank those made through it, supervisors all',
+      querystring: z.object({
+        agency: z.string().optional(), bank: z.string().optional(), status: z.enum(paymentStatus.enumValues).optional(),
+        txnDate: z.iso.date().optional(), settlementBreached: z.enum(['true', 'false']).optional(),
+        before: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      response: { 200: z.object({ items: z.array(paymentSchema) }), ...errors },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    const { query } = request;
+    const rows = await listPayments(app.db, {
+      ...query,
+      agency: actor.role === 'agency' ? actor.agency : query.agency,
+      bank: actor.role === 'bank' ? actor.bank : query.bank,
+      settlementBreached: query.settlementBreached === undefined ? undefined : query.settlementBreached === 'true',
+    });
+    return { items: rows.map(toBody) };
+  });
+
+  app.get('/:paymentId', {
+    config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor', 'portal'] } },
+    schema: { tags: ['payments'], summary: 'One payment (Portal status)', params, response: { 200: paymentSchema, ...errors } },
+  }, async (request) => {
+    const row = await findPayment(app.db, request.params.paymentId);
+    if (!row) throw problem('not-found', `No payment ${request.params.paymentId}`);
+    assertCanRead(actorOf(request), row);
+    return toBody(row);
+  });
+
+  app.get('/:paymentId/receipt', {
+    config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor', 'portal'] } },
+    schema: {
+      tags: ['payments'], summary: 'The bank\'s digitally signed receipt (chứng từ nộp NSNN, Art 31.2c) with its signature metadata', params,
+      response: {
+        200: z.object({
+          paymentId: z.string(), bank: z.string(), receiptNo: z.string(), issuedAt: z.string(), document: z.string(),
+          signature: z.object({ signer: z.string(), algorithm: z.string(), value: z.string(), signedAt: z.string() }), receivedAt: z.string(),
+        }),
+        ...errors,
+      },
+    },
+  }, async (request) => {
+    const payment = await findPayment(app.db, request.params.paymentId);
+    if (!payment) throw problem('not-found', `No payment ${request.params.paymentId}`);
+    assertCanRead(actorOf(request), payment);
+    const r = await findReceipt(app.db, request.params.paymentId);
+    if (!r) throw problem('not-found', `No receipt yet for payment ${request.params.paymentId}`);
+    return {
+      paymentId: r.paymentId, bank: r.bank, receiptNo: r.receiptNo, issuedAt: r.issuedAt.toISOString(), document: r.document,
+      signature: { signer: r.signer, algorithm: r.signatureAlgorithm, value: r.signatureValue, signedAt: r.signedAt.toISOString() }, receivedAt: r.receivedAt.toISOString(),
+    };
+  });
+
+  app.post('/:paymentId/payer-bank', {
+    config: { access: { roles: ['portal'] } },
+    schema: {
+      tags: ['payments'], summary: 'The payer picks a connected bank or intermediary (Art 31.2b); a suspended bank is refused (422, Art 33.7)',
+      params, body: z.object({ bank: code }), response: { 200: z.object({ paymentId: z.string(), status: z.enum(paymentStatus.enumValues), payerBank: z.string().optional() }), ...errors },
+    },
+  }, async (request) => {
+    const view = await handle(request.params.paymentId).executeUpdate(choosePayerBankUpdate, { args: [{ bank: request.body.bank, actor: actorOf(request) }] });
+    return { paymentId: view.paymentId, status: view.status, payerBank: view.payerBank };
+  });
+
+  app.post('/:paymentId/cancel', {
+    config: { access: { roles: ['agency'] } },
+    schema: {
+      tags: ['payments'], summary: 'The agency withdraws an unpaid payment request', params, body: z.object({ reason: z.string().trim().min(1).max(2000) }),
+      response: { 200: z.object({ paymentId: z.string(), status: z.enum(paymentStatus.enumValues) }), ...errors },
+    },
+  }, async (request) => {
+    const view = await handle(request.params.paymentId).executeUpdate(cancelPaymentUpdate, { args: [{ reason: request.body.reason, actor: actorOf(request) }] });
+    return { paymentId: view.paymentId, status: view.status };
+  });
+
+  /**
+   * A bank callback is a workflow update (the workflow decides and remembers it by callback id);
+   * once the case has closed, a repeated callback is answered from the record.
+   */
+  const bankCallback = <B extends z.ZodObject>(kind: CallbackKind, summary: string, body: B, execute: (paymentId: string, input: z.infer<B> & { actor: Actor }) => Promise<CallbackResult>) =>
+    app.post(`/:paymentId/callbacks/${kind}`, {
+      config: { access: { roles: ['bank'] } },
+      schema: { tags: ['payments', 'bank callbacks'], summary, params, body, response: { 200: callbackResultSchema, ...errors } },
+    }, async (request) => {
+      const actor = actorOf(request);
+      const input = { ...(request.body as z.infer<B>), actor };
+      const { callbackId } = request.body as { callbackId: string };
+      try {
+        return await execute(request.params.paymentId, input);
+      } catch (err) {
+        // The case may have closed since the first delivery: the recorded answer is the answer.
+        const recorded = await findCallback(app.db, actor.bank ?? '', callbackId);
+        if (recorded && recorded.paymentId === request.params.paymentId && recorded.kind === kind) return recorded;
+        throw err;
+      }
+    });
+
+  const callbackId = z.string().trim().min(1).max(128);
+  bankCallback('debit', 'The payer was debited (Art 31.2c): Portal status updated and agency notified at once; starts the T+1 clock',
+    z.object({ callbackId, bankTxnRef: ref, amount: vndSchema }),
+    (id, input) => handle(id).executeUpdate(reportDebitUpdate, { args: [input] }));
+  bankCallback('receipt', 'The digitally signed receipt (chứng từ nộp NSNN); before the debit it is kept and applied with the debit',
+    z.object({
+      callbackId, receiptNo: ref, issuedAt: z.iso.datetime({ offset: true }), document: z.string().min(1).max(2_000_000),
+      signature: z.object({ signer: z.string().min(1).max(512), algorithm: z.string().min(1).max(64), value: z.string().min(1).max(20_000), signedAt: z.iso.datetime({ offset: true }) }),
+    }),
+    (id, input) => handle(id).executeUpdate(reportReceiptUpdate, { args: [input] }));
+  bankCallback('settlement', 'The money reached the beneficiary account (Art 33.4a, due T+1); refused before the debit',
+    z.object({ callbackId, transferRef: ref, amount: vndSchema }),
+    (id, input) => handle(id).executeUpdate(reportSettlementUpdate, { args: [input] }));
+  bankCallback('failure', 'The payment failed before any debit',
+    z.object({ callbackId, reason: z.string().trim().min(1).max(2000) }),
+    (id, input) => handle(id).executeUpdate(reportFailureUpdate, { args: [input] }));
+};

@@ -1,0 +1,237 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { z } from 'zod';
+import {
+  dayDetail,
+  daySummary,
+  findDiscrepancy,
+  listDiscrepancies,
+  listReconciledDays,
+  replaceUpload,
+  type ReconciliationSource,
+  type UploadLine,
+} from '../../../db/queries/reconciliation.js';
+import { discrepancyStatus, reconciliationOutcome } from '../../../db/schema/index.js';
+import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
+import { recordDiscrepancyCauseUpdate, resolveDiscrepancyUpdate } from '../../../workflows/discrepancy.definitions.js';
+import { RECONCILIATION_PROCESS, reconciliationWorkflowId } from '../../../workflows/reconciliation.definitions.js';
+import { actorOf, isSupervisor, type Actor } from '../../auth.js';
+import { problem, problemSchema } from '../../errors.js';
+import { vndSchema } from '../payments/index.js';
+import { csvField, parseReconciliationCsv } from './csv.js';
+import { ensureReconciliationSchedule } from './schedule.js';
+
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
+const code = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/);
+const day = z.iso.date();
+const lineSchema = z.object({
+  paymentId: z.string().trim().min(1).max(200), bankTxnRef: z.string().trim().min(1).max(128), amount: vndSchema,
+  status: z.enum(['success', 'failed']), feeTypeCode: z.string().max(64).optional(),
+});
+const uploadBody = z.union([z.object({ lines: z.array(lineSchema).max(2_000_000) }), z.string().describe('text/csv: payment_id,bank_txn_ref,amount,status[,fee_type_code]')]);
+const UPLOAD_LIMIT = 256 * 1024 * 1024;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** A bank reads its own pairs, an agency its own, supervisors everything. */
+function scopeOf(actor: Actor, requested: { agency?: string; bank?: string }) {
+  if (actor.role === 'bank') return { ...requested, bank: actor.bank };
+  if (actor.role === 'agency') return { ...requested, agency: actor.agency };
+  return requested;
+}
+function assertPairScope(actor: Actor, pair: { agency: string; bank: string }) {
+  if (isSupervisor(actor)) return;
+  if (actor.role === 'agency' && actor.agency === pair.agency) return;
+  if (actor.role === 'bank' && actor.bank === pair.bank) return;
+  throw problem('wrong-scope', `${actor.role} ${actor.agency ?? actor.bank ?? ''} may not see ${pair.agency} × ${pair.bank}`);
+}
+
+const discrepancySchema = z
+  .object({
+    id: z.string(), txnDate: z.string(), agency: z.string(), bank: z.string(), paymentId: z.string(), seq: z.number(), kind: z.string(),
+    ownerKind: z.enum(['bank', 'agency']), owner: z.string(), status: z.enum(discrepancyStatus.enumValues), cause: z.string().nullable(),
+    resolution: z.string().nullable(), dueAt: z.string().nullable(), breached: z.boolean(), refundId: z.string().nullable(),
+    detectedAt: z.string(), resolvedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Discrepancy' });
+type DiscrepancyRecord = NonNullable<Awaited<ReturnType<typeof findDiscrepancy>>>;
+const toDiscrepancy = ({ revision: _r, updatedAt: _u, ...d }: DiscrepancyRecord) => ({ ...d, dueAt: iso(d.dueAt), detectedAt: d.detectedAt.toISOString(), resolvedAt: iso(d.resolvedAt) });
+
+/**
+ * Daily reconciliation (Art 34): banks upload statements and agencies their records (JSON or
+ * CSV), per day and agency × bank; the daily Schedule (or VPCP) runs the three-way comparison;
+ * reports per day / agency / bank, summary or detail, JSON or CSV; discrepancy cases.
+ */
+export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
+  // Banks send statements as CSV: accepted as text, parsed and validated line by line.
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: UPLOAD_LIMIT }, (_req, body, done) => done(null, body));
+
+  async function upload(source: ReconciliationSource, key: { agency: string; bank: string; txnDate: string }, body: z.infer<typeof uploadBody>, actor: Actor) {
+    let lines: UploadLine[];
+    let format: 'json' | 'csv';
+    if (typeof body === 'string') {
+      const parsed = parseReconciliationCsv(body);
+      if (parsed.errors.length > 0) throw problem('validation', `The CSV has ${parsed.errors.length} invalid line(s)`, parsed.errors.slice(0, 100));
+      lines = parsed.lines;
+      format = 'csv';
+    } else {
+      lines = body.lines;
+      format = 'json';
+    }
+    const { lineCount } = await replaceUpload(app.db, { source, ...key }, lines, { format, uploadedBy: actor.userId });
+    return { source, ...key, lineCount, format };
+  }
+  const uploadResponse = z.object({ source: z.enum(['bank', 'agency']), agency: z.string(), bank: z.string(), txnDate: z.string(), lineCount: z.number(), format: z.enum(['json', 'csv']) });
+
+  app.put('/statements/:bank/:agency/:txnDate', {
+    bodyLimit: UPLOAD_LIMIT,
+    config: { access: { roles: ['bank'], bankOf: (req) => (req.params as { bank: string }).bank } },
+    schema: {
+      tags: ['reconciliation'], summary: "The bank's statement for one day and agency (Art 34.4a–b); replaces an earlier upload",
+      params: z.object({ bank: code, agency: code, txnDate: day }), body: uploadBody, response: { 200: uploadResponse, ...errors },
+    },
+  }, async (request) => upload('bank', request.params, request.body, actorOf(request)));
+
+  app.put('/agency-records/:agency/:bank/:txnDate', {
+    bodyLimit: UPLOAD_LIMIT,
+    config: { access: { roles: ['agency'], agencyOf: (req) => (req.params as { agency: string }).agency } },
+    schema: {
+      tags: ['reconciliation'], summary: "The agency's own records for one day and bank (Art 34.4b–c); replaces an earlier upload",
+      params: z.object({ agency: code, bank: code, txnDate: day }), body: uploadBody, response: { 200: uploadResponse, ...errors },
+    },
+  }, async (request) => upload('agency', request.params, request.body, actorOf(request)));
+
+  app.post('/runs', {
+    config: { access: { roles: ['vpcp'] } },
+    schema: {
+      tags: ['reconciliation'], summary: 'Reconcile (again) one day now, e.g. after a late or corrected upload',
+      body: z.object({ txnDate: day }), response: { 202: z.object({ workflowId: z.string(), txnDate: z.string() }), ...errors },
+    },
+  }, async (request, reply) => {
+    const workflowId = reconciliationWorkflowId(request.body.txnDate);
+    await app.temporal.workflow.start('reconciliationWorkflow', {
+      taskQueue: app.config.TASK_QUEUE, workflowId, args: [{ txnDate: request.body.txnDate }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [{ key: agencyKey, value: 'VPCP' }, { key: processKey, value: RECONCILIATION_PROCESS }, { key: stageKey, value: 'reconciling' }],
+    });
+    return reply.status(202).send({ workflowId, txnDate: request.body.txnDate });
+  });
+
+  app.put('/schedule', {
+    config: { access: { roles: ['vpcp'] } },
+    schema: {
+      tags: ['reconciliation'], summary: 'Create the daily reconciliation Schedule (06:00 Asia/Ho_Chi_Minh) if missing; idempotent',
+      response: { 200: z.object({ scheduleId: z.string(), created: z.boolean() }), ...errors },
+    },
+  }, async () => ensureReconciliationSchedule(app.temporal, app.config.TASK_QUEUE));
+
+  app.get('/days', {
+    config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
+    schema: {
+      tags: ['reconciliation'], summary: 'Reconciled days, newest first', querystring: z.object({ limit: z.coerce.number().int().min(1).max(366).default(31) }),
+      response: { 200: z.object({ items: z.array(z.object({ txnDate: z.string(), status: z.string(), transactions: z.number(), discrepancies: z.number(), reconciledAt: z.string().nullable() })) }), ...errors },
+    },
+  }, async (request) => ({
+    items: (await listReconciledDays(app.db, request.query.limit)).map((d) => ({ txnDate: d.txnDate, status: d.status, transactions: d.transactions, discrepancies: d.discrepancies, reconciledAt: iso(d.reconciledAt) })),
+  }));
+
+  const summarySchema = z.object({
+    agency: z.string(), bank: z.string(), transactions: z.number(), outcomes: z.record(z.string(), z.number()),
+    portalTotal: z.number(), bankTotal: z.number(), agencyTotal: z.number(),
+  });
+
+  app.get('/reports/:txnDate', {
+    config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
+    schema: {
+      tags: ['reconciliation'], summary: 'Summary per agency × bank of one day (Art 34.3): counts per outcome and totals (VND)',
+      params: z.object({ txnDate: day }), querystring: z.object({ agency: z.string().optional(), bank: z.string().optional(), feeTypeCode: z.string().optional() }),
+      response: { 200: z.object({ txnDate: z.string(), pairs: z.array(summarySchema) }), ...errors },
+    },
+  }, async (request) => ({ txnDate: request.params.txnDate, pairs: await daySummary(app.db, request.params.txnDate, scopeOf(actorOf(request), request.query)) }));
+
+  app.get('/reports/:txnDate/:agency/:bank', {
+    config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
+    schema: {
+      tags: ['reconciliation'], summary: 'Summary and detail of one day × agency × bank (Art 34.3d); ?format=csv downloads the detail',
+      params: z.object({ txnDate: day, agency: code, bank: code }),
+      querystring: z.object({ outcome: z.enum(reconciliationOutcome.enumValues).optional(), format: z.enum(['json', 'csv']).default('json') }),
+      response: {
+        200: z.union([
+          z.object({
+            summary: summarySchema.nullable(),
+            detail: z.array(z.object({
+              paymentId: z.string(), seq: z.number(), outcome: z.string(), ownerKind: z.string().nullable(), feeTypeCode: z.string().nullable(), bankTxnRef: z.string().nullable(),
+              portalAmount: z.number().nullable(), bankAmount: z.number().nullable(), agencyAmount: z.number().nullable(),
+              portalStatus: z.string().nullable(), bankStatus: z.string().nullable(), agencyStatus: z.string().nullable(),
+            })),
+          }),
+          z.string(),
+        ]),
+        ...errors,
+      },
+    },
+  }, async (request, reply) => {
+    const { txnDate, agency, bank } = request.params;
+    assertPairScope(actorOf(request), { agency, bank });
+    const detail = await dayDetail(app.db, { txnDate, agency, bank, outcome: request.query.outcome });
+    if (request.query.format === 'csv') {
+      const columns = ['paymentId', 'seq', 'outcome', 'ownerKind', 'feeTypeCode', 'bankTxnRef', 'portalAmount', 'bankAmount', 'agencyAmount', 'portalStatus', 'bankStatus', 'agencyStatus'] as const;
+      const body = [columns.join(','), ...detail.map((r) => columns.map((c) => csvField(r[c])).join(','))].join('\r\n') + '\r\n';
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="reconciliation-${txnDate}-${agency}-${bank}.csv"`)
+        .send(body);
+    }
+    const [summary] = await daySummary(app.db, txnDate, { agency, bank });
+    return { summary: summary ?? null, detail };
+  });
+
+  app.get('/discrepancies', {
+    config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
+    schema: {
+      tags: ['reconciliation'], summary: 'Differences under investigation (Art 34.5): a bank sees its own, an agency its own',
+      querystring: z.object({
+        txnDate: day.optional(), status: z.enum(discrepancyStatus.enumValues).optional(), agency: z.string().optional(), bank: z.string().optional(),
+        after: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      response: { 200: z.object({ items: z.array(discrepancySchema) }), ...errors },
+    },
+  }, async (request) => {
+    const rows = await listDiscrepancies(app.db, { ...scopeOf(actorOf(request), request.query), txnDate: request.query.txnDate, status: request.query.status, after: request.query.after, limit: request.query.limit });
+    return { items: rows.map(toDiscrepancy) };
+  });
+
+  const discrepancyParams = z.object({ id: z.string().min(1).max(400) });
+  app.get('/discrepancies/:id', {
+    config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
+    schema: { tags: ['reconciliation'], summary: 'One difference', params: discrepancyParams, response: { 200: discrepancySchema, ...errors } },
+  }, async (request) => {
+    const d = await findDiscrepancy(app.db, request.params.id);
+    if (!d) throw problem('not-found', `No discrepancy ${request.params.id}`);
+    assertPairScope(actorOf(request), d);
+    return toDiscrepancy(d);
+  });
+
+  const actionResponse = z.object({ id: z.string(), status: z.enum(discrepancyStatus.enumValues), cause: z.string().optional(), resolution: z.string().optional(), breached: z.boolean() });
+  app.post('/discrepancies/:id/cause', {
+    config: { access: { roles: ['agency', 'bank', 'vpcp'] } },
+    schema: {
+      tags: ['reconciliation'], summary: 'A party records the cause of a difference', params: discrepancyParams,
+      body: z.object({ cause: z.string().trim().min(1).max(4000) }), response: { 200: actionResponse, ...errors },
+    },
+  }, async (request) => {
+    const v = await app.temporal.workflow.getHandle(request.params.id).executeUpdate(recordDiscrepancyCauseUpdate, { args: [{ cause: request.body.cause, actor: actorOf(request) }] });
+    return { id: v.id, status: v.status, cause: v.cause, resolution: v.resolution, breached: v.breached };
+  });
+  app.post('/discrepancies/:id/resolve', {
+    config: { access: { roles: ['agency', 'bank'] } },
+    schema: {
+      tags: ['reconciliation'], summary: 'The owner records how the difference was settled (Art 34.5: by the end of the next working day)', params: discrepancyParams,
+      body: z.object({ resolution: z.string().trim().min(1).max(4000) }), response: { 200: actionResponse, ...errors },
+    },
+  }, async (request) => {
+    const v = await app.temporal.workflow.getHandle(request.params.id).executeUpdate(resolveDiscrepancyUpdate, { args: [{ resolution: request.body.resolution, actor: actorOf(request) }] });
+    return { id: v.id, status: v.status, cause: v.cause, resolution: v.resolution, breached: v.breached };
+  });
+
+};

@@ -1,0 +1,121 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+import { findPayment } from '../../../db/queries/payment.js';
+import { findRefund, listRefunds } from '../../../db/queries/reconciliation.js';
+import { refundStatus } from '../../../db/schema/index.js';
+import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
+import { REFUND_PROCESS, decideRefundUpdate, payRefundUpdate, refundWorkflowId, type RefundInput, type RefundView } from '../../../workflows/refund.definitions.js';
+import { actorOf, isSupervisor, type Actor } from '../../auth.js';
+import { problem, problemSchema } from '../../errors.js';
+import { vndSchema } from '../payments/index.js';
+
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
+const params = z.object({ id: z.string().min(1).max(400) });
+
+const refundSchema = z
+  .object({
+    id: z.string(), origin: z.enum(['reconciliation', 'payerRequest']), paymentId: z.string(), agency: z.string(), bank: z.string(), bankTxnRef: z.string(),
+    amount: z.number().int(), reason: z.string(), status: z.enum(refundStatus.enumValues), responsibleKind: z.enum(['bank', 'agency']),
+    finding: z.string().nullable(), discrepancyId: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
+  })
+  .meta({ id: 'Refund' });
+type RefundRecord = NonNullable<Awaited<ReturnType<typeof findRefund>>>;
+const toBody = ({ revision: _r, ...r }: RefundRecord) => ({ ...r, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() });
+const viewBody = (v: RefundView) => ({ refundId: v.refundId, status: v.status, responsibleKind: v.responsibleKind, finding: v.finding, payoutRef: v.payout?.payoutRef, refundedBy: v.refundedBy });
+const viewSchema = z.object({
+  refundId: z.string(), status: z.enum(refundStatus.enumValues), responsibleKind: z.enum(['bank', 'agency']),
+  finding: z.string().optional(), payoutRef: z.string().optional(), refundedBy: z.string().optional(),
+});
+
+function assertCanRead(actor: Actor, r: { agency: string; bank: string }) {
+  if (isSupervisor(actor) || actor.role === 'portal') return;
+  if ((actor.role === 'agency' && actor.agency === r.agency) || (actor.role === 'bank' && actor.bank === r.bank)) return;
+  throw problem('wrong-scope', `${actor.role} ${actor.agency ?? actor.bank ?? ''} may not see this refund`);
+}
+
+/**
+ * Refunds (Art 34.6): started by reconciliation for duplicates and over-payments, or by a payer's
+ * request through the Portal; investigated by the bank, paid by the bank or the agency, once.
+ */
+export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post('/', {
+    config: { access: { roles: ['portal'] } },
+    schema: {
+      tags: ['refunds'], summary: "A payer's refund request (Art 34.6b): the payer's bank investigates it",
+      body: z.object({ paymentId: z.string().min(1).max(200), bankTxnRef: z.string().min(1).max(128).optional(), amount: vndSchema, reason: z.string().trim().min(1).max(4000) }),
+      response: { 201: z.object({ refundId: z.string(), status: z.literal('investigating') }), ...errors },
+    },
+  }, async (request, reply) => {
+    const { body } = request;
+    const payment = await findPayment(app.db, body.paymentId);
+    if (!payment) throw problem('not-found', `No payment ${body.paymentId}`);
+    if (!payment.payerBank || !payment.bankTxnRef || (payment.status !== 'debited' && payment.status !== 'settled')) {
+      throw problem('unprocessable', `Payment ${body.paymentId} was never debited (${payment.status}); there is nothing to refund`);
+    }
+    if (body.amount > payment.amount) throw problem('unprocessable', `A refund of ${body.amount} VND exceeds the payment's ${payment.amount} VND`);
+    const input: RefundInput = {
+      origin: 'payerRequest', paymentId: payment.paymentId, agency: payment.agency, bank: payment.payerBank,
+      bankTxnRef: body.bankTxnRef ?? payment.bankTxnRef, amount: body.amount, reason: body.reason, actor: actorOf(request),
+    };
+    const refundId = refundWorkflowId(input);
+    await app.temporal.workflow.start('refundWorkflow', {
+      taskQueue: app.config.TASK_QUEUE, workflowId: refundId, args: [input],
+      typedSearchAttributes: [{ key: agencyKey, value: input.agency }, { key: processKey, value: REFUND_PROCESS }, { key: stageKey, value: 'investigating' }],
+    });
+    return reply.status(201).send({ refundId, status: 'investigating' as const });
+  });
+
+  app.get('/', {
+    config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
+    schema: {
+      tags: ['refunds'], summary: 'Refunds: a bank sees its own, an agency its own',
+      querystring: z.object({ status: z.enum(refundStatus.enumValues).optional(), paymentId: z.string().optional(), agency: z.string().optional(), bank: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+      response: { 200: z.object({ items: z.array(refundSchema) }), ...errors },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    const { query } = request;
+    const rows = await listRefunds(app.db, {
+      ...query, agency: actor.role === 'agency' ? actor.agency : query.agency, bank: actor.role === 'bank' ? actor.bank : query.bank,
+    });
+    return { items: rows.map(toBody) };
+  });
+
+  app.get('/:id', {
+    config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor', 'portal'] } },
+    schema: { tags: ['refunds'], summary: 'One refund', params, response: { 200: refundSchema, ...errors } },
+  }, async (request) => {
+    const r = await findRefund(app.db, request.params.id);
+    if (!r) throw problem('not-found', `No refund ${request.params.id}`);
+    assertCanRead(actorOf(request), r);
+    return toBody(r);
+  });
+
+  app.post('/:id/decision', {
+    config: { access: { roles: ['bank'] } },
+    schema: {
+      tags: ['refunds'], summary: "The bank's finding (Art 34.6b): its own fault → it refunds; the agency's → routed to the agency; unfounded → rejected",
+      params, body: z.object({ finding: z.enum(['bankFault', 'agencyFault', 'unfounded']), note: z.string().trim().min(1).max(4000) }),
+      response: { 200: viewSchema, ...errors },
+    },
+  }, async (request) =>
+    viewBody(await app.temporal.workflow.getHandle(request.params.id).executeUpdate(decideRefundUpdate, { args: [{ ...request.body, actor: actorOf(request) }] })));
+
+  app.post('/:id/payout', {
+    config: { access: { roles: ['bank', 'agency'] } },
+    schema: {
+      tags: ['refunds'], summary: 'The responsible party records the money returned to the payer; a refund is paid once',
+      params, body: z.object({ payoutRef: z.string().trim().min(1).max(128) }), response: { 200: viewSchema, ...errors },
+    },
+  }, async (request) => {
+    try {
+      return viewBody(await app.temporal.workflow.getHandle(request.params.id).executeUpdate(payRefundUpdate, { args: [{ ...request.body, actor: actorOf(request) }] }));
+    } catch (err) {
+      // A refunded case has closed: a second payout is a conflict, not an unknown refund.
+      const closed = err instanceof WorkflowNotFoundError ? await findRefund(app.db, request.params.id) : undefined;
+      if (closed) throw problem('invalid-transition', `Refund ${closed.id} is ${closed.status}; a refund is paid once`);
+      throw err;
+    }
+  });
+};

@@ -1,0 +1,214 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { loadCalendarVersion } from '../../../db/queries/calendar.js';
+import { listBreaches, listDueBefore, onTimeRates, workflowsWithStaleClocks, type Scope } from '../../../db/queries/sla.js';
+import { slaOutcome, slaOwnerKind, slaUnit } from '../../../db/schema/index.js';
+import { recomputeSlaClocksUpdate } from '../../../workflows/sla.definitions.js';
+import { problem, problemSchema } from '../../errors.js';
+import { actorOf, type Actor } from '../../auth.js';
+
+/** How long one workflow may take to accept and run the recompute update (a case without a live worker must not hang the request). */
+const RECOMPUTE_TIMEOUT_MS = 10_000;
+/** Workflows recomputed at the same time. */
+const RECOMPUTE_CONCURRENCY = 8;
+
+const instant = z.iso.datetime({ offset: true });
+const code = z.string().trim().min(1).max(64);
+const paging = {
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+};
+
+const clockSchema = z
+  .object({
+    workflowId: z.string(),
+    clockKey: z.string(),
+    process: z.string(),
+    caseAgency: z.string(),
+    owner: z.string(),
+    ownerKind: z.enum(slaOwnerKind.enumValues),
+    article: z.string(),
+    rule: z.string(),
+    stage: z.string(),
+    unit: z.enum(slaUnit.enumValues),
+    amount: z.number().int(),
+    startedAt: z.string(),
+    dueAt: z.string(),
+    calendarVersion: z.number().int(),
+    outcome: z.enum(slaOutcome.enumValues),
+    breachedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+    completedBy: z.string().nullable(),
+  })
+  .meta({ id: 'SlaClockRow' });
+type ClockRow = Awaited<ReturnType<typeof listBreaches>>['items'][number];
+
+const toDto = (c: ClockRow): z.infer<typeof clockSchema> => ({
+  ...c,
+  startedAt: c.startedAt.toISOString(),
+  dueAt: c.dueAt.toISOString(),
+  breachedAt: c.breachedAt?.toISOString() ?? null,
+  completedAt: c.completedAt?.toISOString() ?? null,
+});
+
+const pageSchema = { items: z.array(clockSchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() };
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema };
+
+/** Agencies see the clocks of their own cases and the clocks they own; VPCP and auditors see all. */
+const scopeOf = (actor: Actor): Scope => (actor.role === 'agency' ? { agency: actor.agency } : {});
+
+/** An agency officer naming another agency in a filter is refused (403), not silently emptied. */
+const supervisors = {
+  access: {
+    roles: ['vpcp', 'auditor', 'agency'] as const,
+    agencyOf: (request: FastifyRequest) => (request.query as { agency?: string }).agency,
+  },
+};
+
+/**
+ * SLA supervision (SPEC §3): breaches, open clocks due soon and on-time rates, from the
+ * `sla_clocks` projection; and VPCP's explicit recomputation of open clocks after a calendar change.
+ */
+export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
+  const calendars = app.calendars;
+
+  app.get('/breaches', {
+    config: supervisors,
+    schema: {
+      tags: ['supervision'],
+      summary: 'Breached clocks, newest breach first, filtered by case agency, owner, process, article and breach period',
+      querystring: z.object({
+        agency: code.optional(),
+        owner: code.optional(),
+        process: code.optional(),
+        article: z.string().trim().min(1).max(100).optional(),
+        from: instant.optional(),
+        to: instant.optional(),
+        /** Only breaches whose step is still not done. */
+        open: z.stringbool().optional(),
+        ...paging,
+      }),
+      response: { 200: z.object(pageSchema), ...errors },
+    },
+  }, async (request) => {
+    const { from, to, page, pageSize, ...filter } = request.query;
+    const result = await listBreaches(app.db, scopeOf(actorOf(request)), {
+      ...filter,
+      from: from ? new Date(from) : undefined,
+      to: to ? new Date(to) : undefined,
+      limit: pageSize,
+      offset: (page - 1) * pageSize,
+    });
+    return { items: result.items.map(toDto), total: result.total, page, pageSize };
+  });
+
+  app.get('/due-soon', {
+    config: supervisors,
+    schema: {
+      tags: ['supervision'],
+      summary: 'Open clocks due by the end of the N-th working day from now (current calendar version)',
+      querystring: z.object({
+        withinWorkingDays: z.coerce.number().int().min(1).max(250),
+        agency: code.optional(),
+        owner: code.optional(),
+        process: code.optional(),
+        ...paging,
+      }),
+      response: { 200: z.object({ until: z.string(), calendarVersion: z.number().int(), ...pageSchema }), ...errors },
+    },
+  }, async (request) => {
+    const { withinWorkingDays, page, pageSize, ...filter } = request.query;
+    const calendar = await calendars.get();
+    const horizon = calendar.computeDeadline({ from: new Date().toISOString(), amount: withinWorkingDays, unit: 'workingDays' });
+    const result = await listDueBefore(app.db, scopeOf(actorOf(request)), {
+      ...filter,
+      until: new Date(horizon.dueAt),
+      limit: pageSize,
+      offset: (page - 1) * pageSize,
+    });
+    return { until: horizon.dueAt, calendarVersion: calendar.version, items: result.items.map(toDto), total: result.total, page, pageSize };
+  });
+
+  app.get('/on-time-rates', {
+    config: supervisors,
+    schema: {
+      tags: ['supervision'],
+      summary: 'On-time rate per owner for clocks due in [from, to): met / (met + breached)',
+      querystring: z.object({ from: instant, to: instant, process: code.optional() }),
+      response: {
+        200: z.object({
+          from: z.string(),
+          to: z.string(),
+          items: z.array(z.object({
+            owner: z.string(),
+            ownerKind: z.enum(slaOwnerKind.enumValues),
+            met: z.number().int(),
+            breached: z.number().int(),
+            total: z.number().int(),
+            onTimeRate: z.number().nullable(),
+          })),
+        }),
+        ...errors,
+      },
+    },
+  }, async (request) => {
+    const { from, to, process } = request.query;
+    if (Date.parse(to) <= Date.parse(from)) throw problem('validation', 'to must be after from', [{ path: 'querystring.to', message: 'must be after from' }]);
+    const items = await onTimeRates(app.db, scopeOf(actorOf(request)), { from: new Date(from), to: new Date(to), process });
+    return { from, to, items };
+  });
+
+  app.post('/recompute-clocks', {
+    config: { access: { roles: ['vpcp'] as const } },
+    schema: {
+      tags: ['supervision'],
+      summary: 'Recompute the due instants of open clocks computed on an older calendar version (explicit, recorded in each case)',
+      body: z.object({
+        reason: z.string().trim().min(3).max(500),
+        /** Narrow the recomputation to one process or to given cases; default: every case with stale clocks. */
+        process: code.optional(),
+        workflowIds: z.array(z.string().min(1).max(256)).min(1).max(1000).optional(),
+      }),
+      response: {
+        200: z.object({
+          calendarVersion: z.number().int(),
+          results: z.array(z.object({
+            workflowId: z.string(),
+            status: z.enum(['recomputed', 'unchanged', 'failed']),
+            recomputed: z.array(z.object({ key: z.string(), previousDueAt: z.string(), dueAt: z.string(), calendarVersion: z.number().int() })).optional(),
+            error: z.string().optional(),
+          })),
+        }),
+        ...errors,
+      },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    const { reason, process, workflowIds } = request.body;
+    const current = await loadCalendarVersion(app.db);
+    if (!current) throw problem('not-found', 'No calendar version exists');
+    const stale = await workflowsWithStaleClocks(app.db, current.version, { process, workflowIds });
+
+    // The workflow validates and records the action (who, when, why, previous due instant) per clock.
+    const recompute = async (workflowId: string) => {
+      try {
+        const { recomputed } = await app.temporal.withDeadline(Date.now() + RECOMPUTE_TIMEOUT_MS, () =>
+          app.temporal.workflow.getHandle(workflowId).executeUpdate(recomputeSlaClocksUpdate, { args: [{ by: actor.userId, reason }] }),
+        );
+        return { workflowId, status: recomputed.length > 0 ? ('recomputed' as const) : ('unchanged' as const), recomputed };
+      } catch (err) {
+        return { workflowId, status: 'failed' as const, error: err instanceof Error ? err.message : String(err) };
+      }
+    };
+    const results: Awaited<ReturnType<typeof recompute>>[] = [];
+    for (let i = 0; i < stale.length; i += RECOMPUTE_CONCURRENCY) {
+      results.push(...(await Promise.all(stale.slice(i, i + RECOMPUTE_CONCURRENCY).map(recompute))));
+    }
+    request.log.info(
+      { calendarVersion: current.version, reason, workflows: results.length, failed: results.filter((r) => r.status === 'failed').length },
+      'SLA clocks recomputed',
+    );
+    return { calendarVersion: current.version, results };
+  });
+};

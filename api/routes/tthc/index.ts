@@ -1,0 +1,366 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { findAgency } from '../../../db/queries/agencies.js';
+import {
+  findDecision,
+  findProcedure,
+  findReview,
+  listDecisions,
+  listReviews,
+  procedureVersionAt,
+  procedureVersions,
+  searchProcedures,
+} from '../../../db/queries/tthc.js';
+import { tthcAuthorityKind, tthcDecisionStage, tthcLevel, tthcProcedureStatus, tthcReviewStage, tthcVersionStatus } from '../../../db/schema/index.js';
+import { slaClocksQuery } from '../../../workflows/sla.definitions.js';
+import {
+  addTthcItemsUpdate,
+  checkTthcDecisionUpdate,
+  decideTthcFixUpdate,
+  publishTthcDecisionUpdate,
+  submitTthcFixUpdate,
+  TTHC_PROCESS,
+  TTHC_REVIEW_PROCESS,
+  tthcDecisionQuery,
+  tthcDecisionWorkflowId,
+  tthcReviewQuery,
+  tthcReviewWorkflowId,
+  type DecisionItem,
+  type PublisherKind,
+  type StartTthcDecisionInput,
+  type StartTthcReviewInput,
+} from '../../../workflows/tthc.definitions.js';
+import { agencyOfDecisionId, authorityAllowed, decisionIdOf, startOfLocalDay } from '../../../workflows/tthc.rules.js';
+import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
+import { problem, problemSchema } from '../../errors.js';
+import { actorOf, assertAgencyScope, ROLES } from '../../auth.js';
+
+// ── Schemas ─────────────────────────────────────────────────────────────────────────────────
+
+const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a local date YYYY-MM-DD');
+const tthcCode = z.string().trim().regex(/^[A-Za-z0-9._@-]{1,80}$/, 'letters, digits, dot, dash, underscore, @');
+const texts = z.array(z.string().trim().min(1).max(2000)).max(100);
+const fees = z.array(z.object({ name: z.string().min(1).max(500), amountVnd: z.number().int().min(0) })).max(50);
+const level = z.enum(tthcLevel.enumValues);
+
+const componentsSchema = z
+  .object({
+    steps: texts.optional(), channels: texts.optional(),
+    dossier: z.array(z.object({ name: z.string().min(1).max(1000), copies: z.number().int().min(1).optional() })).max(200).optional(),
+    processingTime: z.string().max(500).optional(), subjects: texts.optional(), result: z.string().max(2000).optional(),
+    fees: fees.optional(), legalBasis: texts.optional(), requirements: texts.optional(), place: z.string().max(1000).optional(),
+  })
+  .meta({ id: 'TthcComponents' });
+const contentSchema = z.object({
+  name: z.string().max(1000).optional(), field: z.string().max(300).optional(), level: level.optional(),
+  implementingAgency: z.string().max(500).optional(), components: componentsSchema,
+});
+const itemSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('new'), code: tthcCode, content: contentSchema }),
+    z.object({ kind: z.literal('interconnected'), code: tthcCode, content: contentSchema, interconnectedWith: z.array(tthcCode).min(1).max(50) }),
+    z.object({ kind: z.literal('amended'), code: tthcCode, baseVersion: z.number().int().min(1), content: contentSchema }),
+    z.object({ kind: z.literal('repealed'), code: tthcCode }),
+    z.object({
+      kind: z.literal('localized'), centralCode: tthcCode,
+      local: z.object({ implementingAgency: z.string().max(500).optional(), level: level.optional(), processingTime: z.string().max(500).optional(), place: z.string().max(1000).optional(), fees: fees.optional() }),
+    }),
+  ])
+  .meta({ id: 'TthcDecisionItem' });
+const gapSchema = z.object({ code: z.string(), component: z.string(), problem: z.string() });
+const issueTimingSchema = z.object({
+  applicable: z.boolean(), rule: z.string(), requiredAmount: z.number(), requiredUnit: z.enum(['workingDays', 'calendarDays']),
+  leadEndsAt: z.string().optional(), late: z.boolean(), detail: z.string(), detailVi: z.string(),
+});
+const publishResultSchema = z
+  .object({
+    decisionId: z.string(), publishedAt: z.string(),
+    versions: z.array(z.object({ code: z.string(), version: z.number(), kind: z.string() })),
+    cascaded: z.array(z.object({ code: z.string(), centralCode: z.string(), province: z.string(), version: z.number() })),
+    flagged: z.array(z.object({ code: z.string(), centralCode: z.string(), centralVersion: z.number(), province: z.string() })),
+  })
+  .meta({ id: 'TthcPublication' });
+const actionSchema = z.object({
+  seq: z.number(), action: z.string(), at: z.string(), note: z.string().optional(), data: z.record(z.string(), z.unknown()).optional(),
+  actor: z.object({ userId: z.string(), role: z.string(), agency: z.string().optional(), bank: z.string().optional() }),
+});
+const clockSchema = z.object({
+  key: z.string(), article: z.string(), step: z.string(), stepVi: z.string(), owner: z.string(), amount: z.number(), unit: z.string(),
+  startedAt: z.string(), dueAt: z.string(), outcome: z.string(), breachedAt: z.string().optional(), completedAt: z.string().optional(),
+});
+const decisionStateSchema = z
+  .object({
+    decisionId: z.string(), number: z.string(), title: z.string(), agency: z.string(), agencyKind: z.string(),
+    authorityKind: z.enum(tthcAuthorityKind.enumValues), signedOn: z.string(), legalEffectiveOn: z.string(),
+    stage: z.enum(tthcDecisionStage.enumValues), items: z.array(itemSchema), issueTiming: issueTimingSchema.optional(),
+    lastCheck: z.object({ at: z.string(), gaps: z.array(gapSchema) }).optional(), publication: publishResultSchema.optional(),
+    actions: z.array(actionSchema), clocks: z.array(clockSchema),
+  })
+  .meta({ id: 'TthcDecision' });
+const decisionSummarySchema = z.object({
+  id: z.string(), number: z.string(), title: z.string(), agency: z.string(), authorityKind: z.enum(tthcAuthorityKind.enumValues),
+  signedOn: z.string(), legalEffectiveOn: z.string(), stage: z.enum(tthcDecisionStage.enumValues), items: z.array(itemSchema),
+  lateIssue: z.boolean(), issueTiming: issueTimingSchema.nullable(), publishedAt: z.string().nullable(),
+});
+const procedureSchema = z
+  .object({
+    code: z.string(), agency: z.string(), localizesCode: z.string().nullable(), interconnected: z.boolean(), currentVersion: z.number(),
+    status: z.enum(tthcProcedureStatus.enumValues), name: z.string(), field: z.string(), level, implementingAgency: z.string(),
+    centralAmendedVersion: z.number().nullable(), updatedAt: z.string(),
+  })
+  .meta({ id: 'Tthc' });
+const versionSchema = z
+  .object({
+    code: z.string(), version: z.number(), status: z.enum(tthcVersionStatus.enumValues), decisionId: z.string(), reviewId: z.string().nullable(),
+    closedByDecisionId: z.string().nullable(), name: z.string(), field: z.string(), level, implementingAgency: z.string(),
+    components: componentsSchema, centralVersion: z.number().nullable(), interconnectedWith: z.array(z.string()).nullable(),
+    validFrom: z.string(), validTo: z.string().nullable(),
+  })
+  .meta({ id: 'TthcVersion' });
+const findingSchema = z.object({ criterion: z.enum(['completeness', 'accuracy', 'timeliness']), component: z.string().min(1).max(200), detail: z.string().trim().min(3).max(2000) });
+const roundSchema = z.object({
+  round: z.number(), requestedAt: z.string(), dueAt: z.string().optional(),
+  fix: z.object({ at: z.string(), by: z.string(), note: z.string(), corrected: z.boolean() }).optional(),
+  decision: z.object({ at: z.string(), by: z.string(), outcome: z.enum(['accepted', 'returned']), reason: z.string().optional() }).optional(),
+});
+const reviewSchema = z
+  .object({
+    id: z.string(), code: z.string(), version: z.number(), agency: z.string(), stage: z.enum(tthcReviewStage.enumValues),
+    findings: z.array(findingSchema), rounds: z.array(roundSchema), correctedVersion: z.number().nullable(),
+    openedAt: z.string(), closedAt: z.string().nullable(),
+  })
+  .meta({ id: 'TthcReview' });
+
+const paging = { page: z.coerce.number().int().min(1).default(1), pageSize: z.coerce.number().int().min(1).max(500).default(50) };
+const window = (q: { page: number; pageSize: number }) => ({ limit: q.pageSize, offset: (q.page - 1) * q.pageSize });
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
+const actionErrors = { ...errors, 409: problemSchema, 422: problemSchema };
+const decisionParams = z.object({ id: z.string().regex(/^[A-Za-z0-9-]+\.[a-z0-9-]+$/, 'a decision id') });
+const reviewParams = z.object({ id: z.string().uuid() });
+
+/** A local date means "at the end of that day" (what the catalogue said on D); an instant is taken as is. */
+function instantOf(at: string): Date {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(at)) return new Date(Date.parse(startOfLocalDay(at)) + 86_400_000 - 1);
+  const parsed = new Date(at);
+  if (Number.isNaN(parsed.getTime())) throw problem('validation', `at: ${at} is neither a date nor an instant`);
+  return parsed;
+}
+
+/**
+ * P1 — the National TTHC Database. Decisions: agencies enter, check and publish their own
+ * decisions; every role may read them, agencies only their own. The catalogue (procedures, their
+ * version history) and the quality-review results (Art 24.2a) are public: no token needed.
+ */
+export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
+  const decisionHandle = (id: string) => app.temporal.workflow.getHandle(tthcDecisionWorkflowId(id));
+  const reviewHandle = (id: string) => app.temporal.workflow.getHandle(tthcReviewWorkflowId(id));
+
+  async function decisionView(id: string) {
+    const handle = decisionHandle(id);
+    const [state, clocks] = await Promise.all([handle.query(tthcDecisionQuery), handle.query(slaClocksQuery)]);
+    return { ...state, clocks };
+  }
+
+  // ── Decisions ──
+
+  app.post('/decisions', {
+    config: { access: { roles: ['agency'], agencyOf: (req) => (req.body as { agency?: string }).agency } },
+    schema: {
+      tags: ['tthc'], summary: 'Enter a signed publication decision (Art 16.3); starts its clock from the signing day',
+      body: z.object({
+        agency: z.string().min(1).max(32), number: z.string().trim().min(1).max(100), title: z.string().trim().min(3).max(1000),
+        authorityKind: z.enum(tthcAuthorityKind.enumValues), signedOn: localDate, legalEffectiveOn: localDate,
+      }),
+      response: { 201: z.object({ decisionId: z.string(), workflowId: z.string() }), ...actionErrors },
+    },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    const { body } = request;
+    const agency = await findAgency(app.db, body.agency);
+    if (!agency) throw problem('not-found', `No agency with code ${body.agency}`);
+    if (agency.kind === 'government-office') throw problem('unprocessable', 'VPCP does not publish TTHC decisions');
+    const agencyKind: PublisherKind = agency.kind;
+    if (!authorityAllowed(body.authorityKind, agencyKind)) throw problem('unprocessable', `A ${agencyKind} decision cannot be signed by authority ${body.authorityKind}`);
+    if (body.legalEffectiveOn < body.signedOn) throw problem('validation', 'legalEffectiveOn is before signedOn');
+    const decisionId = decisionIdOf(agency.code, body.number);
+    const workflowId = tthcDecisionWorkflowId(decisionId);
+    const input: StartTthcDecisionInput = { decisionId, ...body, agencyKind, createdBy: actor };
+    await app.temporal.workflow.start('tthcDecisionWorkflow', {
+      taskQueue: app.config.TASK_QUEUE, workflowId, args: [input],
+      typedSearchAttributes: [{ key: agencyKey, value: agency.code }, { key: processKey, value: TTHC_PROCESS }, { key: stageKey, value: 'entering' }],
+    });
+    return reply.status(201).send({ decisionId, workflowId });
+  });
+
+  app.get('/decisions', {
+    config: { access: { roles: ROLES } },
+    schema: {
+      tags: ['tthc'], summary: 'Publication decisions (agencies see their own)',
+      querystring: z.object({ agency: z.string().optional(), stage: z.enum(tthcDecisionStage.enumValues).optional(), lateIssue: z.enum(['true', 'false']).optional(), ...paging }),
+      response: { 200: z.object({ items: z.array(decisionSummarySchema) }), ...errors },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    const { query } = request;
+    const agency = actor.role === 'agency' ? actor.agency : query.agency;
+    const rows = await listDecisions(app.db, {
+      agency, stage: query.stage, lateIssue: query.lateIssue === undefined ? undefined : query.lateIssue === 'true', ...window(query),
+    });
+    return { items: rows.map((r) => ({ ...r, publishedAt: iso(r.publishedAt) })) };
+  });
+
+  app.get('/decisions/:id', {
+    config: { access: { roles: ROLES, agencyOf: (req) => agencyOfDecisionId((req.params as { id: string }).id) } },
+    schema: { tags: ['tthc'], summary: 'A decision: items, check result, publication, actions and clocks', params: decisionParams, response: { 200: decisionStateSchema, ...errors } },
+  }, async (request) => {
+    if (!(await findDecision(app.db, request.params.id))) throw problem('not-found', `No decision ${request.params.id}`);
+    return decisionView(request.params.id);
+  });
+
+  const decisionAction = { roles: ['agency'] as const, agencyOf: (req: { params: unknown }) => agencyOfDecisionId((req.params as { id: string }).id) };
+
+  app.post('/decisions/:id/items', {
+    config: { access: decisionAction },
+    schema: {
+      tags: ['tthc'], summary: 'Enter items: new (Art 17), amended (Art 18), repealed (Art 19), interconnected (Art 20), localized (Art 17.2)',
+      params: decisionParams, body: z.object({ items: z.array(itemSchema).max(500), remove: z.array(tthcCode).max(500).optional() }),
+      response: { 200: decisionStateSchema, ...actionErrors },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    await decisionHandle(request.params.id).executeUpdate(addTthcItemsUpdate, { args: [{ actor, items: request.body.items as DecisionItem[], remove: request.body.remove }] });
+    return decisionView(request.params.id);
+  });
+
+  app.post('/decisions/:id/check', {
+    config: { access: decisionAction },
+    schema: {
+      tags: ['tthc'], summary: 'Check and reconcile the entered items against the decision and the catalogue (Art 16.4)', params: decisionParams,
+      response: { 200: z.object({ gaps: z.array(gapSchema), stage: z.enum(tthcDecisionStage.enumValues) }), ...actionErrors },
+    },
+  }, async (request) => decisionHandle(request.params.id).executeUpdate(checkTthcDecisionUpdate, { args: [{ actor: actorOf(request) }] }));
+
+  app.post('/decisions/:id/publish', {
+    config: { access: decisionAction },
+    schema: {
+      tags: ['tthc'], summary: 'Publish every item of the decision at once (Art 16.5); repeals cascade to localized copies (Art 19.1)',
+      params: decisionParams, response: { 200: publishResultSchema, ...actionErrors },
+    },
+  }, async (request) => decisionHandle(request.params.id).executeUpdate(publishTthcDecisionUpdate, { args: [{ actor: actorOf(request) }] }));
+
+  // ── The catalogue (public) ──
+
+  app.get('/procedures', {
+    schema: {
+      tags: ['tthc'], summary: 'Search the TTHC catalogue (public)', security: [],
+      querystring: z.object({
+        code: z.string().optional(), name: z.string().max(200).optional(), field: z.string().optional(), agency: z.string().optional(),
+        level: level.optional(), status: z.enum(tthcProcedureStatus.enumValues).optional(), localizes: z.string().optional(), ...paging,
+      }),
+      response: { 200: z.object({ items: z.array(procedureSchema) }), 400: problemSchema },
+    },
+  }, async (request) => {
+    const { page, pageSize, ...filters } = request.query;
+    const rows = await searchProcedures(app.db, { ...filters, ...window({ page, pageSize }) });
+    return { items: rows.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() })) };
+  });
+
+  app.get('/procedures/:code', {
+    schema: {
+      tags: ['tthc'], summary: 'A TTHC with its full version history, or (?at=) the version in force at a date or instant (public)', security: [],
+      params: z.object({ code: tthcCode }),
+      querystring: z.object({ at: z.string().max(40).optional() }),
+      response: { 200: z.object({ procedure: procedureSchema, at: z.string().optional(), versions: z.array(versionSchema) }), 400: problemSchema, 404: problemSchema },
+    },
+  }, async (request) => {
+    const { code } = request.params;
+    const procedure = await findProcedure(app.db, code);
+    if (!procedure) throw problem('not-found', `No TTHC with code ${code}`);
+    const at = request.query.at ? instantOf(request.query.at) : undefined;
+    const rows = at ? [await procedureVersionAt(app.db, code, at)] : await procedureVersions(app.db, code);
+    if (at && !rows[0]) throw problem('not-found', `TTHC ${code} had no published version at ${at.toISOString()}`);
+    const versions = rows.filter((v) => v !== undefined).map((v) => ({ ...v, validFrom: v.validFrom.toISOString(), validTo: iso(v.validTo) }));
+    return { procedure: { ...procedure, updatedAt: procedure.updatedAt.toISOString() }, ...(at ? { at: at.toISOString() } : {}), versions };
+  });
+
+  // ── Quality reviews (Art 24.2a) ──
+
+  app.post('/reviews', {
+    config: { access: { roles: ['vpcp'] } },
+    schema: {
+      tags: ['tthc'], summary: 'VPCP opens a quality review of a published TTHC with its findings; the agency has 10 working days to fix (Art 24.2a)',
+      body: z.object({ code: tthcCode, findings: z.array(findingSchema).min(1).max(100) }),
+      response: { 201: z.object({ reviewId: z.string(), workflowId: z.string() }), ...actionErrors },
+    },
+  }, async (request, reply) => {
+    const procedure = await findProcedure(app.db, request.body.code);
+    if (!procedure) throw problem('not-found', `No TTHC with code ${request.body.code}`);
+    if (procedure.status !== 'published') throw problem('unprocessable', `TTHC ${procedure.code} is ${procedure.status}; only published data is reviewed`);
+    const reviewId = randomUUID();
+    const workflowId = tthcReviewWorkflowId(reviewId);
+    const input: StartTthcReviewInput = {
+      reviewId, code: procedure.code, version: procedure.currentVersion, agency: procedure.agency, findings: request.body.findings, openedBy: actorOf(request),
+    };
+    await app.temporal.workflow.start('tthcReviewWorkflow', {
+      taskQueue: app.config.TASK_QUEUE, workflowId, args: [input],
+      typedSearchAttributes: [{ key: agencyKey, value: procedure.agency }, { key: processKey, value: TTHC_REVIEW_PROCESS }, { key: stageKey, value: 'awaiting-fix' }],
+    });
+    return reply.status(201).send({ reviewId, workflowId });
+  });
+
+  const toReview = (r: NonNullable<Awaited<ReturnType<typeof findReview>>>) => ({ ...r, openedAt: r.openedAt.toISOString(), closedAt: iso(r.closedAt) });
+
+  app.get('/reviews', {
+    schema: {
+      tags: ['tthc'], summary: 'Quality review results (public, Art 24.2a)', security: [],
+      querystring: z.object({ agency: z.string().optional(), code: z.string().optional(), stage: z.enum(tthcReviewStage.enumValues).optional(), ...paging }),
+      response: { 200: z.object({ items: z.array(reviewSchema) }), 400: problemSchema },
+    },
+  }, async (request) => {
+    const { page, pageSize, ...filters } = request.query;
+    return { items: (await listReviews(app.db, { ...filters, ...window({ page, pageSize }) })).map(toReview) };
+  });
+
+  app.get('/reviews/:id', {
+    schema: { tags: ['tthc'], summary: 'One quality review (public)', security: [], params: reviewParams, response: { 200: reviewSchema, 400: problemSchema, 404: problemSchema } },
+  }, async (request) => {
+    const review = await findReview(app.db, request.params.id);
+    if (!review) throw problem('not-found', `No review ${request.params.id}`);
+    return toReview(review);
+  });
+
+  async function reviewAction(id: string, run: (handle: ReturnType<typeof reviewHandle>) => Promise<unknown>, agencyActor?: Parameters<typeof assertAgencyScope>[0]) {
+    const review = await findReview(app.db, id);
+    if (!review) throw problem('not-found', `No review ${id}`);
+    if (agencyActor) assertAgencyScope(agencyActor, review.agency, 'this review');
+    await run(reviewHandle(id));
+    const state = await reviewHandle(id).query(tthcReviewQuery);
+    return { ...toReview(review), stage: state.stage, rounds: state.rounds, correctedVersion: state.correctedVersion ?? null, closedAt: state.stage === 'accepted' ? state.rounds.at(-1)?.decision?.at ?? null : null };
+  }
+
+  app.post('/reviews/:id/fix', {
+    config: { access: { roles: ['agency'] } },
+    schema: {
+      tags: ['tthc'], summary: 'The agency submits its fix, optionally with corrected components (Art 24.2a)', params: reviewParams,
+      body: z.object({ note: z.string().trim().min(3).max(2000), components: componentsSchema.optional() }),
+      response: { 200: reviewSchema, ...actionErrors },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    return reviewAction(request.params.id, (h) => h.executeUpdate(submitTthcFixUpdate, { args: [{ actor, ...request.body }] }), actor);
+  });
+
+  app.post('/reviews/:id/decision', {
+    config: { access: { roles: ['vpcp'] } },
+    schema: {
+      tags: ['tthc'], summary: 'VPCP accepts the fix or returns it for another round (Art 24.2a)', params: reviewParams,
+      body: z.object({ outcome: z.enum(['accept', 'return']), reason: z.string().trim().max(2000).optional() }),
+      response: { 200: reviewSchema, ...actionErrors },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    return reviewAction(request.params.id, (h) => h.executeUpdate(decideTthcFixUpdate, { args: [{ actor, ...request.body }] }));
+  });
+};

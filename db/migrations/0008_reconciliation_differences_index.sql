@@ -1,0 +1,2 @@
+DROP INDEX "reconciliation_results_outcome_idx";--> statement-breakpoint
+CREATE INDEX "reconciliation_results_differences_idx" ON "reconciliation_results" USING btree ("txn_date","agency","bank","payment_id","seq") WHERE outcome <> 'matched';

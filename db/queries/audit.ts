@@ -1,0 +1,54 @@
+import { and, asc, desc, eq } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { auditReads } from '../schema/index.js';
+
+export type AuditReadAction = (typeof auditReads.action.enumValues)[number];
+
+export interface AuditReadInput {
+  userId: string;
+  role: string;
+  agency?: string;
+  action: AuditReadAction;
+  workflowId?: string;
+  outcome: (typeof auditReads.outcome.enumValues)[number];
+  requestId: string;
+  sha256?: string;
+  detail?: string;
+}
+
+export async function recordAuditRead(db: Executor, input: AuditReadInput): Promise<void> {
+  await db.insert(auditReads).values({
+    ...input,
+    agency: input.agency ?? null,
+    workflowId: input.workflowId ?? null,
+    sha256: input.sha256 ?? null,
+    detail: input.detail ?? null,
+  });
+}
+
+/** The history exports of a case that were issued with this hash (empty: this server never issued it). */
+export function findIssuedExports(db: Executor, params: { workflowId: string; sha256: string }) {
+  return db
+    .select({ at: auditReads.at, userId: auditReads.userId, role: auditReads.role, agency: auditReads.agency })
+    .from(auditReads)
+    .where(and(
+      eq(auditReads.action, 'history'),
+      eq(auditReads.outcome, 'granted'),
+      eq(auditReads.workflowId, params.workflowId),
+      eq(auditReads.sha256, params.sha256),
+    ))
+    .orderBy(asc(auditReads.at));
+}
+
+/** Who read a case through the audit API, newest first. */
+export function listAuditReads(db: Executor, params: { workflowId: string; limit: number }) {
+  return db
+    .select({
+      at: auditReads.at, userId: auditReads.userId, role: auditReads.role, agency: auditReads.agency,
+      action: auditReads.action, outcome: auditReads.outcome, sha256: auditReads.sha256, detail: auditReads.detail,
+    })
+    .from(auditReads)
+    .where(eq(auditReads.workflowId, params.workflowId))
+    .orderBy(desc(auditReads.at), desc(auditReads.id))
+    .limit(params.limit);
+}

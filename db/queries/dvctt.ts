@@ -1,0 +1,150 @@
+import { and, asc, count, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { dvcttActions, dvcttRounds, dvcttServices, slaClocks } from '../schema/index.js';
+import { DVCTT_PROCESS, type DvcttProjection, type DvcttService, type DvcttStatus } from '../../workflows/dvctt.definitions.js';
+
+/** Agencies see their own services; VPCP, auditors and the Portal see all. */
+export interface Scope {
+  agency?: string;
+}
+
+const serviceColumns = {
+  code: dvcttServices.code,
+  name: dvcttServices.name,
+  tthcCode: dvcttServices.tthcCode,
+  agency: dvcttServices.agency,
+  level: dvcttServices.level,
+  declaredBy: dvcttServices.declaredBy,
+  declaredAt: dvcttServices.declaredAt,
+  status: dvcttServices.status,
+  statusChangedAt: dvcttServices.statusChangedAt,
+  currentRound: dvcttServices.currentRound,
+  workflowId: dvcttServices.workflowId,
+};
+
+export type DvcttServiceRow = Awaited<ReturnType<typeof findService>>;
+
+export async function findService(db: Executor, code: string) {
+  const [row] = await db.select(serviceColumns).from(dvcttServices).where(eq(dvcttServices.code, code));
+  return row;
+}
+
+/**
+ * Art 27.1: declaring is idempotent on the code — the same declaration again is a replay; a
+ * different one under an existing code is a conflict (nothing is overwritten).
+ */
+export async function declareService(db: Executor, input: DvcttService & { declaredBy: string }): Promise<{ outcome: 'created' | 'replayed' | 'conflict'; service: NonNullable<DvcttServiceRow> }> {
+  const inserted = await db.insert(dvcttServices).values(input).onConflictDoNothing({ target: dvcttServices.code }).returning({ code: dvcttServices.code });
+  const service = (await findService(db, input.code)) as NonNullable<DvcttServiceRow>;
+  if (inserted.length > 0) return { outcome: 'created', service };
+  const same = service.name === input.name && service.tthcCode === input.tthcCode && service.agency === input.agency && service.level === input.level;
+  return { outcome: same ? 'replayed' : 'conflict', service };
+}
+
+export interface ServiceFilter {
+  status?: DvcttStatus;
+  agency?: string;
+  /** Stuck: in the current status since before this instant. */
+  statusSince?: Date;
+  limit: number;
+  offset: number;
+}
+
+export async function listServices(db: Executor, scope: Scope, f: ServiceFilter) {
+  const where = and(
+    scope.agency ? eq(dvcttServices.agency, scope.agency) : undefined,
+    f.agency ? eq(dvcttServices.agency, f.agency) : undefined,
+    f.status ? eq(dvcttServices.status, f.status) : undefined,
+    f.statusSince ? lt(dvcttServices.statusChangedAt, f.statusSince) : undefined,
+  );
+  const [items, [total]] = await Promise.all([
+    db.select(serviceColumns).from(dvcttServices).where(where)
+      .orderBy(asc(dvcttServices.statusChangedAt), asc(dvcttServices.code)).limit(f.limit).offset(f.offset),
+    db.select({ n: count() }).from(dvcttServices).where(where),
+  ]);
+  return { items, total: total?.n ?? 0 };
+}
+
+/** Idempotent: the register row and the round move only forward in revision; an action is written once. */
+export async function projectDvctt(db: Executor, p: DvcttProjection): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.update(dvcttServices)
+      .set({ status: p.status, statusChangedAt: new Date(p.statusChangedAt), currentRound: p.currentRound ?? null, workflowId: p.workflowId, revision: p.revision, updatedAt: new Date() })
+      .where(and(eq(dvcttServices.code, p.serviceCode), lt(dvcttServices.revision, p.revision)));
+    if (p.round) {
+      const row = {
+        serviceCode: p.serviceCode, round: p.round.round, workflowId: p.workflowId, outcome: p.round.outcome,
+        proposedAt: new Date(p.round.proposedAt), proposedBy: p.round.proposedBy,
+        review: p.round.review ?? null, testReport: p.round.testReport ?? null, confirmation: p.round.confirmation ?? null,
+        clockKeys: p.round.clockKeys, revision: p.revision, updatedAt: new Date(),
+      };
+      const { serviceCode: _s, round: _r, ...updatable } = row;
+      await tx.insert(dvcttRounds).values(row).onConflictDoUpdate({
+        target: [dvcttRounds.serviceCode, dvcttRounds.round],
+        set: updatable,
+        setWhere: sql`${dvcttRounds.revision} < ${p.revision}`,
+      });
+    }
+    const { action } = p;
+    await tx.insert(dvcttActions)
+      .values({ serviceCode: p.serviceCode, seq: action.seq, workflowId: p.workflowId, action: action.action, actor: action.actor, at: new Date(action.at), note: action.note ?? null, data: action.data ?? null })
+      .onConflictDoNothing();
+  });
+}
+
+export function listRounds(db: Executor, serviceCode: string) {
+  return db
+    .select({
+      round: dvcttRounds.round, outcome: dvcttRounds.outcome, proposedAt: dvcttRounds.proposedAt, proposedBy: dvcttRounds.proposedBy,
+      review: dvcttRounds.review, testReport: dvcttRounds.testReport, confirmation: dvcttRounds.confirmation, clockKeys: dvcttRounds.clockKeys,
+    })
+    .from(dvcttRounds)
+    .where(eq(dvcttRounds.serviceCode, serviceCode))
+    .orderBy(asc(dvcttRounds.round));
+}
+
+/** Rounds per service: how many times each service went round the loop, and how each round ended. */
+export async function roundsPerService(db: Executor, scope: Scope, f: { agency?: string; minRounds?: number; limit: number; offset: number }) {
+  const rounds = sql<number>`count(${dvcttRounds.round})`.mapWith(Number);
+  const by = (outcome: string) => sql<number>`count(*) filter (where ${dvcttRounds.outcome} = ${outcome})`.mapWith(Number);
+  const where: SQL | undefined = and(
+    scope.agency ? eq(dvcttServices.agency, scope.agency) : undefined,
+    f.agency ? eq(dvcttServices.agency, f.agency) : undefined,
+  );
+  return db
+    .select({
+      code: dvcttServices.code, name: dvcttServices.name, agency: dvcttServices.agency, status: dvcttServices.status,
+      rounds, rejected: by('rejected'), failed: by('failed'), passed: by('passed'),
+    })
+    .from(dvcttServices)
+    .innerJoin(dvcttRounds, eq(dvcttRounds.serviceCode, dvcttServices.code))
+    .where(where)
+    .groupBy(dvcttServices.code)
+    .having(f.minRounds ? sql`count(${dvcttRounds.round}) >= ${f.minRounds}` : undefined)
+    .orderBy(desc(rounds), asc(dvcttServices.code))
+    .limit(f.limit)
+    .offset(f.offset);
+}
+
+/** Breached clocks of the loop, with the service they belong to: VPCP's count against VPCP, the agency's against it. */
+export async function listBreaches(db: Executor, scope: Scope, f: { owner?: string; serviceCode?: string; limit: number; offset: number }) {
+  const where = and(
+    eq(slaClocks.process, DVCTT_PROCESS),
+    eq(slaClocks.outcome, 'breached'),
+    scope.agency ? eq(dvcttServices.agency, scope.agency) : undefined,
+    f.owner ? eq(slaClocks.owner, f.owner) : undefined,
+    f.serviceCode ? eq(dvcttServices.code, f.serviceCode) : undefined,
+  );
+  const base = () => db.select({
+    serviceCode: dvcttServices.code, agency: dvcttServices.agency, clockKey: slaClocks.clockKey, owner: slaClocks.owner,
+    article: slaClocks.article, stage: slaClocks.stage, startedAt: slaClocks.startedAt, dueAt: slaClocks.dueAt,
+    breachedAt: slaClocks.breachedAt, completedAt: slaClocks.completedAt, completedBy: slaClocks.completedBy,
+  }).from(slaClocks).innerJoin(dvcttServices, eq(dvcttServices.workflowId, slaClocks.workflowId));
+  const [items, byOwner] = await Promise.all([
+    base().where(where).orderBy(desc(slaClocks.breachedAt), asc(dvcttServices.code), asc(slaClocks.clockKey)).limit(f.limit).offset(f.offset),
+    db.select({ owner: slaClocks.owner, breaches: count() })
+      .from(slaClocks).innerJoin(dvcttServices, eq(dvcttServices.workflowId, slaClocks.workflowId))
+      .where(where).groupBy(slaClocks.owner).orderBy(asc(slaClocks.owner)),
+  ]);
+  return { items, byOwner };
+}

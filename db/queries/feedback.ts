@@ -1,0 +1,192 @@
+import { and, arrayContains, asc, count, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { feedbackActions, feedbackAnswers, feedbackItems, feedbackRefusals, slaClocks } from '../schema/index.js';
+import type { ActionRecord } from '../../workflows/actors.js';
+
+/** What the workflow projects after every change (the submission only once, at intake). */
+export interface FeedbackItemProjection {
+  itemId: string;
+  workflowId: string;
+  receivingAgency: string;
+  agency: string;
+  involvedAgencies: string[];
+  status: string;
+  round: number;
+  escalatedFrom?: string;
+  receivedAt: string;
+  roundStartedAt: string;
+  publishedAt?: string;
+  closedReason?: string;
+  revision: number;
+}
+
+export interface FeedbackSubmissionRow {
+  category: string;
+  channel: string;
+  tthcCode?: string;
+  senderName: string;
+  senderAddress: string;
+  senderPhone: string;
+  senderEmail: string;
+  portalAccountId?: string;
+  content: string;
+}
+
+/** Inserted at intake; afterwards only a newer revision replaces the changing columns. */
+export async function upsertFeedbackItem(db: Executor, item: FeedbackItemProjection, submission?: FeedbackSubmissionRow): Promise<void> {
+  const changing = {
+    agency: item.agency,
+    involvedAgencies: item.involvedAgencies,
+    status: item.status,
+    round: item.round,
+    roundStartedAt: new Date(item.roundStartedAt),
+    publishedAt: item.publishedAt ? new Date(item.publishedAt) : null,
+    closedReason: item.closedReason ?? null,
+    revision: item.revision,
+    updatedAt: new Date(),
+  };
+  if (submission) {
+    await db
+      .insert(feedbackItems)
+      .values({
+        ...changing,
+        ...submission,
+        tthcCode: submission.tthcCode ?? null,
+        portalAccountId: submission.portalAccountId ?? null,
+        itemId: item.itemId,
+        workflowId: item.workflowId,
+        receivingAgency: item.receivingAgency,
+        escalatedFrom: item.escalatedFrom ?? null,
+        receivedAt: new Date(item.receivedAt),
+      })
+      .onConflictDoNothing({ target: feedbackItems.itemId });
+  }
+  await db
+    .update(feedbackItems)
+    .set(changing)
+    .where(and(eq(feedbackItems.itemId, item.itemId), lt(feedbackItems.revision, item.revision)));
+}
+
+export async function insertFeedbackAction(db: Executor, workflowId: string, action: ActionRecord): Promise<void> {
+  await db
+    .insert(feedbackActions)
+    .values({
+      workflowId,
+      seq: action.seq,
+      action: action.action,
+      actorUserId: action.actor.userId,
+      actorRole: action.actor.role,
+      actorAgency: action.actor.role === 'vpcp' ? 'VPCP' : action.actor.agency ?? null,
+      at: new Date(action.at),
+      note: action.note ?? null,
+      data: action.data ?? null,
+    })
+    .onConflictDoNothing();
+}
+
+export interface PublishedAnswerRow {
+  itemId: string;
+  agency: string;
+  category: string;
+  tthcCode?: string;
+  question: string;
+  answer: string;
+  receivedAt: string;
+  publishedAt: string;
+  publishedBy: string;
+}
+
+export async function insertPublishedAnswer(db: Executor, row: PublishedAnswerRow): Promise<void> {
+  await db
+    .insert(feedbackAnswers)
+    .values({ ...row, tthcCode: row.tthcCode ?? null, receivedAt: new Date(row.receivedAt), publishedAt: new Date(row.publishedAt) })
+    .onConflictDoNothing({ target: feedbackAnswers.itemId });
+}
+
+export async function recordFeedbackRefusal(
+  db: Executor,
+  row: { intakeKey: string; article: string; reason: string; targetAgency: string; channel: string; submittedByRole: string; submittedByUser: string },
+): Promise<void> {
+  await db.insert(feedbackRefusals).values(row).onConflictDoNothing({ target: feedbackRefusals.intakeKey });
+}
+
+const itemColumns = {
+  itemId: feedbackItems.itemId,
+  workflowId: feedbackItems.workflowId,
+  receivingAgency: feedbackItems.receivingAgency,
+  agency: feedbackItems.agency,
+  status: feedbackItems.status,
+  category: feedbackItems.category,
+  channel: feedbackItems.channel,
+  tthcCode: feedbackItems.tthcCode,
+  round: feedbackItems.round,
+  escalatedFrom: feedbackItems.escalatedFrom,
+  receivedAt: feedbackItems.receivedAt,
+  publishedAt: feedbackItems.publishedAt,
+  updatedAt: feedbackItems.updatedAt,
+};
+
+/** Agencies see items they handle(d) or coordinate on; supervisors (scope without agency) see all. */
+export interface FeedbackScope {
+  agency?: string;
+}
+
+export interface FeedbackFilter {
+  agency?: string;
+  status?: string;
+  category?: string;
+  channel?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  offset: number;
+}
+
+export async function listFeedbackItems(db: Executor, scope: FeedbackScope, f: FeedbackFilter) {
+  const where = and(
+    scope.agency ? arrayContains(feedbackItems.involvedAgencies, [scope.agency]) : undefined,
+    f.agency ? eq(feedbackItems.agency, f.agency) : undefined,
+    f.status ? eq(feedbackItems.status, f.status) : undefined,
+    f.category ? eq(feedbackItems.category, f.category) : undefined,
+    f.channel ? eq(feedbackItems.channel, f.channel) : undefined,
+    f.from ? gte(feedbackItems.receivedAt, f.from) : undefined,
+    f.to ? lt(feedbackItems.receivedAt, f.to) : undefined,
+  );
+  const breached = sql<boolean>`exists (select 1 from ${slaClocks} where ${slaClocks.workflowId} = ${feedbackItems.workflowId} and ${slaClocks.outcome} = 'breached' and ${slaClocks.ownerKind} <> 'citizen')`;
+  const [items, [total]] = await Promise.all([
+    db.select({ ...itemColumns, slaBreached: breached }).from(feedbackItems).where(where)
+      .orderBy(desc(feedbackItems.receivedAt), asc(feedbackItems.itemId)).limit(f.limit).offset(f.offset),
+    db.select({ n: count() }).from(feedbackItems).where(where),
+  ]);
+  return { items, total: total?.n ?? 0 };
+}
+
+/** Every clock of an item across all its runs and rounds (the workflow query shows the current run's). */
+export function listFeedbackClocks(db: Executor, workflowId: string) {
+  return db
+    .select({
+      key: slaClocks.clockKey, article: slaClocks.article, owner: slaClocks.owner, ownerKind: slaClocks.ownerKind,
+      unit: slaClocks.unit, amount: slaClocks.amount, stage: slaClocks.stage, startedAt: slaClocks.startedAt,
+      dueAt: slaClocks.dueAt, outcome: slaClocks.outcome, breachedAt: slaClocks.breachedAt, completedAt: slaClocks.completedAt,
+    })
+    .from(slaClocks)
+    .where(eq(slaClocks.workflowId, workflowId))
+    .orderBy(asc(slaClocks.startedAt), asc(slaClocks.clockKey));
+}
+
+export async function listFeedbackActions(db: Executor, workflowId: string) {
+  return db.select().from(feedbackActions).where(eq(feedbackActions.workflowId, workflowId)).orderBy(asc(feedbackActions.seq));
+}
+
+export async function listPublishedAnswers(db: Executor, f: { agency?: string; category?: string; tthcCode?: string; limit: number; offset: number }) {
+  const where = and(
+    f.agency ? eq(feedbackAnswers.agency, f.agency) : undefined,
+    f.category ? eq(feedbackAnswers.category, f.category) : undefined,
+    f.tthcCode ? eq(feedbackAnswers.tthcCode, f.tthcCode) : undefined,
+  ) as SQL | undefined;
+  const [items, [total]] = await Promise.all([
+    db.select().from(feedbackAnswers).where(where).orderBy(desc(feedbackAnswers.publishedAt), asc(feedbackAnswers.itemId)).limit(f.limit).offset(f.offset),
+    db.select({ n: count() }).from(feedbackAnswers).where(where),
+  ]);
+  return { items, total: total?.n ?? 0 };
+}

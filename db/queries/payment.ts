@@ -1,0 +1,204 @@
+import { and, asc, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { banks, bankStatusChanges, paymentCallbacks, paymentReceipts, payments } from '../schema/index.js';
+import type { CallbackResult, PaymentView, ReceiptInput } from '../../workflows/payment.definitions.js';
+
+// ---- bank register (Art 33.2, 33.7) ----
+
+const bankColumns = {
+  code: banks.code,
+  name: banks.name,
+  nameVi: banks.nameVi,
+  kind: banks.kind,
+  status: banks.status,
+  statusReason: banks.statusReason,
+  statusChangedBy: banks.statusChangedBy,
+  statusChangedAt: banks.statusChangedAt,
+};
+export type BankStatus = (typeof banks.status.enumValues)[number];
+
+export function listBanks(db: Executor) {
+  return db.select(bankColumns).from(banks).orderBy(asc(banks.code));
+}
+
+export async function findBank(db: Executor, code: string) {
+  const [row] = await db.select(bankColumns).from(banks).where(eq(banks.code, code));
+  return row;
+}
+
+export function bankHistory(db: Executor, code: string) {
+  return db
+    .select({ status: bankStatusChanges.status, reason: bankStatusChanges.reason, changedBy: bankStatusChanges.changedBy, changedByRole: bankStatusChanges.changedByRole, changedAt: bankStatusChanges.changedAt })
+    .from(bankStatusChanges)
+    .where(eq(bankStatusChanges.bank, code))
+    .orderBy(asc(bankStatusChanges.id));
+}
+
+interface ChangedBy {
+  userId: string;
+  role: string;
+}
+
+/** Registers a bank (active) or updates its names; the register keeps who did it. */
+export async function registerBank(db: Executor, bank: { code: string; name: string; nameVi: string; kind: (typeof banks.kind.enumValues)[number] }, by: ChangedBy) {
+  return db.transaction(async (tx) => {
+    const [created] = await tx.insert(banks).values(bank).onConflictDoNothing().returning({ code: banks.code });
+    if (created) {
+      await tx.insert(bankStatusChanges).values({ bank: bank.code, status: 'active', reason: 'registered', changedBy: by.userId, changedByRole: by.role });
+    } else {
+      await tx.update(banks).set({ name: bank.name, nameVi: bank.nameVi, kind: bank.kind }).where(eq(banks.code, bank.code));
+    }
+    return { created: !!created };
+  });
+}
+
+/** VPCP suspends, stops or resumes a bank (Art 33.7); the change and its reason are kept. */
+export async function setBankStatus(db: Executor, code: string, status: BankStatus, reason: string, by: ChangedBy) {
+  return db.transaction(async (tx) => {
+    const at = new Date();
+    const [row] = await tx
+      .update(banks)
+      .set({ status, statusReason: reason, statusChangedBy: by.userId, statusChangedAt: at })
+      .where(eq(banks.code, code))
+      .returning({ code: banks.code });
+    if (!row) return undefined;
+    await tx.insert(bankStatusChanges).values({ bank: code, status, reason, changedBy: by.userId, changedByRole: by.role, changedAt: at });
+    return findBank(tx, code);
+  });
+}
+
+// ---- payments projection ----
+
+/** Idempotent: the newest revision of the workflow's view wins; a retried older one changes nothing. */
+export async function upsertPayment(db: Executor, view: PaymentView): Promise<void> {
+  const row = {
+    id: view.paymentId,
+    agency: view.agency,
+    requestRef: view.requestRef,
+    dossierCode: view.dossierCode,
+    feeTypeCode: view.feeTypeCode,
+    amount: view.amount,
+    beneficiaryKind: view.beneficiary.kind,
+    beneficiaryInstitution: view.beneficiary.institution,
+    beneficiaryAccount: view.beneficiary.account,
+    beneficiaryName: view.beneficiary.name,
+    payerBank: view.payerBank ?? null,
+    bankTxnRef: view.bankTxnRef ?? null,
+    status: view.status,
+    txnDate: view.txnDate ?? null,
+    debitedAt: view.debitedAt ? new Date(view.debitedAt) : null,
+    settledAt: view.settlement ? new Date(view.settlement.settledAt) : null,
+    settlementRef: view.settlement?.transferRef ?? null,
+    settlementDueAt: view.settlementDueAt ? new Date(view.settlementDueAt) : null,
+    settlementBreached: view.settlementBreached,
+    settlementWorkingDaysLate: view.settlement?.workingDaysLate ?? null,
+    settlementCalendarDaysLate: view.settlement?.calendarDaysLate ?? null,
+    endReason: view.endReason ?? null,
+    revision: view.revision,
+    createdAt: new Date(view.createdAt),
+    updatedAt: new Date(),
+  };
+  const { id: _id, ...updatable } = row;
+  await db
+    .insert(payments)
+    .values(row)
+    .onConflictDoUpdate({
+      target: payments.id,
+      set: Object.fromEntries(Object.keys(updatable).map((k) => [k, sql.raw(`excluded.${toSnake(k)}`)])),
+      setWhere: sql`${payments.revision} < excluded.revision`,
+    });
+}
+
+const toSnake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+const paymentColumns = {
+  paymentId: payments.id,
+  agency: payments.agency,
+  requestRef: payments.requestRef,
+  dossierCode: payments.dossierCode,
+  feeTypeCode: payments.feeTypeCode,
+  amount: payments.amount,
+  beneficiaryKind: payments.beneficiaryKind,
+  beneficiaryInstitution: payments.beneficiaryInstitution,
+  beneficiaryAccount: payments.beneficiaryAccount,
+  payerBank: payments.payerBank,
+  bankTxnRef: payments.bankTxnRef,
+  status: payments.status,
+  txnDate: payments.txnDate,
+  debitedAt: payments.debitedAt,
+  settledAt: payments.settledAt,
+  settlementDueAt: payments.settlementDueAt,
+  settlementBreached: payments.settlementBreached,
+  settlementWorkingDaysLate: payments.settlementWorkingDaysLate,
+  endReason: payments.endReason,
+  createdAt: payments.createdAt,
+  updatedAt: payments.updatedAt,
+};
+
+export async function findPayment(db: Executor, paymentId: string) {
+  const [row] = await db.select(paymentColumns).from(payments).where(eq(payments.id, paymentId));
+  return row;
+}
+
+/** Scope: an agency sees its payments, a bank the payments made through it, supervisors all. */
+export interface PaymentScope {
+  agency?: string;
+  bank?: string;
+}
+
+export function listPayments(
+  db: Executor,
+  params: PaymentScope & { status?: (typeof payments.status.enumValues)[number]; txnDate?: string; settlementBreached?: boolean; before?: string; limit: number },
+) {
+  const filters: (SQL | undefined)[] = [
+    params.agency ? eq(payments.agency, params.agency) : undefined,
+    params.bank ? eq(payments.payerBank, params.bank) : undefined,
+    params.status ? eq(payments.status, params.status) : undefined,
+    params.txnDate ? eq(payments.txnDate, params.txnDate) : undefined,
+    params.settlementBreached !== undefined ? eq(payments.settlementBreached, params.settlementBreached) : undefined,
+    params.before ? lt(payments.id, params.before) : undefined,
+  ];
+  return db.select(paymentColumns).from(payments).where(and(...filters)).orderBy(desc(payments.id)).limit(params.limit);
+}
+
+// ---- receipts and callbacks ----
+
+/** One receipt per payment: a repeated callback stores nothing new. */
+export async function insertReceipt(db: Executor, input: { paymentId: string; bank: string; receipt: ReceiptInput }): Promise<void> {
+  const { receipt } = input;
+  await db
+    .insert(paymentReceipts)
+    .values({
+      paymentId: input.paymentId,
+      bank: input.bank,
+      receiptNo: receipt.receiptNo,
+      issuedAt: new Date(receipt.issuedAt),
+      document: receipt.document,
+      signer: receipt.signature.signer,
+      signatureAlgorithm: receipt.signature.algorithm,
+      signatureValue: receipt.signature.value,
+      signedAt: new Date(receipt.signature.signedAt),
+    })
+    .onConflictDoNothing();
+}
+
+export async function findReceipt(db: Executor, paymentId: string) {
+  const [row] = await db.select().from(paymentReceipts).where(eq(paymentReceipts.paymentId, paymentId));
+  return row;
+}
+
+export async function insertCallback(db: Executor, input: { bank: string; result: CallbackResult }): Promise<void> {
+  const { result } = input;
+  await db
+    .insert(paymentCallbacks)
+    .values({ bank: input.bank, callbackId: result.callbackId, paymentId: result.paymentId, kind: result.kind, result: { ...result }, processedAt: new Date(result.processedAt) })
+    .onConflictDoNothing();
+}
+
+export async function findCallback(db: Executor, bank: string, callbackId: string): Promise<CallbackResult | undefined> {
+  const [row] = await db
+    .select({ result: paymentCallbacks.result })
+    .from(paymentCallbacks)
+    .where(and(eq(paymentCallbacks.bank, bank), eq(paymentCallbacks.callbackId, callbackId)));
+  return row?.result as CallbackResult | undefined;
+}

@@ -1,0 +1,378 @@
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { discrepancies, reconciliationDays, reconciliationLines, reconciliationResults, reconciliationUploads, refundPayouts, refunds } from '../schema/index.js';
+
+export type ReconciliationSource = (typeof reconciliationLines.source.enumValues)[number];
+export type ReconciliationOutcome = (typeof reconciliationResults.outcome.enumValues)[number];
+export const RECONCILIATION_OUTCOMES = reconciliationResults.outcome.enumValues;
+
+export interface UploadLine {
+  paymentId: string;
+  bankTxnRef: string;
+  amount: number;
+  status: 'success' | 'failed';
+  feeTypeCode?: string;
+}
+
+/**
+ * Replaces one party's records for one day and agency × bank (Art 34.2): a re-upload of the same
+ * statement leaves the same lines, a corrected one replaces the old. One transaction.
+ */
+export async function replaceUpload(
+  db: Executor,
+  key: { source: ReconciliationSource; agency: string; bank: string; txnDate: string },
+  lines: UploadLine[],
+  meta: { format: string; uploadedBy: string },
+): Promise<{ lineCount: number }> {
+  return db.transaction(async (tx) => {
+    const where = and(eq(reconciliationLines.source, key.source), eq(reconciliationLines.agency, key.agency), eq(reconciliationLines.bank, key.bank), eq(reconciliationLines.txnDate, key.txnDate));
+    await tx.delete(reconciliationLines).where(where);
+    for (let i = 0; i < lines.length; i += 5000) {
+      const chunk = lines.slice(i, i + 5000).map((l) => ({ ...key, ...l, feeTypeCode: l.feeTypeCode ?? null }));
+      // A line repeated verbatim in one upload is the same line; a second debit has its own bank ref.
+      await tx.insert(reconciliationLines).values(chunk).onConflictDoNothing();
+    }
+    const row = { ...key, lineCount: lines.length, format: meta.format, uploadedBy: meta.uploadedBy, uploadedAt: new Date() };
+    await tx
+      .insert(reconciliationUploads)
+      .values(row)
+      .onConflictDoUpdate({ target: [reconciliationUploads.source, reconciliationUploads.agency, reconciliationUploads.bank, reconciliationUploads.txnDate], set: row });
+    return { lineCount: lines.length };
+  });
+}
+
+/** work_mem for the reconciliation statement only (SET LOCAL): sorts and hashes of a whole day. */
+export const RECONCILIATION_WORK_MEM = '64MB';
+
+/**
+ * One side's lines of the day, each occurrence of a payment numbered: the occurrence the Portal
+ * knows (same bank reference) first, then successful ones. Byte-order ("C") sorting: the keys are codes.
+ */
+const side = (source: ReconciliationSource, txnDate: string) => sql`
+  select l.agency, l.bank, l.payment_id, l.amount, l.status::text as status, l.bank_txn_ref, l.fee_type_code,
+         row_number() over (
+           partition by l.agency collate "C", l.bank collate "C", l.payment_id collate "C"
+           order by (l.bank_txn_ref = pay.bank_txn_ref) is not true, l.status <> 'success', l.bank_txn_ref collate "C"
+         ) as seq
+  from reconciliation_lines l
+  left join payments pay on pay.id = l.payment_id
+  where l.txn_date = ${txnDate} and l.source = ${source}`;
+
+/**
+ * The three-way comparison of one day (Art 34.4 a–c), set-based: one INSERT … SELECT over the
+ * Portal's payments (P), the banks' statements (B) and the agencies' records (A), for every
+ * agency × bank at once. Each side numbers the occurrences of a payment id (window function), so
+ * the first occurrences meet in a FULL OUTER JOIN on (agency, bank, payment, seq) and any further
+ * one (seq > 1: a second debit of the same payment) stands alone as a duplicate.
+ *
+ * Outcome, first rule that applies (a side "has" a payment when it records it as successful):
+ *   seq > 1 and successful on the bank or agency side         → duplicate
+ *   P absent, B successful                                     → missingAtPortal
+ *   P successful, B absent                                     → missingAtBank
+ *   P or B successful, A absent                                → missingAtAgency
+ *   only A successful                                          → missingAtBank
+ *   the statuses recorded by the present sides differ          → statusMismatch
+ *   the amounts recorded by the successful sides differ        → amountMismatch
+ *   otherwise                                                  → matched
+ * Owner (who investigates, Art 34.5): the party whose record is the odd one out; the Portal's
+ * record is what the bank synchronised (Art 31.2c, 35.5), so a Portal-side difference is the bank's.
+ * Concretely: agency when A is the odd one out (missingAtAgency, only-A, P and B agree against A),
+ * otherwise bank.
+ */
+export async function reconcileDay(db: Executor, txnDate: string): Promise<{ transactions: number; discrepancies: number }> {
+  return db.transaction(async (tx) => {
+    // Project rule: enough sort/hash memory for a day of a million transactions to stay in memory.
+    await tx.execute(sql.raw(`set local work_mem = '${RECONCILIATION_WORK_MEM}'`));
+    await tx.delete(reconciliationResults).where(eq(reconciliationResults.txnDate, txnDate));
+    const inserted = await tx.execute<{ outcome: string; n: number }>(sql`
+      with p as (
+        select agency, payer_bank as bank, id as payment_id, 1 as seq, amount, bank_txn_ref, fee_type_code,
+               case when status in ('debited', 'settled') then 'success' else 'failed' end as status
+        from payments
+        where txn_date = ${txnDate} and payer_bank is not null
+      ),
+      b as (${side('bank', txnDate)}),
+      a as (${side('agency', txnDate)}),
+      pb as (
+        select coalesce(p.agency, b.agency) as agency, coalesce(p.bank, b.bank) as bank,
+               coalesce(p.payment_id, b.payment_id) as payment_id, coalesce(p.seq, b.seq) as seq,
+               p.amount as pa, p.status as ps, b.amount as ba, b.status as bs,
+               coalesce(b.bank_txn_ref, p.bank_txn_ref) as bank_txn_ref, coalesce(p.fee_type_code, b.fee_type_code) as fee_type_code
+        from p full join b on b.agency = p.agency and b.bank = p.bank and b.payment_id = p.payment_id and b.seq = p.seq
+      ),
+      j as (
+        select coalesce(pb.agency, a.agency) as agency, coalesce(pb.bank, a.bank) as bank,
+               coalesce(pb.payment_id, a.payment_id) as payment_id, coalesce(pb.seq, a.seq) as seq,
+               pb.pa, pb.ps, pb.ba, pb.bs, a.amount as aa, a.status as ast,
+               coalesce(pb.bank_txn_ref, a.bank_txn_ref) as bank_txn_ref, coalesce(pb.fee_type_code, a.fee_type_code) as fee_type_code
+        from pb full join a on a.agency = pb.agency and a.bank = pb.bank and a.payment_id = pb.payment_id and a.seq = pb.seq
+      ),
+      classified as (
+        select j.*,
+          case
+            when seq > 1 then case when bs = 'success' or ast = 'success' then 'duplicate' else 'matched' end
+            when ps is null and bs = 'success' then 'missingAtPortal'
+            when ps = 'success' and bs is null then 'missingAtBank'
+            when (ps = 'success' or bs = 'success') and ast is null then 'missingAtAgency'
+            when ast = 'success' and ps is null and bs is null then 'missingAtBank'
+            when (ps is not null and bs is not null and ps <> bs) or (ast is not null and ((ps is not null and ast <> ps) or (bs is not null and ast <> bs))) then 'statusMismatch'
+            when (ps = 'success' and bs = 'success' and pa <> ba) or (ast = 'success' and ((ps = 'success' and aa <> pa) or (bs = 'success' and aa <> ba))) then 'amountMismatch'
+            else 'matched'
+          end as outcome
+        from j
+      ),
+      ins as (
+        insert into reconciliation_results
+          (txn_date, agency, bank, payment_id, seq, outcome, owner_kind, portal_amount, bank_amount, agency_amount, portal_status, bank_status, agency_status, bank_txn_ref, fee_type_code)
+        select ${txnDate}::date, agency, bank, payment_id, seq, outcome::reconciliation_outcome,
+          case
+            when outcome = 'matched' then null
+            when outcome = 'duplicate' then case when bs = 'success' then 'bank' else 'agency' end
+            when outcome = 'missingAtAgency' then 'agency'
+            when outcome = 'missingAtBank' and ps is null and bs is null then 'agency'
+            when outcome = 'statusMismatch' and ps is not distinct from bs then 'agency'
+            when outcome = 'amountMismatch' and pa is not distinct from ba then 'agency'
+            else 'bank'
+          end::discrepancy_owner_kind,
+          pa, ba, aa, ps, bs, ast, bank_txn_ref, fee_type_code
+        from classified
+        returning outcome
+      )
+      select outcome::text, count(*)::int as n from ins group by outcome
+    `);
+    const counts = [...inserted] as { outcome: string; n: number }[];
+    const transactions = counts.reduce((s, c) => s + c.n, 0);
+    const discrepancyCount = counts.filter((c) => c.outcome !== 'matched').reduce((s, c) => s + c.n, 0);
+    return { transactions, discrepancies: discrepancyCount };
+  });
+}
+
+export async function markDay(db: Executor, input: { txnDate: string; workflowId: string; status: 'running' | 'reconciled'; transactions?: number; discrepancies?: number }) {
+  const row = {
+    txnDate: input.txnDate,
+    workflowId: input.workflowId,
+    status: input.status,
+    transactions: input.transactions ?? 0,
+    discrepancies: input.discrepancies ?? 0,
+    reconciledAt: input.status === 'reconciled' ? new Date() : null,
+  };
+  await db.insert(reconciliationDays).values(row).onConflictDoUpdate({ target: reconciliationDays.txnDate, set: row });
+}
+
+export async function lastReconciledDay(db: Executor): Promise<string | undefined> {
+  const [row] = await db.select({ d: sql<string>`max(${reconciliationDays.txnDate})::text` }).from(reconciliationDays).where(eq(reconciliationDays.status, 'reconciled'));
+  return row?.d ?? undefined;
+}
+
+/** Differences of a day in a stable order, a page at a time (the workflow starts one case each). */
+export function discrepancyPage(db: Executor, params: { txnDate: string; after?: { agency: string; bank: string; paymentId: string; seq: number }; limit: number }) {
+  const r = reconciliationResults;
+  const after = params.after
+    ? sql`(${r.agency}, ${r.bank}, ${r.paymentId}, ${r.seq}) > (${params.after.agency}, ${params.after.bank}, ${params.after.paymentId}, ${params.after.seq})`
+    : undefined;
+  return db
+    .select({
+      agency: r.agency, bank: r.bank, paymentId: r.paymentId, seq: r.seq, outcome: r.outcome, ownerKind: r.ownerKind,
+      portalAmount: r.portalAmount, bankAmount: r.bankAmount, agencyAmount: r.agencyAmount, bankTxnRef: r.bankTxnRef,
+    })
+    .from(r)
+    .where(and(eq(r.txnDate, params.txnDate), sql`${r.outcome} <> 'matched'`, after))
+    .orderBy(asc(r.agency), asc(r.bank), asc(r.paymentId), asc(r.seq))
+    .limit(params.limit);
+}
+
+/** Scope of a report reader: a bank sees its own pairs, an agency its own, supervisors all. */
+export interface ReportScope {
+  agency?: string;
+  bank?: string;
+}
+
+/** Summary per agency × bank of a day (Art 34.3d "tổng hợp"): counts per outcome and totals. */
+export async function daySummary(db: Executor, txnDate: string, scope: ReportScope & { feeTypeCode?: string }) {
+  const r = reconciliationResults;
+  const filters: (SQL | undefined)[] = [
+    eq(r.txnDate, txnDate),
+    scope.agency ? eq(r.agency, scope.agency) : undefined,
+    scope.bank ? eq(r.bank, scope.bank) : undefined,
+    scope.feeTypeCode ? eq(r.feeTypeCode, scope.feeTypeCode) : undefined,
+  ];
+  const rows = await db
+    .select({
+      agency: r.agency,
+      bank: r.bank,
+      outcome: r.outcome,
+      count: sql<number>`count(*)::int`,
+      portalTotal: sql<number>`coalesce(sum(${r.portalAmount}) filter (where ${r.portalStatus} = 'success'), 0)::bigint`,
+      bankTotal: sql<number>`coalesce(sum(${r.bankAmount}) filter (where ${r.bankStatus} = 'success'), 0)::bigint`,
+      agencyTotal: sql<number>`coalesce(sum(${r.agencyAmount}) filter (where ${r.agencyStatus} = 'success'), 0)::bigint`,
+    })
+    .from(r)
+    .where(and(...filters))
+    .groupBy(r.agency, r.bank, r.outcome)
+    .orderBy(asc(r.agency), asc(r.bank));
+  const pairs = new Map<string, { agency: string; bank: string; transactions: number; outcomes: Record<string, number>; portalTotal: number; bankTotal: number; agencyTotal: number }>();
+  for (const row of rows) {
+    const key = `${row.agency}\u0000${row.bank}`;
+    const pair = pairs.get(key) ?? { agency: row.agency, bank: row.bank, transactions: 0, outcomes: Object.fromEntries(RECONCILIATION_OUTCOMES.map((o) => [o, 0])), portalTotal: 0, bankTotal: 0, agencyTotal: 0 };
+    pair.transactions += row.count;
+    pair.outcomes[row.outcome] = row.count;
+    pair.portalTotal += Number(row.portalTotal);
+    pair.bankTotal += Number(row.bankTotal);
+    pair.agencyTotal += Number(row.agencyTotal);
+    pairs.set(key, pair);
+  }
+  return [...pairs.values()];
+}
+
+/** Detail of one day × agency × bank (Art 34.3d "chi tiết"), optionally one outcome. */
+export function dayDetail(db: Executor, params: { txnDate: string; agency: string; bank: string; outcome?: ReconciliationOutcome; limit?: number }) {
+  const r = reconciliationResults;
+  const query = db
+    .select({
+      paymentId: r.paymentId, seq: r.seq, outcome: r.outcome, ownerKind: r.ownerKind, feeTypeCode: r.feeTypeCode, bankTxnRef: r.bankTxnRef,
+      portalAmount: r.portalAmount, bankAmount: r.bankAmount, agencyAmount: r.agencyAmount,
+      portalStatus: r.portalStatus, bankStatus: r.bankStatus, agencyStatus: r.agencyStatus,
+    })
+    .from(r)
+    .where(and(eq(r.txnDate, params.txnDate), eq(r.agency, params.agency), eq(r.bank, params.bank), params.outcome ? eq(r.outcome, params.outcome) : undefined))
+    .orderBy(asc(r.paymentId), asc(r.seq));
+  return params.limit ? query.limit(params.limit) : query;
+}
+
+export function listReconciledDays(db: Executor, limit: number) {
+  return db.select().from(reconciliationDays).orderBy(sql`${reconciliationDays.txnDate} desc`).limit(limit);
+}
+
+// ---- discrepancies projection ----
+
+export interface DiscrepancyRow {
+  id: string;
+  txnDate: string;
+  agency: string;
+  bank: string;
+  paymentId: string;
+  seq: number;
+  kind: string;
+  ownerKind: 'bank' | 'agency';
+  owner: string;
+  status: 'open' | 'resolved';
+  cause?: string;
+  resolution?: string;
+  dueAt?: string;
+  breached: boolean;
+  refundId?: string;
+  revision: number;
+  detectedAt: string;
+  resolvedAt?: string;
+}
+
+export async function upsertDiscrepancy(db: Executor, d: DiscrepancyRow): Promise<void> {
+  const row = {
+    ...d,
+    cause: d.cause ?? null,
+    resolution: d.resolution ?? null,
+    dueAt: d.dueAt ? new Date(d.dueAt) : null,
+    refundId: d.refundId ?? null,
+    detectedAt: new Date(d.detectedAt),
+    resolvedAt: d.resolvedAt ? new Date(d.resolvedAt) : null,
+    updatedAt: new Date(),
+  };
+  const { id: _id, ...updatable } = row;
+  await db.insert(discrepancies).values(row).onConflictDoUpdate({ target: discrepancies.id, set: updatable, setWhere: sql`${discrepancies.revision} < excluded.revision` });
+}
+
+export function listDiscrepancies(db: Executor, params: ReportScope & { txnDate?: string; status?: 'open' | 'resolved'; after?: string; limit: number }) {
+  const d = discrepancies;
+  return db
+    .select()
+    .from(d)
+    .where(and(
+      params.agency ? eq(d.agency, params.agency) : undefined,
+      params.bank ? eq(d.bank, params.bank) : undefined,
+      params.txnDate ? eq(d.txnDate, params.txnDate) : undefined,
+      params.status ? eq(d.status, params.status) : undefined,
+      params.after ? gt(d.id, params.after) : undefined,
+    ))
+    .orderBy(asc(d.id))
+    .limit(params.limit);
+}
+
+export async function findDiscrepancy(db: Executor, id: string) {
+  const [row] = await db.select().from(discrepancies).where(eq(discrepancies.id, id));
+  return row;
+}
+
+// ---- refunds projection and payouts ----
+
+export interface RefundRow {
+  id: string;
+  origin: 'reconciliation' | 'payerRequest';
+  paymentId: string;
+  agency: string;
+  bank: string;
+  bankTxnRef: string;
+  amount: number;
+  reason: string;
+  status: (typeof refunds.status.enumValues)[number];
+  responsibleKind: 'bank' | 'agency';
+  finding?: string;
+  discrepancyId?: string;
+  revision: number;
+  createdAt: string;
+}
+
+export async function upsertRefund(db: Executor, r: RefundRow): Promise<void> {
+  const row = { ...r, finding: r.finding ?? null, discrepancyId: r.discrepancyId ?? null, createdAt: new Date(r.createdAt), updatedAt: new Date() };
+  const { id: _id, ...updatable } = row;
+  await db.insert(refunds).values(row).onConflictDoUpdate({ target: refunds.id, set: updatable, setWhere: sql`${refunds.revision} < excluded.revision` });
+}
+
+export function listRefunds(db: Executor, params: ReportScope & { status?: RefundRow['status']; paymentId?: string; limit: number }) {
+  return db
+    .select()
+    .from(refunds)
+    .where(and(
+      params.agency ? eq(refunds.agency, params.agency) : undefined,
+      params.bank ? eq(refunds.bank, params.bank) : undefined,
+      params.status ? eq(refunds.status, params.status) : undefined,
+      params.paymentId ? eq(refunds.paymentId, params.paymentId) : undefined,
+    ))
+    .orderBy(asc(refunds.createdAt))
+    .limit(params.limit);
+}
+
+export async function findRefund(db: Executor, id: string) {
+  const [row] = await db.select().from(refunds).where(eq(refunds.id, id));
+  return row;
+}
+
+export type PayoutOutcome = { outcome: 'paid' | 'alreadyPaid'; payoutRef: string; paidAt: string } | { outcome: 'debitAlreadyRefunded'; byRefund: string };
+
+/**
+ * Records money returned to the payer, exactly once: the refund id and the (payment, debit) are
+ * unique, so a retry finds its own row (alreadyPaid) and another refund of the same debit is told
+ * which refund already paid it.
+ */
+export async function recordPayout(
+  db: Executor,
+  p: { refundId: string; paymentId: string; bankTxnRef: string; amount: number; paidByKind: 'bank' | 'agency'; paidBy: string; payoutRef: string; paidAt: string },
+): Promise<PayoutOutcome> {
+  const [inserted] = await db
+    .insert(refundPayouts)
+    .values({ ...p, paidAt: new Date(p.paidAt) })
+    .onConflictDoNothing()
+    .returning({ payoutRef: refundPayouts.payoutRef, paidAt: refundPayouts.paidAt });
+  if (inserted) return { outcome: 'paid', payoutRef: inserted.payoutRef, paidAt: inserted.paidAt.toISOString() };
+  const [own] = await db.select().from(refundPayouts).where(eq(refundPayouts.refundId, p.refundId));
+  if (own) return { outcome: 'alreadyPaid', payoutRef: own.payoutRef, paidAt: own.paidAt.toISOString() };
+  const [other] = await db
+    .select({ refundId: refundPayouts.refundId })
+    .from(refundPayouts)
+    .where(and(eq(refundPayouts.paymentId, p.paymentId), eq(refundPayouts.bankTxnRef, p.bankTxnRef)));
+  if (!other) throw new Error(`payout for refund ${p.refundId} neither inserted nor found`);
+  return { outcome: 'debitAlreadyRefunded', byRefund: other.refundId };
+}
+
+export function payoutsOf(db: Executor, paymentId: string) {
+  return db.select().from(refundPayouts).where(eq(refundPayouts.paymentId, paymentId));
+}

@@ -1,0 +1,398 @@
+import { and, asc, desc, eq, gt, ilike, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Executor, Transaction } from '../client.js';
+import { agencies, tthcDecisions, tthcProcedures, tthcPublications, tthcReviews, tthcVersions } from '../schema/index.js';
+import type {
+  CheckGap,
+  DecisionItem,
+  PublisherKind,
+  TthcComponents,
+  TthcContent,
+  TthcDecisionState,
+  TthcPublishResult,
+  TthcReviewState,
+} from '../../workflows/tthc.definitions.js';
+import { contentGaps, itemCode, itemKindAllowed, localize } from '../../workflows/tthc.rules.js';
+
+type ProcedureRow = typeof tthcProcedures.$inferSelect;
+type VersionRow = typeof tthcVersions.$inferSelect;
+type FullContent = Required<Omit<TthcContent, 'components'>> & { components: TthcComponents };
+
+/** A publication that cannot go ahead against the catalogue as it is now (the caller must rebase). */
+export class TthcConflictError extends Error {
+  constructor(readonly gaps: CheckGap[]) {
+    super(`The decision no longer matches the catalogue: ${gaps.map((g) => `${g.code} ${g.component}: ${g.problem}`).join('; ')}`);
+    this.name = 'TthcConflictError';
+  }
+}
+
+// ── Art 16.4: check and reconcile the entered items against the catalogue ─────────────────────
+
+async function procedures(db: Executor, codes: string[], lock: boolean): Promise<Map<string, ProcedureRow>> {
+  if (codes.length === 0) return new Map();
+  const query = db.select().from(tthcProcedures).where(inArray(tthcProcedures.code, codes)).orderBy(asc(tthcProcedures.code));
+  const rows = lock ? await query.for('update') : await query;
+  return new Map(rows.map((r) => [r.code, r]));
+}
+
+async function currentVersion(db: Executor, code: string): Promise<VersionRow | undefined> {
+  const [row] = await db.select().from(tthcVersions).where(and(eq(tthcVersions.code, code), isNull(tthcVersions.validTo)));
+  return row;
+}
+
+const contentOf = (v: VersionRow): FullContent => ({
+  name: v.name, field: v.field, level: v.level, implementingAgency: v.implementingAgency, components: v.components,
+});
+
+/**
+ * Every gap between the items and the catalogue: incomplete content (Decree 63 Art 8.2), codes
+ * that already exist or do not, TTHCs of another agency, and amendments whose base version is
+ * no longer current. Run by the check (Art 16.4) and again, under row locks, inside publication.
+ */
+export async function reconcileItems(
+  db: Executor,
+  params: { agency: string; agencyKind: PublisherKind; items: DecisionItem[]; lock?: boolean },
+): Promise<CheckGap[]> {
+  const { agency, items } = params;
+  const gaps: CheckGap[] = [];
+  if (items.length === 0) return [{ code: '-', component: 'items', problem: 'the decision lists no TTHC' }];
+  const referenced = items.flatMap((i) => [
+    itemCode(i, agency),
+    ...(i.kind === 'localized' ? [i.centralCode] : []),
+    ...(i.kind === 'interconnected' ? i.interconnectedWith : []),
+  ]);
+  const known = await procedures(db, [...new Set(referenced)].sort(), params.lock ?? false);
+  const seen = new Set<string>();
+  for (const item of items) {
+    const code = itemCode(item, agency);
+    const gap = (component: string, problem: string) => gaps.push({ code, component, problem });
+    if (seen.has(code)) gap('code', 'listed twice in the decision');
+    seen.add(code);
+    if (!itemKindAllowed(item.kind, params.agencyKind)) gap('kind', `a ${params.agencyKind} may not list ${item.kind} TTHCs`);
+    const existing = known.get(code);
+    switch (item.kind) {
+      case 'new':
+      case 'interconnected':
+        gaps.push(...contentGaps(code, item.content));
+        if (existing) gap('code', 'a TTHC with this code already exists');
+        if (item.kind === 'interconnected') {
+          if (item.interconnectedWith.length === 0) gap('interconnectedWith', 'an interconnected TTHC names the TTHCs it connects');
+          for (const other of item.interconnectedWith) {
+            if (known.get(other)?.status !== 'published') gap('interconnectedWith', `${other} is not a published TTHC`);
+          }
+        }
+        break;
+      case 'amended':
+        gaps.push(...contentGaps(code, item.content));
+        if (!existing || existing.status !== 'published') gap('code', 'no published TTHC with this code');
+        else if (existing.agency !== agency) gap('code', `the TTHC belongs to ${existing.agency}`);
+        else if (existing.currentVersion !== item.baseVersion) {
+          gap('baseVersion', `amends version ${item.baseVersion} but version ${existing.currentVersion} is current: rebase the amendment on it`);
+        }
+        break;
+      case 'repealed':
+        if (!existing || existing.status !== 'published') gap('code', 'no published TTHC with this code');
+        else if (existing.agency !== agency) gap('code', `the TTHC belongs to ${existing.agency}`);
+        break;
+      case 'localized': {
+        const central = known.get(item.centralCode);
+        if (!central || central.status !== 'published' || central.localizesCode) {
+          gap('centralCode', `${item.centralCode} is not a published central TTHC`);
+          break;
+        }
+        const [owner] = await db.select({ kind: agencies.kind }).from(agencies).where(eq(agencies.code, central.agency));
+        if (owner?.kind === 'province') gap('centralCode', `${item.centralCode} is a provincial TTHC, not a central one`);
+        const source = await currentVersion(db, item.centralCode);
+        if (source) gaps.push(...contentGaps(code, localize(contentOf(source), item.local)));
+        break;
+      }
+    }
+  }
+  return gaps;
+}
+
+// ── Art 16.5: publish a decision atomically ─────────────────────────────────────────────────
+
+async function closeVersion(tx: Transaction, code: string, version: number, status: 'superseded' | 'repealed', at: Date, by: string) {
+  await tx
+    .update(tthcVersions)
+    .set({ status, validTo: at, closedByDecisionId: by })
+    .where(and(eq(tthcVersions.code, code), eq(tthcVersions.version, version)));
+}
+
+async function openVersion(
+  tx: Transaction,
+  row: { code: string; version: number; decisionId: string; content: FullContent; at: Date; reviewId?: string; centralVersion?: number; interconnectedWith?: string[] },
+) {
+  const { content } = row;
+  await tx.insert(tthcVersions).values({
+    code: row.code, version: row.version, status: 'published', decisionId: row.decisionId, reviewId: row.reviewId ?? null,
+    name: content.name, field: content.field, level: content.level, implementingAgency: content.implementingAgency,
+    components: content.components, centralVersion: row.centralVersion ?? null, interconnectedWith: row.interconnectedWith ?? null,
+    validFrom: row.at,
+  });
+}
+
+const searchFields = (content: FullContent) => ({
+  name: content.name, field: content.field, level: content.level, implementingAgency: content.implementingAgency,
+});
+
+/** A new version of a published TTHC supersedes the current one; localized copies of a central TTHC are flagged (Art 18.2). */
+async function supersede(
+  tx: Transaction,
+  params: { procedure: ProcedureRow; decisionId: string; content: FullContent; at: Date; reviewId?: string; centralVersion?: number },
+): Promise<{ version: number; flagged: TthcPublishResult['flagged'] }> {
+  const { procedure, at } = params;
+  const version = procedure.currentVersion + 1;
+  await closeVersion(tx, procedure.code, procedure.currentVersion, 'superseded', at, params.decisionId);
+  await openVersion(tx, { code: procedure.code, version, decisionId: params.decisionId, content: params.content, at, reviewId: params.reviewId, centralVersion: params.centralVersion });
+  await tx
+    .update(tthcProcedures)
+    .set({ ...searchFields(params.content), currentVersion: version, status: 'published', ...(params.centralVersion ? { centralAmendedVersion: null } : {}), updatedAt: at })
+    .where(eq(tthcProcedures.code, procedure.code));
+  if (procedure.localizesCode) return { version, flagged: [] };
+  const copies = await tx
+    .update(tthcProcedures)
+    .set({ centralAmendedVersion: version, updatedAt: at })
+    .where(and(eq(tthcProcedures.localizesCode, procedure.code), eq(tthcProcedures.status, 'published')))
+    .returning({ code: tthcProcedures.code, province: tthcProcedures.agency });
+  return { version, flagged: copies.map((c) => ({ code: c.code, centralCode: procedure.code, centralVersion: version, province: c.province })) };
+}
+
+/**
+ * Publishes every item of a decision in ONE transaction: all become public together, or none.
+ * Idempotent on the decision id (a retry returns the recorded result). The TTHC rows touched are
+ * locked (SELECT … FOR UPDATE, in code order) and the decision re-reconciled under the locks, so
+ * two decisions amending the same version cannot both win: the later one gets a conflict.
+ * A repeal of a central TTHC repeals every province's localized copy in the same transaction
+ * (Art 19.1: exactly once, with the repeal).
+ */
+export async function publishDecision(
+  db: Executor,
+  params: { decisionId: string; workflowId: string; agency: string; agencyKind: PublisherKind; items: DecisionItem[] },
+): Promise<TthcPublishResult> {
+  return db.transaction(async (tx) => {
+    const at = new Date();
+    const claimed = await tx
+      .insert(tthcPublications)
+      .values({ decisionId: params.decisionId, workflowId: params.workflowId, publishedAt: at, result: { decisionId: params.decisionId, publishedAt: at.toISOString(), versions: [], cascaded: [], flagged: [] } })
+      .onConflictDoNothing()
+      .returning({ decisionId: tthcPublications.decisionId });
+    if (claimed.length === 0) {
+      const [done] = await tx.select({ result: tthcPublications.result }).from(tthcPublications).where(eq(tthcPublications.decisionId, params.decisionId));
+      return done!.result;
+    }
+    const gaps = await reconcileItems(tx, { ...params, lock: true });
+    if (gaps.length > 0) throw new TthcConflictError(gaps);
+
+    const result: TthcPublishResult = { decisionId: params.decisionId, publishedAt: at.toISOString(), versions: [], cascaded: [], flagged: [] };
+    for (const item of params.items) {
+      const code = itemCode(item, params.agency);
+      const [procedure] = await tx.select().from(tthcProcedures).where(eq(tthcProcedures.code, code));
+      switch (item.kind) {
+        case 'new':
+        case 'interconnected': {
+          const content = item.content as FullContent;
+          const interconnectedWith = item.kind === 'interconnected' ? item.interconnectedWith : undefined;
+          await tx.insert(tthcProcedures).values({
+            code, agency: params.agency, interconnected: !!interconnectedWith, currentVersion: 1, status: 'published', ...searchFields(content), updatedAt: at,
+          });
+          await openVersion(tx, { code, version: 1, decisionId: params.decisionId, content, at, interconnectedWith });
+          result.versions.push({ code, version: 1, kind: item.kind });
+          break;
+        }
+        case 'amended': {
+          const { version, flagged } = await supersede(tx, { procedure: procedure!, decisionId: params.decisionId, content: item.content as FullContent, at });
+          result.versions.push({ code, version, kind: item.kind });
+          result.flagged.push(...flagged);
+          break;
+        }
+        case 'repealed': {
+          await closeVersion(tx, code, procedure!.currentVersion, 'repealed', at, params.decisionId);
+          await tx.update(tthcProcedures).set({ status: 'repealed', updatedAt: at }).where(eq(tthcProcedures.code, code));
+          result.versions.push({ code, version: procedure!.currentVersion, kind: item.kind });
+          result.cascaded.push(...(await cascadeRepeal(tx, code, params.decisionId, at)));
+          break;
+        }
+        case 'localized': {
+          const source = (await currentVersion(tx, item.centralCode))!;
+          const content = localize(contentOf(source), item.local);
+          if (procedure) {
+            const { version } = await supersede(tx, { procedure, decisionId: params.decisionId, content, at, centralVersion: source.version });
+            result.versions.push({ code, version, kind: item.kind });
+          } else {
+            await tx.insert(tthcProcedures).values({
+              code, agency: params.agency, localizesCode: item.centralCode, currentVersion: 1, status: 'published', ...searchFields(content), updatedAt: at,
+            });
+            await openVersion(tx, { code, version: 1, decisionId: params.decisionId, content, at, centralVersion: source.version });
+            result.versions.push({ code, version: 1, kind: item.kind });
+          }
+          break;
+        }
+      }
+    }
+    await tx.update(tthcPublications).set({ result }).where(eq(tthcPublications.decisionId, params.decisionId));
+    return result;
+  });
+}
+
+/** Art 19.1: the provinces' localized copies of a repealed central TTHC end with it. */
+async function cascadeRepeal(tx: Transaction, centralCode: string, decisionId: string, at: Date): Promise<TthcPublishResult['cascaded']> {
+  const copies = await tx
+    .select()
+    .from(tthcProcedures)
+    .where(and(eq(tthcProcedures.localizesCode, centralCode), eq(tthcProcedures.status, 'published')))
+    .orderBy(asc(tthcProcedures.code))
+    .for('update');
+  for (const copy of copies) {
+    await closeVersion(tx, copy.code, copy.currentVersion, 'repealed', at, decisionId);
+    await tx.update(tthcProcedures).set({ status: 'repealed', updatedAt: at }).where(eq(tthcProcedures.code, copy.code));
+  }
+  return copies.map((c) => ({ code: c.code, centralCode, province: c.agency, version: c.currentVersion }));
+}
+
+/**
+ * Art 24.2a: a fix accepted by VPCP becomes a new version of the reviewed TTHC (same decision,
+ * marked with the review). Idempotent on the review id; refused if the TTHC moved on meanwhile.
+ */
+export async function applyCorrection(
+  db: Executor,
+  params: { reviewId: string; code: string; baseVersion: number; components: TthcComponents },
+): Promise<{ version: number; flagged: TthcPublishResult['flagged'] }> {
+  return db.transaction(async (tx) => {
+    const [procedure] = await tx.select().from(tthcProcedures).where(eq(tthcProcedures.code, params.code)).for('update');
+    const [done] = await tx.select({ version: tthcVersions.version }).from(tthcVersions).where(and(eq(tthcVersions.code, params.code), eq(tthcVersions.reviewId, params.reviewId)));
+    if (done) return { version: done.version, flagged: [] };
+    const gap = (problem: string) => new TthcConflictError([{ code: params.code, component: 'version', problem }]);
+    if (!procedure || procedure.status !== 'published') throw gap('the TTHC is no longer published');
+    if (procedure.currentVersion !== params.baseVersion) throw gap(`version ${procedure.currentVersion} replaced the reviewed version ${params.baseVersion}`);
+    const base = (await currentVersion(tx, params.code))!;
+    const content = { ...contentOf(base), components: { ...base.components, ...params.components } };
+    return supersede(tx, { procedure, decisionId: base.decisionId, content, at: new Date(), reviewId: params.reviewId });
+  });
+}
+
+// ── Projections of the workflows ─────────────────────────────────────────────────────────────
+
+export async function upsertDecision(db: Executor, params: { workflowId: string; revision: number; state: TthcDecisionState }): Promise<void> {
+  const { state } = params;
+  const row = {
+    id: state.decisionId, workflowId: params.workflowId, revision: params.revision, number: state.number, title: state.title,
+    agency: state.agency, authorityKind: state.authorityKind, signedOn: state.signedOn, legalEffectiveOn: state.legalEffectiveOn,
+    stage: state.stage, items: state.items, lateIssue: state.issueTiming?.late ?? false, issueTiming: state.issueTiming ?? null,
+    publishedAt: state.publication ? new Date(state.publication.publishedAt) : null, updatedAt: new Date(),
+  };
+  const { id: _id, workflowId: _w, ...set } = row;
+  await db.insert(tthcDecisions).values(row).onConflictDoUpdate({ target: tthcDecisions.id, set, setWhere: sql`${tthcDecisions.revision} < excluded.revision` });
+}
+
+export async function upsertReview(db: Executor, params: { workflowId: string; revision: number; state: TthcReviewState; openedAt: string; closedAt?: string }): Promise<void> {
+  const { state } = params;
+  const row = {
+    id: state.reviewId, workflowId: params.workflowId, revision: params.revision, code: state.code, version: state.version,
+    agency: state.agency, stage: state.stage, findings: state.findings, rounds: state.rounds, correctedVersion: state.correctedVersion ?? null,
+    openedAt: new Date(params.openedAt), closedAt: params.closedAt ? new Date(params.closedAt) : null, updatedAt: new Date(),
+  };
+  const { id: _id, workflowId: _w, ...set } = row;
+  await db.insert(tthcReviews).values(row).onConflictDoUpdate({ target: tthcReviews.id, set, setWhere: sql`${tthcReviews.revision} < excluded.revision` });
+}
+
+// ── Reads ───────────────────────────────────────────────────────────────────────────────────
+
+const decisionColumns = {
+  id: tthcDecisions.id, number: tthcDecisions.number, title: tthcDecisions.title, agency: tthcDecisions.agency,
+  authorityKind: tthcDecisions.authorityKind, signedOn: tthcDecisions.signedOn, legalEffectiveOn: tthcDecisions.legalEffectiveOn,
+  stage: tthcDecisions.stage, items: tthcDecisions.items, lateIssue: tthcDecisions.lateIssue, issueTiming: tthcDecisions.issueTiming,
+  publishedAt: tthcDecisions.publishedAt,
+};
+
+export function listDecisions(db: Executor, params: { agency?: string; stage?: TthcDecisionState['stage']; lateIssue?: boolean; limit: number; offset: number }) {
+  const where: SQL[] = [];
+  if (params.agency) where.push(eq(tthcDecisions.agency, params.agency));
+  if (params.stage) where.push(eq(tthcDecisions.stage, params.stage));
+  if (params.lateIssue !== undefined) where.push(eq(tthcDecisions.lateIssue, params.lateIssue));
+  return db.select(decisionColumns).from(tthcDecisions).where(and(...where)).orderBy(desc(tthcDecisions.signedOn), asc(tthcDecisions.id)).limit(params.limit).offset(params.offset);
+}
+
+export async function findDecision(db: Executor, id: string) {
+  const [row] = await db.select(decisionColumns).from(tthcDecisions).where(eq(tthcDecisions.id, id));
+  return row;
+}
+
+const procedureColumns = {
+  code: tthcProcedures.code, agency: tthcProcedures.agency, localizesCode: tthcProcedures.localizesCode, interconnected: tthcProcedures.interconnected,
+  currentVersion: tthcProcedures.currentVersion, status: tthcProcedures.status, name: tthcProcedures.name, field: tthcProcedures.field,
+  level: tthcProcedures.level, implementingAgency: tthcProcedures.implementingAgency, centralAmendedVersion: tthcProcedures.centralAmendedVersion,
+  updatedAt: tthcProcedures.updatedAt,
+};
+
+export interface ProcedureSearch {
+  code?: string;
+  name?: string;
+  field?: string;
+  agency?: string;
+  level?: ProcedureRow['level'];
+  status?: ProcedureRow['status'];
+  localizes?: string;
+  limit: number;
+  offset: number;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export function searchProcedures(db: Executor, params: ProcedureSearch) {
+  const where: SQL[] = [];
+  if (params.code) where.push(or(eq(tthcProcedures.code, params.code), eq(tthcProcedures.localizesCode, params.code)) as SQL);
+  if (params.name) where.push(ilike(tthcProcedures.name, `%${escapeLike(params.name)}%`));
+  if (params.field) where.push(eq(tthcProcedures.field, params.field));
+  if (params.agency) where.push(eq(tthcProcedures.agency, params.agency));
+  if (params.level) where.push(eq(tthcProcedures.level, params.level));
+  if (params.status) where.push(eq(tthcProcedures.status, params.status));
+  if (params.localizes) where.push(eq(tthcProcedures.localizesCode, params.localizes));
+  return db.select(procedureColumns).from(tthcProcedures).where(and(...where)).orderBy(asc(tthcProcedures.code)).limit(params.limit).offset(params.offset);
+}
+
+export async function findProcedure(db: Executor, code: string) {
+  const [row] = await db.select(procedureColumns).from(tthcProcedures).where(eq(tthcProcedures.code, code));
+  return row;
+}
+
+const versionColumns = {
+  code: tthcVersions.code, version: tthcVersions.version, status: tthcVersions.status, decisionId: tthcVersions.decisionId,
+  reviewId: tthcVersions.reviewId, closedByDecisionId: tthcVersions.closedByDecisionId, name: tthcVersions.name, field: tthcVersions.field,
+  level: tthcVersions.level, implementingAgency: tthcVersions.implementingAgency, components: tthcVersions.components,
+  centralVersion: tthcVersions.centralVersion, interconnectedWith: tthcVersions.interconnectedWith,
+  validFrom: tthcVersions.validFrom, validTo: tthcVersions.validTo,
+};
+
+/** The full history of a TTHC, oldest first. */
+export function procedureVersions(db: Executor, code: string) {
+  return db.select(versionColumns).from(tthcVersions).where(eq(tthcVersions.code, code)).orderBy(asc(tthcVersions.version));
+}
+
+/** What the catalogue said about a TTHC at an instant: the version valid then, if any. */
+export async function procedureVersionAt(db: Executor, code: string, at: Date) {
+  const [row] = await db
+    .select(versionColumns)
+    .from(tthcVersions)
+    .where(and(eq(tthcVersions.code, code), lte(tthcVersions.validFrom, at), or(isNull(tthcVersions.validTo), gt(tthcVersions.validTo, at))));
+  return row;
+}
+
+const reviewColumns = {
+  id: tthcReviews.id, code: tthcReviews.code, version: tthcReviews.version, agency: tthcReviews.agency, stage: tthcReviews.stage,
+  findings: tthcReviews.findings, rounds: tthcReviews.rounds, correctedVersion: tthcReviews.correctedVersion,
+  openedAt: tthcReviews.openedAt, closedAt: tthcReviews.closedAt,
+};
+
+export function listReviews(db: Executor, params: { agency?: string; code?: string; stage?: TthcReviewState['stage']; limit: number; offset: number }) {
+  const where: SQL[] = [];
+  if (params.agency) where.push(eq(tthcReviews.agency, params.agency));
+  if (params.code) where.push(eq(tthcReviews.code, params.code));
+  if (params.stage) where.push(eq(tthcReviews.stage, params.stage));
+  return db.select(reviewColumns).from(tthcReviews).where(and(...where)).orderBy(desc(tthcReviews.openedAt)).limit(params.limit).offset(params.offset);
+}
+
+export async function findReview(db: Executor, id: string) {
+  const [row] = await db.select(reviewColumns).from(tthcReviews).where(eq(tthcReviews.id, id));
+  return row;
+}

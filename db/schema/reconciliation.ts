@@ -1,0 +1,183 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, date, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+const vnd = () => bigint({ mode: 'number' });
+
+export const reconciliationSource = pgEnum('reconciliation_source', ['bank', 'agency']);
+export const lineStatus = pgEnum('reconciliation_line_status', ['success', 'failed']);
+
+/**
+ * One upload of a party's records for one day and agency × bank (Art 34.2): the bank's statement
+ * or the agency's own records. A new upload for the same key replaces the previous lines.
+ */
+export const reconciliationUploads = pgTable(
+  'reconciliation_uploads',
+  {
+    source: reconciliationSource().notNull(),
+    agency: text().notNull(),
+    bank: text().notNull(),
+    txnDate: date({ mode: 'string' }).notNull(),
+    lineCount: integer().notNull(),
+    format: text().notNull(),
+    uploadedBy: text().notNull(),
+    uploadedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.agency, t.bank, t.txnDate] })],
+);
+
+/**
+ * The lines of bank statements and agency records, one table for both sources (same shape,
+ * compared the same way). `paymentId` is the Portal's payment id both parties carry; a payment
+ * appearing twice on one side (two bank debits) is a duplicate payment.
+ */
+export const reconciliationLines = pgTable(
+  'reconciliation_lines',
+  {
+    id: bigint({ mode: 'number' }).generatedAlwaysAsIdentity().primaryKey(),
+    source: reconciliationSource().notNull(),
+    agency: text().notNull(),
+    bank: text().notNull(),
+    txnDate: date({ mode: 'string' }).notNull(),
+    paymentId: text().notNull(),
+    bankTxnRef: text().notNull(),
+    amount: vnd().notNull(),
+    status: lineStatus().notNull(),
+    feeTypeCode: text(),
+  },
+  (t) => [
+    uniqueIndex('reconciliation_lines_key_uq').on(t.source, t.agency, t.bank, t.txnDate, t.paymentId, t.bankTxnRef),
+    index('reconciliation_lines_day_idx').on(t.txnDate, t.source),
+  ],
+);
+
+export const reconciliationOutcome = pgEnum('reconciliation_outcome', [
+  'matched',
+  'missingAtPortal',
+  'missingAtBank',
+  'missingAtAgency',
+  'amountMismatch',
+  'statusMismatch',
+  'duplicate',
+]);
+export const discrepancyOwnerKind = pgEnum('discrepancy_owner_kind', ['bank', 'agency']);
+
+/**
+ * The per-transaction result of the three-way comparison (Art 34.4 a–c) of one day: one row per
+ * payment id and occurrence (`seq` > 1 = a further occurrence, i.e. a duplicate), with what each
+ * side recorded. Written by one set-based statement; a re-run of the day replaces the rows.
+ */
+export const reconciliationResults = pgTable(
+  'reconciliation_results',
+  {
+    txnDate: date({ mode: 'string' }).notNull(),
+    agency: text().notNull(),
+    bank: text().notNull(),
+    paymentId: text().notNull(),
+    seq: integer().notNull(),
+    outcome: reconciliationOutcome().notNull(),
+    /** Who must investigate (null when matched): see the owner rule in the README. */
+    ownerKind: discrepancyOwnerKind(),
+    portalAmount: vnd(),
+    bankAmount: vnd(),
+    agencyAmount: vnd(),
+    portalStatus: text(),
+    bankStatus: text(),
+    agencyStatus: text(),
+    bankTxnRef: text(),
+    feeTypeCode: text(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.txnDate, t.agency, t.bank, t.paymentId, t.seq] }),
+    // Differences only: small, and what the discrepancy cases are read from.
+    index('reconciliation_results_differences_idx').on(t.txnDate, t.agency, t.bank, t.paymentId, t.seq).where(sql`outcome <> 'matched'`),
+  ],
+);
+
+export const reconciliationDayStatus = pgEnum('reconciliation_day_status', ['running', 'reconciled']);
+
+/** One row per reconciled day: the schedule catches up from the last reconciled day. */
+export const reconciliationDays = pgTable('reconciliation_days', {
+  txnDate: date({ mode: 'string' }).primaryKey(),
+  status: reconciliationDayStatus().notNull(),
+  workflowId: text().notNull(),
+  transactions: integer().notNull().default(0),
+  discrepancies: integer().notNull().default(0),
+  startedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  reconciledAt: timestamp({ withTimezone: true }),
+});
+
+export const discrepancyStatus = pgEnum('discrepancy_status', ['open', 'resolved']);
+
+/** Projection of the discrepancy workflows (Art 34.5): each difference, its owner and its fate. */
+export const discrepancies = pgTable(
+  'discrepancies',
+  {
+    id: text().primaryKey(),
+    txnDate: date({ mode: 'string' }).notNull(),
+    agency: text().notNull(),
+    bank: text().notNull(),
+    paymentId: text().notNull(),
+    seq: integer().notNull(),
+    kind: text().notNull(),
+    ownerKind: discrepancyOwnerKind().notNull(),
+    owner: text().notNull(),
+    status: discrepancyStatus().notNull(),
+    cause: text(),
+    resolution: text(),
+    dueAt: timestamp({ withTimezone: true }),
+    breached: boolean().notNull().default(false),
+    refundId: text(),
+    revision: integer().notNull(),
+    detectedAt: timestamp({ withTimezone: true }).notNull(),
+    resolvedAt: timestamp({ withTimezone: true }),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('discrepancies_day_idx').on(t.txnDate, t.agency, t.bank), index('discrepancies_owner_idx').on(t.owner, t.status)],
+);
+
+export const refundOrigin = pgEnum('refund_origin', ['reconciliation', 'payerRequest']);
+export const refundStatus = pgEnum('refund_status', ['investigating', 'awaitingRefund', 'refunded', 'rejected', 'alreadyRefunded']);
+
+/** Projection of the refund workflows (Art 34.6). */
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: text().primaryKey(),
+    origin: refundOrigin().notNull(),
+    paymentId: text().notNull(),
+    agency: text().notNull(),
+    bank: text().notNull(),
+    bankTxnRef: text().notNull(),
+    amount: vnd().notNull(),
+    reason: text().notNull(),
+    status: refundStatus().notNull(),
+    /** Who refunds: the bank (Art 34.6a, 34.6b its fault) or the agency (Art 34.6b–c). */
+    responsibleKind: discrepancyOwnerKind().notNull(),
+    /** The bank's finding on a payer's request: its own fault, the agency's, or unfounded. */
+    finding: text(),
+    discrepancyId: text(),
+    revision: integer().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('refunds_payment_idx').on(t.paymentId), index('refunds_bank_idx').on(t.bank, t.status), index('refunds_agency_idx').on(t.agency, t.status)],
+);
+
+/**
+ * Money actually returned to a payer. The primary key makes a refund payable once; the unique
+ * (payment, debit) makes one debit refundable once, whichever refund case asks for it.
+ */
+export const refundPayouts = pgTable(
+  'refund_payouts',
+  {
+    refundId: text().primaryKey(),
+    paymentId: text().notNull(),
+    bankTxnRef: text().notNull(),
+    amount: vnd().notNull(),
+    paidByKind: discrepancyOwnerKind().notNull(),
+    paidBy: text().notNull(),
+    payoutRef: text().notNull(),
+    paidAt: timestamp({ withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('refund_payouts_debit_uq').on(t.paymentId, t.bankTxnRef)],
+);

@@ -1,0 +1,39 @@
+/**
+ * Capture a case's history as a replay sample: npx tsx scripts/capture-history.ts <workflowId> <file>
+ * e.g. npx tsx scripts/capture-history.ts feedback-123 test/replay/histories/feedbackWorkflow-transferred.json
+ * Connects to TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (the local dev server by default) and writes
+ * every run of the case (one file per run after continue-as-new), in the format of
+ * `temporal workflow show --output json`. The replay suite (test/replay/) picks the files up.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../config/index.js';
+import { fetchRuns } from '../api/routes/audit/cases.js';
+import { historyFiles } from '../domain/audit/history-files.js';
+
+async function main(): Promise<void> {
+  const [workflowId, file] = process.argv.slice(2);
+  if (!workflowId || !file) throw new Error('usage: capture-history.ts <workflowId> <file.json>');
+  const config = loadConfig();
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const handle = client.workflow.getHandle(workflowId);
+    const description = await handle.describe();
+    if (description.status.name === 'RUNNING') process.stderr.write(`note: ${workflowId} is still running; its history so far is captured\n`);
+    const files = historyFiles(file, await fetchRuns(client, workflowId, description.runId));
+    await mkdir(dirname(file), { recursive: true });
+    for (const { path, json } of files) {
+      await writeFile(path, json);
+      process.stdout.write(`${path}\n`);
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

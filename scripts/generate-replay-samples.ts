@@ -1,0 +1,299 @@
+/**
+ * Generates the committed replay samples of the P1 and P2 processes:
+ *   npx tsx scripts/generate-replay-samples.ts [outDir]     (default test/replay/histories/)
+ * It provisions its own database (`dvcqg_samples`, recreated, dropped at the end) and an in-memory
+ * Temporal dev server, runs a real Worker with the real activities on a task queue of its own,
+ * drives each case through its updates exactly as the API does (same start input, search
+ * attributes, actors from the token), then writes every run's history as the Temporal CLI itself
+ * prints it (`temporal workflow show --output json`), one file per run after continue-as-new
+ * (`-run1.json`, `-run2.json`, as scripts/capture-history.ts names them). The CLI, not
+ * domain/audit/proto-json.ts: under tsx, once @temporalio/worker has loaded @temporalio/proto
+ * through require(), `import { temporal } from '@temporalio/proto'` fails ("does not provide an
+ * export named 'temporal'"), so that module only loads here if imported first; and the CLI is
+ * the reference for the format anyway.
+ * Cases captured:
+ *   dvcttWorkflow-rejectedThenLive-run{1,2} round 1 rejected (Art 27.3), round 2 published; continued
+ *                                           as new with its open clocks carried; tested and passed → live
+ *                                           in run 2 (Art 27.4, 27.5)
+ *   dvcttWorkflow-suspendedThenResumed      round 1 passes → live; suspended, fix reported, resumed (Art 28.4)
+ *   tthcDecisionWorkflow-gapsThenPublished  an incomplete item, check with gaps (Art 16.4), fixed,
+ *                                           checked, published (Art 16.5); completed
+ *   tthcDecisionWorkflow-repealCascades     a repeal of a central TTHC a province localized: the
+ *                                           copy is repealed with it and the province notified (Art 19.1)
+ *   tthcReviewWorkflow-returnedThenAccepted a finding, a fix returned, a corrected fix accepted
+ *                                           as a new version (Art 24.2a); completed
+ * Clocks are started and met in real time (the dev server does not skip time): breach paths are
+ * covered by the SLA fixture's samples (slaFixtureWorkflow-breachedThenLate).
+ * The dvctt workflows live as long as their service: they are captured while running, then terminated.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { benchDatabase, benchTemporal } from '../bench/support.js';
+import { dropDatabase, ensureTemporalCli } from './runtime.js';
+import { declareService } from '../db/queries/dvctt.js';
+import { createLogger } from '../runtime/logger.js';
+import { createWorker } from '../runtime/worker.js';
+import type { ActorRef } from '../workflows/actors.js';
+import { agencyKey, processKey, stageKey } from '../workflows/search-attributes.js';
+import {
+  confirmDvcttTestUpdate,
+  DVCTT_PROCESS,
+  dvcttWorkflowId,
+  proposeDvcttUpdate,
+  reportDvcttFixUpdate,
+  resumeDvcttServiceUpdate,
+  reviewDvcttProposalUpdate,
+  submitDvcttTestReportUpdate,
+  suspendDvcttServiceUpdate,
+  type DvcttService,
+  type DvcttWorkflowInput,
+} from '../workflows/dvctt.definitions.js';
+import {
+  addTthcItemsUpdate,
+  checkTthcDecisionUpdate,
+  decideTthcFixUpdate,
+  publishTthcDecisionUpdate,
+  submitTthcFixUpdate,
+  TTHC_PROCESS,
+  TTHC_REVIEW_PROCESS,
+  tthcDecisionWorkflowId,
+  tthcReviewQuery,
+  tthcReviewWorkflowId,
+  type AuthorityKind,
+  type DecisionItem,
+  type PublisherKind,
+  type StartTthcDecisionInput,
+  type StartTthcReviewInput,
+  type TthcContent,
+} from '../workflows/tthc.definitions.js';
+import { decisionIdOf } from '../workflows/tthc.rules.js';
+
+const DATABASE = 'dvcqg_samples';
+const NAMESPACE = 'default';
+const outDir = process.argv[2] ?? fileURLToPath(new URL('../test/replay/histories/', import.meta.url));
+
+const btp: ActorRef = { userId: 'sample-officer-btp', role: 'agency', agency: 'BTP' };
+const hanoi: ActorRef = { userId: 'sample-officer-hn', role: 'agency', agency: 'UBND-HN' };
+const vpcp: ActorRef = { userId: 'sample-reviewer-vpcp', role: 'vpcp', agency: 'VPCP' };
+
+/** A TTHC with every component Decree 63 Art 8.2 requires. */
+const content = (name: string): TthcContent => ({
+  name, field: 'Hộ tịch', level: 'provincial', implementingAgency: 'Sở Tư pháp',
+  components: {
+    steps: ['Nộp hồ sơ', 'Tiếp nhận và giải quyết', 'Trả kết quả'], channels: ['online', 'in-person'],
+    dossier: [{ name: 'Tờ khai', copies: 1 }], processingTime: '5 ngày làm việc', subjects: ['Công dân Việt Nam'],
+    result: 'Giấy chứng nhận kết hôn', fees: [{ name: 'Lệ phí', amountVnd: 50_000 }], legalBasis: ['Luật Hộ tịch 2014'],
+  },
+});
+
+/** The local date (UTC+7) `days` from now. */
+const localDate = (days = 0) => new Date(Date.now() + 7 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
+
+interface Sample {
+  /** `<workflowType>-<case>` */
+  name: string;
+  handle: WorkflowHandle;
+  /** Long-lived: captured while running, then terminated. */
+  running?: boolean;
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const logger = createLogger('warn', { script: 'generate-replay-samples' });
+  const database = await benchDatabase(DATABASE);
+  const server = await benchTemporal();
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: NAMESPACE });
+  const taskQueue = `replay-samples-${randomUUID()}`;
+  const { worker, connection: workerConnection } = await createWorker({ address: server.address, namespace: NAMESPACE, taskQueue, deps: { db: database.db, logger } });
+  const samples: Sample[] = [];
+  try {
+    await worker.runUntil(async () => {
+      samples.push(...(await dvcttSamples(client, taskQueue, database.db)));
+      samples.push(...(await tthcSamples(client, taskQueue)));
+      await mkdir(outDir, { recursive: true });
+      for (const sample of samples) {
+        const description = await sample.handle.describe();
+        if (Boolean(sample.running) !== (description.status.name === 'RUNNING')) throw new Error(`${sample.name}: unexpected status ${description.status.name}`);
+        const runs = historiesOf(server.address, sample.handle.workflowId, description.runId);
+        for (const [i, history] of runs.entries()) {
+          const path = `${outDir}${sample.name}${runs.length === 1 ? '' : `-run${i + 1}`}.json`;
+          const json = `${JSON.stringify(history, null, 2)}\n`;
+          await writeFile(path, json);
+          process.stdout.write(`${path} (${(json.length / 1024).toFixed(0)} KiB)\n`);
+        }
+        if (sample.running) await sample.handle.terminate('replay sample captured');
+      }
+    });
+  } finally {
+    await workerConnection.close();
+    await connection.close();
+    await database.close();
+    await server.stop();
+    const baseUrl = database.url.replace(/\/[^/]*$/, '');
+    await dropDatabase(baseUrl, DATABASE);
+  }
+}
+
+interface HistoryJson {
+  events: { workflowExecutionStartedEventAttributes?: { continuedExecutionRunId?: string } }[];
+}
+
+/** Every run of the case, oldest first, from the latest back through `continuedExecutionRunId`. */
+function historiesOf(address: string, workflowId: string, latestRunId: string): HistoryJson[] {
+  const cli = ensureTemporalCli();
+  const runs: HistoryJson[] = [];
+  for (let runId: string | undefined = latestRunId; runId;) {
+    const out = execFileSync(cli, ['workflow', 'show', '--address', address, '--namespace', NAMESPACE, '--workflow-id', workflowId, '--run-id', runId, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const history = JSON.parse(out) as HistoryJson;
+    runs.unshift(history);
+    runId = history.events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+  }
+  return runs;
+}
+
+// ── P2: DVCTT ──
+
+async function dvcttSamples(client: Client, taskQueue: string, db: Parameters<typeof declareService>[0]): Promise<Sample[]> {
+  /** As the API's propose route: declared in the register, started with its search attributes. */
+  async function start(code: string, options: Partial<DvcttWorkflowInput> = {}): Promise<WorkflowHandle> {
+    const service: DvcttService = { code, name: 'Đăng ký kết hôn trực tuyến', tthcCode: '1.000894', agency: 'BTP', level: 4 };
+    await declareService(db, { ...service, declaredBy: btp.userId });
+    return client.workflow.start('dvcttWorkflow', {
+      taskQueue, workflowId: dvcttWorkflowId(code), args: [{ service, ...options } satisfies DvcttWorkflowInput],
+      typedSearchAttributes: [{ key: agencyKey, value: service.agency }, { key: processKey, value: DVCTT_PROCESS }, { key: stageKey, value: 'declared' }],
+    });
+  }
+  const report = { tthcName: 'Đăng ký kết hôn', serviceName: 'Đăng ký kết hôn trực tuyến', dossierCodes: ['000.00.00.H01-250101-0001', '000.00.00.H01-250101-0002'] };
+  const propose = (h: WorkflowHandle, note?: string) => h.executeUpdate(proposeDvcttUpdate, { args: [{ actor: btp, ...(note ? { note } : {}) }] });
+  const approve = (h: WorkflowHandle) => h.executeUpdate(reviewDvcttProposalUpdate, { args: [{ actor: vpcp, decision: 'approve' }] });
+  const reject = (h: WorkflowHandle, reasons: string) => h.executeUpdate(reviewDvcttProposalUpdate, { args: [{ actor: vpcp, decision: 'reject', reasons }] });
+  const sendReport = (h: WorkflowHandle) => h.executeUpdate(submitDvcttTestReportUpdate, { args: [{ actor: btp, ...report }] });
+  const pass = (h: WorkflowHandle) => h.executeUpdate(confirmDvcttTestUpdate, { args: [{ actor: vpcp, result: 'pass' }] });
+
+  // Round 1 rejected, round 2 published; the history passes its bound (lowered so that the sample
+  // stays small: production continues when Temporal suggests it) and the case continues as new
+  // with round 2's open clocks carried over; in run 2 the test report completes the carried clock
+  // and VPCP's pass takes the service live.
+  const looped = await start('DVC-SAMPLE-1', { maxHistoryEvents: 120 });
+  const firstRun = (await looped.describe()).runId;
+  await propose(looped, 'Đề nghị công khai để kiểm thử / proposed for testing');
+  await reject(looped, 'Thiếu biểu mẫu điện tử / e-form missing');
+  await propose(looped, 'Đã bổ sung biểu mẫu / e-form added');
+  await approve(looped);
+  await nextRun(looped, firstRun);
+  await sendReport(looped);
+  ensure((await pass(looped)).status, 'live', 'dvctt rejectedThenLive');
+  ensure((await looped.describe()).runId !== firstRun, true, 'dvctt rejectedThenLive in its second run');
+
+  // Round 1 passes; VPCP suspends the live service, the agency reports its fix, VPCP resumes it.
+  const suspended = await start('DVC-SAMPLE-2');
+  await propose(suspended);
+  await approve(suspended);
+  await sendReport(suspended);
+  await pass(suspended);
+  await suspended.executeUpdate(suspendDvcttServiceUpdate, { args: [{ actor: vpcp, reasons: 'Tỷ lệ lỗi cao / high error rate' }] });
+  await suspended.executeUpdate(reportDvcttFixUpdate, { args: [{ actor: btp, note: 'Đã sửa cổng thanh toán / payment fixed' }] });
+  ensure((await suspended.executeUpdate(resumeDvcttServiceUpdate, { args: [{ actor: vpcp }] })).status, 'live', 'dvctt suspendedThenResumed');
+  return [
+    { name: 'dvcttWorkflow-rejectedThenLive', handle: looped, running: true },
+    { name: 'dvcttWorkflow-suspendedThenResumed', handle: suspended, running: true },
+  ];
+}
+
+/** Waits until the workflow has continued as new into a running run. */
+async function nextRun(handle: WorkflowHandle, previousRunId: string): Promise<void> {
+  await until(async () => {
+    const d = await handle.describe();
+    return d.runId !== previousRunId && d.status.name === 'RUNNING';
+  }, `${handle.workflowId} continued as new (lower maxHistoryEvents if not)`);
+}
+
+async function until(ok: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+// ── P1: TTHC decisions and reviews ──
+
+async function tthcSamples(client: Client, taskQueue: string): Promise<Sample[]> {
+  /** As the API's POST /decisions: signed today, the law in force in 60 days. */
+  async function decision(actor: ActorRef, agencyKind: PublisherKind, authorityKind: AuthorityKind, number: string): Promise<WorkflowHandle> {
+    const agency = actor.agency as string;
+    const decisionId = decisionIdOf(agency, number);
+    const input: StartTthcDecisionInput = {
+      decisionId, number, title: 'Quyết định công bố thủ tục hành chính lĩnh vực hộ tịch', agency, agencyKind, authorityKind,
+      signedOn: localDate(), legalEffectiveOn: localDate(60), createdBy: actor,
+    };
+    return client.workflow.start('tthcDecisionWorkflow', {
+      taskQueue, workflowId: tthcDecisionWorkflowId(decisionId), args: [input],
+      typedSearchAttributes: [{ key: agencyKey, value: agency }, { key: processKey, value: TTHC_PROCESS }, { key: stageKey, value: 'entering' }],
+    });
+  }
+  const enter = (h: WorkflowHandle, actor: ActorRef, items: DecisionItem[]) => h.executeUpdate(addTthcItemsUpdate, { args: [{ actor, items }] });
+  const check = (h: WorkflowHandle, actor: ActorRef) => h.executeUpdate(checkTthcDecisionUpdate, { args: [{ actor }] });
+  const publish = (h: WorkflowHandle, actor: ActorRef) => h.executeUpdate(publishTthcDecisionUpdate, { args: [{ actor }] });
+  async function publishAll(h: WorkflowHandle, actor: ActorRef, items: DecisionItem[]) {
+    await enter(h, actor, items);
+    ensure((await check(h, actor)).stage, 'checked', h.workflowId);
+    return publish(h, actor);
+  }
+
+  const code = '1.000894';
+  const { components, ...rest } = content('Đăng ký kết hôn');
+  const published = await decision(btp, 'ministry', 'minister', '101/QĐ-BTP');
+  await enter(published, btp, [{ kind: 'new', code, content: { ...rest, components: { ...components, dossier: undefined, fees: undefined } } }]);
+  ensure((await check(published, btp)).gaps.length, 2, 'tthc gaps');
+  await publishAll(published, btp, [{ kind: 'new', code, content: content('Đăng ký kết hôn') }]);
+  await published.result();
+
+  const reviewId = randomUUID();
+  const reviewInput: StartTthcReviewInput = {
+    reviewId, code, version: 1, agency: 'BTP', openedBy: vpcp,
+    findings: [{ criterion: 'accuracy', component: 'components.processingTime', detail: 'Thời hạn giải quyết không khớp quyết định công bố' }],
+  };
+  const review = await client.workflow.start('tthcReviewWorkflow', {
+    taskQueue, workflowId: tthcReviewWorkflowId(reviewId), args: [reviewInput],
+    typedSearchAttributes: [{ key: agencyKey, value: 'BTP' }, { key: processKey, value: TTHC_REVIEW_PROCESS }, { key: stageKey, value: 'awaiting-fix' }],
+  });
+  // As the API test does: act once the first round is open. An update delivered with the workflow's
+  // first task runs before the main function has opened round 1 and fails the workflow task.
+  await until(async () => (await review.query(tthcReviewQuery)).rounds[0]?.dueAt !== undefined, `${review.workflowId} round 1`);
+  await review.executeUpdate(submitTthcFixUpdate, { args: [{ actor: btp, note: 'Đã rà soát / reviewed' }] });
+  await review.executeUpdate(decideTthcFixUpdate, { args: [{ actor: vpcp, outcome: 'return', reason: 'Chưa sửa thời hạn / processing time not fixed' }] });
+  await review.executeUpdate(submitTthcFixUpdate, { args: [{ actor: btp, note: 'Sửa thời hạn giải quyết / processing time fixed', components: { processingTime: '3 ngày làm việc' } }] });
+  const accepted = await review.executeUpdate(decideTthcFixUpdate, { args: [{ actor: vpcp, outcome: 'accept' }] });
+  ensure(accepted.correctedVersion, 2, 'tthc review');
+  await review.result();
+
+  const localized = await decision(hanoi, 'province', 'provincial-chairman', '55/QĐ-UBND');
+  await publishAll(localized, hanoi, [{ kind: 'localized', centralCode: code, local: { place: 'Sở Tư pháp Hà Nội', fees: [] } }]);
+  await localized.result();
+  const repeal = await decision(btp, 'ministry', 'minister', '102/QĐ-BTP');
+  ensure((await publishAll(repeal, btp, [{ kind: 'repealed', code }])).cascaded.length, 1, 'tthc repeal cascade');
+  await repeal.result();
+
+  return [
+    { name: 'tthcDecisionWorkflow-gapsThenPublished', handle: published },
+    { name: 'tthcReviewWorkflow-returnedThenAccepted', handle: review },
+    { name: 'tthcDecisionWorkflow-repealCascades', handle: repeal },
+  ];
+}
+
+/** The case went the way its sample name says, or no sample is written. */
+function ensure<T>(actual: T, expected: T, what: string): void {
+  if (actual !== expected) throw new Error(`${what}: expected ${String(expected)}, got ${String(actual)}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

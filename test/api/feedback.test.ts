@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { eq } from 'drizzle-orm';
+import { buildApp } from '../../api/app.js';
+import type { Actor } from '../../api/auth.js';
+import type { DatabaseHandle } from '../../db/client.js';
+import { feedbackItems, feedbackRefusals } from '../../db/schema/index.js';
+import { bearer, testConfig, testDatabase, uniqueId } from '../support/env.js';
+
+/** Intake validation and authorization: everything here is refused before a workflow starts (no worker runs). */
+describe('feedback intake: validation and authorization', () => {
+  const config = testConfig();
+  let app: FastifyInstance;
+  let database: DatabaseHandle;
+  const portal: Actor = { userId: 'portal-frontend', role: 'portal' };
+  const btp: Actor = { userId: uniqueId('btp-officer'), role: 'agency', agency: 'BTP' };
+  const auditor: Actor = { userId: 'auditor-1', role: 'auditor' };
+  const body = (overrides: Record<string, unknown> = {}) => ({
+    sender: { name: 'Trần Thị Bình', address: '5 Lê Lợi, Huế', phone: '0987654321', email: 'binh@example.vn', portalAccountId: 'acc-777' },
+    content: 'Thủ tục đăng ký hộ kinh doanh yêu cầu giấy tờ không có trong quy định.',
+    agency: 'UBND-HUE',
+    category: 'tthc-burden',
+    channel: 'portal',
+    ...overrides,
+  });
+  async function post(actor: Actor | undefined, payload: unknown, key: string | null = uniqueId('key')) {
+    return app.inject({
+      method: 'POST', url: '/v1/feedback',
+      headers: { 'content-type': 'application/json', ...(actor ? { authorization: await bearer(config, actor) } : {}), ...(key ? { 'idempotency-key': key } : {}) },
+      payload: JSON.stringify(payload),
+    });
+  }
+  const itemsFor = (agency: string) => database.db.select({ id: feedbackItems.itemId }).from(feedbackItems).where(eq(feedbackItems.receivingAgency, agency));
+
+  beforeAll(async () => {
+    app = await buildApp(config, undefined, false);
+    database = testDatabase();
+  });
+  afterAll(async () => {
+    // None of these requests created an item.
+    expect(await itemsFor('UBND-HUE')).toEqual([]);
+    await app?.close();
+    await database?.close();
+  });
+
+  it('no token → 401; a role that may not submit → 403', async () => {
+    expect((await post(undefined, body())).statusCode).toBe(401);
+    const res = await post(auditor, body());
+    expect(res.statusCode).toBe(403);
+    expect(res.json().type).toBe('urn:dvcqg:problem:wrong-role');
+  });
+
+  it('Art 42.2b: an officer types in items for their own agency only → 403 for another agency', async () => {
+    const res = await post(btp, body({ channel: 'paper', sender: { ...body().sender, portalAccountId: undefined } }));
+    expect(res.statusCode).toBe(403);
+    expect(res.json().type).toBe('urn:dvcqg:problem:wrong-scope');
+  });
+
+  it('a submission needs an Idempotency-Key, valid fields, and (Art 39.3) a Portal account on the Portal channel', async () => {
+    expect((await post(portal, body(), null)).statusCode).toBe(400);
+    const invalid = await post(portal, body({ sender: { ...body().sender, email: 'not-an-email' }, category: 'gossip' }));
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['body.sender.email', 'body.category']));
+    const noAccount = await post(portal, body({ sender: { ...body().sender, portalAccountId: undefined }, channel: 'paper' }));
+    expect(noAccount.statusCode).toBe(422);
+    expect(noAccount.json().errors.map((e: { path: string }) => e.path)).toEqual(['body.channel', 'body.sender.portalAccountId']);
+  });
+
+  it('the target agency must exist → 422', async () => {
+    const res = await post(portal, body({ agency: 'NO-SUCH' }));
+    expect(res.statusCode).toBe(422);
+    expect(res.json().errors).toEqual([{ path: 'body.agency', message: 'unknown agency code' }]);
+  });
+
+  it('Art 44.3: state-secret feedback is refused with that reason; only the refusal is recorded, never the content', async () => {
+    const key = uniqueId('secret');
+    const res = await post(portal, body({ stateSecret: true, content: 'Nội dung có yếu tố bí mật nhà nước — không được lưu.' }), key);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().detail).toContain('Điều 44.3');
+    const rows = await database.db.select().from(feedbackRefusals).where(eq(feedbackRefusals.submittedByUser, portal.userId));
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows[0]).toMatchObject({ article: 'Art 44.3', targetAgency: 'UBND-HUE', channel: 'portal' });
+    expect(JSON.stringify(rows)).not.toContain('bí mật nhà nước — không được lưu');
+    expect(JSON.stringify(rows)).not.toContain('binh@example.vn');
+  });
+
+  it('the published answers are public: no token needed', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/feedback/published?limit=5' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ total: expect.any(Number), items: expect.any(Array) });
+  });
+
+  it('the item list is for agencies and supervisors, not the public', async () => {
+    expect((await app.inject({ method: 'GET', url: '/v1/feedback' })).statusCode).toBe(401);
+    const res = await app.inject({ method: 'GET', url: '/v1/feedback', headers: { authorization: await bearer(config, portal) } });
+    expect(res.statusCode).toBe(403);
+  });
+});

@@ -1,0 +1,256 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { and, eq } from 'drizzle-orm';
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { buildApp } from '../../api/app.js';
+import type { Actor } from '../../api/auth.js';
+import { createActivities } from '../../activities/index.js';
+import type { DatabaseHandle } from '../../db/client.js';
+import { notifications, slaClocks } from '../../db/schema/index.js';
+import { tthcDecisionWorkflowId, type DecisionItem, type TthcContent } from '../../workflows/tthc.definitions.js';
+import { localizedCode } from '../../workflows/tthc.rules.js';
+import { fullContent, tthcTestCode } from '../fixtures/tthc-content.js';
+import { bearer, eventually, testConfig, testDatabase, testLogger, timeSkippingEnv, uniqueId, workflowBundle } from '../support/env.js';
+
+/**
+ * P1 through HTTP (`app.inject`) on the time-skipping server, with a real worker and real
+ * activities against PostgreSQL: every clock is checked met and breached.
+ */
+describe('TTHC decisions and reviews through the API (time-skipping)', () => {
+  const config = testConfig();
+  let env: TestWorkflowEnvironment;
+  let database: DatabaseHandle;
+  let app: FastifyInstance;
+  let worker: Worker;
+  let running: Promise<void>;
+
+  const btp: Actor = { userId: uniqueId('btp-officer'), role: 'agency', agency: 'BTP' };
+  const byt: Actor = { userId: uniqueId('byt-officer'), role: 'agency', agency: 'BYT' };
+  const hanoi: Actor = { userId: uniqueId('hn-officer'), role: 'agency', agency: 'UBND-HN' };
+  const vpcp: Actor = { userId: uniqueId('vpcp-officer'), role: 'vpcp', agency: 'VPCP' };
+
+  beforeAll(async () => {
+    env = await timeSkippingEnv();
+    database = testDatabase();
+    worker = await Worker.create({
+      connection: env.nativeConnection, taskQueue: config.TASK_QUEUE, workflowBundle: await workflowBundle(),
+      activities: createActivities({ db: database.db, logger: testLogger() }),
+    });
+    running = worker.run();
+    app = await buildApp(config, { db: database.db, temporal: env.client }, false);
+  });
+  afterAll(async () => {
+    await app?.close();
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+    await database?.close();
+  });
+
+  async function call(method: InjectOptions['method'], url: string, actor?: Actor, payload?: object) {
+    const headers = actor ? { authorization: await bearer(config, actor) } : {};
+    return app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+  }
+  /** The local date (UTC+7) `days` from the test server's current time. */
+  const localDate = async (days = 0) => new Date((await env.currentTimeMs()) + 7 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
+
+  async function decision(actor: Actor, body: { authorityKind?: string; signedOn?: string; legalEffectiveOn?: string } = {}): Promise<string> {
+    const res = await call('POST', '/v1/tthc/decisions', actor, {
+      agency: actor.agency, number: `${uniqueId('QĐ')}/QĐ-${actor.agency}`, title: 'Quyết định công bố thủ tục hành chính',
+      authorityKind: actor.agency?.startsWith('UBND') ? 'provincial-chairman' : 'minister',
+      signedOn: await localDate(), legalEffectiveOn: await localDate(60), ...body,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const { decisionId } = res.json() as { decisionId: string };
+    await eventually(() => call('GET', `/v1/tthc/decisions/${decisionId}`, actor), (r) => r.statusCode === 200 && r.json().issueTiming !== undefined);
+    return decisionId;
+  }
+  const enter = (actor: Actor, id: string, items: DecisionItem[]) => call('POST', `/v1/tthc/decisions/${id}/items`, actor, { items });
+  const check = (actor: Actor, id: string) => call('POST', `/v1/tthc/decisions/${id}/check`, actor);
+  const publish = (actor: Actor, id: string) => call('POST', `/v1/tthc/decisions/${id}/publish`, actor);
+  async function publishAll(actor: Actor, items: DecisionItem[], body?: Parameters<typeof decision>[1]) {
+    const id = await decision(actor, body);
+    expect((await enter(actor, id, items)).statusCode).toBe(200);
+    expect((await check(actor, id)).json()).toMatchObject({ gaps: [], stage: 'checked' });
+    const res = await publish(actor, id);
+    expect(res.statusCode, res.body).toBe(200);
+    return { id, publication: res.json() };
+  }
+  const clock = async (actor: Actor, id: string, key = 'publish') =>
+    ((await call('GET', `/v1/tthc/decisions/${id}`, actor)).json().clocks as { key: string; outcome: string; amount: number; owner: string; completedAt?: string }[]).find((c) => c.key === key);
+
+  it('Art 16.4, 16.5, Decree 63 Art 24.1: an incomplete decision is refused with its gaps, then checked and published within 10 working days of signing', async () => {
+    const code = tthcTestCode();
+    const id = await decision(btp);
+    const { components, ...rest } = fullContent('Đăng ký khai sinh');
+    const incomplete: TthcContent = { ...rest, components: { ...components, dossier: undefined, fees: undefined } };
+    expect((await enter(btp, id, [{ kind: 'new', code, content: incomplete }])).statusCode).toBe(200);
+    const checked = (await check(btp, id)).json();
+    expect(checked.stage).toBe('entering');
+    expect(checked.gaps.map((g: { component: string }) => g.component).sort()).toEqual(['components.dossier', 'components.fees']);
+    const refused = await publish(btp, id);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().detail).toMatch(/2 gap\(s\).*components\.dossier: missing/);
+    expect((await call('GET', `/v1/tthc/procedures/${code}`)).statusCode).toBe(404);
+
+    expect((await enter(btp, id, [{ kind: 'new', code, content: fullContent('Đăng ký khai sinh') }])).statusCode).toBe(200);
+    expect((await check(btp, id)).json()).toEqual({ gaps: [], stage: 'checked' });
+    const published = await publish(btp, id);
+    expect(published.json().versions).toEqual([{ code, version: 1, kind: 'new' }]);
+    expect(await clock(btp, id)).toMatchObject({ outcome: 'met', amount: 10, owner: 'BTP' });
+    // The catalogue is public: no token needed.
+    const procedure = await call('GET', `/v1/tthc/procedures/${code}`);
+    expect(procedure.json()).toMatchObject({ procedure: { code, status: 'published', currentVersion: 1, agency: 'BTP' }, versions: [{ version: 1, decisionId: id }] });
+    const search = (await call('GET', `/v1/tthc/procedures?agency=BTP&name=${encodeURIComponent('khai sinh')}&status=published`)).json();
+    expect(search.items.map((p: { code: string }) => p.code)).toContain(code);
+  });
+
+  it('Decree 63 Art 24.1: a minister decision not published within 10 working days of signing breaches the agency clock', async () => {
+    const id = await decision(btp);
+    await env.sleep('20 days');
+    expect(await clock(btp, id)).toMatchObject({ outcome: 'breached' });
+    await enter(btp, id, [{ kind: 'new', code: tthcTestCode(), content: fullContent('Chứng thực chữ ký') }]);
+    await check(btp, id);
+    expect((await publish(btp, id)).statusCode).toBe(200);
+    const late = await clock(btp, id);
+    expect(late).toMatchObject({ outcome: 'breached' });
+    expect(late?.completedAt).toBeDefined();
+    const [row] = await database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, tthcDecisionWorkflowId(id)), eq(slaClocks.clockKey, 'publish')));
+    expect(row).toMatchObject({ owner: 'BTP', outcome: 'breached', process: 'tthc' });
+  });
+
+  it('Decree 63 Art 24.2: a decision for a law made by the shortened procedure must be published within 2 working days', async () => {
+    const id = await decision(btp, { authorityKind: 'shortened-procedure' });
+    expect(await clock(btp, id)).toMatchObject({ amount: 2, outcome: 'pending' });
+    await env.sleep('7 days');
+    expect(await clock(btp, id)).toMatchObject({ outcome: 'breached' });
+  });
+
+  it('Decree 63 Art 15: a decision issued less than 20 / 5 working days before the law takes effect is flagged late, and can still be published', async () => {
+    const late = await decision(btp, { legalEffectiveOn: await localDate(10) });
+    const onTime = await decision(btp, { legalEffectiveOn: await localDate(60) });
+    const lateProvince = await decision(hanoi, { legalEffectiveOn: await localDate(3) });
+    const flagged = (await call('GET', '/v1/tthc/decisions?lateIssue=true&agency=BTP&pageSize=500', vpcp)).json().items.map((d: { id: string }) => d.id);
+    expect(flagged).toContain(late);
+    expect(flagged).not.toContain(onTime);
+    const view = (await call('GET', `/v1/tthc/decisions/${lateProvince}`, hanoi)).json();
+    expect(view.issueTiming).toMatchObject({ applicable: true, late: true, requiredAmount: 5, requiredUnit: 'workingDays' });
+    expect(view.issueTiming.detailVi).toMatch(/Ban hành chậm/);
+    await enter(btp, late, [{ kind: 'new', code: tthcTestCode(), content: fullContent('Cấp giấy phép') }]);
+    await check(btp, late);
+    expect((await publish(btp, late)).statusCode).toBe(200);
+  });
+
+  it('Art 17.2, 18, 18.2, 19.1: a province localizes a central TTHC; the amendment flags it; the repeal cascades to it and notifies the province', async () => {
+    const central = tthcTestCode();
+    await publishAll(btp, [{ kind: 'new', code: central, content: fullContent('Cấp phiếu lý lịch tư pháp') }]);
+    const local = await publishAll(hanoi, [{ kind: 'localized', centralCode: central, local: { place: 'Sở Tư pháp Hà Nội', fees: [] } }]);
+    expect(await clock(hanoi, local.id)).toMatchObject({ outcome: 'met', amount: 5, owner: 'UBND-HN' });
+    const copyCode = localizedCode(central, 'UBND-HN');
+    const copy = (await call('GET', `/v1/tthc/procedures/${encodeURIComponent(copyCode)}`)).json();
+    expect(copy.procedure).toMatchObject({ localizesCode: central, agency: 'UBND-HN', status: 'published' });
+    expect(copy.versions[0].components).toMatchObject({ place: 'Sở Tư pháp Hà Nội', fees: [] });
+
+    const beforeAmendment = new Date().toISOString();
+    const amended = await publishAll(btp, [{ kind: 'amended', code: central, baseVersion: 1, content: fullContent('Cấp phiếu lý lịch tư pháp (sửa đổi)') }]);
+    expect(amended.publication.flagged).toEqual([{ code: copyCode, centralCode: central, centralVersion: 2, province: 'UBND-HN' }]);
+    const history = (await call('GET', `/v1/tthc/procedures/${central}`)).json();
+    expect(history.versions.map((v: { version: number; status: string }) => [v.version, v.status])).toEqual([[1, 'superseded'], [2, 'published']]);
+    const then = (await call('GET', `/v1/tthc/procedures/${central}?at=${encodeURIComponent(beforeAmendment)}`)).json();
+    expect(then.versions).toHaveLength(1);
+    expect(then.versions[0]).toMatchObject({ version: 1, name: 'Cấp phiếu lý lịch tư pháp' });
+    expect((await call('GET', `/v1/tthc/procedures/${central}?at=2000-01-01`)).statusCode).toBe(404);
+
+    const repeal = await publishAll(btp, [{ kind: 'repealed', code: central }]);
+    expect(repeal.publication.cascaded).toEqual([{ code: copyCode, centralCode: central, province: 'UBND-HN', version: 1 }]);
+    expect((await call('GET', `/v1/tthc/procedures/${encodeURIComponent(copyCode)}`)).json().procedure.status).toBe('repealed');
+    const sent = await eventually(
+      () => database.db.select().from(notifications).where(eq(notifications.recipient, 'UBND-HN')),
+      (rows) => rows.some((r) => r.template === 'tthc-cascade-repeal' && r.workflowId === tthcDecisionWorkflowId(repeal.id)),
+    );
+    expect(sent.filter((r) => r.template === 'tthc-central-amended' && r.workflowId === tthcDecisionWorkflowId(amended.id))).toHaveLength(1);
+    expect(sent.find((r) => r.template === 'tthc-cascade-repeal' && r.workflowId === tthcDecisionWorkflowId(repeal.id))).toMatchObject({ channel: 'portal', subjectVi: `TTHC ${central} đã bị bãi bỏ` });
+  });
+
+  it('authorization: another agency may not act on a decision (403) and nothing changes; a ministry may not localize', async () => {
+    const id = await decision(btp);
+    const foreign = await enter(byt, id, [{ kind: 'new', code: tthcTestCode(), content: fullContent('X') }]);
+    expect(foreign.statusCode).toBe(403);
+    expect((await publish(vpcp, id)).statusCode).toBe(403);
+    expect((await call('POST', '/v1/tthc/decisions', byt, { agency: 'BTP', number: '1/QĐ-BTP', title: 'Quyết định', authorityKind: 'minister', signedOn: await localDate(), legalEffectiveOn: await localDate(30) })).statusCode).toBe(403);
+    const localize = await enter(btp, id, [{ kind: 'localized', centralCode: tthcTestCode(), local: {} }]);
+    expect(localize.statusCode).toBe(400);
+    const view = (await call('GET', `/v1/tthc/decisions/${id}`, btp)).json();
+    expect(view.items).toEqual([]);
+    expect(view.actions.map((a: { action: string }) => a.action)).toEqual(['create']);
+    expect((await call('GET', `/v1/tthc/decisions/${id}`, byt)).statusCode).toBe(403);
+  });
+
+  it('project rule (concurrency): of two decisions amending the same version published at once, one wins and the other is refused with 409 and must rebase', async () => {
+    const code = tthcTestCode();
+    await publishAll(btp, [{ kind: 'new', code, content: fullContent('Cấp giấy phép hành nghề') }]);
+    const ids = [await decision(btp), await decision(btp)];
+    for (const [i, id] of ids.entries()) {
+      await enter(btp, id, [{ kind: 'amended', code, baseVersion: 1, content: fullContent(`Cấp giấy phép hành nghề (sửa đổi ${i})`) }]);
+      expect((await check(btp, id)).json().stage).toBe('checked');
+    }
+    const results = await Promise.all(ids.map((id) => publish(btp, id)));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    const loser = ids[results.findIndex((r) => r.statusCode === 409)]!;
+    expect(results.find((r) => r.statusCode === 409)?.json().detail).toMatch(/version 2 is current: rebase/);
+    const view = (await call('GET', `/v1/tthc/decisions/${loser}`, btp)).json();
+    expect(view.stage).toBe('entering');
+    await enter(btp, loser, [{ kind: 'amended', code, baseVersion: 2, content: fullContent('Cấp giấy phép hành nghề (sửa đổi, rebased)') }]);
+    await check(btp, loser);
+    expect((await publish(btp, loser)).statusCode).toBe(200);
+    const history = (await call('GET', `/v1/tthc/procedures/${code}`)).json();
+    expect(history.versions.map((v: { version: number }) => v.version)).toEqual([1, 2, 3]);
+  });
+
+  describe('quality review (Art 24.2a)', () => {
+    async function openReview(code: string): Promise<string> {
+      const res = await call('POST', '/v1/tthc/reviews', vpcp, { code, findings: [{ criterion: 'accuracy', component: 'components.processingTime', detail: 'Thời hạn giải quyết không khớp quyết định công bố' }] });
+      expect(res.statusCode, res.body).toBe(201);
+      const { reviewId } = res.json() as { reviewId: string };
+      await eventually(() => call('GET', `/v1/tthc/reviews/${reviewId}`), (r) => r.statusCode === 200 && r.json().rounds[0]?.dueAt !== undefined);
+      return reviewId;
+    }
+    const reviewClock = async (reviewId: string, key: string) =>
+      (await database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, `tthc-review-${reviewId}`), eq(slaClocks.clockKey, key))))[0];
+
+    it('Art 24.2a: VPCP returns a fix, the agency fixes again within 10 working days, VPCP accepts: the correction is a new version and the result is public', async () => {
+      const code = tthcTestCode();
+      await publishAll(btp, [{ kind: 'new', code, content: fullContent('Đăng ký kết hôn') }]);
+      const reviewId = await openReview(code);
+      expect((await call('POST', `/v1/tthc/reviews/${reviewId}/fix`, byt, { note: 'đã sửa' })).statusCode).toBe(403);
+      expect((await call('POST', `/v1/tthc/reviews/${reviewId}/decision`, vpcp, { outcome: 'accept' })).statusCode).toBe(409);
+      expect((await call('POST', `/v1/tthc/reviews/${reviewId}/fix`, btp, { note: 'Đã rà soát' })).statusCode).toBe(200);
+      expect((await call('POST', `/v1/tthc/reviews/${reviewId}/decision`, vpcp, { outcome: 'return' })).statusCode).toBe(400);
+      const returned = await call('POST', `/v1/tthc/reviews/${reviewId}/decision`, vpcp, { outcome: 'return', reason: 'Chưa sửa thời hạn' });
+      expect(returned.json()).toMatchObject({ stage: 'awaiting-fix', rounds: [{ round: 1, decision: { outcome: 'returned' } }, { round: 2 }] });
+      await env.sleep('3 days');
+      const fixed = await call('POST', `/v1/tthc/reviews/${reviewId}/fix`, btp, { note: 'Sửa thời hạn giải quyết', components: { processingTime: '3 ngày làm việc' } });
+      expect(fixed.statusCode, fixed.body).toBe(200);
+      const accepted = await call('POST', `/v1/tthc/reviews/${reviewId}/decision`, vpcp, { outcome: 'accept' });
+      expect(accepted.json()).toMatchObject({ stage: 'accepted', correctedVersion: 2 });
+      expect(await reviewClock(reviewId, 'fix#1')).toMatchObject({ outcome: 'met', owner: 'BTP', article: 'Art 24.2a' });
+      expect(await reviewClock(reviewId, 'fix#2')).toMatchObject({ outcome: 'met' });
+      const procedure = (await call('GET', `/v1/tthc/procedures/${code}`)).json();
+      expect(procedure.versions[1]).toMatchObject({ version: 2, reviewId, status: 'published', components: expect.objectContaining({ processingTime: '3 ngày làm việc', result: 'Giấy chứng nhận' }) });
+      const results = await eventually(() => call('GET', `/v1/tthc/reviews?code=${code}`), (r) => r.json().items[0]?.stage === 'accepted');
+      expect(results.json().items[0]).toMatchObject({ id: reviewId, agency: 'BTP', closedAt: expect.any(String) });
+    });
+
+    it('Art 24.2a: a finding not fixed within 10 working days breaches the agency clock', async () => {
+      const code = tthcTestCode();
+      await publishAll(btp, [{ kind: 'new', code, content: fullContent('Đăng ký giám hộ') }]);
+      const reviewId = await openReview(code);
+      await env.sleep('20 days');
+      const breached = await eventually(() => reviewClock(reviewId, 'fix#1'), (row) => row?.outcome === 'breached');
+      expect(breached).toMatchObject({ owner: 'BTP', ownerKind: 'agency', process: 'tthc-review' });
+      expect((await call('POST', `/v1/tthc/reviews/${reviewId}/fix`, btp, { note: 'Sửa muộn' })).statusCode).toBe(200);
+      expect(await reviewClock(reviewId, 'fix#1')).toMatchObject({ outcome: 'breached', completedBy: 'BTP' });
+    });
+  });
+});

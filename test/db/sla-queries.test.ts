@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import type { DatabaseHandle } from '../../db/client.js';
+import { listBreaches, listDueBefore, onTimeRates, workflowsWithStaleClocks } from '../../db/queries/sla.js';
+import { slaClocks } from '../../db/schema/index.js';
+import { insertClock } from '../support/sla-clocks.js';
+import { testDatabase, uniqueId } from '../support/env.js';
+
+// Every row of this file carries its own process name, so other files' clocks in the shared
+// database never enter the counts.
+describe('supervision queries on sla_clocks (PostgreSQL)', () => {
+  let database: DatabaseHandle;
+  const process = uniqueId('proc');
+  const all = { limit: 100, offset: 0 };
+  const at = (iso: string) => new Date(iso);
+
+  beforeAll(async () => {
+    database = testDatabase();
+    const db = database.db;
+    const breached = (n: number, over: Parameters<typeof insertClock>[1]) =>
+      insertClock(db, { outcome: 'breached', breachedAt: `2026-03-${String(n).padStart(2, '0')}T16:59:59.999Z`, dueAt: `2026-03-${String(n).padStart(2, '0')}T16:59:59.999Z`, ...over });
+    // BTP cases: VPCP breached its review twice (one still open), BTP breached its test once.
+    await breached(10, { workflowId: `${process}-btp-1`, process, caseAgency: 'BTP', key: 'review', owner: 'VPCP', ownerKind: 'vpcp', article: 'Art 27.3' });
+    await breached(11, { workflowId: `${process}-btp-2`, process, caseAgency: 'BTP', key: 'review', owner: 'VPCP', ownerKind: 'vpcp', article: 'Art 27.3', completedAt: '2026-03-12T03:00:00.000Z', completedBy: 'vpcp-1' });
+    await breached(12, { workflowId: `${process}-btp-2`, process, caseAgency: 'BTP', key: 'test', owner: 'BTP', ownerKind: 'agency', article: 'Art 27.4' });
+    // A BYT case transferred to BTP: BTP owns the breached clock of another agency's case.
+    await breached(13, { workflowId: `${process}-byt-1`, process, caseAgency: 'BYT', key: 'transfer', owner: 'BTP', ownerKind: 'agency', article: 'Art 42.3c' });
+    await breached(14, { workflowId: `${process}-byt-2`, process, caseAgency: 'BYT', key: 'classify', owner: 'BYT', ownerKind: 'agency', article: 'Art 42.3a' });
+    // Met and pending clocks.
+    await insertClock(db, { workflowId: `${process}-btp-3`, process, caseAgency: 'BTP', key: 'review', outcome: 'met', dueAt: '2026-03-10T16:59:59.999Z', completedAt: '2026-03-09T03:00:00.000Z' });
+    await insertClock(db, { workflowId: `${process}-btp-3`, process, caseAgency: 'BTP', key: 'test', owner: 'BTP', ownerKind: 'agency', outcome: 'met', dueAt: '2026-03-20T16:59:59.999Z', completedAt: '2026-03-19T03:00:00.000Z' });
+    await insertClock(db, { workflowId: `${process}-btp-4`, process, caseAgency: 'BTP', key: 'review', outcome: 'pending', dueAt: '2026-04-01T16:59:59.999Z', calendarVersion: 1 });
+    await insertClock(db, { workflowId: `${process}-byt-3`, process, caseAgency: 'BYT', key: 'classify', owner: 'BYT', ownerKind: 'agency', outcome: 'pending', dueAt: '2026-04-03T16:59:59.999Z', calendarVersion: 1 });
+    await insertClock(db, { workflowId: `${process}-byt-4`, process, caseAgency: 'BYT', key: 'classify', owner: 'BYT', ownerKind: 'agency', outcome: 'cancelled', dueAt: '2026-03-15T16:59:59.999Z', completedAt: '2026-03-14T00:00:00.000Z' });
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('SPEC §3: lists every breach of a process, newest breach first, with the total', async () => {
+    const { items, total } = await listBreaches(database.db, {}, { process, ...all });
+    expect(total).toBe(5);
+    expect(items.map((c) => c.breachedAt?.toISOString().slice(0, 10))).toEqual(['2026-03-14', '2026-03-13', '2026-03-12', '2026-03-11', '2026-03-10']);
+  });
+
+  it('SPEC §3: filters breaches by case agency, owner, article, period and still-open', async () => {
+    const db = database.db;
+    expect((await listBreaches(db, {}, { process, agency: 'BTP', ...all })).total).toBe(3);
+    expect((await listBreaches(db, {}, { process, owner: 'VPCP', ...all })).total).toBe(2);
+    expect((await listBreaches(db, {}, { process, article: 'Art 42.3c', ...all })).items.map((c) => c.workflowId)).toEqual([`${process}-byt-1`]);
+    const period = await listBreaches(db, {}, { process, from: at('2026-03-11T00:00:00Z'), to: at('2026-03-13T00:00:00Z'), ...all });
+    expect(period.items.map((c) => c.clockKey)).toEqual(['test', 'review']);
+    const open = await listBreaches(db, {}, { process, owner: 'VPCP', open: true, ...all });
+    expect(open.items.map((c) => c.workflowId)).toEqual([`${process}-btp-1`]);
+  });
+
+  it('SPEC §1: an agency sees the breaches of its own cases and the breaches it owns, nothing else', async () => {
+    const btp = await listBreaches(database.db, { agency: 'BTP' }, { process, ...all });
+    expect(btp.items.map((c) => `${c.caseAgency}/${c.owner}`).sort()).toEqual(['BTP/BTP', 'BTP/VPCP', 'BTP/VPCP', 'BYT/BTP']);
+    const byt = await listBreaches(database.db, { agency: 'BYT' }, { process, ...all });
+    expect(byt.items.map((c) => c.clockKey).sort()).toEqual(['classify', 'transfer']);
+    expect((await listBreaches(database.db, { agency: 'BQP' }, { process, ...all })).total).toBe(0);
+  });
+
+  it('pages are stable and complete: every breach exactly once across pages', async () => {
+    const pages = await Promise.all([0, 2, 4].map((offset) => listBreaches(database.db, {}, { process, limit: 2, offset })));
+    expect(pages.map((p) => p.items.length)).toEqual([2, 2, 1]);
+    expect(pages.every((p) => p.total === 5)).toBe(true);
+    const keys = pages.flatMap((p) => p.items.map((c) => `${c.workflowId}/${c.clockKey}`));
+    expect(new Set(keys).size).toBe(5);
+  });
+
+  it('SPEC §3: open clocks due before an instant, soonest first, scoped like breaches', async () => {
+    const due = await listDueBefore(database.db, {}, { process, until: at('2026-04-02T00:00:00Z'), ...all });
+    expect(due.items.map((c) => c.workflowId)).toEqual([`${process}-btp-4`]);
+    const later = await listDueBefore(database.db, {}, { process, until: at('2026-05-01T00:00:00Z'), ...all });
+    expect(later.total).toBe(2);
+    expect(later.items.map((c) => c.caseAgency)).toEqual(['BTP', 'BYT']);
+    expect((await listDueBefore(database.db, { agency: 'BYT' }, { process, until: at('2026-05-01T00:00:00Z'), ...all })).items.map((c) => c.workflowId)).toEqual([`${process}-byt-3`]);
+    expect((await listDueBefore(database.db, {}, { process, owner: 'BYT', until: at('2026-05-01T00:00:00Z'), ...all })).total).toBe(1);
+  });
+
+  it('SPEC §3: on-time rate per owner counts met and breached clocks due in the period; pending and cancelled do not count', async () => {
+    const rates = await onTimeRates(database.db, {}, { process, from: at('2026-03-01T00:00:00Z'), to: at('2026-04-30T00:00:00Z') });
+    expect(rates).toEqual([
+      { owner: 'BTP', ownerKind: 'agency', met: 1, breached: 2, total: 3, onTimeRate: 1 / 3 },
+      { owner: 'BYT', ownerKind: 'agency', met: 0, breached: 1, total: 1, onTimeRate: 0 },
+      { owner: 'VPCP', ownerKind: 'vpcp', met: 1, breached: 2, total: 3, onTimeRate: 1 / 3 },
+    ]);
+    const btpOnly = await onTimeRates(database.db, { agency: 'BTP' }, { process, from: at('2026-03-01T00:00:00Z'), to: at('2026-04-30T00:00:00Z') });
+    expect(btpOnly.map((r) => r.owner)).toEqual(['BTP']);
+    const march10 = await onTimeRates(database.db, {}, { process, from: at('2026-03-10T00:00:00Z'), to: at('2026-03-11T00:00:00Z') });
+    expect(march10).toEqual([{ owner: 'VPCP', ownerKind: 'vpcp', met: 1, breached: 1, total: 2, onTimeRate: 0.5 }]);
+  });
+
+  it('finds the workflows whose open clocks were computed on an older calendar version', async () => {
+    expect(await workflowsWithStaleClocks(database.db, 2, { process })).toEqual([`${process}-btp-4`, `${process}-byt-3`]);
+    expect(await workflowsWithStaleClocks(database.db, 1, { process })).toEqual([]);
+    expect(await workflowsWithStaleClocks(database.db, 2, { workflowIds: [`${process}-byt-3`, `${process}-btp-1`] })).toEqual([`${process}-byt-3`]);
+  });
+
+  it('the projection is idempotent: an older revision never overwrites a newer one', async () => {
+    const workflowId = uniqueId('revisions');
+    const clock = { workflowId, process: `${process}-revisions`, caseAgency: 'BTP' };
+    await insertClock(database.db, { ...clock, revision: 3, outcome: 'met', completedAt: '2026-03-03T00:00:00.000Z' });
+    await insertClock(database.db, { ...clock, revision: 2, outcome: 'pending' });
+    await insertClock(database.db, { ...clock, revision: 3, outcome: 'pending' });
+    const [row] = await database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, workflowId), eq(slaClocks.clockKey, 'review')));
+    expect(row).toMatchObject({ revision: 3, outcome: 'met' });
+  });
+});

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { like } from 'drizzle-orm';
+import { buildApp } from '../../api/app.js';
+import type { Actor } from '../../api/auth.js';
+import { createWorker } from '../../runtime/worker.js';
+import { createDatabase, type DatabaseHandle } from '../../db/client.js';
+import { listFeedbackActions } from '../../db/queries/feedback.js';
+import { notifications } from '../../db/schema/index.js';
+import { bearer, eventually, testConfig, testLogger, uniqueId } from '../support/env.js';
+
+interface Item {
+  itemId: string;
+  workflowId: string;
+  status: string;
+  agency: string;
+  round: number;
+  actionSeq: number;
+  actionsAllowed: string[];
+  clocks: { key: string; outcome: string; owner: string }[];
+  clockHistory?: { key: string; outcome: string }[];
+  escalatedFrom?: string;
+}
+
+describe('citizen feedback end to end: HTTP → Temporal dev server → worker → PostgreSQL', () => {
+  const config = testConfig();
+  let app: FastifyInstance;
+  let worker: Worker;
+  let running: Promise<void>;
+  let database: DatabaseHandle;
+  let baseUrl: string;
+  const portal: Actor = { userId: 'portal-frontend', role: 'portal' };
+  const btp: Actor = { userId: 'officer-btp', role: 'agency', agency: 'BTP' };
+  const btpReviewer: Actor = { userId: 'reviewer-btp', role: 'agency', agency: 'BTP' };
+  const byt: Actor = { userId: 'officer-byt', role: 'agency', agency: 'BYT' };
+  const vpcp: Actor = { userId: 'vpcp-officer', role: 'vpcp', agency: 'VPCP' };
+  const auditor: Actor = { userId: 'auditor-1', role: 'auditor' };
+  const account = uniqueId('acc');
+  const submission = {
+    sender: { name: 'Lê Văn Cường', address: '20 Nguyễn Huệ, TP. Hồ Chí Minh', phone: '0901234567', email: 'cuong@example.vn', portalAccountId: account },
+    content: 'Đề nghị công khai đầy đủ thành phần hồ sơ của thủ tục chứng thực bản sao điện tử.',
+    agency: 'BTP',
+    tthcCode: '2.000815',
+    category: 'tthc-not-published',
+    channel: 'portal',
+  };
+
+  async function call<T = Item>(method: string, path: string, actor?: Actor, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${baseUrl}/v1/feedback${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(actor ? { authorization: await bearer(config, actor) } : {}), ...headers },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+  const submit = (key: string, body: unknown = submission) => call<{ id: string; status: string; replayed: boolean }>('POST', '', portal, body, { 'idempotency-key': key });
+  const act = (id: string, action: string, actor: Actor, body: unknown = {}) => call('POST', `/${id}/${action}`, actor, body);
+  const ready = (id: string, actor: Actor, ok: (i: Item) => boolean) =>
+    eventually(async () => (await call('GET', `/${id}`, actor)).body, ok);
+
+  beforeAll(async () => {
+    database = createDatabase(config.DATABASE_URL);
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('../../workflows/feedback.workflow.ts', import.meta.url)),
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+    });
+    ({ worker } = await createWorker({
+      address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TASK_QUEUE,
+      deps: { db: database.db, logger: testLogger() }, workflowBundle,
+    }));
+    running = worker.run();
+    app = await buildApp(config, undefined, false);
+    baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await app?.close();
+    worker?.shutdown();
+    await running;
+    await database?.close();
+  });
+
+  it('Art 42–45: an officer runs an item from receipt to published answer over HTTP; a retried submission returns the same item; the citizen disagrees → VPCP', async () => {
+    const key = uniqueId('key');
+    const first = await submit(key);
+    expect(first.status).toBe(201);
+    const replay = await submit(key);
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ id: first.body.id, replayed: true });
+    const reused = await submit(key, { ...submission, content: 'Một nội dung khác hẳn, cùng khoá idempotency.' });
+    expect(reused.status).toBe(409);
+    const id = first.body.id;
+
+    const received = await ready(id, btp, (i) => i.clocks.length >= 2);
+    expect(received).toMatchObject({ status: 'received', agency: 'BTP', actionsAllowed: ['classify'] });
+    expect(received.clocks.map((c) => c.key).sort()).toEqual(['answer#1', 'classify#1']);
+
+    // Other agency: cannot see, cannot act, and nothing changes.
+    expect((await call('GET', `/${id}`, byt)).status).toBe(403);
+    expect((await act(id, 'classify', byt, { decision: 'accept' })).status).toBe(403);
+    expect((await act(id, 'classify', auditor, { decision: 'accept' })).status).toBe(403);
+    const wrongState = await act(id, 'publish', btp);
+    expect(wrongState.status).toBe(409);
+    const noReason = await act(id, 'classify', btp, { decision: 'reject' });
+    expect(noReason.status).toBe(400);
+    expect((await call('GET', `/${id}`, btp)).body.actionSeq).toBe(received.actionSeq);
+    const unknownAgency = await act(id, 'classify', btp, { decision: 'transfer', toAgency: 'NO-SUCH', reason: 'x' });
+    expect(unknownAgency.status).toBe(422);
+
+    expect((await act(id, 'classify', btp, { decision: 'accept' })).body.status).toBe('processing');
+    const entered = await act(id, 'result', btp, { answer: 'Bộ Tư pháp đã cập nhật thành phần hồ sơ trên Cơ sở dữ liệu quốc gia về TTHC.', resultObtainedAt: new Date().toISOString() });
+    expect(entered.body.status).toBe('in-review');
+    expect((await act(id, 'review', btp, { decision: 'approve' })).status).toBe(403);
+    expect((await act(id, 'review', btpReviewer, { decision: 'approve' })).body.status).toBe('approved');
+    const published = await act(id, 'publish', btpReviewer);
+    expect(published.status).toBe(200);
+    expect(published.body.status).toBe('published');
+
+    const publicList = await call<{ items: { itemId: string; answer: string }[] }>('GET', '/published?agency=BTP&limit=200');
+    const answer = publicList.body.items.find((a) => a.itemId === id);
+    expect(answer?.answer).toContain('đã cập nhật thành phần hồ sơ');
+    expect(JSON.stringify(answer)).not.toContain('cuong@example.vn');
+    const sent = await database.db.select().from(notifications).where(like(notifications.key, `feedback-${id}:%`));
+    expect(sent.map((n) => n.key.split(':').slice(1).join(':')).sort()).toEqual(['published:email', 'published:sms', 'receipt:email', 'receipt:sms']);
+    const actions = await listFeedbackActions(database.db, `feedback-${id}`);
+    expect(actions.map((a) => `${a.action}:${a.actorUserId}`)).toEqual([
+      'submit:portal-frontend', 'classify:officer-btp', 'result:officer-btp', 'review:reviewer-btp', 'publish:reviewer-btp',
+    ]);
+    const closed = await call('GET', `/${id}`, auditor);
+    expect(closed.body.clockHistory?.map((c) => `${c.key}:${c.outcome}`).sort()).toEqual(['answer#1:met', 'classify#1:met', 'resultEntry#1.1:met']);
+    expect((await act(id, 'progress', btp, { note: 'x' })).status).toBe(409);
+
+    // Art 42.3đ: the citizen disagrees and writes again → a linked item handled by VPCP.
+    const reopen = await call<{ id: string }>('POST', `/${id}/reopen`, portal, { content: 'Tôi không đồng ý: thành phần hồ sơ vẫn thiếu tờ khai.', portalAccountId: account }, { 'idempotency-key': uniqueId('reopen') });
+    expect(reopen.status).toBe(201);
+    const escalated = await ready(reopen.body.id, vpcp, (i) => i.clocks.length >= 2);
+    expect(escalated).toMatchObject({ agency: 'VPCP', escalatedFrom: id, status: 'received' });
+    expect(escalated.clocks.every((c) => c.owner === 'VPCP')).toBe(true);
+    const otherAccount = await call('POST', `/${id}/reopen`, portal, { content: 'Một người khác viết lại lần nữa.', portalAccountId: 'acc-other' }, { 'idempotency-key': uniqueId('reopen') });
+    expect(otherAccount.status).toBe(403);
+  });
+
+  it('Art 42.3b–c: clarification, the citizen\'s supplement through the Portal, and a transfer the competent agency then sees in its list', async () => {
+    const { body: { id } } = await submit(uniqueId('key'));
+    await ready(id, btp, (i) => i.clocks.length >= 2);
+    expect((await act(id, 'classify', btp, { decision: 'clarify', reason: 'Đề nghị nêu rõ tên thủ tục.' })).body.status).toBe('awaiting-supplement');
+    expect((await act(id, 'supplement', portal, { content: 'Thủ tục chứng thực bản sao điện tử từ bản chính.', portalAccountId: 'acc-someone-else' })).status).toBe(403);
+    expect((await act(id, 'supplement', portal, { content: 'Thủ tục chứng thực bản sao điện tử từ bản chính.', portalAccountId: account })).status).toBe(200);
+    const round2 = await ready(id, btp, (i) => i.round === 2 && i.clocks.some((c) => c.key === 'classify#2'));
+    expect(round2.status).toBe('received');
+    const sent = await database.db.select().from(notifications).where(like(notifications.key, `feedback-${id}:supplementRequest#1:%`));
+    expect(sent).toHaveLength(2);
+
+    const transferred = await act(id, 'classify', btp, { decision: 'transfer', toAgency: 'BYT', reason: 'Thuộc phạm vi quản lý của Bộ Y tế' });
+    expect(transferred.status).toBe(200);
+    const atByt = await ready(id, byt, (i) => i.clocks.some((c) => c.key === 'classify#3'));
+    expect(atByt.agency).toBe('BYT');
+    const list = await eventually(
+      () => call<{ items: { itemId: string; agency: string }[] }>('GET', '?limit=200', byt),
+      (r) => r.body.items.some((i) => i.itemId === id && i.agency === 'BYT'),
+    );
+    expect(list.status).toBe(200);
+    // BTP still sees the item it handled; an uninvolved agency does not.
+    const other = await call<{ items: { itemId: string }[] }>('GET', '?limit=200', { userId: 'x', role: 'agency', agency: 'BCT' });
+    expect(other.body.items.some((i) => i.itemId === id)).toBe(false);
+    expect((await act(id, 'classify', btp, { decision: 'accept' })).status).toBe(403);
+  });
+});

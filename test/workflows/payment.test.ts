@@ -1,0 +1,274 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { and, eq } from 'drizzle-orm';
+import { createActivities } from '../../activities/index.js';
+import { WorkingCalendar } from '../../domain/calendar/index.js';
+import { loadCalendarVersion } from '../../db/queries/calendar.js';
+import { findCallback, findReceipt, registerBank, setBankStatus } from '../../db/queries/payment.js';
+import type { DatabaseHandle } from '../../db/client.js';
+import { notifications, payments, slaClocks } from '../../db/schema/index.js';
+import type { ActorRef } from '../../workflows/actors.js';
+import { slaClocksQuery } from '../../workflows/sla.definitions.js';
+import {
+  cancelPaymentUpdate,
+  choosePayerBankUpdate,
+  paymentQuery,
+  paymentWorkflowId,
+  reportDebitUpdate,
+  reportFailureUpdate,
+  reportReceiptUpdate,
+  reportSettlementUpdate,
+  vietnamDate,
+  type PaymentRequest,
+  type PaymentView,
+} from '../../workflows/payment.definitions.js';
+import { eventually, testDatabase, testLogger, timeSkippingEnv, uniqueId, workflowBundle } from '../support/env.js';
+
+const officer: ActorRef = { userId: 'officer-1', role: 'agency', agency: 'BTP' };
+const portal: ActorRef = { userId: 'portal', role: 'portal' };
+const bankActor = (bank: string): ActorRef => ({ userId: `${bank}-api`, role: 'bank', bank });
+const receipt = (callbackId: string) => ({
+  callbackId, receiptNo: `R-${callbackId}`, issuedAt: '2026-01-05T03:00:00Z', document: 'PD94bWwgdmVyc2lvbj0iMS4wIj8+',
+  signature: { signer: 'CN=Ngan hang VCB', algorithm: 'RSA-SHA256', value: 'c2lnbmF0dXJl', signedAt: '2026-01-05T03:00:00Z' },
+});
+
+async function refusal(promise: Promise<unknown>): Promise<{ type?: string; message: string }> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return { type: (cause as ApplicationFailure).type ?? undefined, message: (cause as ApplicationFailure).message };
+}
+
+describe('payment workflow (time-skipping, real activities and PostgreSQL)', () => {
+  let env: TestWorkflowEnvironment;
+  let database: DatabaseHandle;
+  let bundle: WorkflowBundleWithSourceMap;
+  let calendar: WorkingCalendar;
+  const bank = uniqueId('VCB').slice(0, 16);
+  const otherBank = uniqueId('TCB').slice(0, 16);
+
+  beforeAll(async () => {
+    env = await timeSkippingEnv();
+    database = testDatabase();
+    bundle = await workflowBundle();
+    calendar = new WorkingCalendar((await loadCalendarVersion(database.db))!);
+    for (const code of [bank, otherBank]) await registerBank(database.db, { code, name: code, nameVi: code, kind: 'bank' }, { userId: 'vpcp-1', role: 'vpcp' });
+  });
+  afterAll(async () => {
+    await env?.teardown();
+    await database?.close();
+  });
+
+  async function run<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
+    const taskQueue = uniqueId('tq');
+    const worker = await Worker.create({
+      connection: env.nativeConnection, taskQueue, workflowBundle: bundle,
+      activities: createActivities({ db: database.db, logger: testLogger() }),
+    });
+    return worker.runUntil(fn(taskQueue));
+  }
+
+  async function start(taskQueue: string, overrides: Partial<PaymentRequest> = {}): Promise<WorkflowHandle> {
+    const request: PaymentRequest = {
+      agency: 'BTP', requestRef: uniqueId('req'), dossierCode: 'H01.23-000123', feeTypeCode: 'LEPHI-HT', amount: 150_000,
+      beneficiary: { kind: 'treasury', institution: 'KBNN', account: '7111-1234567', name: 'Kho bạc Nhà nước Hà Nội' }, actor: officer, ...overrides,
+    };
+    return env.client.workflow.start('paymentWorkflow', { taskQueue, workflowId: paymentWorkflowId(request.agency, request.requestRef), args: [request] });
+  }
+
+  /** Advances workflow time to 10:00 (UTC+7) of the given local day. */
+  async function sleepUntilLocal(date: string) {
+    const target = Date.parse(`${date}T10:00:00+07:00`);
+    const now = await env.currentTimeMs();
+    if (target > now) await env.sleep(target - now);
+  }
+
+  const row = async (paymentId: string) => (await database.db.select().from(payments).where(eq(payments.id, paymentId)))[0];
+
+  it('Art 31.2c, 33.4a: the debit reaches the Portal and the agency at once; a settlement by the end of T+1 is met', async () => {
+    await run(async (taskQueue) => {
+      const handle = await start(taskQueue);
+      await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
+      const debit = await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-1', bankTxnRef: 'FT001', amount: 150_000, actor: bankActor(bank) }] });
+      expect(debit.status).toBe('debited');
+      // Portal status updated right after the debit, and the agency notified on the Portal channel.
+      const projected = await row(handle.workflowId);
+      expect(projected?.status).toBe('debited');
+      expect(projected?.bankTxnRef).toBe('FT001');
+      const [note] = await database.db.select().from(notifications).where(eq(notifications.key, `${handle.workflowId}:debited:portal`));
+      expect(note?.recipient).toBe('BTP');
+      expect(note?.channel).toBe('portal');
+      expect(note?.subjectVi).toContain('đã thanh toán');
+
+      const view = await handle.query(paymentQuery);
+      const expected = calendar.computeDeadline({ from: view.debitedAt!, amount: 1, unit: 'settlementDay' });
+      expect(view.settlementDueAt).toBe(expected.dueAt);
+
+      await handle.executeUpdate(reportReceiptUpdate, { args: [{ ...receipt('cb-2'), actor: bankActor(bank) }] });
+      const stored = await findReceipt(database.db, handle.workflowId);
+      expect(stored?.signer).toBe('CN=Ngan hang VCB');
+      expect(stored?.signatureAlgorithm).toBe('RSA-SHA256');
+      expect(stored?.signatureValue).toBe('c2lnbmF0dXJl');
+
+      await env.sleep('2 hours');
+      await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'cb-3', transferRef: 'TT-1', amount: 150_000, actor: bankActor(bank) }] });
+      const result = await finished(handle);
+      expect(result.status).toBe('settled');
+      expect(result.settlement?.breached).toBe(false);
+      expect(result.settlement?.workingDaysLate).toBe(0);
+      const [clock] = await database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, handle.workflowId), eq(slaClocks.clockKey, 'settlement')));
+      expect(clock?.outcome).toBe('met');
+      expect(clock?.owner).toBe(bank);
+      expect(clock?.unit).toBe('settlementDay');
+      expect((await row(handle.workflowId))?.status).toBe('settled');
+    });
+  });
+
+  it('Art 33.4a: a debit on a Friday is due at the end of the next interbank working day after the weekend', async () => {
+    const now = vietnamDate(new Date(await env.currentTimeMs()).toISOString());
+    const friday = calendar.listDays(now, addDays(now, 60)).find((d) => d.weekday === 5 && d.working && d.date > now)!.date;
+    await sleepUntilLocal(friday);
+    await run(async (taskQueue) => {
+      const handle = await start(taskQueue);
+      await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
+      await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-1', bankTxnRef: 'FT-FRI', amount: 150_000, actor: bankActor(bank) }] });
+      const view = await handle.query(paymentQuery);
+      expect(view.txnDate).toBe(friday);
+      const due = vietnamDate(view.settlementDueAt!);
+      expect(due).toBe(calendar.nextWorkingDay(friday));
+      expect(Date.parse(due) - Date.parse(friday)).toBeGreaterThanOrEqual(3 * 86_400_000);
+      // Settled on Monday morning: still on time.
+      await env.sleep(Date.parse(`${due}T09:00:00+07:00`) - (await env.currentTimeMs()));
+      await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'cb-2', transferRef: 'TT-FRI', amount: 150_000, actor: bankActor(bank) }] });
+      expect((await finished(handle)).settlement?.breached).toBe(false);
+    });
+  });
+
+  it('Art 33.4a: T+1 skips a public holiday, and a late settlement is the bank\'s breach with the working days late recorded', async () => {
+    const now = vietnamDate(new Date(await env.currentTimeMs()).toISOString());
+    // The next working day followed by a holiday on a weekday (not a mere weekend).
+    const days = calendar.listDays(now, addDays(now, 400));
+    const eve = days.find((d, i) => d.date > now && d.working && days[i + 1] && !days[i + 1]!.working && days[i + 1]!.weekday <= 5)!.date;
+    await sleepUntilLocal(eve);
+    await run(async (taskQueue) => {
+      const handle = await start(taskQueue);
+      await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
+      await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-1', bankTxnRef: 'FT-HOL', amount: 150_000, actor: bankActor(bank) }] });
+      const view = await handle.query(paymentQuery);
+      const dueDay = vietnamDate(view.settlementDueAt!);
+      expect(dueDay).toBe(calendar.nextWorkingDay(eve));
+      expect(calendar.day(addDays(eve, 1)).reasons.some((r) => r.code !== 'weekend')).toBe(true);
+
+      // Two working days after the due day, the bank finally transfers.
+      const settleDay = calendar.nextWorkingDay(calendar.nextWorkingDay(dueDay));
+      await env.sleep(Date.parse(`${settleDay}T10:00:00+07:00`) - (await env.currentTimeMs()));
+      const flagged = await eventually(() => row(handle.workflowId), (r) => r?.settlementBreached === true);
+      expect(flagged?.status).toBe('debited');
+      await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'cb-2', transferRef: 'TT-LATE', amount: 150_000, actor: bankActor(bank) }] });
+      const result = await finished(handle);
+      expect(result.settlement?.breached).toBe(true);
+      expect(result.settlement?.workingDaysLate).toBe(2);
+      const [clock] = await database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, handle.workflowId), eq(slaClocks.clockKey, 'settlement')));
+      expect(clock?.outcome).toBe('breached');
+      expect(clock?.owner).toBe(bank);
+      expect(clock?.ownerKind).toBe('bank');
+      expect((await row(handle.workflowId))?.settlementWorkingDaysLate).toBe(2);
+    });
+  });
+
+  it('Art 31.2c: bank callbacks are idempotent — a duplicate gets the same answer, a reordered receipt is buffered, a settlement before the debit is refused', async () => {
+    await run(async (taskQueue) => {
+      const handle = await start(taskQueue);
+      await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
+      // Receipt before debit: kept, applied when the debit comes.
+      const early = await handle.executeUpdate(reportReceiptUpdate, { args: [{ ...receipt('cb-r'), actor: bankActor(bank) }] });
+      expect(early.receiptBuffered).toBe(true);
+      expect(early.status).toBe('awaitingDebit');
+      const tooEarly = await refusal(handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'cb-s0', transferRef: 'TT', amount: 150_000, actor: bankActor(bank) }] }));
+      expect(tooEarly.type).toBe('InvalidTransition');
+      // Another bank may not report on this payment.
+      const foreign = await refusal(handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'x', bankTxnRef: 'FT9', amount: 150_000, actor: bankActor(otherBank) }] }));
+      expect(foreign.type).toBe('Forbidden');
+
+      const first = await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-d', bankTxnRef: 'FT002', amount: 150_000, actor: bankActor(bank) }] });
+      const again = await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-d', bankTxnRef: 'FT002', amount: 150_000, actor: bankActor(bank) }] });
+      expect(again).toEqual(first);
+      // The same debit under a new callback id changes nothing; a different debit is refused.
+      await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-d2', bankTxnRef: 'FT002', amount: 150_000, actor: bankActor(bank) }] });
+      const second = await refusal(handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-d3', bankTxnRef: 'FT003', amount: 150_000, actor: bankActor(bank) }] }));
+      expect(second.message).toContain('duplicate payment');
+
+      const view = await handle.query(paymentQuery);
+      expect(view.receipt?.receiptNo).toBe('R-cb-r');
+      expect(view.actions.filter((a) => a.action === 'debited')).toHaveLength(1);
+      const settled = await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'cb-s', transferRef: 'TT-2', amount: 150_000, actor: bankActor(bank) }] });
+      await finished(handle);
+      // After the case closed, the callback's answer is still on record for the API to replay.
+      expect(await findCallback(database.db, bank, 'cb-s')).toEqual(settled);
+      expect(await findCallback(database.db, bank, 'cb-d')).toEqual(first);
+    });
+  });
+
+  it('Art 33.7: a suspended bank takes no new payment, while a payment already in flight through it completes', async () => {
+    await run(async (taskQueue) => {
+      const inFlight = await start(taskQueue);
+      await inFlight.executeUpdate(choosePayerBankUpdate, { args: [{ bank: otherBank, actor: portal }] });
+      await setBankStatus(database.db, otherBank, 'suspended', 'quality review', { userId: 'vpcp-1', role: 'vpcp' });
+      try {
+        const fresh = await start(taskQueue);
+        const refused = await refusal(fresh.executeUpdate(choosePayerBankUpdate, { args: [{ bank: otherBank, actor: portal }] }));
+        expect(refused.type).toBe('Refused');
+        expect(refused.message).toContain('suspended');
+        expect((await fresh.query(paymentQuery)).status).toBe('awaitingPayer');
+        // Close it: an open case on this test's task queue would stall time skipping in later tests.
+        await fresh.executeUpdate(cancelPaymentUpdate, { args: [{ reason: 'test done', actor: officer }] });
+
+        await inFlight.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'c1', bankTxnRef: 'FT-S', amount: 150_000, actor: bankActor(otherBank) }] });
+        await inFlight.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'c2', transferRef: 'TT-S', amount: 150_000, actor: bankActor(otherBank) }] });
+        expect((await finished(inFlight)).status).toBe('settled');
+      } finally {
+        await setBankStatus(database.db, otherBank, 'active', 'quality restored', { userId: 'vpcp-1', role: 'vpcp' });
+      }
+    });
+  });
+
+  it('project rule: failed, expired and cancelled payments end cleanly', async () => {
+    await run(async (taskQueue) => {
+      const failed = await start(taskQueue);
+      await failed.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
+      await failed.executeUpdate(reportFailureUpdate, { args: [{ callbackId: 'f1', reason: 'insufficient funds', actor: bankActor(bank) }] });
+      expect((await finished(failed)).status).toBe('failed');
+
+      const cancelled = await start(taskQueue);
+      const wrongAgency = await refusal(cancelled.executeUpdate(cancelPaymentUpdate, { args: [{ reason: 'x', actor: { userId: 'o', role: 'agency', agency: 'BYT' } }] }));
+      expect(wrongAgency.type).toBe('Forbidden');
+      await cancelled.executeUpdate(cancelPaymentUpdate, { args: [{ reason: 'dossier withdrawn', actor: officer }] });
+      expect((await finished(cancelled)).status).toBe('cancelled');
+
+      const expired = await start(taskQueue, { expiryDays: 1 });
+      await eventually(() => expired.query(slaClocksQuery), (clocks) => clocks.some((c) => c.key === 'payerPays'));
+      await env.sleep('6 days');
+      const result = await finished(expired);
+      expect(result.status).toBe('expired');
+      expect((await row(expired.workflowId))?.status).toBe('expired');
+    });
+  });
+});
+
+/**
+ * The final view of a payment, read through a plain client once the workflow has closed: the
+ * time-skipping client's result() lets the server jump far ahead (years) when no timer is
+ * pending, which would move every later test past the supported calendar.
+ */
+async function finished(handle: WorkflowHandle): Promise<PaymentView> {
+  await eventually(() => handle.describe(), (d) => d.status.name !== 'RUNNING');
+  return (await new Client({ connection: handle.client.connection, namespace: handle.client.options.namespace }).workflow.getHandle(handle.workflowId).result()) as PaymentView;
+}
+
+function addDays(date: string, n: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import { and, eq, sql } from 'drizzle-orm';
+import { createActivities } from '../../activities/index.js';
+import { WorkingCalendar } from '../../domain/calendar/index.js';
+import { loadCalendarVersion } from '../../db/queries/calendar.js';
+import { markDay } from '../../db/queries/reconciliation.js';
+import type { DatabaseHandle } from '../../db/client.js';
+import { discrepancies, reconciliationDays, reconciliationResults, refunds } from '../../db/schema/index.js';
+import { reconciliationWorkflowId, type ReconciliationResult } from '../../workflows/reconciliation.definitions.js';
+import { vietnamDate } from '../../workflows/payment.definitions.js';
+import { eventually, testDatabase, testLogger, timeSkippingEnv, uniqueId, workflowBundle } from '../support/env.js';
+
+const N = 5_000;
+
+/**
+ * Plants every kind of difference among N generated payments of one day for AGENCY × BANK:
+ *   P1 missing in the bank statement, P2 missing in the agency records, P3 bank over-paid (+5,000),
+ *   P4 agency amount differs, P5 bank says failed, P6 debited twice (second bank line),
+ *   X1 known to bank and agency but not to the Portal. Everything else matches.
+ */
+async function plant(database: DatabaseHandle, day: string, agency: string, bank: string) {
+  const id = (n: string) => `${day}-${bank}-${n}`;
+  await database.sql`
+    insert into payments (id, agency, request_ref, dossier_code, fee_type_code, amount, beneficiary_kind, beneficiary_institution,
+      beneficiary_account, beneficiary_name, payer_bank, bank_txn_ref, status, txn_date, revision, created_at)
+    select ${day} || '-' || ${bank} || '-' || g, ${agency}, ${day} || '-' || ${bank} || '-' || g, 'D' || g, 'LEPHI', 10000 + g, 'treasury', 'KBNN', '7111', 'KBNN',
+      ${bank}, 'T' || g, 'settled', ${day}::date, 1, now()
+    from generate_series(1, ${N}) g`;
+  await database.sql`
+    insert into reconciliation_lines (source, agency, bank, txn_date, payment_id, bank_txn_ref, amount, status, fee_type_code)
+    select s.source::reconciliation_source, ${agency}, ${bank}, ${day}::date, ${day} || '-' || ${bank} || '-' || g, 'T' || g, 10000 + g, 'success', 'LEPHI'
+    from generate_series(1, ${N}) g cross join (values ('bank'), ('agency')) s(source)`;
+  const exec = (q: string) => database.sql.unsafe(q);
+  const where = (n: number, source: string) => `source = '${source}' and txn_date = '${day}' and payment_id = '${id(String(n))}'`;
+  await exec(`delete from reconciliation_lines where ${where(1, 'bank')}`);
+  await exec(`delete from reconciliation_lines where ${where(2, 'agency')}`);
+  await exec(`update reconciliation_lines set amount = amount + 5000 where ${where(3, 'bank')}`);
+  await exec(`update reconciliation_lines set amount = amount + 1 where ${where(4, 'agency')}`);
+  await exec(`update reconciliation_lines set status = 'failed' where ${where(5, 'bank')}`);
+  await exec(`insert into reconciliation_lines (source, agency, bank, txn_date, payment_id, bank_txn_ref, amount, status)
+              values ('bank', '${agency}', '${bank}', '${day}', '${id('6')}', 'T6-second', 10006, 'success'),
+                     ('bank', '${agency}', '${bank}', '${day}', '${id('X1')}', 'TX1', 77000, 'success'),
+                     ('agency', '${agency}', '${bank}', '${day}', '${id('X1')}', 'TX1', 77000, 'success')`);
+  return id;
+}
+
+describe('daily reconciliation and discrepancies (time-skipping, real activities and PostgreSQL)', () => {
+  let env: TestWorkflowEnvironment;
+  let database: DatabaseHandle;
+  let worker: Worker;
+  let running: Promise<void>;
+  let calendar: WorkingCalendar;
+  const taskQueue = uniqueId('tq');
+  const bank = `B${uniqueId('').slice(1, 9)}`;
+  const agency = 'BTC';
+
+  beforeAll(async () => {
+    env = await timeSkippingEnv();
+    database = testDatabase();
+    calendar = new WorkingCalendar((await loadCalendarVersion(database.db))!);
+    // One worker for the whole file: cases left open (discrepancies, refunds) keep being served.
+    worker = await Worker.create({
+      connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(),
+      activities: createActivities({ db: database.db, logger: testLogger() }),
+    });
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+    await database?.close();
+  });
+
+  /**
+   * A closed workflow's result, read through a plain client: the time-skipping client's result()
+   * lets the server skip ahead, which would breach every open discrepancy clock on the way.
+   */
+  async function finished<T>(handle: WorkflowHandle): Promise<T> {
+    await eventually(() => handle.describe(), (d) => d.status.name !== 'RUNNING', 60_000);
+    return (await new Client({ connection: env.connection, namespace: env.namespace }).workflow.getHandle(handle.workflowId).result()) as T;
+  }
+
+  it('Art 34.4 a–c: the three-way comparison finds every planted difference among generated transactions, set-based', async () => {
+    const day = '2031-03-04';
+    const id = await plant(database, day, agency, bank);
+    const handle = await env.client.workflow.start('reconciliationWorkflow', { taskQueue, workflowId: reconciliationWorkflowId(day), args: [{ txnDate: day }] });
+    const result = await finished<ReconciliationResult>(handle);
+    expect(result.transactions).toBe(N + 2);
+    expect(result.discrepancies).toBe(7);
+    expect(result.casesStarted).toBe(7);
+
+    const rows = await database.db
+      .select({ paymentId: reconciliationResults.paymentId, seq: reconciliationResults.seq, outcome: reconciliationResults.outcome, ownerKind: reconciliationResults.ownerKind })
+      .from(reconciliationResults)
+      .where(and(eq(reconciliationResults.txnDate, day), sql`${reconciliationResults.outcome} <> 'matched'`));
+    const found = Object.fromEntries(rows.map((r) => [`${r.paymentId}#${r.seq}`, `${r.outcome}/${r.ownerKind}`]));
+    expect(found).toEqual({
+      [`${id('1')}#1`]: 'missingAtBank/bank',
+      [`${id('2')}#1`]: 'missingAtAgency/agency',
+      [`${id('3')}#1`]: 'amountMismatch/bank',
+      [`${id('4')}#1`]: 'amountMismatch/agency',
+      [`${id('5')}#1`]: 'statusMismatch/bank',
+      [`${id('6')}#2`]: 'duplicate/bank',
+      [`${id('X1')}#1`]: 'missingAtPortal/bank',
+    });
+    const [dayRow] = await database.db.select().from(reconciliationDays).where(eq(reconciliationDays.txnDate, day));
+    expect(dayRow?.status).toBe('reconciled');
+
+    // Art 34.5: each difference is a case with an owner code and a clock to the end of the next working day.
+    const cases = await eventually(() => database.db.select().from(discrepancies).where(eq(discrepancies.txnDate, day)), (r) => r.length === 7 && r.every((d) => d.dueAt));
+    for (const d of cases) {
+      expect(d.owner).toBe(d.ownerKind === 'bank' ? bank : agency);
+      expect(vietnamDate(d.dueAt!.toISOString())).toBe(calendar.nextWorkingDay(vietnamDate(d.detectedAt.toISOString())));
+    }
+    // Art 34.6a: the duplicate and the over-payment start the bank's refunds, for the right debit and amount.
+    const started = await eventually(() => database.db.select().from(refunds).where(eq(refunds.bank, bank)), (r) => r.length === 2);
+    expect(started.map((r) => [r.paymentId, r.bankTxnRef, r.amount, r.responsibleKind, r.status]).sort()).toEqual([
+      [id('3'), 'T3', 5000, 'bank', 'awaitingRefund'],
+      [id('6'), 'T6-second', 10006, 'bank', 'awaitingRefund'],
+    ]);
+
+    // A re-run of the day (a corrected statement) replaces the results and finds the same open cases.
+    await database.sql`update reconciliation_lines set amount = amount - 5000 where source = 'bank' and payment_id = ${id('3')}`;
+    const rerun = await env.client.workflow.start('reconciliationWorkflow', { taskQueue, workflowId: `${reconciliationWorkflowId(day)}-rerun`, args: [{ txnDate: day }] });
+    const again = await finished<ReconciliationResult>(rerun);
+    expect(again.discrepancies).toBe(6);
+    expect(again.casesStarted).toBe(0);
+  });
+
+  it('Art 34.2: the daily run reconciles every day since the last reconciled one on a working day, and nothing on a rest day', async () => {
+    const activities = createActivities({ db: database.db, logger: testLogger() });
+    const days = calendar.listDays('2035-01-01', '2035-03-31');
+    const monday = days.find((d, i) => d.weekday === 1 && d.working && days[i - 3]?.weekday === 5 && days[i - 3]?.working)!.date;
+    const saturday = days.find((d) => d.weekday === 6 && !d.working)!.date;
+    const friday = days[days.findIndex((d) => d.date === monday) - 3]!.date;
+    await markDay(database.db, { txnDate: addDays(friday, -1), workflowId: 'test', status: 'reconciled' });
+    const onMonday = await activities.reconciliationDaysDue({ now: `${monday}T06:00:00+07:00` });
+    expect(onMonday.workingDay).toBe(true);
+    expect(onMonday.days).toEqual([friday, addDays(friday, 1), addDays(friday, 2)]);
+    const onSaturday = await activities.reconciliationDaysDue({ now: `${saturday}T06:00:00+07:00` });
+    expect(onSaturday).toEqual({ today: saturday, workingDay: false, days: [] });
+  });
+});
+
+function addDays(date: string, n: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,133 @@
+import { allHandlersFinished, condition, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import { actorCode, refuse, requireRole, type ActionRecord, type ActorRef } from './actors.js';
+import {
+  DISCREPANCY_PROCESS,
+  discrepancyQuery,
+  recordDiscrepancyCauseUpdate,
+  resolveDiscrepancyUpdate,
+  type DiscrepancyCase,
+  type DiscrepancyView,
+} from './discrepancy.definitions.js';
+import { refundWorkflowId, type RefundInput } from './refund.definitions.js';
+import { refundWorkflow } from './refund.workflow.js';
+import { SlaTracker } from './sla.js';
+
+const { projectDiscrepancy } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** The reconciliation system itself, as the actor that opens cases it found. */
+const SYSTEM: ActorRef = { userId: 'system:reconciliation', role: 'vpcp' };
+
+/**
+ * What must be refunded for a difference (Art 34.6a): a second successful debit in full, or what
+ * the bank took above the Portal's amount. Nothing for other kinds.
+ */
+export function refundFor(d: DiscrepancyCase): number {
+  if (d.kind === 'duplicate' && d.ownerKind === 'bank') return d.bankAmount ?? 0;
+  if (d.kind === 'amountMismatch' && d.ownerKind === 'bank' && d.bankAmount !== undefined && d.portalAmount !== undefined) {
+    return Math.max(0, d.bankAmount - d.portalAmount);
+  }
+  return 0;
+}
+
+/**
+ * One difference found by reconciliation (Art 34.5): an owner (bank or agency) and a clock to the
+ * end of the next working day; either party records the cause, the owner records the resolution;
+ * an unresolved one breaches and stays open for the late resolution. Duplicates and over-payments
+ * also start the bank's refund (Art 34.6a).
+ */
+export async function discrepancyWorkflow(input: DiscrepancyCase): Promise<DiscrepancyView> {
+  const sla = new SlaTracker({ process: DISCREPANCY_PROCESS, agency: input.agency, initialStage: 'open' });
+  const actions: ActionRecord[] = [];
+  const view: DiscrepancyView = { ...input, status: 'open', breached: false, detectedAt: new Date().toISOString(), actions };
+  let revision = 0;
+
+  const record = (action: string, actor: ActorRef, note?: string) =>
+    actions.push({ seq: actions.length + 1, action, actor, at: new Date().toISOString(), ...(note ? { note } : {}) });
+  const snapshot = (): DiscrepancyView => ({ ...view, actions: [...actions] });
+  const publish = async () => {
+    revision += 1;
+    const { actions: _a, portalAmount: _p, bankAmount: _b, agencyAmount: _g, bankTxnRef: _r, ...row } = view;
+    await projectDiscrepancy({ ...row, revision });
+  };
+  /** The two parties of the pair, and VPCP as supervisor. */
+  const isParty = (actor: ActorRef) =>
+    actor.role === 'vpcp' || (actor.role === 'bank' && actor.bank === input.bank) || (actor.role === 'agency' && actor.agency === input.agency);
+  const isOwner = (actor: ActorRef) => (input.ownerKind === 'bank' ? actor.role === 'bank' && actor.bank === input.owner : actor.role === 'agency' && actor.agency === input.owner);
+
+  setHandler(discrepancyQuery, snapshot);
+  setHandler(
+    recordDiscrepancyCauseUpdate,
+    async ({ cause, actor }) => {
+      view.cause = cause;
+      record('causeRecorded', actor, cause);
+      await publish();
+      return snapshot();
+    },
+    {
+      validator: ({ cause, actor }) => {
+        requireRole(actor, ['bank', 'agency', 'vpcp'], 'record the cause of a difference');
+        if (!isParty(actor)) refuse('Forbidden', `${actorCode(actor)} is not a party to this difference (${input.agency} × ${input.bank})`);
+        if (!cause) refuse('Validation', 'cause is required');
+        if (view.status !== 'open') refuse('InvalidTransition', 'the difference is already resolved');
+      },
+    },
+  );
+  setHandler(
+    resolveDiscrepancyUpdate,
+    async ({ resolution, actor }) => {
+      view.status = 'resolved';
+      view.resolution = resolution;
+      view.resolvedAt = new Date().toISOString();
+      record('resolved', actor, resolution);
+      const clock = await sla.complete('resolve', actorCode(actor));
+      view.breached = clock?.outcome === 'breached';
+      sla.setStage('resolved');
+      await publish();
+      return snapshot();
+    },
+    {
+      validator: ({ resolution, actor }) => {
+        requireRole(actor, ['bank', 'agency'], 'resolve a difference');
+        if (!isOwner(actor)) refuse('Forbidden', `only the owner ${input.ownerKind} ${input.owner} resolves this difference`);
+        if (!resolution) refuse('Validation', 'resolution is required');
+        if (view.status !== 'open') refuse('InvalidTransition', 'the difference is already resolved');
+      },
+    },
+  );
+
+  record('detected', SYSTEM, `${input.kind} on ${input.txnDate}`);
+  // Art 34.5 / 35.6: investigated and settled no later than the next working day.
+  const clock = await sla.start({
+    key: 'resolve', article: 'Art 34.5', owner: input.owner, ownerKind: input.ownerKind, amount: 1, unit: 'workingDays', stage: 'open',
+    step: 'Investigate and settle the reconciliation difference', stepVi: 'Tìm hiểu nguyên nhân và xử lý dứt điểm chênh lệch đối soát',
+  });
+  view.dueAt = clock.dueAt;
+
+  const amount = refundFor(input);
+  if (amount > 0 && input.bankTxnRef) {
+    const refund: RefundInput = {
+      origin: 'reconciliation', paymentId: input.paymentId, agency: input.agency, bank: input.bank, bankTxnRef: input.bankTxnRef, amount,
+      reason: input.kind === 'duplicate' ? 'duplicate payment (Art 34.6a)' : 'over-payment (Art 34.6a)', discrepancyId: workflowInfo().workflowId, actor: SYSTEM,
+    };
+    const refundId = refundWorkflowId(refund);
+    await startChild(refundWorkflow, {
+      workflowId: refundId, args: [refund], parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    view.refundId = refundId;
+    record('refundStarted', SYSTEM, `${amount} VND`);
+  }
+  await publish();
+
+  if (await sla.breached('resolve')) {
+    view.breached = true;
+    await publish();
+  }
+  await condition(() => view.status === 'resolved');
+  await condition(allHandlersFinished);
+  return snapshot();
+}

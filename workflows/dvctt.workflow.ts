@@ -1,0 +1,308 @@
+import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import { refuse, requireAgency, requireRole, type ActionRecord, type ActorRef } from './actors.js';
+import { SlaTracker } from './sla.js';
+import type { ClockSpec, SlaClock } from './sla.definitions.js';
+import {
+  acceptsNewDossiers,
+  closeDvcttLoopUpdate,
+  confirmDvcttTestUpdate,
+  DEFAULT_ABANDON_AFTER_WORKING_DAYS,
+  DVCTT_PROCESS,
+  dvcttStateQuery,
+  PROPOSABLE,
+  proposeDvcttUpdate,
+  reportDvcttFixUpdate,
+  resumeDvcttServiceUpdate,
+  reviewDvcttProposalUpdate,
+  stopDvcttServiceUpdate,
+  submitDvcttTestReportUpdate,
+  suspendDvcttServiceUpdate,
+  withdrawDvcttUpdate,
+  type DvcttAction,
+  type DvcttAllowedAction,
+  type DvcttRound,
+  type DvcttStatus,
+  type DvcttView,
+  type DvcttWorkflowInput,
+} from './dvctt.definitions.js';
+
+const { projectDvctt, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** The agency's turns in the loop: VPCP may close the loop once the agency has left it idle too long. */
+const AGENCY_TURNS: readonly DvcttStatus[] = ['returned', 'published-for-testing', 'unpublished', 'stopped'];
+const WITHDRAWABLE: readonly DvcttStatus[] = ['proposed', 'returned', 'published-for-testing', 'test-reported', 'unpublished', 'stopped'];
+
+const hasText = (s: string | undefined): s is string => typeof s === 'string' && s.trim().length > 0;
+
+/**
+ * P2: one workflow per declared online service (id from the service code), alive for the whole
+ * life of the service on the Portal. The test loop runs in numbered rounds (Art 27.2–27.5), each
+ * with its clocks; after go-live VPCP may suspend, stop and resume the service (Art 28.4).
+ */
+export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
+  const { service } = input;
+  const { workflowId } = workflowInfo();
+  const abandonAfter = input.abandonAfterWorkingDays ?? DEFAULT_ABANDON_AFTER_WORKING_DAYS;
+  const carried = input.carried;
+  let status: DvcttStatus = carried?.status ?? 'declared';
+  let statusChangedAt = carried?.statusChangedAt ?? new Date().toISOString();
+  const rounds: DvcttRound[] = carried?.rounds ?? [];
+  const actions: ActionRecord[] = carried?.actions ?? [];
+  let suspensions = carried?.suspensions ?? 0;
+  let fixReported = carried?.fixReported;
+  let revision = carried?.projectionRevision ?? 0;
+  const finishedClocks: SlaClock[] = carried?.finishedClocks ?? [];
+  const sla = new SlaTracker({ process: DVCTT_PROCESS, agency: service.agency, initialStage: status, seed: carried?.openClocks });
+
+  const current = (): DvcttRound | undefined => rounds.at(-1);
+  const roundNo = (): number => current()?.round ?? 0;
+  /** The agency's running abandonment clock, if any (project rule). */
+  const abandonClock = (): SlaClock | undefined =>
+    sla.list().find((c) => c.key.startsWith('abandon') && c.completedAt === undefined && c.outcome !== 'cancelled');
+
+  // The one table of who may do what, when: validators refuse with its reason, the view lists it.
+  const rules: Record<DvcttAction, { by: 'agency' | 'vpcp'; when: () => string | undefined }> = {
+    propose: { by: 'agency', when: () => (PROPOSABLE.includes(status) ? undefined : `it can be proposed only when ${PROPOSABLE.join(', ')}`) },
+    review: { by: 'vpcp', when: () => (status === 'proposed' ? undefined : 'only a proposed service is reviewed') },
+    submitTestReport: { by: 'agency', when: () => (status === 'published-for-testing' ? undefined : 'a test report is sent only while published for testing') },
+    confirmTest: { by: 'vpcp', when: () => (status === 'test-reported' ? undefined : 'there is no test report to confirm') },
+    suspend: { by: 'vpcp', when: () => (status === 'live' ? undefined : 'only a live service can be suspended') },
+    stop: { by: 'vpcp', when: () => (status === 'live' || status === 'suspended' ? undefined : 'only a live or suspended service can be stopped') },
+    reportFix: { by: 'agency', when: () => (status !== 'suspended' ? 'only a suspended service needs a fix report' : fixReported ? 'the fix was already reported' : undefined) },
+    resume: { by: 'vpcp', when: () => (status !== 'suspended' ? 'only a suspended service can be resumed' : fixReported ? undefined : 'the agency has not reported its fix yet') },
+    withdraw: { by: 'agency', when: () => (WITHDRAWABLE.includes(status) ? undefined : 'only a service in the test loop can be withdrawn') },
+    close: {
+      by: 'vpcp',
+      when: () => {
+        if (!AGENCY_TURNS.includes(status)) return 'only a loop waiting on the agency can be closed';
+        return abandonClock()?.outcome === 'breached' ? undefined : `the agency has not been idle for ${abandonAfter} working days (project rule)`;
+      },
+    },
+  };
+
+  function check(action: DvcttAction, actor: ActorRef | undefined): void {
+    const rule = rules[action];
+    requireRole(actor, [rule.by], action);
+    requireAgency(actor, rule.by === 'vpcp' ? 'VPCP' : service.agency, action);
+    const why = rule.when();
+    if (why) refuse('InvalidTransition', `${action}: service ${service.code} is ${status}; ${why}`);
+  }
+  const requireText = (value: string | undefined, action: DvcttAction, what: string): void => {
+    if (!hasText(value)) refuse('Validation', `${action}: ${what} is required`);
+  };
+
+  const allowedActions = (): DvcttAllowedAction[] =>
+    (Object.keys(rules) as DvcttAction[])
+      .filter((a) => rules[a].when() === undefined)
+      .map((a) => ({ action: a, by: rules[a].by === 'vpcp' ? 'VPCP' : service.agency }));
+
+  function view(): DvcttView {
+    const clocks = [...finishedClocks, ...sla.list()];
+    return {
+      workflowId,
+      service,
+      status,
+      acceptsNewDossiers: acceptsNewDossiers(status),
+      currentRound: current()?.round,
+      rounds: rounds.map((r) => ({ ...r, clocks: clocks.filter((c) => r.clockKeys.includes(c.key)) })),
+      fixReported,
+      allowedActions: allowedActions(),
+      actions,
+      abandonAfterWorkingDays: abandonAfter,
+    };
+  }
+
+  /** Synchronous, before any await: a concurrent update is validated against the new status. */
+  function moveTo(next: DvcttStatus, action: DvcttAction, actor: ActorRef, note?: string, data?: Record<string, unknown>): ActionRecord {
+    const at = new Date().toISOString();
+    if (next !== status) statusChangedAt = at;
+    status = next;
+    const record: ActionRecord = { seq: actions.length + 1, action, actor, at, ...(note ? { note } : {}), ...(data ? { data } : {}) };
+    actions.push(record);
+    return record;
+  }
+
+  async function project(action: ActionRecord, round = current()): Promise<DvcttView> {
+    sla.setStage(status);
+    revision += 1;
+    await projectDvctt({ workflowId, serviceCode: service.code, status, currentRound: current()?.round, statusChangedAt, revision, round, action });
+    return view();
+  }
+
+  async function startClock(round: DvcttRound, spec: Omit<ClockSpec, 'stage' | 'unit'>): Promise<void> {
+    round.clockKeys.push(spec.key);
+    await sla.start({ ...spec, unit: 'workingDays', stage: status });
+  }
+
+  const vpcpClock = (key: string, amount: number, article: string, step: string, stepVi: string) =>
+    ({ key, amount, article, step, stepVi, owner: 'VPCP', ownerKind: 'vpcp' as const });
+  const agencyClock = (key: string, amount: number, article: string, step: string, stepVi: string) =>
+    ({ key, amount, article, step, stepVi, owner: service.agency, ownerKind: 'agency' as const });
+
+  /** Project rule: an agency's turn in the loop is watched for abandonment. */
+  const startAbandonClock = (round: DvcttRound, key: string) =>
+    startClock(round, agencyClock(key, abandonAfter, 'project rule (abandoned loop)',
+      `The agency acts again on the service (else VPCP may close the loop)`, `Bộ, ngành, địa phương tiếp tục thực hiện (nếu không, VPCP có thể đóng quy trình)`));
+
+  async function completeAbandonClock(by: string): Promise<void> {
+    const clock = abandonClock();
+    if (clock) await sla.complete(clock.key, by);
+  }
+
+  async function notifyAgency(step: string, subjectVi: string, subject: string, reasons?: string): Promise<void> {
+    const detail = reasons ? ` Lý do / Reasons: ${reasons}` : '';
+    await sendNotification({
+      key: `${workflowId}:${step}:portal`, workflowId, template: `dvctt.${step.replace(/^round\d+:/, '')}`, channel: 'portal', recipient: service.agency,
+      subjectVi: `${subjectVi} — ${service.name} (${service.code})`, subject: `${subject} — ${service.name} (${service.code})`,
+      bodyVi: `Dịch vụ công trực tuyến ${service.name} (${service.code}): ${subjectVi}.${detail}`,
+      body: `Online service ${service.name} (${service.code}): ${subject}.${detail}`,
+      data: { serviceCode: service.code, round: roundNo(), status },
+    });
+  }
+
+  // Art 27.2: the agency proposes the service for publication for testing; each proposal is a new round.
+  setHandler(proposeDvcttUpdate, async ({ actor, note }) => {
+    const round: DvcttRound = { round: roundNo() + 1, proposedAt: new Date().toISOString(), proposedBy: actor.userId, outcome: 'open', clockKeys: [], ...(note ? { proposalNote: note } : {}) };
+    rounds.push(round);
+    fixReported = undefined;
+    const record = moveTo('proposed', 'propose', actor, note, { round: round.round });
+    await completeAbandonClock(actor.userId);
+    // Art 27.3: VPCP reviews and marks it public within 2 working days.
+    await startClock(round, vpcpClock(`review#${round.round}`, 2, 'Art 27.3', 'VPCP reviews the proposal and publishes the service for testing', 'VPCP rà soát, đánh dấu công khai dịch vụ công để kiểm thử'));
+    return project(record);
+  }, { validator: ({ actor }) => check('propose', actor) });
+
+  // Art 27.3: approve → published for testing; reject with reasons → back to the agency.
+  setHandler(reviewDvcttProposalUpdate, async ({ actor, decision, reasons }) => {
+    const round = current() as DvcttRound;
+    round.review = { decision, at: new Date().toISOString(), by: actor.userId, ...(reasons ? { reasons } : {}) };
+    if (decision === 'reject') round.outcome = 'rejected';
+    const record = moveTo(decision === 'approve' ? 'published-for-testing' : 'returned', 'review', actor, reasons, { round: round.round, decision });
+    await sla.complete(`review#${round.round}`, actor.userId);
+    if (decision === 'approve') {
+      // Art 27.4: the agency tests the published service within 5 working days.
+      await startClock(round, agencyClock(`test#${round.round}`, 5, 'Art 27.4', 'The agency tests the published service and sends the test report', 'Bộ, ngành, địa phương kiểm thử dịch vụ công đã công khai và gửi kết quả'));
+      await startAbandonClock(round, `abandonTesting#${round.round}`);
+      await notifyAgency(`round${round.round}:published`, 'đã được công khai để kiểm thử', 'published for testing');
+    } else {
+      await startAbandonClock(round, `abandon#${round.round}`);
+      await notifyAgency(`round${round.round}:returned`, 'chưa đáp ứng yêu cầu công khai, đề nghị hoàn thiện', 'not published; please fix and propose again', reasons);
+    }
+    return project(record);
+  }, {
+    validator: ({ actor, decision, reasons }) => {
+      check('review', actor);
+      if (decision !== 'approve' && decision !== 'reject') refuse('Validation', 'review: decision must be approve or reject');
+      if (decision === 'reject') requireText(reasons, 'review', 'the reasons for not publishing');
+    },
+  });
+
+  // Art 27.4: the test report — TTHC name, service name, codes of the test dossiers completed.
+  setHandler(submitDvcttTestReportUpdate, async ({ actor, tthcName, serviceName, dossierCodes }) => {
+    const round = current() as DvcttRound;
+    round.testReport = { tthcName, serviceName, dossierCodes, at: new Date().toISOString(), by: actor.userId };
+    const record = moveTo('test-reported', 'submitTestReport', actor, undefined, { round: round.round, dossierCodes });
+    await sla.complete(`test#${round.round}`, actor.userId);
+    await completeAbandonClock(actor.userId);
+    // Art 27.5: VPCP confirms the result within 2 working days.
+    await startClock(round, vpcpClock(`confirm#${round.round}`, 2, 'Art 27.5', 'VPCP confirms the test result', 'VPCP xác nhận kết quả kiểm thử'));
+    return project(record);
+  }, {
+    validator: ({ actor, tthcName, serviceName, dossierCodes }) => {
+      check('submitTestReport', actor);
+      requireText(tthcName, 'submitTestReport', 'the TTHC name');
+      requireText(serviceName, 'submitTestReport', 'the service name');
+      if (!Array.isArray(dossierCodes) || dossierCodes.filter(hasText).length === 0) refuse('Validation', 'submitTestReport: at least one test dossier code is required');
+    },
+  });
+
+  // Art 27.5: pass → stays public, the loop ends (live); fail → unpublished, back to the agency.
+  setHandler(confirmDvcttTestUpdate, async ({ actor, result, reasons }) => {
+    const round = current() as DvcttRound;
+    round.confirmation = { result, at: new Date().toISOString(), by: actor.userId, ...(reasons ? { reasons } : {}) };
+    round.outcome = result === 'pass' ? 'passed' : 'failed';
+    const record = moveTo(result === 'pass' ? 'live' : 'unpublished', 'confirmTest', actor, reasons, { round: round.round, result });
+    await sla.complete(`confirm#${round.round}`, actor.userId);
+    if (result === 'pass') {
+      await notifyAgency(`round${round.round}:live`, 'hoàn thành kiểm thử, được cung cấp chính thức', 'test passed; the service is live');
+    } else {
+      await startAbandonClock(round, `abandon#${round.round}`);
+      await notifyAgency(`round${round.round}:unpublished`, 'chưa hoàn thành kiểm thử, đã bỏ công khai, đề nghị hoàn thiện lại', 'test not passed; unpublished, please redo', reasons);
+    }
+    return project(record);
+  }, {
+    validator: ({ actor, result, reasons }) => {
+      check('confirmTest', actor);
+      if (result !== 'pass' && result !== 'fail') refuse('Validation', 'confirmTest: result must be pass or fail');
+      if (result === 'fail') requireText(reasons, 'confirmTest', 'the reasons the test did not pass');
+    },
+  });
+
+  // Art 28.4: tạm ngưng — no new dossiers; those already submitted keep being processed.
+  setHandler(suspendDvcttServiceUpdate, async ({ actor, reasons }) => {
+    suspensions += 1;
+    fixReported = undefined;
+    const record = moveTo('suspended', 'suspend', actor, reasons, { suspension: suspensions });
+    await notifyAgency(`suspension${suspensions}:suspended`, 'bị tạm ngưng cung cấp do chưa bảo đảm chất lượng, đề nghị khắc phục', 'suspended for quality; please fix', reasons);
+    return project(record);
+  }, { validator: ({ actor, reasons }) => { check('suspend', actor); requireText(reasons, 'suspend', 'the reasons'); } });
+
+  setHandler(reportDvcttFixUpdate, async ({ actor, note }) => {
+    fixReported = { at: new Date().toISOString(), by: actor.userId, note };
+    const record = moveTo('suspended', 'reportFix', actor, note, { suspension: suspensions });
+    return project(record);
+  }, { validator: ({ actor, note }) => { check('reportFix', actor); requireText(note, 'reportFix', 'what was fixed'); } });
+
+  setHandler(resumeDvcttServiceUpdate, async ({ actor, note }) => {
+    const record = moveTo('live', 'resume', actor, note, { suspension: suspensions });
+    await notifyAgency(`suspension${suspensions}:resumed`, 'được cung cấp trở lại', 'resumed');
+    return project(record);
+  }, { validator: ({ actor }) => check('resume', actor) });
+
+  // Art 28.4: dừng — unpublished; the service comes back only through a new test round (project rule).
+  setHandler(stopDvcttServiceUpdate, async ({ actor, reasons }) => {
+    const round = current() as DvcttRound;
+    const record = moveTo('stopped', 'stop', actor, reasons, { round: round.round });
+    await startAbandonClock(round, `abandonStopped#${round.round}`);
+    await notifyAgency(`round${round.round}:stopped`, 'bị dừng cung cấp do chưa bảo đảm chất lượng, đề nghị hoàn thiện và đề nghị kiểm thử lại', 'stopped for quality; fix it and propose it again', reasons);
+    return project(record);
+  }, { validator: ({ actor, reasons }) => { check('stop', actor); requireText(reasons, 'stop', 'the reasons'); } });
+
+  async function endLoop(next: 'withdrawn' | 'closed', action: DvcttAction, actor: ActorRef, reasons: string): Promise<DvcttView> {
+    const round = current() as DvcttRound;
+    if (round.outcome === 'open') round.outcome = next;
+    const record = moveTo(next, action, actor, reasons, { round: round.round });
+    // The agency withdrawing is the agency acting; VPCP closing leaves the breached abandonment clock as it is.
+    if (next === 'withdrawn') await completeAbandonClock(actor.userId);
+    await sla.cancelAll(`${next}: ${reasons}`);
+    return project(record);
+  }
+
+  setHandler(withdrawDvcttUpdate, ({ actor, reasons }) => endLoop('withdrawn', 'withdraw', actor, reasons),
+    { validator: ({ actor, reasons }) => { check('withdraw', actor); requireText(reasons, 'withdraw', 'the reasons'); } });
+
+  // Project rule: VPCP may close a loop once the agency's abandonment clock has breached.
+  setHandler(closeDvcttLoopUpdate, async ({ actor, reasons }) => {
+    const view = await endLoop('closed', 'close', actor, reasons);
+    await notifyAgency(`round${roundNo()}:closed`, 'quy trình kiểm thử đã bị đóng do không được tiếp tục thực hiện', 'the test loop was closed as abandoned', reasons);
+    return view;
+  }, { validator: ({ actor, reasons }) => { check('close', actor); requireText(reasons, 'close', 'the reasons'); } });
+
+  setHandler(dvcttStateQuery, view);
+
+  // Long-lived: the service's whole life on the Portal. Keep history small with continueAsNew.
+  await condition(() => (input.maxHistoryEvents ? workflowInfo().historyLength >= input.maxHistoryEvents : workflowInfo().continueAsNewSuggested));
+  await condition(allHandlersFinished);
+  const openClocks = sla.carryOver();
+  await continueAsNew<typeof dvcttWorkflow>({
+    ...input,
+    carried: {
+      status, statusChangedAt, rounds, actions, suspensions, fixReported, projectionRevision: revision, openClocks,
+      finishedClocks: [...finishedClocks, ...sla.list().filter((c) => !openClocks.includes(c))],
+    },
+  });
+}

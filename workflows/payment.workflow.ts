@@ -1,0 +1,305 @@
+import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import { actorCode, refuse, requireAgency, requireRole, type ActionRecord, type ActorRef } from './actors.js';
+import {
+  PAYMENT_END_STATES,
+  PAYMENT_PROCESS,
+  cancelPaymentUpdate,
+  choosePayerBankUpdate,
+  paymentQuery,
+  reportDebitUpdate,
+  reportFailureUpdate,
+  reportReceiptUpdate,
+  reportSettlementUpdate,
+  vietnamDate,
+  type CallbackKind,
+  type CallbackResult,
+  type PaymentRequest,
+  type PaymentStatus,
+  type PaymentView,
+  type ReceiptCallback,
+} from './payment.definitions.js';
+import { SlaTracker } from './sla.js';
+
+const { checkBankAcceptsPayments, projectPayment, storePaymentReceipt, recordPaymentCallback, measureSettlementDelay, sendNotification } = proxyActivities<
+  ReturnType<typeof createActivities>
+>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+const DEFAULT_EXPIRY_DAYS = 3;
+
+/**
+ * Online payment of a fee (Art 31–33): the agency's request → the payer picks a connected bank →
+ * the bank reports the debit (Portal status and agency notified at once, Art 31.2c), the signed
+ * receipt, and the transfer to the beneficiary account, due T+1 (Art 33.4a). Ends settled,
+ * failed, expired or cancelled; a late settlement stays flagged (breach of the bank) until it comes.
+ */
+export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentView> {
+  const paymentId = workflowInfo().workflowId;
+  const sla = new SlaTracker({ process: PAYMENT_PROCESS, agency: request.agency, initialStage: 'awaitingPayer' });
+  const actions: ActionRecord[] = [];
+  const callbacks = new Map<string, CallbackResult>();
+  const view: PaymentView = {
+    paymentId,
+    agency: request.agency,
+    requestRef: request.requestRef,
+    dossierCode: request.dossierCode,
+    feeTypeCode: request.feeTypeCode,
+    amount: request.amount,
+    beneficiary: request.beneficiary,
+    status: 'awaitingPayer',
+    settlementBreached: false,
+    createdAt: new Date().toISOString(),
+    actions,
+    revision: 0,
+  };
+  /** A bank-side receipt that came before its debit (reordered callbacks): applied with the debit. */
+  let bufferedReceipt: ReceiptCallback | undefined;
+  let choosingBank = false;
+
+  const record = (action: string, actor: ActorRef, note?: string, data?: Record<string, unknown>) =>
+    actions.push({ seq: actions.length + 1, action, actor, at: new Date().toISOString(), ...(note ? { note } : {}), ...(data ? { data } : {}) });
+  const publish = async () => {
+    view.revision += 1;
+    await projectPayment({ ...view, actions: [...actions] });
+  };
+  const setStatus = (status: PaymentStatus) => {
+    view.status = status;
+    sla.setStage(status);
+  };
+  const isOpen = () => !PAYMENT_END_STATES.includes(view.status);
+
+  /**
+   * Validator half of every bank callback: a known callback id is a duplicate (answered from
+   * memory by the handler); otherwise only the payer's chosen bank may report, in a state where
+   * the report makes sense.
+   */
+  const validateCallback = (kind: CallbackKind, input: { callbackId: string; actor: ActorRef }, allowed: readonly PaymentStatus[]) => {
+    if (!input?.callbackId) refuse('Validation', `${kind}: callbackId is required`);
+    const seen = callbacks.get(input.callbackId);
+    if (seen) {
+      if (seen.kind !== kind) refuse('Validation', `callback ${input.callbackId} was already used for a ${seen.kind} report`);
+      return;
+    }
+    requireRole(input.actor, ['bank'], kind);
+    if (!view.payerBank) refuse('InvalidTransition', `${kind}: the payer has not chosen a bank yet`);
+    if (input.actor.bank !== view.payerBank) refuse('Forbidden', `${kind}: bank ${input.actor.bank ?? '?'} is not the payer's bank for this payment`);
+    if (!allowed.includes(view.status)) refuse('InvalidTransition', `${kind}: not possible while the payment is ${view.status}`);
+  };
+  /** Handler half: a duplicate returns the first answer; a new callback is applied, answered and remembered. */
+  const handleCallback = async (kind: CallbackKind, input: { callbackId: string; actor: ActorRef }, apply: () => Promise<Partial<CallbackResult> | void>) => {
+    const seen = callbacks.get(input.callbackId);
+    if (seen) return seen;
+    const extra = (await apply()) ?? {};
+    const result: CallbackResult = { paymentId, callbackId: input.callbackId, kind, status: view.status, ...extra, processedAt: new Date().toISOString() };
+    callbacks.set(input.callbackId, result);
+    await recordPaymentCallback({ bank: input.actor.bank ?? '', result });
+    return result;
+  };
+
+  const end = async (status: PaymentStatus, reason: string) => {
+    setStatus(status);
+    view.endReason = reason;
+    view.txnDate ??= vietnamDate(new Date().toISOString());
+    await sla.cancelAll(`payment ${status}`);
+  };
+
+  setHandler(paymentQuery, () => ({ ...view, actions: [...actions] }));
+
+  setHandler(
+    choosePayerBankUpdate,
+    async ({ bank, actor }) => {
+      choosingBank = true;
+      try {
+        // The register is checked when the payer picks the bank: a suspended bank takes no new payment.
+        const check = await checkBankAcceptsPayments({ bank });
+        if (!check.accepts) refuse('Refused', check.reason ?? `bank ${bank} does not accept payments`);
+        if (view.status !== 'awaitingPayer') refuse('InvalidTransition', `the payment is ${view.status}`);
+        view.payerBank = bank;
+        setStatus('awaitingDebit');
+        record('payerBankChosen', actor, undefined, { bank });
+        await publish();
+        return { ...view, actions: [...actions] };
+      } finally {
+        choosingBank = false;
+      }
+    },
+    {
+      validator: ({ bank, actor }) => {
+        requireRole(actor, ['portal'], 'choose the payer bank');
+        if (!bank) refuse('Validation', 'bank is required');
+        if (view.status !== 'awaitingPayer' || choosingBank) refuse('InvalidTransition', `the payer bank can be chosen only once, before payment (payment is ${view.status})`);
+      },
+    },
+  );
+
+  setHandler(
+    cancelPaymentUpdate,
+    async ({ reason, actor }) => {
+      record('cancelled', actor, reason);
+      await end('cancelled', reason);
+      await publish();
+      return { ...view, actions: [...actions] };
+    },
+    {
+      validator: ({ reason, actor }) => {
+        requireRole(actor, ['agency'], 'cancel the payment');
+        requireAgency(actor, request.agency, 'cancel the payment');
+        if (!reason) refuse('Validation', 'a reason is required to cancel a payment');
+        if (view.status !== 'awaitingPayer' && view.status !== 'awaitingDebit') refuse('InvalidTransition', `a ${view.status} payment cannot be cancelled`);
+      },
+    },
+  );
+
+  setHandler(
+    reportDebitUpdate,
+    (input) =>
+      handleCallback('debit', input, async () => {
+        // The same debit reported under a new callback id (a bank retry) changes nothing.
+        if (view.bankTxnRef === input.bankTxnRef) return;
+        const now = new Date().toISOString();
+        view.bankTxnRef = input.bankTxnRef;
+        view.debitedAt = now;
+        view.txnDate = vietnamDate(now);
+        setStatus('debited');
+        record('debited', input.actor, undefined, { bankTxnRef: input.bankTxnRef, amount: input.amount, callbackId: input.callbackId });
+        await sla.complete('payerPays', actorCode(input.actor));
+        // Art 33.4a: the transfer to the beneficiary account is due T+1 (T = the debit day).
+        const clock = await sla.start({
+          key: 'settlement', article: 'Art 33.4a', owner: input.actor.bank ?? '', ownerKind: 'bank', amount: 1, unit: 'settlementDay', stage: 'debited',
+          step: 'Transfer the payment to the beneficiary account (T+1)', stepVi: 'Chuyển tiền vào tài khoản thụ hưởng (T+1)', from: now,
+        });
+        view.settlementDueAt = clock.dueAt;
+        if (bufferedReceipt) await acceptReceipt(bufferedReceipt);
+        await publish();
+        // Art 31.2c–d: the agency learns at once, so it can continue the dossier.
+        await sendNotification({
+          key: `${paymentId}:debited:portal`, workflowId: paymentId, channel: 'portal', recipient: request.agency, template: 'payment.debited',
+          subjectVi: `Hồ sơ ${request.dossierCode}: đã thanh toán ${request.amount} VND`,
+          subject: `Dossier ${request.dossierCode}: payment of ${request.amount} VND received`,
+          bodyVi: `Người nộp đã bị trừ tiền qua ngân hàng ${view.payerBank} (mã giao dịch ${input.bankTxnRef}). Cơ quan tiếp tục giải quyết hồ sơ.`,
+          body: `The payer was debited through bank ${view.payerBank} (transaction ${input.bankTxnRef}). The agency may continue the dossier.`,
+          data: { paymentId, bankTxnRef: input.bankTxnRef, amount: request.amount },
+        });
+      }),
+    {
+      validator: (input) => {
+        validateCallback('debit', input, ['awaitingDebit', 'debited', 'settled']);
+        if (callbacks.has(input.callbackId)) return;
+        if (!input.bankTxnRef) refuse('Validation', 'bankTxnRef is required');
+        if (view.bankTxnRef && view.bankTxnRef !== input.bankTxnRef) {
+          refuse('InvalidTransition', `payment already debited under transaction ${view.bankTxnRef}; a second debit is a duplicate payment for reconciliation and refund (Art 34.6a)`);
+        }
+        if (!view.bankTxnRef && input.amount !== request.amount) refuse('Refused', `debit amount ${input.amount} VND differs from the requested ${request.amount} VND`);
+      },
+    },
+  );
+
+  const acceptReceipt = async (input: ReceiptCallback) => {
+    const { callbackId: _c, actor, ...receipt } = input;
+    await storePaymentReceipt({ paymentId, bank: actor.bank ?? '', receipt });
+    view.receipt = { ...receipt, bank: actor.bank ?? '' };
+    record('receiptIssued', actor, undefined, { receiptNo: receipt.receiptNo, signer: receipt.signature.signer, algorithm: receipt.signature.algorithm });
+    bufferedReceipt = undefined;
+  };
+
+  setHandler(
+    reportReceiptUpdate,
+    (input) =>
+      handleCallback('receipt', input, async () => {
+        if (view.receipt) return;
+        if (view.status === 'awaitingDebit') {
+          bufferedReceipt = input;
+          return { receiptBuffered: true };
+        }
+        await acceptReceipt(input);
+        await publish();
+      }),
+    {
+      validator: (input) => {
+        validateCallback('receipt', input, ['awaitingDebit', 'debited', 'settled']);
+        if (callbacks.has(input.callbackId)) return;
+        const s = input.signature;
+        if (!input.receiptNo || !input.document || !s?.signer || !s.algorithm || !s.value || !s.signedAt || !input.issuedAt) {
+          refuse('Validation', 'a receipt needs receiptNo, issuedAt, document and signature {signer, algorithm, value, signedAt}');
+        }
+      },
+    },
+  );
+
+  setHandler(
+    reportSettlementUpdate,
+    (input) =>
+      handleCallback('settlement', input, async () => {
+        if (view.settlement) return;
+        const settledAt = new Date().toISOString();
+        const clock = await sla.complete('settlement', actorCode(input.actor));
+        const dueAt = clock?.dueAt ?? view.settlementDueAt ?? settledAt;
+        const breached = clock?.outcome === 'breached';
+        const delay = breached ? await measureSettlementDelay({ dueAt, settledAt }) : { workingDaysLate: 0, calendarDaysLate: 0 };
+        view.settlement = { transferRef: input.transferRef, settledAt, dueAt, breached, workingDaysLate: delay.workingDaysLate, calendarDaysLate: delay.calendarDaysLate };
+        view.settlementBreached = breached;
+        setStatus('settled');
+        record('settled', input.actor, undefined, { transferRef: input.transferRef, amount: input.amount, ...(breached ? { workingDaysLate: delay.workingDaysLate } : {}) });
+        await publish();
+      }),
+    {
+      validator: (input) => {
+        // Settlement before the debit is refused, not buffered: the bank retries after reporting the debit.
+        validateCallback('settlement', input, ['debited', 'settled']);
+        if (callbacks.has(input.callbackId)) return;
+        if (!input.transferRef) refuse('Validation', 'transferRef is required');
+        if (input.amount !== request.amount) refuse('Refused', `settlement amount ${input.amount} VND differs from the payment's ${request.amount} VND`);
+      },
+    },
+  );
+
+  setHandler(
+    reportFailureUpdate,
+    (input) =>
+      handleCallback('failure', input, async () => {
+        record('failed', input.actor, input.reason);
+        await end('failed', input.reason);
+        await publish();
+      }),
+    {
+      validator: (input) => {
+        validateCallback('failure', input, ['awaitingDebit', 'failed']);
+        if (callbacks.has(input.callbackId)) return;
+        if (!input.reason) refuse('Validation', 'reason is required');
+        if (view.status === 'failed') refuse('InvalidTransition', 'the payment has already failed');
+      },
+    },
+  );
+
+  record('registered', request.actor, undefined, { amount: request.amount, feeTypeCode: request.feeTypeCode });
+  await publish();
+  // Project rule: a request nobody pays expires (default 3 calendar days); the wait is on the payer.
+  await sla.start({
+    key: 'payerPays', article: 'project rule', owner: 'payer', ownerKind: 'citizen', amount: request.expiryDays ?? DEFAULT_EXPIRY_DAYS, unit: 'calendarDays',
+    stage: 'awaitingPayer', step: 'The payer pays the request', stepVi: 'Người nộp thực hiện thanh toán',
+  });
+
+  const payerExpired = () => sla.get('payerPays')?.outcome === 'breached';
+  await condition(() => view.status === 'debited' || !isOpen() || (payerExpired() && !choosingBank));
+  if (view.status === 'awaitingPayer' || view.status === 'awaitingDebit') {
+    record('expired', request.actor, 'no debit before the payment request expired');
+    await end('expired', 'no debit before the payment request expired');
+    await publish();
+  }
+
+  if (view.status === 'debited') {
+    // The debit handler may still be starting the T+1 clock.
+    await condition(() => sla.get('settlement') !== undefined);
+    if (await sla.breached('settlement')) {
+      // Flagged: the bank missed T+1; the case stays open for the late transfer (penalty, Art 33.4a).
+      view.settlementBreached = true;
+      await publish();
+    }
+    await condition(() => view.status === 'settled');
+  }
+  await condition(allHandlersFinished);
+  return { ...view, actions: [...actions] };
+}

@@ -1,0 +1,87 @@
+import {
+  continueAsNew,
+  executeChild,
+  ParentClosePolicy,
+  proxyActivities,
+  startChild,
+  WorkflowIdReusePolicy,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { createActivities } from '../activities/index.js';
+import type { DiscrepancyCursor } from './discrepancy.definitions.js';
+import { discrepancyWorkflow } from './discrepancy.workflow.js';
+import { reconciliationWorkflowId, type DailyReconciliationResult, type ReconciliationInput, type ReconciliationResult } from './reconciliation.definitions.js';
+
+const { reconciliationDaysDue, discrepancyCases, markDayReconciled } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+// The set-based comparison of a whole day: minutes at most even for millions of transactions.
+const { reconcileTransactions } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes' },
+});
+
+const PAGE = 200;
+/** Keep the history small: continue as new after this many events while starting cases. */
+const HISTORY_LIMIT = 8_000;
+
+/**
+ * Reconciliation of one day (Art 34.2–34.5): the three-way comparison runs in PostgreSQL as one
+ * set-based statement; then every difference gets its own discrepancy case (owner + clock).
+ * Re-runnable: results are replaced, cases already opened are found again (same ids).
+ */
+export async function reconciliationWorkflow(input: ReconciliationInput): Promise<ReconciliationResult> {
+  const workflowId = workflowInfo().workflowId;
+  const counts = input.resume ?? (await reconcileTransactions({ txnDate: input.txnDate, workflowId }));
+  let started = input.resume?.started ?? 0;
+  let after: DiscrepancyCursor | undefined = input.resume?.after;
+  for (;;) {
+    const page = await discrepancyCases({ txnDate: input.txnDate, after, limit: PAGE });
+    for (const d of page) {
+      try {
+        await startChild(discrepancyWorkflow, {
+          workflowId: d.id, args: [d], parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+        started += 1;
+      } catch (err) {
+        // Found again by a re-run: the case is already open (or settled).
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+    const last = page[page.length - 1];
+    if (!last) break;
+    after = { agency: last.agency, bank: last.bank, paymentId: last.paymentId, seq: last.seq };
+    if (workflowInfo().historyLength > HISTORY_LIMIT) {
+      await continueAsNew<typeof reconciliationWorkflow>({ txnDate: input.txnDate, resume: { after, transactions: counts.transactions, discrepancies: counts.discrepancies, started } });
+    }
+  }
+  await markDayReconciled({ txnDate: input.txnDate, workflowId, transactions: counts.transactions, discrepancies: counts.discrepancies });
+  return { txnDate: input.txnDate, transactions: counts.transactions, discrepancies: counts.discrepancies, casesStarted: started };
+}
+
+/**
+ * Started by the daily Schedule: on a working day, reconciles every day since the last reconciled
+ * one up to yesterday (catching up rest days and missed runs); on a rest day does nothing.
+ */
+export async function dailyReconciliationWorkflow(input: { maxDays?: number } = {}): Promise<DailyReconciliationResult> {
+  const due = await reconciliationDaysDue({ now: new Date().toISOString(), maxDays: input.maxDays });
+  const reconciled: ReconciliationResult[] = [];
+  for (const txnDate of due.days) {
+    try {
+      reconciled.push(
+        await executeChild(reconciliationWorkflow, {
+          workflowId: reconciliationWorkflowId(txnDate), args: [{ txnDate }],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        }),
+      );
+    } catch (err) {
+      // A manual run of the same day is under way or done: that day is covered.
+      if (err instanceof WorkflowExecutionAlreadyStartedError) continue;
+      throw err;
+    }
+  }
+  return { today: due.today, workingDay: due.workingDay, reconciled };
+}

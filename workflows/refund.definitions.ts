@@ -1,0 +1,44 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ActionRecord, ActorRef } from './actors.js';
+
+export const REFUND_PROCESS = 'refund';
+
+export type RefundStatus = 'investigating' | 'awaitingRefund' | 'refunded' | 'rejected' | 'alreadyRefunded';
+/** The bank's finding on a payer's request (Art 34.6b). */
+export type RefundFinding = 'bankFault' | 'agencyFault' | 'unfounded';
+
+export interface RefundInput {
+  /** Art 34.6a: found by reconciliation (duplicate / over-payment); Art 34.6b: the payer asked. */
+  origin: 'reconciliation' | 'payerRequest';
+  paymentId: string;
+  agency: string;
+  bank: string;
+  /** The debit being (partly) returned. */
+  bankTxnRef: string;
+  /** Whole VND. */
+  amount: number;
+  reason: string;
+  discrepancyId?: string;
+  actor: ActorRef;
+}
+
+/** Reconciliation: one refund per discrepancy. Payer: one request per debit. */
+export const refundWorkflowId = (input: { origin: RefundInput['origin']; paymentId: string; bankTxnRef: string; discrepancyId?: string }) =>
+  input.origin === 'reconciliation' && input.discrepancyId ? `refund-${input.discrepancyId}` : `refund-request-${input.paymentId}-${input.bankTxnRef}`;
+
+export interface RefundView extends Omit<RefundInput, 'actor'> {
+  refundId: string;
+  status: RefundStatus;
+  /** Who returns the money: the bank (34.6a; 34.6b its fault) or the agency with the bank/Treasury (34.6b–c). */
+  responsibleKind: 'bank' | 'agency';
+  finding?: RefundFinding;
+  payout?: { payoutRef: string; paidAt: string; paidBy: string };
+  /** When the same debit was already refunded by another case. */
+  refundedBy?: string;
+  createdAt: string;
+  actions: ActionRecord[];
+}
+
+export const refundQuery = defineQuery<RefundView>('refund');
+export const decideRefundUpdate = defineUpdate<RefundView, [{ finding: RefundFinding; note: string; actor: ActorRef }]>('decideRefundUpdate');
+export const payRefundUpdate = defineUpdate<RefundView, [{ payoutRef: string; actor: ActorRef }]>('payRefundUpdate');

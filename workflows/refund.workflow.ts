@@ -1,0 +1,139 @@
+import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import { actorCode, refuse, requireRole, type ActionRecord, type ActorRef } from './actors.js';
+import { REFUND_PROCESS, decideRefundUpdate, payRefundUpdate, refundQuery, type RefundInput, type RefundStatus, type RefundView } from './refund.definitions.js';
+import { SlaTracker } from './sla.js';
+
+const { projectRefund, recordRefundPayout, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+const END_STATES: readonly RefundStatus[] = ['refunded', 'rejected', 'alreadyRefunded'];
+
+/**
+ * Refund to a payer (Art 34.6). Found by reconciliation (duplicate or over-payment): the bank
+ * refunds (34.6a). Asked by the payer: the bank investigates (34.6b) — its own fault, it refunds;
+ * the agency's, the case goes to the agency, which refunds with the bank or Treasury; unfounded,
+ * it is rejected. The payout is recorded exactly once (workflow state + unique keys).
+ */
+export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
+  const refundId = workflowInfo().workflowId;
+  const sla = new SlaTracker({ process: REFUND_PROCESS, agency: input.agency, initialStage: 'started' });
+  const actions: ActionRecord[] = [];
+  const { actor: startedBy, ...request } = input;
+  const view: RefundView = {
+    ...request,
+    refundId,
+    status: input.origin === 'payerRequest' ? 'investigating' : 'awaitingRefund',
+    responsibleKind: 'bank',
+    createdAt: new Date().toISOString(),
+    actions,
+  };
+  let revision = 0;
+  let paying = false;
+
+  const record = (action: string, actor: ActorRef, note?: string, data?: Record<string, unknown>) =>
+    actions.push({ seq: actions.length + 1, action, actor, at: new Date().toISOString(), ...(note ? { note } : {}), ...(data ? { data } : {}) });
+  const snapshot = (): RefundView => ({ ...view, actions: [...actions] });
+  const publish = async () => {
+    revision += 1;
+    sla.setStage(view.status);
+    await projectRefund({
+      id: refundId, origin: view.origin, paymentId: view.paymentId, agency: view.agency, bank: view.bank, bankTxnRef: view.bankTxnRef,
+      amount: view.amount, reason: view.reason, status: view.status, responsibleKind: view.responsibleKind, finding: view.finding,
+      discrepancyId: view.discrepancyId, revision, createdAt: view.createdAt,
+    });
+  };
+  /** The party that must act now: the bank, or the agency once the case is routed to it. */
+  const responsibleCode = () => (view.responsibleKind === 'bank' ? view.bank : view.agency);
+  const isResponsible = (actor: ActorRef) =>
+    view.responsibleKind === 'bank' ? actor.role === 'bank' && actor.bank === view.bank : actor.role === 'agency' && actor.agency === view.agency;
+
+  setHandler(refundQuery, snapshot);
+
+  setHandler(
+    decideRefundUpdate,
+    async ({ finding, note, actor }) => {
+      view.finding = finding;
+      record('investigated', actor, note, { finding });
+      await sla.complete('investigate', actorCode(actor));
+      if (finding === 'unfounded') {
+        view.status = 'rejected';
+      } else {
+        view.status = 'awaitingRefund';
+        view.responsibleKind = finding === 'bankFault' ? 'bank' : 'agency';
+      }
+      await publish();
+      if (finding === 'agencyFault') {
+        await sendNotification({
+          key: `${refundId}:routed:portal`, workflowId: refundId, channel: 'portal', recipient: view.agency, template: 'refund.routed',
+          subjectVi: `Đề nghị hoàn trả tiền thanh toán ${view.paymentId} chuyển cơ quan xử lý`,
+          subject: `Refund request for payment ${view.paymentId} routed to the agency`,
+          bodyVi: `Ngân hàng ${view.bank} xác định trách nhiệm hoàn trả ${view.amount} VND thuộc cơ quan (Điều 34.6b). Ghi chú: ${note}`,
+          body: `Bank ${view.bank} found the refund of ${view.amount} VND to be the agency's responsibility (Art 34.6b). Note: ${note}`,
+          data: { refundId, paymentId: view.paymentId },
+        });
+      }
+      return snapshot();
+    },
+    {
+      validator: ({ finding, note, actor }) => {
+        requireRole(actor, ['bank'], 'decide a refund request');
+        if (actor.bank !== view.bank) refuse('Forbidden', `bank ${actor.bank ?? '?'} is not the bank of this payment`);
+        if (view.status !== 'investigating') refuse('InvalidTransition', `the refund is ${view.status}, not under investigation`);
+        if (!['bankFault', 'agencyFault', 'unfounded'].includes(finding)) refuse('Validation', 'finding must be bankFault, agencyFault or unfounded');
+        if (!note) refuse('Validation', 'a note explaining the finding is required');
+      },
+    },
+  );
+
+  setHandler(
+    payRefundUpdate,
+    async ({ payoutRef, actor }) => {
+      paying = true;
+      try {
+        const paidAt = new Date().toISOString();
+        const outcome = await recordRefundPayout({
+          refundId, paymentId: view.paymentId, bankTxnRef: view.bankTxnRef, amount: view.amount,
+          paidByKind: view.responsibleKind, paidBy: responsibleCode(), payoutRef, paidAt,
+        });
+        if (outcome.outcome === 'debitAlreadyRefunded') {
+          view.status = 'alreadyRefunded';
+          view.refundedBy = outcome.byRefund;
+          record('alreadyRefunded', actor, `debit ${view.bankTxnRef} was already refunded by ${outcome.byRefund}`);
+        } else {
+          view.status = 'refunded';
+          view.payout = { payoutRef: outcome.payoutRef, paidAt: outcome.paidAt, paidBy: responsibleCode() };
+          record('refunded', actor, undefined, { payoutRef: outcome.payoutRef, amount: view.amount });
+        }
+        await publish();
+        return snapshot();
+      } finally {
+        paying = false;
+      }
+    },
+    {
+      validator: ({ payoutRef, actor }) => {
+        requireRole(actor, ['bank', 'agency'], 'record a refund payout');
+        if (!payoutRef) refuse('Validation', 'payoutRef is required');
+        // Workflow state: a refunded case refuses a second payout before any activity runs.
+        if (view.status !== 'awaitingRefund' || paying) refuse('InvalidTransition', `the refund is ${paying ? 'being paid' : view.status}; it can be paid once`);
+        if (!isResponsible(actor)) refuse('Forbidden', `${actorCode(actor)} is not responsible for this refund (${view.responsibleKind} ${responsibleCode()} is)`);
+      },
+    },
+  );
+
+  record('requested', startedBy, input.reason, { amount: input.amount, origin: input.origin });
+  await publish();
+  if (view.status === 'investigating') {
+    // Art 34.6b gives no period; project rule: like any difference, by the end of the next working day (Art 34.5).
+    await sla.start({
+      key: 'investigate', article: 'Art 34.6b (period: project rule after Art 34.5)', owner: view.bank, ownerKind: 'bank', amount: 1, unit: 'workingDays',
+      stage: 'investigating', step: 'Investigate the refund request', stepVi: 'Tra soát đề nghị hoàn trả',
+    });
+  }
+  await condition(() => END_STATES.includes(view.status));
+  await condition(allHandlersFinished);
+  return snapshot();
+}

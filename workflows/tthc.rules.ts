@@ -1,0 +1,115 @@
+/**
+ * The P1 rules as configuration with their citations, and the pure checks shared by the workflow,
+ * the activities and the API (no I/O here: workflow code imports it).
+ */
+import type {
+  AuthorityKind,
+  CheckGap,
+  DecisionItem,
+  LocalDetails,
+  PublisherKind,
+  TthcContent,
+} from './tthc.definitions.js';
+
+/**
+ * Entering and publishing the data of a signed decision (Regulation Art 15.2 → Decree 63/2010
+ * Art 24, as amended by Decrees 48/2013 and 92/2017), counted from the signing day.
+ */
+export const PUBLICATION_DEADLINES: Record<AuthorityKind, { workingDays: number; article: string }> = {
+  minister: { workingDays: 10, article: 'Decree 63/2010 Art 24.1 (am. 48/2013, 92/2017); Reg Art 15.2' },
+  'provincial-chairman': { workingDays: 5, article: 'Decree 63/2010 Art 24.1 (am. 48/2013, 92/2017); Reg Art 15.2' },
+  'shortened-procedure': { workingDays: 2, article: 'Decree 63/2010 Art 24.2 (am. 92/2017); Reg Art 15.2' },
+};
+
+/**
+ * Decree 63/2010 Art 15 (as amended by Decree 92/2017): the decision must be issued at least this
+ * long before the legal document that defines the TTHCs takes effect. Decree 92/2017 counts in
+ * working days. Laws made by the shortened procedure may take effect on signing: no lead applies
+ * (project rule). A late decision is flagged, not refused (project rule): the data must still be
+ * published, and refusing it would keep the public catalogue wrong.
+ */
+export const ISSUE_LEAD: Record<PublisherKind, { amount: number; unit: 'workingDays' | 'calendarDays'; article: string }> = {
+  ministry: { amount: 20, unit: 'workingDays', article: 'Decree 63/2010 Art 15.1 (am. 92/2017)' },
+  sector: { amount: 20, unit: 'workingDays', article: 'Decree 63/2010 Art 15.1 (am. 92/2017)' },
+  province: { amount: 5, unit: 'workingDays', article: 'Decree 63/2010 Art 15.2 (am. 92/2017)' },
+};
+
+/** Art 24.2a: the agency fixes data VPCP found wanting within 10 working days of the request. */
+export const REVIEW_FIX_WORKING_DAYS = 10;
+
+/** Which authority may sign for which kind of publisher (Decree 63 Art 15). */
+export function authorityAllowed(authority: AuthorityKind, publisher: PublisherKind): boolean {
+  if (authority === 'shortened-procedure') return true;
+  return authority === 'provincial-chairman' ? publisher === 'province' : publisher !== 'province';
+}
+
+/** The local midnight (UTC+7, no DST) a 'YYYY-MM-DD' date starts at, as an ISO instant. */
+export const startOfLocalDay = (date: string): string => new Date(`${date}T00:00:00+07:00`).toISOString();
+
+/** A URL- and id-safe decision id: `<agency>.<number without diacritics>`, e.g. `BTP.12-qd-btp`. */
+export function decisionIdOf(agency: string, number: string): string {
+  const slug = number
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[đĐ]/g, 'd')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+  return `${agency}.${slug}`;
+}
+
+export const agencyOfDecisionId = (decisionId: string): string => decisionId.split('.')[0] ?? '';
+
+/** The code of a province's localized copy of a central TTHC. */
+export const localizedCode = (centralCode: string, province: string): string => `${centralCode}@${province}`;
+
+/** The TTHC code an item creates or changes. */
+export const itemCode = (item: DecisionItem, agency: string): string =>
+  item.kind === 'localized' ? localizedCode(item.centralCode, agency) : item.code;
+
+/** The central code an item refers to, for replacing / removing items by code. */
+export const itemKey = (item: DecisionItem): string => (item.kind === 'localized' ? item.centralCode : item.code);
+
+/**
+ * Art 16.4 completeness: the components every TTHC must state (Decree 63/2010 Art 8.2).
+ * `fees` must be stated, an empty list meaning free of charge.
+ */
+export function contentGaps(code: string, content: TthcContent | undefined): CheckGap[] {
+  const gaps: CheckGap[] = [];
+  const missing = (component: string) => gaps.push({ code, component, problem: 'missing' });
+  if (!content) return [{ code, component: 'content', problem: 'missing' }];
+  if (!content.name?.trim()) missing('name');
+  if (!content.field?.trim()) missing('field');
+  if (!content.level) missing('level');
+  if (!content.implementingAgency?.trim()) missing('implementingAgency');
+  const c = content.components ?? {};
+  if (!c.steps?.length) missing('components.steps');
+  if (!c.channels?.length) missing('components.channels');
+  if (!c.dossier?.length) missing('components.dossier');
+  if (!c.processingTime?.trim()) missing('components.processingTime');
+  if (!c.subjects?.length) missing('components.subjects');
+  if (!c.result?.trim()) missing('components.result');
+  if (!c.fees) missing('components.fees');
+  if (!c.legalBasis?.length) missing('components.legalBasis');
+  return gaps;
+}
+
+/** A localized copy: the central content with the province's details laid over it (Art 17.2). */
+export function localize(central: Required<Omit<TthcContent, 'components'>> & Pick<TthcContent, 'components'>, local: LocalDetails): Required<Omit<TthcContent, 'components'>> & Pick<TthcContent, 'components'> {
+  return {
+    name: central.name,
+    field: central.field,
+    level: local.level ?? central.level,
+    implementingAgency: local.implementingAgency ?? central.implementingAgency,
+    components: {
+      ...central.components,
+      ...(local.processingTime ? { processingTime: local.processingTime } : {}),
+      ...(local.place ? { place: local.place } : {}),
+      ...(local.fees ? { fees: local.fees } : {}),
+    },
+  };
+}
+
+/** Only provinces localize central TTHCs (Art 17.2, 18.2); every publisher may list the other kinds (Art 17–20). */
+export const itemKindAllowed = (kind: DecisionItem['kind'], publisher: PublisherKind): boolean =>
+  kind !== 'localized' || publisher === 'province';

@@ -1,0 +1,220 @@
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import { actorCode, refuse, requireAgency, requireRole, type ActorRef } from './actors.js';
+import { SlaTracker } from './sla.js';
+import {
+  addTthcItemsUpdate,
+  checkTthcDecisionUpdate,
+  publishTthcDecisionUpdate,
+  TTHC_PROCESS,
+  tthcDecisionQuery,
+  type CheckGap,
+  type DecisionItem,
+  type DecisionStage,
+  type IssueTiming,
+  type StartTthcDecisionInput,
+  type TthcDecisionState,
+  type TthcPublishResult,
+} from './tthc.definitions.js';
+import { ISSUE_LEAD, itemKey, itemKindAllowed, PUBLICATION_DEADLINES, startOfLocalDay } from './tthc.rules.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const { checkTthcDecision, computeDeadline, projectTthcDecision, sendNotification } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+// One transaction over every item of the decision: give it room, retry until it commits or conflicts.
+const { publishTthcDecision } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/**
+ * One publication decision (Quyết định công bố TTHC), Art 16–20: the agency enters the decision
+ * and its items (Art 17 new, 18 amended, 19 repealed, 20 interconnected; 17.2 localized), checks
+ * and reconciles them (Art 16.4), and publishes them all at once (Art 16.5). The entry-and-
+ * publication clock runs from the signing day (Decree 63 Art 24); the decision's own timing
+ * against the law it implements is checked at entry (Decree 63 Art 15) and flagged if late.
+ */
+export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promise<TthcDecisionState> {
+  const { workflowId } = workflowInfo();
+  const { createdBy, ...decision } = input;
+  const state: TthcDecisionState = { ...decision, stage: 'entering', items: [], actions: [] };
+  const sla = new SlaTracker({ process: TTHC_PROCESS, agency: input.agency, initialStage: 'entering' });
+  let revision = 0;
+  let publishing = false;
+  let clockStarted = false;
+
+  const record = (action: string, actor: ActorRef, data?: Record<string, unknown>) => {
+    state.actions.push({ seq: state.actions.length + 1, action, actor, at: new Date().toISOString(), ...(data ? { data } : {}) });
+  };
+  const project = () => projectTthcDecision({ workflowId, revision: ++revision, state });
+  const guard = (actor: ActorRef | undefined, action: string, stages: DecisionStage[]) => {
+    requireRole(actor, ['agency'], action);
+    requireAgency(actor, input.agency, action);
+    if (!stages.includes(state.stage)) refuse('InvalidTransition', `${action}: the decision is ${state.stage}`);
+    if (publishing) refuse('InvalidTransition', `${action}: the decision is being published`);
+  };
+
+  setHandler(tthcDecisionQuery, () => state);
+
+  // Art 16.3 / 17–20 — cập nhật: items are replaced by code; any change requires a new check.
+  setHandler(
+    addTthcItemsUpdate,
+    async ({ actor, items, remove }) => {
+      const replaced = new Set([...items.map(itemKey), ...(remove ?? [])]);
+      state.items = [...state.items.filter((i) => !replaced.has(itemKey(i))), ...items];
+      state.stage = 'entering';
+      record('enter-items', actor, { items: items.map(itemKey), removed: remove ?? [] });
+      await project();
+      return state;
+    },
+    {
+      validator: ({ actor, items, remove }) => {
+        guard(actor, 'enter items', ['entering', 'checked']);
+        if (!Array.isArray(items) || (items.length === 0 && !remove?.length)) refuse('Validation', 'enter items: at least one item or removal is required');
+        for (const item of items) {
+          if (!itemKindAllowed(item.kind, input.agencyKind)) refuse('Validation', `enter items: a ${input.agencyKind} may not list ${item.kind} TTHCs`);
+        }
+      },
+    },
+  );
+
+  // Art 16.4 — kiểm tra, rà soát, đối chiếu: completeness and reconciliation with the catalogue.
+  setHandler(
+    checkTthcDecisionUpdate,
+    async ({ actor }) => {
+      const checked: DecisionItem[] = state.items;
+      const { gaps } = await checkTthcDecision({ agency: input.agency, agencyKind: input.agencyKind, items: checked });
+      state.lastCheck = { at: new Date().toISOString(), gaps };
+      // Items entered while the check ran were not checked.
+      state.stage = gaps.length === 0 && state.items === checked ? 'checked' : 'entering';
+      record('check', actor, { gaps: gaps.length });
+      await project();
+      return { gaps, stage: state.stage };
+    },
+    { validator: ({ actor }) => guard(actor, 'check the decision', ['entering', 'checked']) },
+  );
+
+  // Art 16.5 — công khai: every item public together, or none.
+  setHandler(
+    publishTthcDecisionUpdate,
+    async ({ actor }): Promise<TthcPublishResult> => {
+      publishing = true;
+      try {
+        await condition(() => clockStarted);
+        const publication = await publishTthcDecision({
+          decisionId: input.decisionId, workflowId, agency: input.agency, agencyKind: input.agencyKind, items: state.items,
+        });
+        state.publication = publication;
+        state.stage = 'published';
+        record('publish', actor, { versions: publication.versions.length, cascaded: publication.cascaded.length });
+        await sla.complete('publish', actorCode(actor));
+        sla.setStage('published');
+        await project();
+        return publication;
+      } catch (err) {
+        const failure = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+        if (!failure) throw err;
+        // The catalogue moved under the decision (another decision published first): re-check and rebase.
+        const gaps = (failure.details?.[0] as CheckGap[] | undefined) ?? [];
+        state.stage = 'entering';
+        state.lastCheck = { at: new Date().toISOString(), gaps };
+        record('publish-refused', actor, { reason: failure.message });
+        await project();
+        refuse(failure.type === 'TthcConflict' ? 'InvalidTransition' : 'Refused', failure.message);
+      } finally {
+        publishing = false;
+      }
+    },
+    {
+      validator: ({ actor }) => {
+        guard(actor, 'publish the decision', ['entering', 'checked']);
+        if (state.stage !== 'checked') {
+          const gaps = state.lastCheck?.gaps ?? [];
+          refuse('Refused', gaps.length > 0
+            ? `publish: the check (Art 16.4) found ${gaps.length} gap(s): ${gaps.map((g) => `${g.code} ${g.component}: ${g.problem}`).join('; ')}`
+            : 'publish: check the decision first (Art 16.4)');
+        }
+      },
+    },
+  );
+
+  record('create', createdBy, { number: input.number, signedOn: input.signedOn });
+  const deadline = PUBLICATION_DEADLINES[input.authorityKind];
+  await sla.start({
+    key: 'publish',
+    article: deadline.article,
+    step: `Enter and publish the decision's TTHCs within ${deadline.workingDays} working days of signing`,
+    stepVi: `Cập nhật, công khai TTHC trong ${deadline.workingDays} ngày làm việc kể từ ngày ký quyết định công bố`,
+    owner: input.agency,
+    ownerKind: 'agency',
+    amount: deadline.workingDays,
+    unit: 'workingDays',
+    stage: 'entering',
+    from: startOfLocalDay(input.signedOn),
+  });
+  clockStarted = true;
+  state.issueTiming = await assessIssueTiming(input);
+  await project();
+
+  await condition(() => state.stage === 'published');
+  await notifyProvinces(workflowId, state);
+  await condition(allHandlersFinished);
+  return state;
+}
+
+/** Decree 63 Art 15: the lead period counted from signing must end before the law takes effect. */
+async function assessIssueTiming(input: StartTthcDecisionInput): Promise<IssueTiming> {
+  const lead = ISSUE_LEAD[input.agencyKind];
+  const base = { rule: lead.article, requiredAmount: lead.amount, requiredUnit: lead.unit };
+  if (input.authorityKind === 'shortened-procedure') {
+    return {
+      ...base, applicable: false, late: false,
+      detail: 'Shortened procedure: the law may take effect on signing, no lead time applies (project rule)',
+      detailVi: 'Văn bản ban hành theo trình tự rút gọn: không áp dụng thời hạn ban hành trước (quy tắc dự án)',
+    };
+  }
+  const { dueAt } = await computeDeadline({
+    from: startOfLocalDay(input.signedOn), amount: lead.amount, unit: lead.unit, clock: 'issueLead', article: lead.article, owner: input.agency,
+  });
+  const late = Date.parse(dueAt) >= Date.parse(startOfLocalDay(input.legalEffectiveOn));
+  const unit = lead.unit === 'workingDays' ? 'working days' : 'days';
+  return {
+    ...base, applicable: true, leadEndsAt: dueAt, late,
+    detail: late
+      ? `Issued late: must be signed at least ${lead.amount} ${unit} before the legal document takes effect on ${input.legalEffectiveOn}`
+      : `Issued in time: at least ${lead.amount} ${unit} before ${input.legalEffectiveOn}`,
+    detailVi: late
+      ? `Ban hành chậm: phải ký trước ít nhất ${lead.amount} ${lead.unit === 'workingDays' ? 'ngày làm việc' : 'ngày'} so với ngày văn bản có hiệu lực (${input.legalEffectiveOn})`
+      : `Ban hành đúng hạn so với ngày văn bản có hiệu lực (${input.legalEffectiveOn})`,
+  };
+}
+
+/** Art 19.1 / 18.2: tell each province what publication did to its localized copies (once per copy). */
+async function notifyProvinces(workflowId: string, state: TthcDecisionState): Promise<void> {
+  const publication = state.publication;
+  if (!publication) return;
+  const decision = `${state.number} (${state.agency})`;
+  for (const c of publication.cascaded) {
+    await sendNotification({
+      key: `${workflowId}:cascade-repeal:${c.code}:portal`, workflowId, channel: 'portal', recipient: c.province, template: 'tthc-cascade-repeal',
+      subjectVi: `TTHC ${c.centralCode} đã bị bãi bỏ`,
+      subject: `TTHC ${c.centralCode} was repealed`,
+      bodyVi: `Quyết định ${decision} bãi bỏ TTHC ${c.centralCode}; TTHC địa phương hóa ${c.code} đã được tự động bãi bỏ (Điều 19.1).`,
+      body: `Decision ${decision} repealed TTHC ${c.centralCode}; the localized TTHC ${c.code} was repealed automatically (Art 19.1).`,
+      data: { ...c, decisionId: state.decisionId },
+    });
+  }
+  for (const f of publication.flagged) {
+    await sendNotification({
+      key: `${workflowId}:central-amended:${f.code}:portal`, workflowId, channel: 'portal', recipient: f.province, template: 'tthc-central-amended',
+      subjectVi: `TTHC ${f.centralCode} đã được sửa đổi, bổ sung`,
+      subject: `TTHC ${f.centralCode} was amended`,
+      bodyVi: `Quyết định ${decision} sửa đổi TTHC ${f.centralCode} (phiên bản ${f.centralVersion}); đề nghị cập nhật TTHC địa phương hóa ${f.code} (Điều 18.2).`,
+      body: `Decision ${decision} amended TTHC ${f.centralCode} (version ${f.centralVersion}); please update the localized TTHC ${f.code} (Art 18.2).`,
+      data: { ...f, decisionId: state.decisionId },
+    });
+  }
+}
