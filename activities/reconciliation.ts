@@ -1,5 +1,6 @@
+import { Context } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
-import { discrepancyPage, lastReconciledDay, markDay, reconcileDay, upsertDiscrepancy, type DiscrepancyRow } from '../db/queries/reconciliation.js';
+import { discrepancyPage, markDay, reconciledDaysBetween, unreconciledDaysBefore, reconcileDay, upsertDiscrepancy, type DiscrepancyRow } from '../db/queries/reconciliation.js';
 import { epochDay } from '../domain/calendar/dates.js';
 import type { CalendarCache } from '../db/queries/calendar.js';
 import { vietnamDate } from '../workflows/payment.definitions.js';
@@ -11,20 +12,25 @@ export function createReconciliationActivities(db: Database, calendars: Calendar
   return {
     /**
      * Which days the daily run must reconcile: nothing on a rest day (the run waits for the next
-     * working day); on a working day every day since the last reconciled one up to yesterday
-     * (payments happen on rest days too), at most `maxDays` (project rule, default 31).
+     * working day); on a working day every day of the window (the `maxDays` days up to yesterday,
+     * project rule, default 31; payments happen on rest days too) not reconciled yet — each day on
+     * its own, so a manual run of a later day never hides an earlier one. Unreconciled days with
+     * data older than the window are returned and logged as an alert (a manual run covers them).
      */
-    async reconciliationDaysDue(input: { now: string; maxDays?: number }): Promise<{ today: string; workingDay: boolean; days: string[] }> {
+    async reconciliationDaysDue(input: { now: string; maxDays?: number }): Promise<{ today: string; workingDay: boolean; days: string[]; olderUnreconciled: string[] }> {
       const calendar = await calendars.get();
       const today = vietnamDate(input.now);
-      if (!calendar.isWorkingDay(today)) return { today, workingDay: false, days: [] };
+      if (!calendar.isWorkingDay(today)) return { today, workingDay: false, days: [], olderUnreconciled: [] };
       const yesterday = epochDay(today) - 1;
-      const last = await lastReconciledDay(db);
-      const maxDays = input.maxDays ?? 31;
-      const first = Math.max(last ? epochDay(last) + 1 : yesterday, yesterday - maxDays + 1);
+      const first = yesterday - (input.maxDays ?? 31) + 1;
+      const done = await reconciledDaysBetween(db, isoDay(first), isoDay(yesterday));
       const days: string[] = [];
-      for (let d = first; d <= yesterday; d++) days.push(isoDay(d));
-      return { today, workingDay: true, days };
+      for (let d = first; d <= yesterday; d++) if (!done.has(isoDay(d))) days.push(isoDay(d));
+      const olderUnreconciled = await unreconciledDaysBefore(db, isoDay(first));
+      if (olderUnreconciled.length > 0) {
+        Context.current().log.warn('days with payments older than the reconciliation window were never reconciled; run them with POST /v1/reconciliation/runs', { alert: 'reconciliation-days-outside-window', days: olderUnreconciled });
+      }
+      return { today, workingDay: true, days, olderUnreconciled };
     },
 
     /** The set-based three-way comparison of one day; idempotent (a re-run replaces the results). */
@@ -55,6 +61,8 @@ export function createReconciliationActivities(db: Database, calendars: Calendar
           portalAmount: r.portalAmount ?? undefined,
           bankAmount: r.bankAmount ?? undefined,
           agencyAmount: r.agencyAmount ?? undefined,
+          portalStatus: r.portalStatus ?? undefined,
+          bankStatus: r.bankStatus ?? undefined,
           bankTxnRef: r.bankTxnRef ?? undefined,
         };
       });

@@ -104,10 +104,11 @@ function fromTemporal(err: unknown): { kind: ProblemKind; detail: string } | und
   }
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
-    if (cause instanceof ApplicationFailure) {
-      return { kind: failureKinds[cause.type ?? ''] ?? 'invalid-transition', detail: cause.message };
+    if (cause instanceof ApplicationFailure && cause.type && failureKinds[cause.type]) {
+      return { kind: failureKinds[cause.type] as ProblemKind, detail: cause.message };
     }
-    return { kind: 'invalid-transition', detail: cause?.message ?? err.message };
+    // Anything else (an activity timeout, a bug in a handler) is the server's fault, not the caller's.
+    return undefined;
   }
   if (err instanceof ApplicationFailure && err.type && failureKinds[err.type]) {
     return { kind: failureKinds[err.type] as ProblemKind, detail: err.message };

@@ -5,7 +5,7 @@
  * that the reconciliation activity runs is timed. Prints seconds, rows per second, the Node
  * process's peak memory and PostgreSQL's work_mem. RECON_ROWS overrides the size.
  */
-import { reconcileDay } from '../db/queries/reconciliation.js';
+import { RECONCILIATION_WORK_MEM, reconcileDay } from '../db/queries/reconciliation.js';
 import { benchDatabase, mib, report } from './support.js';
 
 const ROWS = Number(process.env.RECON_ROWS ?? 1_000_000);
@@ -64,7 +64,8 @@ async function main(): Promise<void> {
       'differences found': counts.discrepancies,
       ...Object.fromEntries(outcomes.map((o) => [`  ${o.outcome as string}`, o.n as number])),
       'Node peak RSS (maxRSS)': mib(process.resourceUsage().maxRSS * 1024),
-      'PostgreSQL work_mem': workMem,
+      'PostgreSQL work_mem (server default)': workMem,
+      'work_mem of the reconciliation (SET LOCAL)': RECONCILIATION_WORK_MEM,
     });
   } finally {
     await db.close();

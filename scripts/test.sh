@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/vitest ] || npm ci --no-audit --no-fund
 node_modules/.bin/tsc -p tsconfig.json
+# ESLint enforces workflow determinism (no Node built-ins, no I/O in workflows/) and floating promises.
+node_modules/.bin/eslint --max-warnings 0 .
 mkdir -p data
 results=data/test-results.json
 rm -f "$results"

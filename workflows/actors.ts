@@ -46,3 +46,31 @@ export function requireAgency(actor: ActorRef, agency: string, action: string): 
 
 /** The agency / VPCP / bank code an actor acts as. */
 export const actorCode = (actor: ActorRef): string => (actor.role === 'vpcp' ? 'VPCP' : actor.agency ?? actor.bank ?? actor.userId);
+
+/**
+ * Serializes a case's update handlers. While one action awaits its activities (a deadline, a
+ * database write), the validators of other actions refuse with a retryable reason, so two
+ * handlers never interleave on the same state and no clock is completed before it exists.
+ * Use `gate.assertFree(name)` first in every validator and wrap every handler in `gate.run`.
+ */
+export class ActionGate {
+  private current: string | undefined;
+
+  assertFree(action: string): void {
+    if (this.current) refuse('InvalidTransition', `${action}: the case is busy with "${this.current}"; try again in a moment`);
+  }
+
+  get busy(): boolean {
+    return this.current !== undefined;
+  }
+
+  async run<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    this.assertFree(action);
+    this.current = action;
+    try {
+      return await fn();
+    } finally {
+      this.current = undefined;
+    }
+  }
+}

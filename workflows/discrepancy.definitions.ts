@@ -23,6 +23,9 @@ export interface DiscrepancyCase extends DiscrepancyCursor {
   portalAmount?: number;
   bankAmount?: number;
   agencyAmount?: number;
+  /** 'success' | 'failed' as each side recorded it (absent when the side has no record). */
+  portalStatus?: string;
+  bankStatus?: string;
   bankTxnRef?: string;
 }
 

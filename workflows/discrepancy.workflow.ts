@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { actorCode, refuse, requireRole, type ActionRecord, type ActorRef } from './actors.js';
+import { ActionGate, actorCode, refuse, requireRole, type ActionRecord, type ActorRef } from './actors.js';
 import {
   DISCREPANCY_PROCESS,
   discrepancyQuery,
@@ -22,11 +22,13 @@ const { projectDiscrepancy } = proxyActivities<ReturnType<typeof createActivitie
 const SYSTEM: ActorRef = { userId: 'system:reconciliation', role: 'vpcp' };
 
 /**
- * What must be refunded for a difference (Art 34.6a): a second successful debit in full, or what
- * the bank took above the Portal's amount. Nothing for other kinds.
+ * What must be refunded for a difference (Art 34.6a): a second successful debit in full, what
+ * the bank took above the Portal's amount, or a debit the bank made for a payment the Portal
+ * records as not paid (expired, failed, cancelled: a late debit, project rule). Nothing for other kinds.
  */
 export function refundFor(d: DiscrepancyCase): number {
   if (d.kind === 'duplicate' && d.ownerKind === 'bank') return d.bankAmount ?? 0;
+  if (d.kind === 'statusMismatch' && d.ownerKind === 'bank' && d.portalStatus === 'failed' && d.bankStatus === 'success') return d.bankAmount ?? 0;
   if (d.kind === 'amountMismatch' && d.ownerKind === 'bank' && d.bankAmount !== undefined && d.portalAmount !== undefined) {
     return Math.max(0, d.bankAmount - d.portalAmount);
   }
@@ -44,13 +46,15 @@ export async function discrepancyWorkflow(input: DiscrepancyCase): Promise<Discr
   const actions: ActionRecord[] = [];
   const view: DiscrepancyView = { ...input, status: 'open', breached: false, detectedAt: new Date().toISOString(), actions };
   let revision = 0;
+  /** One action at a time: a validator refuses while another handler awaits its activities. */
+  const gate = new ActionGate();
 
   const record = (action: string, actor: ActorRef, note?: string) =>
     actions.push({ seq: actions.length + 1, action, actor, at: new Date().toISOString(), ...(note ? { note } : {}) });
   const snapshot = (): DiscrepancyView => ({ ...view, actions: [...actions] });
   const publish = async () => {
     revision += 1;
-    const { actions: _a, portalAmount: _p, bankAmount: _b, agencyAmount: _g, bankTxnRef: _r, ...row } = view;
+    const { actions: _a, portalAmount: _p, bankAmount: _b, agencyAmount: _g, bankTxnRef: _r, portalStatus: _ps, bankStatus: _bs, ...row } = view;
     await projectDiscrepancy({ ...row, revision });
   };
   /** The two parties of the pair, and VPCP as supervisor. */
@@ -61,14 +65,16 @@ export async function discrepancyWorkflow(input: DiscrepancyCase): Promise<Discr
   setHandler(discrepancyQuery, snapshot);
   setHandler(
     recordDiscrepancyCauseUpdate,
-    async ({ cause, actor }) => {
-      view.cause = cause;
-      record('causeRecorded', actor, cause);
-      await publish();
-      return snapshot();
-    },
+    ({ cause, actor }) =>
+      gate.run('recordCause', async () => {
+        view.cause = cause;
+        record('causeRecorded', actor, cause);
+        await publish();
+        return snapshot();
+      }),
     {
       validator: ({ cause, actor }) => {
+        gate.assertFree('recordCause');
         requireRole(actor, ['bank', 'agency', 'vpcp'], 'record the cause of a difference');
         if (!isParty(actor)) refuse('Forbidden', `${actorCode(actor)} is not a party to this difference (${input.agency} × ${input.bank})`);
         if (!cause) refuse('Validation', 'cause is required');
@@ -78,19 +84,21 @@ export async function discrepancyWorkflow(input: DiscrepancyCase): Promise<Discr
   );
   setHandler(
     resolveDiscrepancyUpdate,
-    async ({ resolution, actor }) => {
-      view.status = 'resolved';
-      view.resolution = resolution;
-      view.resolvedAt = new Date().toISOString();
-      record('resolved', actor, resolution);
-      const clock = await sla.complete('resolve', actorCode(actor));
-      view.breached = clock?.outcome === 'breached';
-      sla.setStage('resolved');
-      await publish();
-      return snapshot();
-    },
+    ({ resolution, actor }) =>
+      gate.run('resolve', async () => {
+        view.status = 'resolved';
+        view.resolution = resolution;
+        view.resolvedAt = new Date().toISOString();
+        record('resolved', actor, resolution);
+        const clock = await sla.complete('resolve', actorCode(actor));
+        view.breached = clock?.outcome === 'breached';
+        sla.setStage('resolved');
+        await publish();
+        return snapshot();
+      }),
     {
       validator: ({ resolution, actor }) => {
+        gate.assertFree('resolve');
         requireRole(actor, ['bank', 'agency'], 'resolve a difference');
         if (!isOwner(actor)) refuse('Forbidden', `only the owner ${input.ownerKind} ${input.owner} resolves this difference`);
         if (!resolution) refuse('Validation', 'resolution is required');
@@ -111,7 +119,7 @@ export async function discrepancyWorkflow(input: DiscrepancyCase): Promise<Discr
   if (amount > 0 && input.bankTxnRef) {
     const refund: RefundInput = {
       origin: 'reconciliation', paymentId: input.paymentId, agency: input.agency, bank: input.bank, bankTxnRef: input.bankTxnRef, amount,
-      reason: input.kind === 'duplicate' ? 'duplicate payment (Art 34.6a)' : 'over-payment (Art 34.6a)', discrepancyId: workflowInfo().workflowId, actor: SYSTEM,
+      reason: input.kind === 'duplicate' ? 'duplicate payment (Art 34.6a)' : input.kind === 'statusMismatch' ? 'debit of a payment the Portal records as unpaid, e.g. after expiry (Art 34.6a)' : 'over-payment (Art 34.6a)', discrepancyId: workflowInfo().workflowId, actor: SYSTEM,
     };
     const refundId = refundWorkflowId(refund);
     await startChild(refundWorkflow, {

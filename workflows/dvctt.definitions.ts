@@ -93,11 +93,19 @@ export interface DvcttWorkflowInput {
   carried?: DvcttCarriedState;
 }
 
+/**
+ * What one run hands to the next. Only the recent part of the case travels (the rounds and actions
+ * the view shows, the finished clocks of those rounds): the full log is in the PostgreSQL projection
+ * (`dvctt_rounds`, `dvctt_actions`, `sla_clocks`), so the carried input stays small however long
+ * the service lives.
+ */
 export interface DvcttCarriedState {
   status: DvcttStatus;
   statusChangedAt: string;
   rounds: DvcttRound[];
   actions: ActionRecord[];
+  /** Sequence of the last action, over the whole life of the case. */
+  actionSeq: number;
   suspensions: number;
   fixReported?: { at: string; by: string; note: string };
   projectionRevision: number;
@@ -117,11 +125,25 @@ export interface DvcttView {
   status: DvcttStatus;
   acceptsNewDossiers: boolean;
   currentRound?: number;
+  /** The recent rounds with their clocks (every round: `GET /services/:code/rounds`). */
   rounds: (DvcttRound & { clocks: SlaClock[] })[];
   fixReported?: { at: string; by: string; note: string };
   allowedActions: DvcttAllowedAction[];
+  /** The recent actions (the full log is in `dvctt_actions`). */
   actions: ActionRecord[];
   abandonAfterWorkingDays: number;
+}
+
+/** What an action returns: where the case stands now. The detail comes from the query or the projection. */
+export interface DvcttActionResult {
+  workflowId: string;
+  serviceCode: string;
+  status: DvcttStatus;
+  acceptsNewDossiers: boolean;
+  currentRound?: number;
+  /** The action just recorded. */
+  action: ActionRecord;
+  allowedActions: DvcttAllowedAction[];
 }
 
 interface Acting {
@@ -152,16 +174,16 @@ export interface FixInput extends Acting {
   note: string;
 }
 
-export const proposeDvcttUpdate = defineUpdate<DvcttView, [ProposeInput]>('proposeDvcttUpdate');
-export const reviewDvcttProposalUpdate = defineUpdate<DvcttView, [ReviewInput]>('reviewDvcttProposalUpdate');
-export const submitDvcttTestReportUpdate = defineUpdate<DvcttView, [TestReportInput]>('submitDvcttTestReportUpdate');
-export const confirmDvcttTestUpdate = defineUpdate<DvcttView, [ConfirmInput]>('confirmDvcttTestUpdate');
-export const suspendDvcttServiceUpdate = defineUpdate<DvcttView, [ReasonInput]>('suspendDvcttServiceUpdate');
-export const stopDvcttServiceUpdate = defineUpdate<DvcttView, [ReasonInput]>('stopDvcttServiceUpdate');
-export const reportDvcttFixUpdate = defineUpdate<DvcttView, [FixInput]>('reportDvcttFixUpdate');
-export const resumeDvcttServiceUpdate = defineUpdate<DvcttView, [NoteInput]>('resumeDvcttServiceUpdate');
-export const withdrawDvcttUpdate = defineUpdate<DvcttView, [ReasonInput]>('withdrawDvcttUpdate');
-export const closeDvcttLoopUpdate = defineUpdate<DvcttView, [ReasonInput]>('closeDvcttLoopUpdate');
+export const proposeDvcttUpdate = defineUpdate<DvcttActionResult, [ProposeInput]>('proposeDvcttUpdate');
+export const reviewDvcttProposalUpdate = defineUpdate<DvcttActionResult, [ReviewInput]>('reviewDvcttProposalUpdate');
+export const submitDvcttTestReportUpdate = defineUpdate<DvcttActionResult, [TestReportInput]>('submitDvcttTestReportUpdate');
+export const confirmDvcttTestUpdate = defineUpdate<DvcttActionResult, [ConfirmInput]>('confirmDvcttTestUpdate');
+export const suspendDvcttServiceUpdate = defineUpdate<DvcttActionResult, [ReasonInput]>('suspendDvcttServiceUpdate');
+export const stopDvcttServiceUpdate = defineUpdate<DvcttActionResult, [ReasonInput]>('stopDvcttServiceUpdate');
+export const reportDvcttFixUpdate = defineUpdate<DvcttActionResult, [FixInput]>('reportDvcttFixUpdate');
+export const resumeDvcttServiceUpdate = defineUpdate<DvcttActionResult, [NoteInput]>('resumeDvcttServiceUpdate');
+export const withdrawDvcttUpdate = defineUpdate<DvcttActionResult, [ReasonInput]>('withdrawDvcttUpdate');
+export const closeDvcttLoopUpdate = defineUpdate<DvcttActionResult, [ReasonInput]>('closeDvcttLoopUpdate');
 
 export const dvcttStateQuery = defineQuery<DvcttView>('dvcttState');
 

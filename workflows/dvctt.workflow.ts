@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { refuse, requireAgency, requireRole, type ActionRecord, type ActorRef } from './actors.js';
+import { ActionGate, refuse, requireAgency, requireRole, type ActionRecord, type ActorRef } from './actors.js';
 import { SlaTracker } from './sla.js';
 import type { ClockSpec, SlaClock } from './sla.definitions.js';
 import {
@@ -20,6 +20,7 @@ import {
   suspendDvcttServiceUpdate,
   withdrawDvcttUpdate,
   type DvcttAction,
+  type DvcttActionResult,
   type DvcttAllowedAction,
   type DvcttRound,
   type DvcttStatus,
@@ -34,6 +35,9 @@ const { projectDvctt, sendNotification } = proxyActivities<ReturnType<typeof cre
 
 /** The agency's turns in the loop: VPCP may close the loop once the agency has left it idle too long. */
 const AGENCY_TURNS: readonly DvcttStatus[] = ['returned', 'published-for-testing', 'unpublished', 'stopped'];
+/** Kept in workflow state and carried over; older ones are in the projection (`dvctt_actions`, `dvctt_rounds`). */
+const RECENT_ACTIONS = 30;
+const RECENT_ROUNDS = 5;
 const WITHDRAWABLE: readonly DvcttStatus[] = ['proposed', 'returned', 'published-for-testing', 'test-reported', 'unpublished', 'stopped'];
 
 const hasText = (s: string | undefined): s is string => typeof s === 'string' && s.trim().length > 0;
@@ -51,12 +55,15 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   let status: DvcttStatus = carried?.status ?? 'declared';
   let statusChangedAt = carried?.statusChangedAt ?? new Date().toISOString();
   const rounds: DvcttRound[] = carried?.rounds ?? [];
-  const actions: ActionRecord[] = carried?.actions ?? [];
+  let actions: ActionRecord[] = carried?.actions ?? [];
+  let actionSeq = carried?.actionSeq ?? 0;
   let suspensions = carried?.suspensions ?? 0;
   let fixReported = carried?.fixReported;
   let revision = carried?.projectionRevision ?? 0;
   const finishedClocks: SlaClock[] = carried?.finishedClocks ?? [];
   const sla = new SlaTracker({ process: DVCTT_PROCESS, agency: service.agency, initialStage: status, seed: carried?.openClocks });
+  // One action at a time: a handler awaiting a clock or a write is never overtaken by another.
+  const gate = new ActionGate();
 
   const current = (): DvcttRound | undefined => rounds.at(-1);
   const roundNo = (): number => current()?.round ?? 0;
@@ -85,6 +92,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   };
 
   function check(action: DvcttAction, actor: ActorRef | undefined): void {
+    gate.assertFree(action);
     const rule = rules[action];
     requireRole(actor, [rule.by], action);
     requireAgency(actor, rule.by === 'vpcp' ? 'VPCP' : service.agency, action);
@@ -100,6 +108,8 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
       .filter((a) => rules[a].when() === undefined)
       .map((a) => ({ action: a, by: rules[a].by === 'vpcp' ? 'VPCP' : service.agency }));
 
+  const recentRounds = (): DvcttRound[] => rounds.slice(-RECENT_ROUNDS);
+
   function view(): DvcttView {
     const clocks = [...finishedClocks, ...sla.list()];
     return {
@@ -108,7 +118,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
       status,
       acceptsNewDossiers: acceptsNewDossiers(status),
       currentRound: current()?.round,
-      rounds: rounds.map((r) => ({ ...r, clocks: clocks.filter((c) => r.clockKeys.includes(c.key)) })),
+      rounds: recentRounds().map((r) => ({ ...r, clocks: clocks.filter((c) => r.clockKeys.includes(c.key)) })),
       fixReported,
       allowedActions: allowedActions(),
       actions,
@@ -116,21 +126,25 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
     };
   }
 
-  /** Synchronous, before any await: a concurrent update is validated against the new status. */
+  /** Records the step in state at once, before the handler's first await. */
   function moveTo(next: DvcttStatus, action: DvcttAction, actor: ActorRef, note?: string, data?: Record<string, unknown>): ActionRecord {
     const at = new Date().toISOString();
     if (next !== status) statusChangedAt = at;
     status = next;
-    const record: ActionRecord = { seq: actions.length + 1, action, actor, at, ...(note ? { note } : {}), ...(data ? { data } : {}) };
-    actions.push(record);
+    const record: ActionRecord = { seq: ++actionSeq, action, actor, at, ...(note ? { note } : {}), ...(data ? { data } : {}) };
+    actions = [...actions, record].slice(-RECENT_ACTIONS);
     return record;
   }
 
-  async function project(action: ActionRecord, round = current()): Promise<DvcttView> {
+  /** Persists the action and answers with where the case stands (compact: the detail is in the query). */
+  async function project(action: ActionRecord, round = current()): Promise<DvcttActionResult> {
     sla.setStage(status);
     revision += 1;
     await projectDvctt({ workflowId, serviceCode: service.code, status, currentRound: current()?.round, statusChangedAt, revision, round, action });
-    return view();
+    return {
+      workflowId, serviceCode: service.code, status, acceptsNewDossiers: acceptsNewDossiers(status), currentRound: current()?.round,
+      action, allowedActions: allowedActions(),
+    };
   }
 
   async function startClock(round: DvcttRound, spec: Omit<ClockSpec, 'stage' | 'unit'>): Promise<void> {
@@ -165,7 +179,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   }
 
   // Art 27.2: the agency proposes the service for publication for testing; each proposal is a new round.
-  setHandler(proposeDvcttUpdate, async ({ actor, note }) => {
+  setHandler(proposeDvcttUpdate, ({ actor, note }) => gate.run('propose', async () => {
     const round: DvcttRound = { round: roundNo() + 1, proposedAt: new Date().toISOString(), proposedBy: actor.userId, outcome: 'open', clockKeys: [], ...(note ? { proposalNote: note } : {}) };
     rounds.push(round);
     fixReported = undefined;
@@ -174,10 +188,10 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
     // Art 27.3: VPCP reviews and marks it public within 2 working days.
     await startClock(round, vpcpClock(`review#${round.round}`, 2, 'Art 27.3', 'VPCP reviews the proposal and publishes the service for testing', 'VPCP rà soát, đánh dấu công khai dịch vụ công để kiểm thử'));
     return project(record);
-  }, { validator: ({ actor }) => check('propose', actor) });
+  }), { validator: ({ actor }) => check('propose', actor) });
 
   // Art 27.3: approve → published for testing; reject with reasons → back to the agency.
-  setHandler(reviewDvcttProposalUpdate, async ({ actor, decision, reasons }) => {
+  setHandler(reviewDvcttProposalUpdate, ({ actor, decision, reasons }) => gate.run('review', async () => {
     const round = current() as DvcttRound;
     round.review = { decision, at: new Date().toISOString(), by: actor.userId, ...(reasons ? { reasons } : {}) };
     if (decision === 'reject') round.outcome = 'rejected';
@@ -193,7 +207,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
       await notifyAgency(`round${round.round}:returned`, 'chưa đáp ứng yêu cầu công khai, đề nghị hoàn thiện', 'not published; please fix and propose again', reasons);
     }
     return project(record);
-  }, {
+  }), {
     validator: ({ actor, decision, reasons }) => {
       check('review', actor);
       if (decision !== 'approve' && decision !== 'reject') refuse('Validation', 'review: decision must be approve or reject');
@@ -202,7 +216,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   });
 
   // Art 27.4: the test report — TTHC name, service name, codes of the test dossiers completed.
-  setHandler(submitDvcttTestReportUpdate, async ({ actor, tthcName, serviceName, dossierCodes }) => {
+  setHandler(submitDvcttTestReportUpdate, ({ actor, tthcName, serviceName, dossierCodes }) => gate.run('submitTestReport', async () => {
     const round = current() as DvcttRound;
     round.testReport = { tthcName, serviceName, dossierCodes, at: new Date().toISOString(), by: actor.userId };
     const record = moveTo('test-reported', 'submitTestReport', actor, undefined, { round: round.round, dossierCodes });
@@ -211,7 +225,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
     // Art 27.5: VPCP confirms the result within 2 working days.
     await startClock(round, vpcpClock(`confirm#${round.round}`, 2, 'Art 27.5', 'VPCP confirms the test result', 'VPCP xác nhận kết quả kiểm thử'));
     return project(record);
-  }, {
+  }), {
     validator: ({ actor, tthcName, serviceName, dossierCodes }) => {
       check('submitTestReport', actor);
       requireText(tthcName, 'submitTestReport', 'the TTHC name');
@@ -221,7 +235,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   });
 
   // Art 27.5: pass → stays public, the loop ends (live); fail → unpublished, back to the agency.
-  setHandler(confirmDvcttTestUpdate, async ({ actor, result, reasons }) => {
+  setHandler(confirmDvcttTestUpdate, ({ actor, result, reasons }) => gate.run('confirmTest', async () => {
     const round = current() as DvcttRound;
     round.confirmation = { result, at: new Date().toISOString(), by: actor.userId, ...(reasons ? { reasons } : {}) };
     round.outcome = result === 'pass' ? 'passed' : 'failed';
@@ -234,7 +248,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
       await notifyAgency(`round${round.round}:unpublished`, 'chưa hoàn thành kiểm thử, đã bỏ công khai, đề nghị hoàn thiện lại', 'test not passed; unpublished, please redo', reasons);
     }
     return project(record);
-  }, {
+  }), {
     validator: ({ actor, result, reasons }) => {
       check('confirmTest', actor);
       if (result !== 'pass' && result !== 'fail') refuse('Validation', 'confirmTest: result must be pass or fail');
@@ -243,36 +257,36 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   });
 
   // Art 28.4: tạm ngưng — no new dossiers; those already submitted keep being processed.
-  setHandler(suspendDvcttServiceUpdate, async ({ actor, reasons }) => {
+  setHandler(suspendDvcttServiceUpdate, ({ actor, reasons }) => gate.run('suspend', async () => {
     suspensions += 1;
     fixReported = undefined;
     const record = moveTo('suspended', 'suspend', actor, reasons, { suspension: suspensions });
     await notifyAgency(`suspension${suspensions}:suspended`, 'bị tạm ngưng cung cấp do chưa bảo đảm chất lượng, đề nghị khắc phục', 'suspended for quality; please fix', reasons);
     return project(record);
-  }, { validator: ({ actor, reasons }) => { check('suspend', actor); requireText(reasons, 'suspend', 'the reasons'); } });
+  }), { validator: ({ actor, reasons }) => { check('suspend', actor); requireText(reasons, 'suspend', 'the reasons'); } });
 
-  setHandler(reportDvcttFixUpdate, async ({ actor, note }) => {
+  setHandler(reportDvcttFixUpdate, ({ actor, note }) => gate.run('reportFix', async () => {
     fixReported = { at: new Date().toISOString(), by: actor.userId, note };
     const record = moveTo('suspended', 'reportFix', actor, note, { suspension: suspensions });
     return project(record);
-  }, { validator: ({ actor, note }) => { check('reportFix', actor); requireText(note, 'reportFix', 'what was fixed'); } });
+  }), { validator: ({ actor, note }) => { check('reportFix', actor); requireText(note, 'reportFix', 'what was fixed'); } });
 
-  setHandler(resumeDvcttServiceUpdate, async ({ actor, note }) => {
+  setHandler(resumeDvcttServiceUpdate, ({ actor, note }) => gate.run('resume', async () => {
     const record = moveTo('live', 'resume', actor, note, { suspension: suspensions });
     await notifyAgency(`suspension${suspensions}:resumed`, 'được cung cấp trở lại', 'resumed');
     return project(record);
-  }, { validator: ({ actor }) => check('resume', actor) });
+  }), { validator: ({ actor }) => check('resume', actor) });
 
   // Art 28.4: dừng — unpublished; the service comes back only through a new test round (project rule).
-  setHandler(stopDvcttServiceUpdate, async ({ actor, reasons }) => {
+  setHandler(stopDvcttServiceUpdate, ({ actor, reasons }) => gate.run('stop', async () => {
     const round = current() as DvcttRound;
     const record = moveTo('stopped', 'stop', actor, reasons, { round: round.round });
     await startAbandonClock(round, `abandonStopped#${round.round}`);
     await notifyAgency(`round${round.round}:stopped`, 'bị dừng cung cấp do chưa bảo đảm chất lượng, đề nghị hoàn thiện và đề nghị kiểm thử lại', 'stopped for quality; fix it and propose it again', reasons);
     return project(record);
-  }, { validator: ({ actor, reasons }) => { check('stop', actor); requireText(reasons, 'stop', 'the reasons'); } });
+  }), { validator: ({ actor, reasons }) => { check('stop', actor); requireText(reasons, 'stop', 'the reasons'); } });
 
-  async function endLoop(next: 'withdrawn' | 'closed', action: DvcttAction, actor: ActorRef, reasons: string): Promise<DvcttView> {
+  async function endLoop(next: 'withdrawn' | 'closed', action: DvcttAction, actor: ActorRef, reasons: string): Promise<DvcttActionResult> {
     const round = current() as DvcttRound;
     if (round.outcome === 'open') round.outcome = next;
     const record = moveTo(next, action, actor, reasons, { round: round.round });
@@ -282,15 +296,15 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
     return project(record);
   }
 
-  setHandler(withdrawDvcttUpdate, ({ actor, reasons }) => endLoop('withdrawn', 'withdraw', actor, reasons),
+  setHandler(withdrawDvcttUpdate, ({ actor, reasons }) => gate.run('withdraw', () => endLoop('withdrawn', 'withdraw', actor, reasons)),
     { validator: ({ actor, reasons }) => { check('withdraw', actor); requireText(reasons, 'withdraw', 'the reasons'); } });
 
   // Project rule: VPCP may close a loop once the agency's abandonment clock has breached.
-  setHandler(closeDvcttLoopUpdate, async ({ actor, reasons }) => {
-    const view = await endLoop('closed', 'close', actor, reasons);
+  setHandler(closeDvcttLoopUpdate, ({ actor, reasons }) => gate.run('close', async () => {
+    const result = await endLoop('closed', 'close', actor, reasons);
     await notifyAgency(`round${roundNo()}:closed`, 'quy trình kiểm thử đã bị đóng do không được tiếp tục thực hiện', 'the test loop was closed as abandoned', reasons);
-    return view;
-  }, { validator: ({ actor, reasons }) => { check('close', actor); requireText(reasons, 'close', 'the reasons'); } });
+    return result;
+  }), { validator: ({ actor, reasons }) => { check('close', actor); requireText(reasons, 'close', 'the reasons'); } });
 
   setHandler(dvcttStateQuery, view);
 
@@ -298,11 +312,13 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   await condition(() => (input.maxHistoryEvents ? workflowInfo().historyLength >= input.maxHistoryEvents : workflowInfo().continueAsNewSuggested));
   await condition(allHandlersFinished);
   const openClocks = sla.carryOver();
+  const kept = recentRounds();
+  const keptKeys = new Set(kept.flatMap((r) => r.clockKeys));
   await continueAsNew<typeof dvcttWorkflow>({
     ...input,
     carried: {
-      status, statusChangedAt, rounds, actions, suspensions, fixReported, projectionRevision: revision, openClocks,
-      finishedClocks: [...finishedClocks, ...sla.list().filter((c) => !openClocks.includes(c))],
+      status, statusChangedAt, rounds: kept, actions, actionSeq, suspensions, fixReported, projectionRevision: revision, openClocks,
+      finishedClocks: [...finishedClocks, ...sla.list().filter((c) => !openClocks.includes(c))].filter((c) => keptKeys.has(c.key)),
     },
   });
 }

@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
-import { actorCode, refuse, requireAgency, requireRole, type ActionRecord, type ActorRef } from './actors.js';
+import { ActionGate, actorCode, refuse, requireAgency, requireRole, type ActionRecord, type ActorRef } from './actors.js';
 import { SlaTracker } from './sla.js';
 import type { ClockSpec } from './sla.definitions.js';
 import {
@@ -102,6 +102,8 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
   const { workflowId } = workflowInfo();
   const state: FeedbackState = input.carried?.state ?? initialState(input);
   const sla = new SlaTracker({ process: FEEDBACK_PROCESS, agency: state.agency, initialStage: state.status, seed: input.carried?.clocks });
+  // One officer action at a time: while one awaits its writes and clocks, the others are refused as busy.
+  const gate = new ActionGate();
   let continueRequested = false;
   let startRoundNext = false;
   let windowsThisRun = 0;
@@ -263,20 +265,26 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
   }
 
   function handle<I extends { actor: ActorRef }>(
+    action: FeedbackAction,
     update: UpdateDefinition<FeedbackView, [I]>,
     validator: (input: I) => void,
-    // Must change state before its first await, so that a concurrent validator sees the change.
+    // Must change state before its first await, so that the main loop sees the change.
     handler: (input: I) => Promise<void>,
   ): void {
-    setHandler(update, async (i: I) => {
+    setHandler(update, (i: I) => gate.run(action, async () => {
       await handler(i);
       return view();
-    }, { validator });
+    }), {
+      validator: (i: I) => {
+        gate.assertFree(action);
+        validator(i);
+      },
+    });
   }
 
   setHandler(feedbackStateQuery, view);
 
-  handle(classifyFeedbackUpdate, (i) => {
+  handle('classify', classifyFeedbackUpdate, (i) => {
     requireHandler(i?.actor, 'classify');
     requireStatus('classify', 'received');
     if (i.decision !== 'accept' && !hasText(i.reason)) refuse('Validation', `classify: a reason is required to ${i.decision} (Art 42.3)`);
@@ -341,7 +349,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     }
   });
 
-  handle(supplementFeedbackUpdate, (i) => {
+  handle('supplement', supplementFeedbackUpdate, (i) => {
     requireRole(i?.actor, ['portal', 'agency'], 'supplement');
     if (i.actor.role === 'agency') requireAgency(i.actor, state.agency, 'supplement');
     else if (state.submission.sender.portalAccountId !== i.portalAccountId) refuse('Forbidden', 'supplement: only the Portal account that sent the feedback may supplement it');
@@ -358,7 +366,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     await closeRound(clockKeys.supplement(round), i.actor, 'supplemented');
   });
 
-  handle(coordinateFeedbackUpdate, (i) => {
+  handle('coordinate', coordinateFeedbackUpdate, (i) => {
     requireHandler(i?.actor, 'coordinate');
     requireStatus('coordinate', 'processing');
     if (!hasText(i.request)) refuse('Validation', 'coordinate: the request to the coordinating agencies is required');
@@ -373,7 +381,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     await persist(note('coordinate', i.actor, i.request, { agencies: i.agencies }));
   });
 
-  handle(answerCoordinationFeedbackUpdate, (i) => {
+  handle('answerCoordination', answerCoordinationFeedbackUpdate, (i) => {
     requireRole(i?.actor, ['agency'], 'answerCoordination');
     if (FINAL_STATUSES.includes(state.status)) refuse('InvalidTransition', `answerCoordination: the item is ${state.status}`);
     if (!state.coordination.some((c) => c.agency === i.actor.agency && !c.answeredAt)) {
@@ -386,7 +394,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     await persist(note('answerCoordination', i.actor, i.answer));
   });
 
-  handle(progressFeedbackUpdate, (i) => {
+  handle('progress', progressFeedbackUpdate, (i) => {
     requireHandler(i?.actor, 'progress');
     requireStatus('progress', 'processing', 'in-review', 'approved');
     if (!hasText(i.note)) refuse('Validation', 'progress: the progress note is required (Art 44.1)');
@@ -408,7 +416,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
       `Phản ánh, kiến nghị mã ${state.itemId}: ${i.note}`, `Feedback ${state.itemId}: ${i.note}`, ['email']);
   });
 
-  handle(resultFeedbackUpdate, (i) => {
+  handle('result', resultFeedbackUpdate, (i) => {
     requireHandler(i?.actor, 'result');
     requireStatus('result', 'processing');
     if (!hasText(i.answer)) refuse('Validation', 'result: the answer is required');
@@ -432,7 +440,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     await sla.complete(key, by(i.actor));
   });
 
-  handle(reviewFeedbackUpdate, (i) => {
+  handle('review', reviewFeedbackUpdate, (i) => {
     requireHandler(i?.actor, 'review');
     requireStatus('review', 'in-review');
     if (i.decision !== 'approve' && i.decision !== 'return') refuse('Validation', 'review: decision must be approve or return');
@@ -446,7 +454,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     await persist(note('review', i.actor, i.reason, { decision: i.decision, resultRevision }));
   });
 
-  handle(publishFeedbackUpdate, (i) => {
+  handle('publish', publishFeedbackUpdate, (i) => {
     requireHandler(i?.actor, 'publish');
     requireStatus('publish', 'approved');
   }, async (i) => {
@@ -514,7 +522,9 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     }
   }
 
-  await condition(allHandlersFinished);
+  // The action that ended the item completes its own clocks first; then whatever is still open is moot.
+  await condition(() => !gate.busy);
   await sla.cancelAll(`the item is ${state.status}`);
+  await condition(allHandlersFinished);
   return { itemId: state.itemId, status: state.status, round: state.round };
 }

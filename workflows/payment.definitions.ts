@@ -102,6 +102,8 @@ export interface PaymentView {
   payerBank?: string;
   bankTxnRef?: string;
   debitedAt?: string;
+  /** Project rule: the debit was reported after the request expired, within the late-debit window. */
+  debitedAfterExpiry?: boolean;
   /** Local day of the debit (or of the failure/expiry/cancellation): the reconciliation day. */
   txnDate?: string;
   receipt?: ReceiptInput & { bank: string };

@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { actorCode, refuse, requireAgency, requireRole, type ActionRecord, type ActorRef } from './actors.js';
+import { ActionGate, actorCode, refuse, requireAgency, requireRole, type ActionRecord, type ActorRef } from './actors.js';
 import {
   PAYMENT_END_STATES,
   PAYMENT_PROCESS,
@@ -29,6 +29,8 @@ const { checkBankAcceptsPayments, projectPayment, storePaymentReceipt, recordPay
 });
 
 const DEFAULT_EXPIRY_DAYS = 3;
+/** Project rule: an expired request whose payer had chosen a bank still accepts a late debit report this long. */
+const LATE_DEBIT_WORKING_DAYS = 1;
 
 /**
  * Online payment of a fee (Art 31–33): the agency's request → the payer picks a connected bank →
@@ -57,7 +59,8 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
   };
   /** A bank-side receipt that came before its debit (reordered callbacks): applied with the debit. */
   let bufferedReceipt: ReceiptCallback | undefined;
-  let choosingBank = false;
+  /** One action at a time: a validator refuses while another handler awaits its activities. */
+  const gate = new ActionGate();
 
   const record = (action: string, actor: ActorRef, note?: string, data?: Record<string, unknown>) =>
     actions.push({ seq: actions.length + 1, action, actor, at: new Date().toISOString(), ...(note ? { note } : {}), ...(data ? { data } : {}) });
@@ -70,6 +73,9 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
     sla.setStage(status);
   };
   const isOpen = () => !PAYMENT_END_STATES.includes(view.status);
+  /** Set at expiry when a bank had been chosen: the late-debit window (its clock may still be starting). */
+  let lateDebitWindow = false;
+  const lateDebitOpen = () => lateDebitWindow && (sla.get('lateDebit')?.outcome ?? 'pending') === 'pending';
 
   /**
    * Validator half of every bank callback: a known callback id is a duplicate (answered from
@@ -77,6 +83,7 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
    * the report makes sense.
    */
   const validateCallback = (kind: CallbackKind, input: { callbackId: string; actor: ActorRef }, allowed: readonly PaymentStatus[]) => {
+    gate.assertFree(kind);
     if (!input?.callbackId) refuse('Validation', `${kind}: callbackId is required`);
     const seen = callbacks.get(input.callbackId);
     if (seen) {
@@ -89,15 +96,16 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
     if (!allowed.includes(view.status)) refuse('InvalidTransition', `${kind}: not possible while the payment is ${view.status}`);
   };
   /** Handler half: a duplicate returns the first answer; a new callback is applied, answered and remembered. */
-  const handleCallback = async (kind: CallbackKind, input: { callbackId: string; actor: ActorRef }, apply: () => Promise<Partial<CallbackResult> | void>) => {
-    const seen = callbacks.get(input.callbackId);
-    if (seen) return seen;
-    const extra = (await apply()) ?? {};
-    const result: CallbackResult = { paymentId, callbackId: input.callbackId, kind, status: view.status, ...extra, processedAt: new Date().toISOString() };
-    callbacks.set(input.callbackId, result);
-    await recordPaymentCallback({ bank: input.actor.bank ?? '', result });
-    return result;
-  };
+  const handleCallback = (kind: CallbackKind, input: { callbackId: string; actor: ActorRef }, apply: () => Promise<Partial<CallbackResult> | void>) =>
+    gate.run(kind, async () => {
+      const seen = callbacks.get(input.callbackId);
+      if (seen) return seen;
+      const extra = (await apply()) ?? {};
+      const result: CallbackResult = { paymentId, callbackId: input.callbackId, kind, status: view.status, ...extra, processedAt: new Date().toISOString() };
+      callbacks.set(input.callbackId, result);
+      await recordPaymentCallback({ bank: input.actor.bank ?? '', result });
+      return result;
+    });
 
   const end = async (status: PaymentStatus, reason: string) => {
     setStatus(status);
@@ -110,9 +118,8 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
 
   setHandler(
     choosePayerBankUpdate,
-    async ({ bank, actor }) => {
-      choosingBank = true;
-      try {
+    ({ bank, actor }) =>
+      gate.run('choosePayerBank', async () => {
         // The register is checked when the payer picks the bank: a suspended bank takes no new payment.
         const check = await checkBankAcceptsPayments({ bank });
         if (!check.accepts) refuse('Refused', check.reason ?? `bank ${bank} does not accept payments`);
@@ -122,29 +129,29 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
         record('payerBankChosen', actor, undefined, { bank });
         await publish();
         return { ...view, actions: [...actions] };
-      } finally {
-        choosingBank = false;
-      }
-    },
+      }),
     {
       validator: ({ bank, actor }) => {
+        gate.assertFree('choosePayerBank');
         requireRole(actor, ['portal'], 'choose the payer bank');
         if (!bank) refuse('Validation', 'bank is required');
-        if (view.status !== 'awaitingPayer' || choosingBank) refuse('InvalidTransition', `the payer bank can be chosen only once, before payment (payment is ${view.status})`);
+        if (view.status !== 'awaitingPayer') refuse('InvalidTransition', `the payer bank can be chosen only once, before payment (payment is ${view.status})`);
       },
     },
   );
 
   setHandler(
     cancelPaymentUpdate,
-    async ({ reason, actor }) => {
-      record('cancelled', actor, reason);
-      await end('cancelled', reason);
-      await publish();
-      return { ...view, actions: [...actions] };
-    },
+    ({ reason, actor }) =>
+      gate.run('cancel', async () => {
+        record('cancelled', actor, reason);
+        await end('cancelled', reason);
+        await publish();
+        return { ...view, actions: [...actions] };
+      }),
     {
       validator: ({ reason, actor }) => {
+        gate.assertFree('cancel');
         requireRole(actor, ['agency'], 'cancel the payment');
         requireAgency(actor, request.agency, 'cancel the payment');
         if (!reason) refuse('Validation', 'a reason is required to cancel a payment');
@@ -160,12 +167,20 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
         // The same debit reported under a new callback id (a bank retry) changes nothing.
         if (view.bankTxnRef === input.bankTxnRef) return;
         const now = new Date().toISOString();
+        const late = view.status === 'expired';
         view.bankTxnRef = input.bankTxnRef;
         view.debitedAt = now;
         view.txnDate = vietnamDate(now);
         setStatus('debited');
-        record('debited', input.actor, undefined, { bankTxnRef: input.bankTxnRef, amount: input.amount, callbackId: input.callbackId });
-        await sla.complete('payerPays', actorCode(input.actor));
+        record(late ? 'debitedAfterExpiry' : 'debited', input.actor, undefined, { bankTxnRef: input.bankTxnRef, amount: input.amount, callbackId: input.callbackId });
+        if (late) {
+          // The money has left the payer: the payment goes on as paid (project rule, README).
+          view.debitedAfterExpiry = true;
+          view.endReason = undefined;
+          await sla.cancel('lateDebit', 'late debit reported');
+        } else {
+          await sla.complete('payerPays', actorCode(input.actor));
+        }
         // Art 33.4a: the transfer to the beneficiary account is due T+1 (T = the debit day).
         const clock = await sla.start({
           key: 'settlement', article: 'Art 33.4a', owner: input.actor.bank ?? '', ownerKind: 'bank', amount: 1, unit: 'settlementDay', stage: 'debited',
@@ -177,8 +192,8 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
         // Art 31.2c–d: the agency learns at once, so it can continue the dossier.
         await sendNotification({
           key: `${paymentId}:debited:portal`, workflowId: paymentId, channel: 'portal', recipient: request.agency, template: 'payment.debited',
-          subjectVi: `Hồ sơ ${request.dossierCode}: đã thanh toán ${request.amount} VND`,
-          subject: `Dossier ${request.dossierCode}: payment of ${request.amount} VND received`,
+          subjectVi: `Hồ sơ ${request.dossierCode}: đã thanh toán ${request.amount} VND${late ? ' (sau khi yêu cầu thanh toán hết hạn)' : ''}`,
+          subject: `Dossier ${request.dossierCode}: payment of ${request.amount} VND received${late ? ' (after the request expired)' : ''}`,
           bodyVi: `Người nộp đã bị trừ tiền qua ngân hàng ${view.payerBank} (mã giao dịch ${input.bankTxnRef}). Cơ quan tiếp tục giải quyết hồ sơ.`,
           body: `The payer was debited through bank ${view.payerBank} (transaction ${input.bankTxnRef}). The agency may continue the dossier.`,
           data: { paymentId, bankTxnRef: input.bankTxnRef, amount: request.amount },
@@ -186,7 +201,8 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
       }),
     {
       validator: (input) => {
-        validateCallback('debit', input, ['awaitingDebit', 'debited', 'settled']);
+        validateCallback('debit', input, ['awaitingDebit', 'debited', 'settled', 'expired']);
+        if (view.status === 'expired' && !lateDebitOpen()) refuse('InvalidTransition', 'debit: the payment expired and its late-debit window has closed; reconciliation refunds the debit (Art 34.6a)');
         if (callbacks.has(input.callbackId)) return;
         if (!input.bankTxnRef) refuse('Validation', 'bankTxnRef is required');
         if (view.bankTxnRef && view.bankTxnRef !== input.bankTxnRef) {
@@ -210,7 +226,7 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
     (input) =>
       handleCallback('receipt', input, async () => {
         if (view.receipt) return;
-        if (view.status === 'awaitingDebit') {
+        if (view.status === 'awaitingDebit' || view.status === 'expired') {
           bufferedReceipt = input;
           return { receiptBuffered: true };
         }
@@ -219,7 +235,8 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
       }),
     {
       validator: (input) => {
-        validateCallback('receipt', input, ['awaitingDebit', 'debited', 'settled']);
+        validateCallback('receipt', input, ['awaitingDebit', 'debited', 'settled', 'expired']);
+        if (view.status === 'expired' && !lateDebitOpen()) refuse('InvalidTransition', 'receipt: the payment expired without a debit');
         if (callbacks.has(input.callbackId)) return;
         const s = input.signature;
         if (!input.receiptNo || !input.document || !s?.signer || !s.algorithm || !s.value || !s.signedAt || !input.issuedAt) {
@@ -283,11 +300,25 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
   });
 
   const payerExpired = () => sla.get('payerPays')?.outcome === 'breached';
-  await condition(() => view.status === 'debited' || !isOpen() || (payerExpired() && !choosingBank));
+  await condition(() => view.status === 'debited' || !isOpen() || (payerExpired() && !gate.busy));
   if (view.status === 'awaitingPayer' || view.status === 'awaitingDebit') {
+    const bankChosen = view.status === 'awaitingDebit';
+    lateDebitWindow = bankChosen;
     record('expired', request.actor, 'no debit before the payment request expired');
     await end('expired', 'no debit before the payment request expired');
     await publish();
+    if (bankChosen) {
+      // Project rule: a debit made at the last moment may be reported after the expiry. Until the
+      // end of the next working day the late debit is still accepted (the payment goes on as paid);
+      // after that, reconciliation finds it (statusMismatch) and refunds it (Art 34.6a).
+      await sla.start({
+        key: 'lateDebit', article: 'project rule (Art 31.2c)', owner: 'payer', ownerKind: 'citizen', amount: LATE_DEBIT_WORKING_DAYS, unit: 'workingDays',
+        stage: 'expired', step: 'A late debit report is still accepted', stepVi: 'Ngân hàng còn được báo giao dịch trừ tiền muộn',
+      });
+      await condition(() => view.status === 'debited' || (!lateDebitOpen() && !gate.busy));
+      // A late debit reported while the window's clock was still starting: the window is moot.
+      if ((view.status as PaymentStatus) === 'debited') await sla.cancel('lateDebit', 'late debit reported');
+    }
   }
 
   if (view.status === 'debited') {

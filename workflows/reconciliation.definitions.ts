@@ -27,4 +27,6 @@ export interface DailyReconciliationResult {
   today: string;
   workingDay: boolean;
   reconciled: ReconciliationResult[];
+  /** Unreconciled days with data older than the window (alert: a manual run covers them). */
+  olderUnreconciled?: string[];
 }

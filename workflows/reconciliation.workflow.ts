@@ -63,8 +63,8 @@ export async function reconciliationWorkflow(input: ReconciliationInput): Promis
 }
 
 /**
- * Started by the daily Schedule: on a working day, reconciles every day since the last reconciled
- * one up to yesterday (catching up rest days and missed runs); on a rest day does nothing.
+ * Started by the daily Schedule: on a working day, reconciles every day of the window up to
+ * yesterday not reconciled yet (catching up rest days and missed runs); on a rest day does nothing.
  */
 export async function dailyReconciliationWorkflow(input: { maxDays?: number } = {}): Promise<DailyReconciliationResult> {
   const due = await reconciliationDaysDue({ now: new Date().toISOString(), maxDays: input.maxDays });
@@ -83,5 +83,5 @@ export async function dailyReconciliationWorkflow(input: { maxDays?: number } = 
       throw err;
     }
   }
-  return { today: due.today, workingDay: due.workingDay, reconciled };
+  return { today: due.today, workingDay: due.workingDay, reconciled, ...(due.olderUnreconciled.length > 0 ? { olderUnreconciled: due.olderUnreconciled } : {}) };
 }

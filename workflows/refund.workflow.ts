@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { actorCode, refuse, requireRole, type ActionRecord, type ActorRef } from './actors.js';
+import { ActionGate, actorCode, refuse, requireRole, type ActionRecord, type ActorRef } from './actors.js';
 import { REFUND_PROCESS, decideRefundUpdate, payRefundUpdate, refundQuery, type RefundInput, type RefundStatus, type RefundView } from './refund.definitions.js';
 import { SlaTracker } from './sla.js';
 
@@ -31,7 +31,8 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
     actions,
   };
   let revision = 0;
-  let paying = false;
+  /** One action at a time: a validator refuses while another handler awaits its activities. */
+  const gate = new ActionGate();
 
   const record = (action: string, actor: ActorRef, note?: string, data?: Record<string, unknown>) =>
     actions.push({ seq: actions.length + 1, action, actor, at: new Date().toISOString(), ...(note ? { note } : {}), ...(data ? { data } : {}) });
@@ -54,7 +55,7 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
 
   setHandler(
     decideRefundUpdate,
-    async ({ finding, note, actor }) => {
+    ({ finding, note, actor }) => gate.run('decide', async () => {
       view.finding = finding;
       record('investigated', actor, note, { finding });
       await sla.complete('investigate', actorCode(actor));
@@ -76,9 +77,10 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
         });
       }
       return snapshot();
-    },
+    }),
     {
       validator: ({ finding, note, actor }) => {
+        gate.assertFree('decide');
         requireRole(actor, ['bank'], 'decide a refund request');
         if (actor.bank !== view.bank) refuse('Forbidden', `bank ${actor.bank ?? '?'} is not the bank of this payment`);
         if (view.status !== 'investigating') refuse('InvalidTransition', `the refund is ${view.status}, not under investigation`);
@@ -90,9 +92,7 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
 
   setHandler(
     payRefundUpdate,
-    async ({ payoutRef, actor }) => {
-      paying = true;
-      try {
+    ({ payoutRef, actor }) => gate.run('payout', async () => {
         const paidAt = new Date().toISOString();
         const outcome = await recordRefundPayout({
           refundId, paymentId: view.paymentId, bankTxnRef: view.bankTxnRef, amount: view.amount,
@@ -109,16 +109,14 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
         }
         await publish();
         return snapshot();
-      } finally {
-        paying = false;
-      }
-    },
+    }),
     {
       validator: ({ payoutRef, actor }) => {
+        gate.assertFree('payout');
         requireRole(actor, ['bank', 'agency'], 'record a refund payout');
         if (!payoutRef) refuse('Validation', 'payoutRef is required');
         // Workflow state: a refunded case refuses a second payout before any activity runs.
-        if (view.status !== 'awaitingRefund' || paying) refuse('InvalidTransition', `the refund is ${paying ? 'being paid' : view.status}; it can be paid once`);
+        if (view.status !== 'awaitingRefund') refuse('InvalidTransition', `the refund is ${view.status}; it can be paid once`);
         if (!isResponsible(actor)) refuse('Forbidden', `${actorCode(actor)} is not responsible for this refund (${view.responsibleKind} ${responsibleCode()} is)`);
       },
     },

@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { DeadlineUnit } from '../domain/calendar/types.js';
+import type { ActorRef } from './actors.js';
 
 /** Who must act for a clock; breaches count against them (a citizen's wait is not an agency breach). */
 export type OwnerKind = 'agency' | 'vpcp' | 'bank' | 'citizen';
@@ -54,7 +55,8 @@ export interface SlaClock extends Omit<ClockSpec, 'from'> {
 }
 
 export interface RecomputeClocksInput {
-  by: string;
+  /** Only VPCP may move open clocks onto a new calendar version. */
+  actor: ActorRef;
   reason: string;
 }
 

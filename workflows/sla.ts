@@ -7,6 +7,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { refuse, requireRole } from './actors.js';
 import {
   agencyKey,
   breachOwnersKey,
@@ -53,7 +54,8 @@ export class SlaTracker {
     setHandler(slaClocksQuery, () => this.list());
     setHandler(recomputeSlaClocksUpdate, (input) => this.recompute(input), {
       validator: (input: RecomputeClocksInput) => {
-        if (!input?.by || !input.reason) throw ApplicationFailure.create({ type: 'Validation', message: 'by and reason are required' });
+        requireRole(input?.actor, ['vpcp'], 'recompute SLA clocks');
+        if (!input.reason?.trim()) refuse('Validation', 'recompute SLA clocks: a reason is required');
       },
     });
     this.publishSearchAttributes();
@@ -79,7 +81,8 @@ export class SlaTracker {
 
   async start(spec: ClockSpec): Promise<SlaClock> {
     const existing = this.clocks.get(spec.key);
-    if (existing && this.isOpen(existing)) throw new Error(`clock ${spec.key} is already running`);
+    // A programming error in the process, surfaced as a failed update rather than a stuck task.
+    if (existing && this.isOpen(existing)) throw ApplicationFailure.create({ type: 'InvalidTransition', message: `clock ${spec.key} is already running`, nonRetryable: true });
     const from = spec.from ?? nowIso();
     const deadline = await computeDeadline({ from, amount: spec.amount, unit: spec.unit, clock: spec.key, article: spec.article, owner: spec.owner });
     const { from: _from, ...rest } = spec;
@@ -170,9 +173,11 @@ export class SlaTracker {
       const deadline = await computeDeadline({
         from: clock.startedAt, amount: clock.amount, unit: clock.unit, clock: clock.key, article: clock.article, owner: clock.owner,
       });
+      // The step may have been done (or the clock breached) while the calendar was read.
+      if (clock.outcome !== 'pending' || !this.isOpen(clock)) continue;
       if (deadline.dueAt === clock.dueAt && deadline.calendarVersion === clock.calendarVersion) continue;
       const previous = { previousDueAt: clock.dueAt, previousCalendarVersion: clock.calendarVersion };
-      clock.recomputations.push({ at: nowIso(), by: input.by, reason: input.reason, ...previous });
+      clock.recomputations.push({ at: nowIso(), by: input.actor.userId, reason: input.reason, ...previous });
       clock.dueAt = deadline.dueAt;
       clock.dueLocal = deadline.dueLocal;
       clock.calendarVersion = deadline.calendarVersion;
@@ -200,7 +205,8 @@ export class SlaTracker {
     const clocks = this.list();
     const open = clocks.filter((c) => c.outcome === 'pending' && this.isOpen(c));
     const nextDue = open.map((c) => c.dueAt).sort()[0];
-    const breachOwners = [...new Set(clocks.filter((c) => c.outcome === 'breached').map((c) => c.owner))].sort();
+    // A citizen's expired wait (e.g. for supplementation) is not a breach of any party of the Portal.
+    const breachOwners = [...new Set(clocks.filter((c) => c.outcome === 'breached' && c.ownerKind !== 'citizen').map((c) => c.owner))].sort();
     upsertSearchAttributes([
       { key: agencyKey, value: this.ctx.agency },
       { key: processKey, value: this.ctx.process },

@@ -1,6 +1,6 @@
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { actorCode, refuse, requireAgency, requireRole, type ActorRef } from './actors.js';
+import { ActionGate, actorCode, refuse, requireAgency, requireRole, type ActorRef } from './actors.js';
 import { SlaTracker } from './sla.js';
 import {
   decideTthcFixUpdate,
@@ -9,8 +9,10 @@ import {
   tthcReviewQuery,
   type ReviewRound,
   type StartTthcReviewInput,
+  type TthcPublishResult,
   type TthcReviewState,
 } from './tthc.definitions.js';
+import { notifyProvinces } from './tthc.notifications.js';
 import { REVIEW_FIX_WORKING_DAYS } from './tthc.rules.js';
 
 const { applyTthcCorrection, projectTthcReview, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>({
@@ -32,6 +34,8 @@ export async function tthcReviewWorkflow(input: StartTthcReviewInput): Promise<T
   const openedAt = new Date().toISOString();
   let closedAt: string | undefined;
   let revision = 0;
+  // One action at a time: a return cannot slip in while an accepted correction is being written.
+  const gate = new ActionGate();
 
   const record = (action: string, actor: ActorRef, data?: Record<string, unknown>) => {
     state.actions.push({ seq: state.actions.length + 1, action, actor, at: new Date().toISOString(), ...(data ? { data } : {}) });
@@ -39,14 +43,15 @@ export async function tthcReviewWorkflow(input: StartTthcReviewInput): Promise<T
   const project = () => projectTthcReview({ workflowId, revision: ++revision, state, openedAt, closedAt });
   const currentRound = (): ReviewRound => state.rounds[state.rounds.length - 1] as ReviewRound;
   const clockKey = (round: ReviewRound) => `fix#${round.round}`;
+  /** A round is open once its clock runs (the first one starts just after the workflow does). */
+  const roundOpen = (): boolean => state.rounds.length > 0 && sla.get(clockKey(currentRound())) !== undefined;
 
   setHandler(tthcReviewQuery, () => state);
 
   setHandler(
     submitTthcFixUpdate,
-    async ({ actor, note, components }) => {
+    ({ actor, note, components }) => gate.run('submit a fix', async () => {
       const round = currentRound();
-      await condition(() => sla.get(clockKey(round)) !== undefined);
       round.fix = { at: new Date().toISOString(), by: actorCode(actor), note, corrected: components !== undefined };
       state.pendingCorrection = components;
       state.stage = 'fix-submitted';
@@ -55,12 +60,14 @@ export async function tthcReviewWorkflow(input: StartTthcReviewInput): Promise<T
       record('submit-fix', actor, { round: round.round, corrected: round.fix.corrected });
       await project();
       return state;
-    },
+    }),
     {
       validator: ({ actor, note }) => {
+        gate.assertFree('submit a fix');
         requireRole(actor, ['agency'], 'submit a fix');
         requireAgency(actor, input.agency, 'submit a fix');
         if (state.stage !== 'awaiting-fix') refuse('InvalidTransition', `submit a fix: the review is ${state.stage}`);
+        if (!roundOpen()) refuse('InvalidTransition', 'submit a fix: no round of the review is open yet; try again in a moment');
         if (!note?.trim()) refuse('Validation', 'submit a fix: describe the fix in a note');
       },
     },
@@ -68,7 +75,7 @@ export async function tthcReviewWorkflow(input: StartTthcReviewInput): Promise<T
 
   setHandler(
     decideTthcFixUpdate,
-    async ({ actor, outcome, reason }) => {
+    ({ actor, outcome, reason }) => gate.run('decide on the fix', async () => {
       const round = currentRound();
       const at = new Date().toISOString();
       if (outcome === 'return') {
@@ -77,10 +84,12 @@ export async function tthcReviewWorkflow(input: StartTthcReviewInput): Promise<T
         await openRound(reason);
         return state;
       }
+      let flagged: TthcPublishResult['flagged'] = [];
       if (state.pendingCorrection) {
         try {
-          const { version } = await applyTthcCorrection({ reviewId: input.reviewId, code: input.code, baseVersion: input.version, components: state.pendingCorrection });
-          state.correctedVersion = version;
+          const corrected = await applyTthcCorrection({ reviewId: input.reviewId, code: input.code, baseVersion: input.version, components: state.pendingCorrection });
+          state.correctedVersion = corrected.version;
+          flagged = corrected.flagged;
         } catch (err) {
           if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) refuse('InvalidTransition', `accept the fix: ${err.cause.message}`);
           throw err;
@@ -92,10 +101,15 @@ export async function tthcReviewWorkflow(input: StartTthcReviewInput): Promise<T
       sla.setStage('accepted');
       record('accept-fix', actor, { round: round.round, correctedVersion: state.correctedVersion });
       await project();
+      // Art 18.2: the correction amended a central TTHC; the provinces that localized it must update their copies.
+      await notifyProvinces(workflowId, { cascaded: [], flagged }, {
+        vi: `Kết quả rà soát chất lượng dữ liệu của Văn phòng Chính phủ (Điều 24.2a)`, en: `VPCP's data quality review (Art 24.2a)`, data: { reviewId: input.reviewId },
+      });
       return state;
-    },
+    }),
     {
       validator: ({ actor, outcome, reason }) => {
+        gate.assertFree('decide on the fix');
         requireRole(actor, ['vpcp'], 'decide on the fix');
         if (state.stage !== 'fix-submitted') refuse('InvalidTransition', `decide on the fix: the review is ${state.stage}`);
         if (outcome !== 'accept' && outcome !== 'return') refuse('Validation', 'decide on the fix: outcome is accept or return');

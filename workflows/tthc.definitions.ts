@@ -136,7 +136,17 @@ export interface ActorInput {
   actor: ActorRef;
 }
 
-export const addTthcItemsUpdate = defineUpdate<TthcDecisionState, [AddItemsInput]>('addTthcItemsUpdate');
+/** What entering items answers: where the decision stands (its items and their content come from the query). */
+export interface TthcDecisionSummary {
+  decisionId: string;
+  stage: DecisionStage;
+  itemCount: number;
+  lastCheck?: { at: string; gapCount: number };
+  /** Sequence of the last recorded action. */
+  actionSeq: number;
+}
+
+export const addTthcItemsUpdate = defineUpdate<TthcDecisionSummary, [AddItemsInput]>('addTthcItemsUpdate');
 export const checkTthcDecisionUpdate = defineUpdate<{ gaps: CheckGap[]; stage: DecisionStage }, [ActorInput]>('checkTthcDecisionUpdate');
 export const publishTthcDecisionUpdate = defineUpdate<TthcPublishResult, [ActorInput]>('publishTthcDecisionUpdate');
 export const tthcDecisionQuery = defineQuery<TthcDecisionState>('tthcDecision');

@@ -1,6 +1,6 @@
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { actorCode, refuse, requireAgency, requireRole, type ActorRef } from './actors.js';
+import { ActionGate, actorCode, refuse, requireAgency, requireRole, type ActorRef } from './actors.js';
 import { SlaTracker } from './sla.js';
 import {
   addTthcItemsUpdate,
@@ -9,18 +9,19 @@ import {
   TTHC_PROCESS,
   tthcDecisionQuery,
   type CheckGap,
-  type DecisionItem,
   type DecisionStage,
   type IssueTiming,
   type StartTthcDecisionInput,
   type TthcDecisionState,
+  type TthcDecisionSummary,
   type TthcPublishResult,
 } from './tthc.definitions.js';
+import { notifyProvinces } from './tthc.notifications.js';
 import { ISSUE_LEAD, itemKey, itemKindAllowed, PUBLICATION_DEADLINES, startOfLocalDay } from './tthc.rules.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
-const { checkTthcDecision, computeDeadline, projectTthcDecision, sendNotification } = proxyActivities<Activities>({
+const { checkTthcDecision, computeDeadline, projectTthcDecision } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -43,33 +44,39 @@ export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promi
   const state: TthcDecisionState = { ...decision, stage: 'entering', items: [], actions: [] };
   const sla = new SlaTracker({ process: TTHC_PROCESS, agency: input.agency, initialStage: 'entering' });
   let revision = 0;
-  let publishing = false;
   let clockStarted = false;
+  // One action at a time: items cannot change while they are checked or published.
+  const gate = new ActionGate();
 
   const record = (action: string, actor: ActorRef, data?: Record<string, unknown>) => {
     state.actions.push({ seq: state.actions.length + 1, action, actor, at: new Date().toISOString(), ...(data ? { data } : {}) });
   };
   const project = () => projectTthcDecision({ workflowId, revision: ++revision, state });
   const guard = (actor: ActorRef | undefined, action: string, stages: DecisionStage[]) => {
+    gate.assertFree(action);
     requireRole(actor, ['agency'], action);
     requireAgency(actor, input.agency, action);
     if (!stages.includes(state.stage)) refuse('InvalidTransition', `${action}: the decision is ${state.stage}`);
-    if (publishing) refuse('InvalidTransition', `${action}: the decision is being published`);
   };
+  /** What an action answers: where the decision stands; its items and content come from the query. */
+  const summary = (): TthcDecisionSummary => ({
+    decisionId: input.decisionId, stage: state.stage, itemCount: state.items.length, actionSeq: state.actions.length,
+    ...(state.lastCheck ? { lastCheck: { at: state.lastCheck.at, gapCount: state.lastCheck.gaps.length } } : {}),
+  });
 
   setHandler(tthcDecisionQuery, () => state);
 
   // Art 16.3 / 17–20 — cập nhật: items are replaced by code; any change requires a new check.
   setHandler(
     addTthcItemsUpdate,
-    async ({ actor, items, remove }) => {
+    ({ actor, items, remove }) => gate.run('enter items', async () => {
       const replaced = new Set([...items.map(itemKey), ...(remove ?? [])]);
       state.items = [...state.items.filter((i) => !replaced.has(itemKey(i))), ...items];
       state.stage = 'entering';
       record('enter-items', actor, { items: items.map(itemKey), removed: remove ?? [] });
       await project();
-      return state;
-    },
+      return summary();
+    }),
     {
       validator: ({ actor, items, remove }) => {
         guard(actor, 'enter items', ['entering', 'checked']);
@@ -84,24 +91,21 @@ export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promi
   // Art 16.4 — kiểm tra, rà soát, đối chiếu: completeness and reconciliation with the catalogue.
   setHandler(
     checkTthcDecisionUpdate,
-    async ({ actor }) => {
-      const checked: DecisionItem[] = state.items;
-      const { gaps } = await checkTthcDecision({ agency: input.agency, agencyKind: input.agencyKind, items: checked });
+    ({ actor }) => gate.run('check the decision', async () => {
+      const { gaps } = await checkTthcDecision({ agency: input.agency, agencyKind: input.agencyKind, items: state.items });
       state.lastCheck = { at: new Date().toISOString(), gaps };
-      // Items entered while the check ran were not checked.
-      state.stage = gaps.length === 0 && state.items === checked ? 'checked' : 'entering';
+      state.stage = gaps.length === 0 ? 'checked' : 'entering';
       record('check', actor, { gaps: gaps.length });
       await project();
       return { gaps, stage: state.stage };
-    },
+    }),
     { validator: ({ actor }) => guard(actor, 'check the decision', ['entering', 'checked']) },
   );
 
   // Art 16.5 — công khai: every item public together, or none.
   setHandler(
     publishTthcDecisionUpdate,
-    async ({ actor }): Promise<TthcPublishResult> => {
-      publishing = true;
+    ({ actor }) => gate.run('publish the decision', async (): Promise<TthcPublishResult> => {
       try {
         await condition(() => clockStarted);
         const publication = await publishTthcDecision({
@@ -124,10 +128,8 @@ export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promi
         record('publish-refused', actor, { reason: failure.message });
         await project();
         refuse(failure.type === 'TthcConflict' ? 'InvalidTransition' : 'Refused', failure.message);
-      } finally {
-        publishing = false;
       }
-    },
+    }),
     {
       validator: ({ actor }) => {
         guard(actor, 'publish the decision', ['entering', 'checked']);
@@ -160,7 +162,10 @@ export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promi
   await project();
 
   await condition(() => state.stage === 'published');
-  await notifyProvinces(workflowId, state);
+  const publication = state.publication as TthcPublishResult;
+  await notifyProvinces(workflowId, publication, {
+    vi: `Quyết định ${state.number} (${state.agency})`, en: `Decision ${state.number} (${state.agency})`, data: { decisionId: state.decisionId },
+  });
   await condition(allHandlersFinished);
   return state;
 }
@@ -190,31 +195,4 @@ async function assessIssueTiming(input: StartTthcDecisionInput): Promise<IssueTi
       ? `Ban hành chậm: phải ký trước ít nhất ${lead.amount} ${lead.unit === 'workingDays' ? 'ngày làm việc' : 'ngày'} so với ngày văn bản có hiệu lực (${input.legalEffectiveOn})`
       : `Ban hành đúng hạn so với ngày văn bản có hiệu lực (${input.legalEffectiveOn})`,
   };
-}
-
-/** Art 19.1 / 18.2: tell each province what publication did to its localized copies (once per copy). */
-async function notifyProvinces(workflowId: string, state: TthcDecisionState): Promise<void> {
-  const publication = state.publication;
-  if (!publication) return;
-  const decision = `${state.number} (${state.agency})`;
-  for (const c of publication.cascaded) {
-    await sendNotification({
-      key: `${workflowId}:cascade-repeal:${c.code}:portal`, workflowId, channel: 'portal', recipient: c.province, template: 'tthc-cascade-repeal',
-      subjectVi: `TTHC ${c.centralCode} đã bị bãi bỏ`,
-      subject: `TTHC ${c.centralCode} was repealed`,
-      bodyVi: `Quyết định ${decision} bãi bỏ TTHC ${c.centralCode}; TTHC địa phương hóa ${c.code} đã được tự động bãi bỏ (Điều 19.1).`,
-      body: `Decision ${decision} repealed TTHC ${c.centralCode}; the localized TTHC ${c.code} was repealed automatically (Art 19.1).`,
-      data: { ...c, decisionId: state.decisionId },
-    });
-  }
-  for (const f of publication.flagged) {
-    await sendNotification({
-      key: `${workflowId}:central-amended:${f.code}:portal`, workflowId, channel: 'portal', recipient: f.province, template: 'tthc-central-amended',
-      subjectVi: `TTHC ${f.centralCode} đã được sửa đổi, bổ sung`,
-      subject: `TTHC ${f.centralCode} was amended`,
-      bodyVi: `Quyết định ${decision} sửa đổi TTHC ${f.centralCode} (phiên bản ${f.centralVersion}); đề nghị cập nhật TTHC địa phương hóa ${f.code} (Điều 18.2).`,
-      body: `Decision ${decision} amended TTHC ${f.centralCode} (version ${f.centralVersion}); please update the localized TTHC ${f.code} (Art 18.2).`,
-      data: { ...f, decisionId: state.decisionId },
-    });
-  }
 }

@@ -44,6 +44,8 @@ export async function declareService(db: Executor, input: DvcttService & { decla
 export interface ServiceFilter {
   status?: DvcttStatus;
   agency?: string;
+  /** The services that deliver this TTHC. */
+  tthcCode?: string;
   /** Stuck: in the current status since before this instant. */
   statusSince?: Date;
   limit: number;
@@ -55,6 +57,7 @@ export async function listServices(db: Executor, scope: Scope, f: ServiceFilter)
     scope.agency ? eq(dvcttServices.agency, scope.agency) : undefined,
     f.agency ? eq(dvcttServices.agency, f.agency) : undefined,
     f.status ? eq(dvcttServices.status, f.status) : undefined,
+    f.tthcCode ? eq(dvcttServices.tthcCode, f.tthcCode) : undefined,
     f.statusSince ? lt(dvcttServices.statusChangedAt, f.statusSince) : undefined,
   );
   const [items, [total]] = await Promise.all([

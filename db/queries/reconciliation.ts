@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, lte, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { discrepancies, reconciliationDays, reconciliationLines, reconciliationResults, reconciliationUploads, refundPayouts, refunds } from '../schema/index.js';
 
@@ -159,9 +159,26 @@ export async function markDay(db: Executor, input: { txnDate: string; workflowId
   await db.insert(reconciliationDays).values(row).onConflictDoUpdate({ target: reconciliationDays.txnDate, set: row });
 }
 
-export async function lastReconciledDay(db: Executor): Promise<string | undefined> {
-  const [row] = await db.select({ d: sql<string>`max(${reconciliationDays.txnDate})::text` }).from(reconciliationDays).where(eq(reconciliationDays.status, 'reconciled'));
-  return row?.d ?? undefined;
+/** The days of [from, to] already reconciled. */
+export async function reconciledDaysBetween(db: Executor, from: string, to: string): Promise<Set<string>> {
+  const d = reconciliationDays;
+  const rows = await db.select({ txnDate: d.txnDate }).from(d).where(and(eq(d.status, 'reconciled'), gte(d.txnDate, from), lte(d.txnDate, to)));
+  return new Set(rows.map((r) => r.txnDate));
+}
+
+/**
+ * Days before `before` with Portal payments or uploaded records that were never reconciled: older
+ * than the daily run's window, so only a manual run reconciles them (logged as an alert).
+ */
+export async function unreconciledDaysBefore(db: Executor, before: string, limit = 100): Promise<string[]> {
+  const rows = await db.execute<{ d: string }>(sql`
+    select d::text as d from (
+      select txn_date as d from payments where txn_date < ${before}::date
+      union select txn_date from reconciliation_uploads where txn_date < ${before}::date
+    ) x
+    where not exists (select 1 from reconciliation_days r where r.txn_date = x.d and r.status = 'reconciled')
+    order by d desc limit ${limit}`);
+  return [...rows].map((r) => r.d);
 }
 
 /** Differences of a day in a stable order, a page at a time (the workflow starts one case each). */
@@ -174,6 +191,7 @@ export function discrepancyPage(db: Executor, params: { txnDate: string; after?:
     .select({
       agency: r.agency, bank: r.bank, paymentId: r.paymentId, seq: r.seq, outcome: r.outcome, ownerKind: r.ownerKind,
       portalAmount: r.portalAmount, bankAmount: r.bankAmount, agencyAmount: r.agencyAmount, bankTxnRef: r.bankTxnRef,
+      portalStatus: r.portalStatus, bankStatus: r.bankStatus,
     })
     .from(r)
     .where(and(eq(r.txnDate, params.txnDate), sql`${r.outcome} <> 'matched'`, after))
@@ -375,4 +393,34 @@ export async function recordPayout(
 
 export function payoutsOf(db: Executor, paymentId: string) {
   return db.select().from(refundPayouts).where(eq(refundPayouts.paymentId, paymentId));
+}
+
+/**
+ * The debits a payment actually took from the payer: the Portal's debit (the bank's amount when
+ * reconciliation saw more) and every further successful debit reconciliation found (duplicates).
+ * Only these can be refunded, each at most its own amount.
+ */
+export async function debitsOf(db: Executor, payment: { paymentId: string; bankTxnRef: string | null; amount: number; debited: boolean }) {
+  const r = reconciliationResults;
+  const seen = await db
+    .select({ bankTxnRef: r.bankTxnRef, amount: r.bankAmount, outcome: r.outcome })
+    .from(r)
+    .where(and(eq(r.paymentId, payment.paymentId), eq(r.bankStatus, 'success')));
+  const debits = new Map<string, number>();
+  if (payment.debited && payment.bankTxnRef) debits.set(payment.bankTxnRef, payment.amount);
+  for (const s of seen) {
+    if (!s.bankTxnRef || s.amount === null) continue;
+    const known = debits.get(s.bankTxnRef);
+    if (known !== undefined) debits.set(s.bankTxnRef, Math.max(known, s.amount));
+    else if (s.outcome === 'duplicate') debits.set(s.bankTxnRef, s.amount);
+  }
+  return [...debits].map(([bankTxnRef, amount]) => ({ bankTxnRef, amount }));
+}
+
+/** Refund cases of one debit that may still pay or have paid (not rejected, not superseded). */
+export function liveRefundsOfDebit(db: Executor, paymentId: string, bankTxnRef: string) {
+  return db
+    .select({ id: refunds.id, amount: refunds.amount, status: refunds.status })
+    .from(refunds)
+    .where(and(eq(refunds.paymentId, paymentId), eq(refunds.bankTxnRef, bankTxnRef), sql`${refunds.status} not in ('rejected', 'alreadyRefunded')`));
 }

@@ -158,6 +158,15 @@ async function supersede(
   return { version, flagged: copies.map((c) => ({ code: c.code, centralCode: procedure.code, centralVersion: version, province: c.province })) };
 }
 
+/** Art 18.2: the provinces' published copies still flagged as behind this version of their central TTHC. */
+async function flaggedBy(tx: Transaction, centralCode: string, version: number): Promise<TthcPublishResult['flagged']> {
+  const copies = await tx
+    .select({ code: tthcProcedures.code, province: tthcProcedures.agency })
+    .from(tthcProcedures)
+    .where(and(eq(tthcProcedures.localizesCode, centralCode), eq(tthcProcedures.centralAmendedVersion, version), eq(tthcProcedures.status, 'published')));
+  return copies.map((c) => ({ code: c.code, centralCode, centralVersion: version, province: c.province }));
+}
+
 /**
  * Publishes every item of a decision in ONE transaction: all become public together, or none.
  * Idempotent on the decision id (a retry returns the recorded result). The TTHC rows touched are
@@ -261,7 +270,8 @@ export async function applyCorrection(
   return db.transaction(async (tx) => {
     const [procedure] = await tx.select().from(tthcProcedures).where(eq(tthcProcedures.code, params.code)).for('update');
     const [done] = await tx.select({ version: tthcVersions.version }).from(tthcVersions).where(and(eq(tthcVersions.code, params.code), eq(tthcVersions.reviewId, params.reviewId)));
-    if (done) return { version: done.version, flagged: [] };
+    // A retried step answers as the first attempt did: the copies this correction flagged and not yet updated.
+    if (done) return { version: done.version, flagged: await flaggedBy(tx, params.code, done.version) };
     const gap = (problem: string) => new TthcConflictError([{ code: params.code, component: 'version', problem }]);
     if (!procedure || procedure.status !== 'published') throw gap('the TTHC is no longer published');
     if (procedure.currentVersion !== params.baseVersion) throw gap(`version ${procedure.currentVersion} replaced the reviewed version ${params.baseVersion}`);

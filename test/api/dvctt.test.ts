@@ -59,10 +59,15 @@ describe('DVCTT service register (Art 27.1, 28.1)', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.headers['content-type']).toContain('application/problem+json');
     const code = uniqueId('DVC');
-    await post(btp, '/services', declaration(code));
+    const tthcCode = uniqueId('1').slice(0, 24);
+    expect((await post(btp, '/services', declaration(code, { tthcCode }))).statusCode).toBe(201);
     const availability = await app.inject({ method: 'GET', url: `/v1/dvctt/services/${code}/availability`, headers: { authorization: await bearer(config, vpcp) } });
     expect(availability.json()).toMatchObject({ status: 'declared', acceptsNewDossiers: false });
-    const mine = await app.inject({ method: 'GET', url: '/v1/dvctt/services?status=declared&pageSize=500', headers: { authorization: await bearer(config, bca) } });
-    expect(mine.json().items.every((s: { agency: string }) => s.agency === 'BCA')).toBe(true);
+    const listed = async (actor: Actor) =>
+      (await app.inject({ method: 'GET', url: `/v1/dvctt/services?status=declared&tthcCode=${tthcCode}`, headers: { authorization: await bearer(config, actor) } })).json();
+    // Agencies list only their own services: BCA does not see BTP's, BTP and VPCP do.
+    expect(await listed(bca)).toMatchObject({ items: [], total: 0 });
+    expect((await listed(btp)).items.map((s: { code: string }) => s.code)).toEqual([code]);
+    expect((await listed(vpcp)).items.map((s: { code: string; agency: string }) => [s.code, s.agency])).toEqual([[code, 'BTP']]);
   });
 });

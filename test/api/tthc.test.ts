@@ -1,14 +1,29 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { and, eq } from 'drizzle-orm';
 import { Worker } from '@temporalio/worker';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
 import { createActivities } from '../../activities/index.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import { notifications, slaClocks } from '../../db/schema/index.js';
-import { tthcDecisionWorkflowId, type DecisionItem, type TthcContent } from '../../workflows/tthc.definitions.js';
+import {
+  addTthcItemsUpdate,
+  checkTthcDecisionUpdate,
+  decideTthcFixUpdate,
+  submitTthcFixUpdate,
+  tthcDecisionQuery,
+  tthcDecisionWorkflowId,
+  tthcReviewQuery,
+  tthcReviewWorkflowId,
+  type DecisionItem,
+  type StartTthcReviewInput,
+  type TthcContent,
+} from '../../workflows/tthc.definitions.js';
 import { localizedCode } from '../../workflows/tthc.rules.js';
 import { fullContent, tthcTestCode } from '../fixtures/tthc-content.js';
 import { bearer, eventually, testConfig, testDatabase, testLogger, timeSkippingEnv, uniqueId, workflowBundle } from '../support/env.js';
@@ -77,6 +92,9 @@ describe('TTHC decisions and reviews through the API (time-skipping)', () => {
     expect(res.statusCode, res.body).toBe(200);
     return { id, publication: res.json() };
   }
+  /** The refusal of an update that did not settle as accepted. */
+  const refusalOf = (outcome: PromiseSettledResult<unknown>) => (outcome.status === 'rejected' ? ((outcome.reason as WorkflowUpdateFailedError).cause as ApplicationFailure) : undefined);
+
   const clock = async (actor: Actor, id: string, key = 'publish') =>
     ((await call('GET', `/v1/tthc/decisions/${id}`, actor)).json().clocks as { key: string; outcome: string; amount: number; owner: string; completedAt?: string }[]).find((c) => c.key === key);
 
@@ -173,6 +191,55 @@ describe('TTHC decisions and reviews through the API (time-skipping)', () => {
     expect(sent.find((r) => r.template === 'tthc-cascade-repeal' && r.workflowId === tthcDecisionWorkflowId(repeal.id))).toMatchObject({ channel: 'portal', subjectVi: `TTHC ${central} đã bị bãi bỏ` });
   });
 
+  it('Art 16.3: a decision number is entered once for good — the same entry again is an idempotent replay (200), other details are refused (409), also after its case closed', async () => {
+    const body = {
+      agency: 'BTP', number: `${uniqueId('QĐ')}/QĐ-BTP`, title: 'Quyết định công bố thủ tục hành chính lĩnh vực chứng thực',
+      authorityKind: 'minister', signedOn: await localDate(), legalEffectiveOn: await localDate(60),
+    };
+    const first = await call('POST', '/v1/tthc/decisions', btp, body);
+    expect(first.statusCode, first.body).toBe(201);
+    const { decisionId } = first.json() as { decisionId: string };
+    await eventually(() => call('GET', `/v1/tthc/decisions/${decisionId}`, btp), (r) => r.statusCode === 200 && r.json().issueTiming !== undefined);
+    expect((await call('POST', '/v1/tthc/decisions', btp, body)).statusCode).toBe(200);
+    await enter(btp, decisionId, [{ kind: 'new', code: tthcTestCode(), content: fullContent('Chứng thực bản sao từ bản chính') }]);
+    await check(btp, decisionId);
+    expect((await publish(btp, decisionId)).statusCode).toBe(200);
+    await eventually(() => env.client.workflow.getHandle(tthcDecisionWorkflowId(decisionId)).describe(), (d) => d.status.name === 'COMPLETED');
+
+    const replay = await call('POST', '/v1/tthc/decisions', btp, body);
+    expect(replay.statusCode, replay.body).toBe(200);
+    expect(replay.json()).toEqual({ decisionId, workflowId: tthcDecisionWorkflowId(decisionId) });
+    const other = await call('POST', '/v1/tthc/decisions', btp, { ...body, title: 'Một quyết định khác cùng số' });
+    expect(other.statusCode).toBe(409);
+    expect(other.json()).toMatchObject({ type: 'urn:dvcqg:problem:already-exists' });
+    const view = (await call('GET', `/v1/tthc/decisions/${decisionId}`, btp)).json();
+    expect(view).toMatchObject({ title: body.title, stage: 'published' });
+    expect(view.actions.map((a: { action: string }) => a.action)).toEqual(['create', 'enter-items', 'check', 'publish']);
+  });
+
+  it('one action at a time: entering items while the decision is being checked is refused as busy or runs after the check; a decision is "checked" only if nothing changed since', async () => {
+    const id = await decision(btp);
+    await enter(btp, id, [{ kind: 'new', code: tthcTestCode(), content: fullContent('Cấp giấy phép lao động') }]);
+    expect((await check(btp, id)).json().stage).toBe('checked');
+    const handle = env.client.workflow.getHandle(tthcDecisionWorkflowId(id));
+    const settled = await Promise.allSettled([
+      handle.executeUpdate(checkTthcDecisionUpdate, { args: [{ actor: btp }] }),
+      handle.executeUpdate(addTthcItemsUpdate, { args: [{ actor: btp, items: [{ kind: 'new', code: tthcTestCode(), content: fullContent('Gia hạn giấy phép lao động') }] }] }),
+    ]);
+    for (const outcome of settled) {
+      const refused = refusalOf(outcome);
+      if (refused) expect(refused).toMatchObject({ type: 'InvalidTransition', message: expect.stringMatching(/busy with "(check the decision|enter items)"/) });
+    }
+    const accepted = (['check', 'enter-items'] as const).filter((_, i) => settled[i]?.status === 'fulfilled');
+    expect(accepted.length).toBeGreaterThanOrEqual(1);
+    const state = await handle.query(tthcDecisionQuery);
+    expect(state.items).toHaveLength(accepted.includes('enter-items') ? 2 : 1);
+    expect(state.actions.slice(0, 3).map((a) => a.action)).toEqual(['create', 'enter-items', 'check']);
+    expect(state.actions.slice(3).map((a) => a.action).sort()).toEqual([...accepted].sort());
+    // "checked" means the last action was a check that found nothing: no item entered after it.
+    expect(state.stage === 'checked').toBe(state.actions.at(-1)?.action === 'check');
+  });
+
   it('authorization: another agency may not act on a decision (403) and nothing changes; a ministry may not localize', async () => {
     const id = await decision(btp);
     const foreign = await enter(byt, id, [{ kind: 'new', code: tthcTestCode(), content: fullContent('X') }]);
@@ -240,6 +307,75 @@ describe('TTHC decisions and reviews through the API (time-skipping)', () => {
       expect(procedure.versions[1]).toMatchObject({ version: 2, reviewId, status: 'published', components: expect.objectContaining({ processingTime: '3 ngày làm việc', result: 'Giấy chứng nhận' }) });
       const results = await eventually(() => call('GET', `/v1/tthc/reviews?code=${code}`), (r) => r.json().items[0]?.stage === 'accepted');
       expect(results.json().items[0]).toMatchObject({ id: reviewId, agency: 'BTP', closedAt: expect.any(String) });
+    });
+
+    it('Art 24.2a: a fix sent before the first round has opened is refused (not a failed workflow task), and accepted once it has', async () => {
+      const code = tthcTestCode();
+      await publishAll(btp, [{ kind: 'new', code, content: fullContent('Đăng ký nhận cha, mẹ, con') }]);
+      const reviewId = randomUUID();
+      const input: StartTthcReviewInput = { reviewId, code, version: 1, agency: 'BTP', findings: [{ criterion: 'completeness', component: 'components.dossier', detail: 'Thiếu mẫu tờ khai' }], openedBy: vpcp };
+      // No worker on this queue yet: the fix reaches the workflow with its very first task.
+      const taskQueue = uniqueId('tthc-review-early');
+      const handle = await env.client.workflow.start('tthcReviewWorkflow', { taskQueue, workflowId: tthcReviewWorkflowId(reviewId), args: [input] });
+      const early = handle.executeUpdate(submitTthcFixUpdate, { args: [{ actor: btp, note: 'Đã bổ sung mẫu tờ khai' }] }).then(() => undefined, (e: unknown) => e);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const late = await Worker.create({
+        connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(),
+        activities: createActivities({ db: database.db, logger: testLogger() }),
+      });
+      await late.runUntil(async () => {
+        const err = await early;
+        expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+        expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'InvalidTransition', message: expect.stringMatching(/no round of the review is open yet/) });
+        await eventually(() => handle.query(tthcReviewQuery), (s) => s.rounds[0]?.dueAt !== undefined);
+        const fixed = await handle.executeUpdate(submitTthcFixUpdate, { args: [{ actor: btp, note: 'Đã bổ sung mẫu tờ khai' }] });
+        expect(fixed).toMatchObject({ stage: 'fix-submitted', rounds: [{ round: 1, fix: { by: 'BTP' } }] });
+        await handle.terminate('test finished');
+      });
+    });
+
+    it('Art 24.2a, 18.2: a correction accepted on a central TTHC notifies the provinces that localized it', async () => {
+      const central = tthcTestCode();
+      await publishAll(btp, [{ kind: 'new', code: central, content: fullContent('Cấp phiếu lý lịch tư pháp số 2') }]);
+      await publishAll(hanoi, [{ kind: 'localized', centralCode: central, local: { place: 'Sở Tư pháp Hà Nội' } }]);
+      const reviewId = await openReview(central);
+      expect((await call('POST', `/v1/tthc/reviews/${reviewId}/fix`, btp, { note: 'Sửa thời hạn', components: { processingTime: '3 ngày làm việc' } })).statusCode).toBe(200);
+      const accepted = await call('POST', `/v1/tthc/reviews/${reviewId}/decision`, vpcp, { outcome: 'accept' });
+      expect(accepted.json()).toMatchObject({ stage: 'accepted', correctedVersion: 2 });
+      const copyCode = localizedCode(central, 'UBND-HN');
+      expect((await call('GET', `/v1/tthc/procedures/${encodeURIComponent(copyCode)}`)).json().procedure).toMatchObject({ centralAmendedVersion: 2 });
+      const [notice] = await database.db.select().from(notifications)
+        .where(and(eq(notifications.workflowId, tthcReviewWorkflowId(reviewId)), eq(notifications.template, 'tthc-central-amended')));
+      expect(notice).toMatchObject({ recipient: 'UBND-HN', channel: 'portal', subjectVi: `TTHC ${central} đã được sửa đổi, bổ sung` });
+      expect(notice?.bodyVi).toContain(`phiên bản 2`);
+      expect(notice?.bodyVi).toContain(copyCode);
+    });
+
+    it('one action at a time: VPCP accepting and returning the same fix at once — one is refused, and the catalogue matches the outcome', async () => {
+      const code = tthcTestCode();
+      await publishAll(btp, [{ kind: 'new', code, content: fullContent('Đăng ký lại khai sinh') }]);
+      const reviewId = await openReview(code);
+      expect((await call('POST', `/v1/tthc/reviews/${reviewId}/fix`, btp, { note: 'Sửa thời hạn', components: { processingTime: '4 ngày làm việc' } })).statusCode).toBe(200);
+      const handle = env.client.workflow.getHandle(tthcReviewWorkflowId(reviewId));
+      const settled = await Promise.allSettled([
+        handle.executeUpdate(decideTthcFixUpdate, { args: [{ actor: vpcp, outcome: 'accept' }] }),
+        handle.executeUpdate(decideTthcFixUpdate, { args: [{ actor: vpcp, outcome: 'return', reason: 'Chưa đủ căn cứ pháp lý' }] }),
+      ]);
+      expect(settled.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const refused = settled.map(refusalOf).find((r) => r !== undefined);
+      // Busy while the other ran, or (if it had finished) no longer awaiting a decision.
+      expect(refused).toMatchObject({ type: 'InvalidTransition', message: expect.stringMatching(/busy with "decide on the fix"|the review is (accepted|awaiting-fix)/) });
+      const state = await handle.query(tthcReviewQuery);
+      const version = (await call('GET', `/v1/tthc/procedures/${code}`)).json().procedure.currentVersion;
+      if (settled[0]?.status === 'fulfilled') {
+        expect(state).toMatchObject({ stage: 'accepted', correctedVersion: 2 });
+        expect(state.rounds).toHaveLength(1);
+        expect(version).toBe(2);
+      } else {
+        expect(state.stage).toBe('awaiting-fix');
+        expect(state.rounds.map((r) => r.decision?.outcome)).toEqual(['returned', undefined]);
+        expect(version).toBe(1);
+      }
     });
 
     it('Art 24.2a: a finding not fixed within 10 working days breaches the agency clock', async () => {

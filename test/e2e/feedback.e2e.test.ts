@@ -17,6 +17,7 @@ interface Item {
   status: string;
   agency: string;
   round: number;
+  receivedAt: string;
   actionSeq: number;
   actionsAllowed: string[];
   clocks: { key: string; outcome: string; owner: string }[];
@@ -156,14 +157,18 @@ describe('citizen feedback end to end: HTTP → Temporal dev server → worker �
     expect(transferred.status).toBe(200);
     const atByt = await ready(id, byt, (i) => i.clocks.some((c) => c.key === 'classify#3'));
     expect(atByt.agency).toBe('BYT');
-    const list = await eventually(
-      () => call<{ items: { itemId: string; agency: string }[] }>('GET', '?limit=200', byt),
-      (r) => r.body.items.some((i) => i.itemId === id && i.agency === 'BYT'),
-    );
-    expect(list.status).toBe(200);
+    // The item's own receipt instant bounds the list to it (and at most a few items received in the same millisecond).
+    const receivedAt = new Date(atByt.receivedAt);
+    const window = `?from=${encodeURIComponent(receivedAt.toISOString())}&to=${encodeURIComponent(new Date(receivedAt.getTime() + 1).toISOString())}`;
+    const ids = async (actor: typeof btp) => {
+      const res = await call<{ items: { itemId: string; agency: string }[] }>('GET', window, actor);
+      expect(res.status).toBe(200);
+      return res.body.items.filter((i) => i.itemId === id).map((i) => i.agency);
+    };
+    await eventually(() => ids(byt), (agencies) => agencies.length === 1 && agencies[0] === 'BYT');
     // BTP still sees the item it handled; an uninvolved agency does not.
-    const other = await call<{ items: { itemId: string }[] }>('GET', '?limit=200', { userId: 'x', role: 'agency', agency: 'BCT' });
-    expect(other.body.items.some((i) => i.itemId === id)).toBe(false);
+    expect(await ids(btp)).toEqual(['BYT']);
+    expect(await ids({ userId: 'x', role: 'agency', agency: 'BCT' })).toEqual([]);
     expect((await act(id, 'classify', btp, { decision: 'accept' })).status).toBe(403);
   });
 });

@@ -34,10 +34,17 @@ export function testDatabase(): DatabaseHandle {
 
 export const testLogger = () => createLogger('silent');
 
+const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+
+/** Bundle workflow code quietly: every workflow by default, or one file (a process, a fixture). */
+export function quietBundle(path: string = workflowsPath): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: path, logger: silent });
+}
+
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundle the workflow code once per test file. */
+/** Bundle every workflow once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  bundle ??= quietBundle();
   return bundle;
 }
 

@@ -22,6 +22,7 @@ import {
   stopDvcttServiceUpdate,
   submitDvcttTestReportUpdate,
   suspendDvcttServiceUpdate,
+  withdrawDvcttUpdate,
   type DvcttService,
   type DvcttView,
   type DvcttWorkflowInput,
@@ -100,7 +101,8 @@ describe('DVCTT test-integration loop "2 + 5 + 2" (time-skipping)', () => {
     await env.sleep('1 day');
     await sendReport(h);
     await env.sleep('2 hours');
-    return pass(h);
+    await pass(h);
+    return h.query(dvcttStateQuery);
   }
 
   it('Art 27.2–27.5: a service that passes on round 1 goes live, every clock met, projected to the register', async () => {
@@ -205,8 +207,9 @@ describe('DVCTT test-integration loop "2 + 5 + 2" (time-skipping)', () => {
       await env.sleep('10 days');
       const closed = await h.executeUpdate(closeDvcttLoopUpdate, { args: [{ actor: vpcp, reasons: 'bỏ dở / abandoned' }] });
       expect(closed.status).toBe('closed');
-      expect(clock(closed, 'abandon#1')?.outcome).toBe('breached');
-      return propose(h);
+      expect(clock(await h.query(dvcttStateQuery), 'abandon#1')?.outcome).toBe('breached');
+      await propose(h);
+      return h.query(dvcttStateQuery);
     }, { abandonAfterWorkingDays: 3 });
     expect(view.status).toBe('proposed');
     expect(view.rounds.map((r) => [r.round, r.outcome])).toEqual([[1, 'rejected'], [2, 'open']]);
@@ -227,7 +230,8 @@ describe('DVCTT test-integration loop "2 + 5 + 2" (time-skipping)', () => {
       expect((await findService(database.db, service.code))?.status).toBe('live');
       const stopped = await h.executeUpdate(stopDvcttServiceUpdate, { args: [{ actor: vpcp, reasons: 'Không bảo đảm chất lượng / quality' }] });
       expect(stopped.allowedActions.map((a) => a.action).sort()).toEqual(['propose', 'withdraw']);
-      return { view: await propose(h), service };
+      await propose(h);
+      return { view: await h.query(dvcttStateQuery), service };
     });
     expect(view.status).toBe('proposed');
     expect(view.currentRound).toBe(2);
@@ -244,6 +248,34 @@ describe('DVCTT test-integration loop "2 + 5 + 2" (time-skipping)', () => {
       return h.query(dvcttStateQuery);
     });
     expect(view.actions.map((a) => a.action)).toEqual(['propose']);
+  });
+
+  it('one action at a time: a withdrawal racing a new proposal is refused as busy or runs after it, and never leaves a clock running on a withdrawn service', async () => {
+    const { view, settled } = await withService(async (h) => {
+      await propose(h);
+      await h.executeUpdate(reviewDvcttProposalUpdate, { args: [{ actor: vpcp, decision: 'reject', reasons: 'Thiếu biểu mẫu / form missing' }] });
+      // Both are allowed while the service is returned; without serialization the withdrawal's
+      // cancelAll could run before the proposal's review clock starts.
+      const settled = await Promise.allSettled([
+        propose(h),
+        h.executeUpdate(withdrawDvcttUpdate, { args: [{ actor: btp, reasons: 'Rút để hoàn thiện / withdrawn to rework' }] }),
+      ]);
+      return { view: await h.query(dvcttStateQuery), settled };
+    });
+    for (const outcome of settled) {
+      if (outcome.status === 'rejected') {
+        const cause = (outcome.reason as WorkflowUpdateFailedError).cause as ApplicationFailure;
+        expect(cause.type).toBe('InvalidTransition');
+        expect(cause.message).toMatch(/busy with "(propose|withdraw)"/);
+      }
+    }
+    const done = settled.filter((o) => o.status === 'fulfilled').length;
+    expect(done).toBeGreaterThanOrEqual(1);
+    // Refused updates left no trace; accepted ones are all recorded.
+    expect(view.actions).toHaveLength(2 + done);
+    const running = view.rounds.flatMap((r) => r.clocks).filter((c) => c.outcome === 'pending');
+    if (view.status === 'withdrawn') expect(running).toEqual([]);
+    else expect(running.map((c) => c.key)).toEqual(['review#2']);
   });
 
   it('a long-lived service continues as new with its rounds, actions and open clocks carried over', async () => {

@@ -363,4 +363,34 @@ describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
     expect(clockOf(entered, 'resultEntry#1.1')?.lateByMinutes).toBeGreaterThan(0);
     await handle.terminate('test done');
   });
+
+  it('one action at a time: a progress update racing the result entry is refused as busy or runs after it, and every accepted action is recorded once', async () => {
+    const handle = await submit();
+    await handle.executeUpdate(classifyFeedbackUpdate, { args: [{ actor: btp, decision: 'accept' }] });
+    await env.sleep('1 hour');
+    const obtainedAt = new Date((await env.currentTimeMs()) - 60_000).toISOString();
+    const names = ['result', 'progress'] as const;
+    // Both are allowed while the item is processing (progress also while in review).
+    const settled = await Promise.allSettled([
+      handle.executeUpdate(resultFeedbackUpdate, { args: [{ actor: btp, answer: 'Đã cập nhật mức phí mới trên Cổng.', resultObtainedAt: obtainedAt }] }),
+      handle.executeUpdate(progressFeedbackUpdate, { args: [{ actor: btp, note: 'Đang phối hợp cập nhật mức phí.' }] }),
+    ]);
+    const accepted = names.filter((_, i) => settled[i]?.status === 'fulfilled');
+    for (const outcome of settled) {
+      if (outcome.status === 'rejected') {
+        const cause = (outcome.reason as WorkflowUpdateFailedError).cause as ApplicationFailure;
+        expect(cause.type).toBe('InvalidTransition');
+        expect(cause.message).toMatch(/busy with "(result|progress)"/);
+      }
+    }
+    expect(accepted.length).toBeGreaterThanOrEqual(1);
+    const view = await state(handle);
+    expect(view.actionSeq).toBe(2 + accepted.length);
+    expect(view.actions.slice(2).map((a) => a.action).sort()).toEqual([...accepted].sort());
+    expect(view.status).toBe(accepted.includes('result') ? 'in-review' : 'processing');
+    if (accepted.includes('result')) expect(clockOf(view, 'resultEntry#1.1')?.outcome).toBe('met');
+    const logged = await eventually(() => listFeedbackActions(database.db, handle.workflowId), (rows) => rows.length === 2 + accepted.length);
+    expect(logged.map((r) => r.seq)).toEqual(Array.from({ length: 2 + accepted.length }, (_, i) => i + 1));
+    await handle.terminate('test done');
+  });
 });

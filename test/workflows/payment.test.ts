@@ -236,6 +236,64 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
     });
   });
 
+  it('Art 31.2c: two identical callbacks delivered at the same time are applied once (the action gate serializes handlers)', async () => {
+    await run(async (taskQueue) => {
+      const handle = await start(taskQueue);
+      await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
+      await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cc-d', bankTxnRef: 'FT-CC', amount: 150_000, actor: bankActor(bank) }] });
+      const send = () => handle.executeUpdate(reportReceiptUpdate, { args: [{ ...receipt('cc-r'), actor: bankActor(bank) }] });
+      const outcomes = await Promise.allSettled([send(), send(), send()]);
+      const answered = outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value);
+      expect(answered.length).toBeGreaterThanOrEqual(1);
+      for (const a of answered) expect(a).toEqual(answered[0]);
+      for (const o of outcomes) {
+        // A duplicate that came while the first was being applied is refused as busy (retryable), never applied twice.
+        if (o.status === 'rejected') expect(((o.reason as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('InvalidTransition');
+      }
+      // Retried once the first has finished, the duplicate gets the first answer.
+      expect(await send()).toEqual(answered[0]);
+      const settle = () => handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'cc-s', transferRef: 'TT-CC', amount: 150_000, actor: bankActor(bank) }] });
+      await Promise.allSettled([settle(), settle()]);
+      const result = await finished(handle);
+      expect(result.actions.filter((a) => a.action === 'receiptIssued')).toHaveLength(1);
+      expect(result.actions.filter((a) => a.action === 'settled')).toHaveLength(1);
+    });
+  });
+
+  it('project rule: a debit reported after the request expired is accepted within the late-debit window and settles as usual; after the window the case ends expired', async () => {
+    await run(async (taskQueue) => {
+      const late = await start(taskQueue, { expiryDays: 1 });
+      await late.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
+      const closed = await start(taskQueue, { expiryDays: 1 });
+      await closed.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
+      const clocks = await eventually(() => late.query(slaClocksQuery), (c) => c.some((k) => k.key === 'payerPays'));
+      const due = Date.parse(clocks.find((c) => c.key === 'payerPays')!.dueAt);
+      await env.sleep(due - (await env.currentTimeMs()) + 60_000);
+      await eventually(() => late.query(slaClocksQuery), (c) => c.some((k) => k.key === 'lateDebit'));
+      expect((await late.query(paymentQuery)).status).toBe('expired');
+      expect((await row(late.workflowId))?.status).toBe('expired');
+
+      const debit = await late.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'late-d', bankTxnRef: 'FT-LATE', amount: 150_000, actor: bankActor(bank) }] });
+      expect(debit.status).toBe('debited');
+      const view = await late.query(paymentQuery);
+      expect(view.debitedAfterExpiry).toBe(true);
+      expect(view.settlementDueAt).toBeDefined();
+      expect(view.actions.map((a) => a.action)).toContain('debitedAfterExpiry');
+      expect((await row(late.workflowId))?.status).toBe('debited');
+      await late.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'late-s', transferRef: 'TT-LATE', amount: 150_000, actor: bankActor(bank) }] });
+      expect((await finished(late)).status).toBe('settled');
+      const [window] = await database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, late.workflowId), eq(slaClocks.clockKey, 'lateDebit')));
+      expect(window?.outcome).toBe('cancelled');
+
+      // No late debit: the window closes and the case ends expired; a debit after that is refused.
+      const windowClock = (await eventually(() => closed.query(slaClocksQuery), (c) => c.some((k) => k.key === 'lateDebit'))).find((c) => c.key === 'lateDebit')!;
+      await env.sleep(Date.parse(windowClock.dueAt) - (await env.currentTimeMs()) + 60_000);
+      const ended = await finished(closed);
+      expect(ended.status).toBe('expired');
+      expect(ended.bankTxnRef).toBeUndefined();
+    });
+  });
+
   it('project rule: failed, expired and cancelled payments end cleanly', async () => {
     await run(async (taskQueue) => {
       const failed = await start(taskQueue);

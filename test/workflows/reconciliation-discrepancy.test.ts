@@ -7,7 +7,7 @@ import { createActivities } from '../../activities/index.js';
 import { WorkingCalendar } from '../../domain/calendar/index.js';
 import { loadCalendarVersion } from '../../db/queries/calendar.js';
 import type { DatabaseHandle } from '../../db/client.js';
-import { discrepancies, slaClocks } from '../../db/schema/index.js';
+import { discrepancies, refunds, slaClocks } from '../../db/schema/index.js';
 import type { ActorRef } from '../../workflows/actors.js';
 import {
   discrepancyQuery,
@@ -91,5 +91,18 @@ describe('discrepancy cases (Art 34.5, time-skipping)', () => {
     await eventually(() => handle.describe(), (d) => d.status.name !== 'RUNNING');
     const final = (await new Client({ connection: env.connection, namespace: env.namespace }).workflow.getHandle(handle.workflowId).result()) as DiscrepancyView;
     expect(final.actions.map((a) => a.action)).toEqual(['detected', 'resolved']);
+  });
+
+  // Last in this file: the refund it starts is a child that stays open and would stall time skipping.
+  it('project rule (Art 34.6a): a debit the Portal records as unpaid (e.g. after expiry) found by reconciliation is refunded by the bank in full', async () => {
+    const base = { txnDate: '2031-04-02', agency, bank, paymentId: uniqueId('pay'), seq: 1 };
+    const input: DiscrepancyCase = {
+      ...base, id: discrepancyWorkflowId(base), kind: 'statusMismatch', ownerKind: 'bank', owner: bank,
+      portalAmount: 30_000, bankAmount: 30_000, portalStatus: 'failed', bankStatus: 'success', bankTxnRef: 'T-late',
+    };
+    const handle = await env.client.workflow.start('discrepancyWorkflow', { taskQueue, workflowId: input.id, args: [input] });
+    const open = await eventually(() => handle.query(discrepancyQuery), (v) => v.refundId !== undefined);
+    const [refund] = await eventually(() => database.db.select().from(refunds).where(eq(refunds.id, open.refundId!)), (r) => r.length === 1);
+    expect(refund).toMatchObject({ paymentId: base.paymentId, bankTxnRef: 'T-late', amount: 30_000, responsibleKind: 'bank', status: 'awaitingRefund' });
   });
 });

@@ -131,18 +131,28 @@ describe('daily reconciliation and discrepancies (time-skipping, real activities
     expect(again.casesStarted).toBe(0);
   });
 
-  it('Art 34.2: the daily run reconciles every day since the last reconciled one on a working day, and nothing on a rest day', async () => {
+  it('Art 34.2: the daily run reconciles every unreconciled day of its window on a working day (a manual run of a later day hides none), and nothing on a rest day', async () => {
     const activities = createActivities({ db: database.db, logger: testLogger() });
-    const days = calendar.listDays('2035-01-01', '2035-03-31');
-    const monday = days.find((d, i) => d.weekday === 1 && d.working && days[i - 3]?.weekday === 5 && days[i - 3]?.working)!.date;
+    // A year no other test uses: the window's days are this test's own.
+    const days = calendar.listDays('2036-01-01', '2036-03-31');
+    const monday = days.find((d, i) => d.weekday === 1 && d.working && days[i - 3]?.weekday === 5 && days[i - 3]?.working && i >= 10)!.date;
     const saturday = days.find((d) => d.weekday === 6 && !d.working)!.date;
-    const friday = days[days.findIndex((d) => d.date === monday) - 3]!.date;
-    await markDay(database.db, { txnDate: addDays(friday, -1), workflowId: 'test', status: 'reconciled' });
-    const onMonday = await activities.reconciliationDaysDue({ now: `${monday}T06:00:00+07:00` });
+    const window = [-7, -6, -5, -4, -3, -2, -1].map((n) => addDays(monday, n));
+    // The day before the window's last: reconciled by a manual run; the earlier days were never reconciled.
+    await markDay(database.db, { txnDate: window[5]!, workflowId: 'manual', status: 'reconciled' });
+    await markDay(database.db, { txnDate: window[1]!, workflowId: 'test', status: 'reconciled' });
+    // A day older than the window with payments, never reconciled: reported, not silently dropped.
+    const older = addDays(monday, -20);
+    await database.sql`
+      insert into payments (id, agency, request_ref, dossier_code, fee_type_code, amount, beneficiary_kind, beneficiary_institution,
+        beneficiary_account, beneficiary_name, payer_bank, bank_txn_ref, status, txn_date, revision, created_at)
+      values (${`old-${bank}`}, ${agency}, ${`old-${bank}`}, 'D', 'LEPHI', 1000, 'treasury', 'KBNN', '7111', 'KBNN', ${bank}, 'T-old', 'settled', ${older}::date, 1, now())`;
+    const onMonday = await activities.reconciliationDaysDue({ now: `${monday}T06:00:00+07:00`, maxDays: 7 });
     expect(onMonday.workingDay).toBe(true);
-    expect(onMonday.days).toEqual([friday, addDays(friday, 1), addDays(friday, 2)]);
+    expect(onMonday.days).toEqual([window[0], window[2], window[3], window[4], window[6]]);
+    expect(onMonday.olderUnreconciled).toContain(older);
     const onSaturday = await activities.reconciliationDaysDue({ now: `${saturday}T06:00:00+07:00` });
-    expect(onSaturday).toEqual({ today: saturday, workingDay: false, days: [] });
+    expect(onSaturday).toEqual({ today: saturday, workingDay: false, days: [], olderUnreconciled: [] });
   });
 });
 

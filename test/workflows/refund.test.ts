@@ -4,12 +4,13 @@ import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { createActivities } from '../../activities/index.js';
 import type { DatabaseHandle } from '../../db/client.js';
-import { refundPayouts, refunds } from '../../db/schema/index.js';
+import { refundPayouts, refunds, slaClocks } from '../../db/schema/index.js';
 import type { ActorRef } from '../../workflows/actors.js';
 import { decideRefundUpdate, payRefundUpdate, refundQuery, refundWorkflowId, type RefundInput } from '../../workflows/refund.definitions.js';
+import { slaClocksQuery } from '../../workflows/sla.definitions.js';
 import { eventually, testDatabase, testLogger, timeSkippingEnv, uniqueId, workflowBundle } from '../support/env.js';
 
 describe('refunds (Art 34.6, time-skipping, real activities and PostgreSQL)', () => {
@@ -104,5 +105,33 @@ describe('refunds (Art 34.6, time-skipping, real activities and PostgreSQL)', ()
     const rejected = await handle.executeUpdate(decideRefundUpdate, { args: [{ finding: 'unfounded', note: 'single debit, settled to KBNN', actor: bankActor }] });
     expect(rejected.status).toBe('rejected');
     expect(await payoutsOf(paymentId)).toHaveLength(0);
+  });
+
+  it('Art 34.6b (period: project rule): a bank that has not investigated a request by the end of the next working day is in breach; its late finding is still recorded', async () => {
+    const paymentId = uniqueId('pay');
+    const handle = await start({ origin: 'payerRequest', paymentId, bankTxnRef: 'T-3', amount: 20_000, reason: 'debited but the dossier shows unpaid' });
+    const clocks = await eventually(() => handle.query(slaClocksQuery), (c) => c.some((k) => k.key === 'investigate'));
+    const due = Date.parse(clocks.find((c) => c.key === 'investigate')!.dueAt);
+    await env.sleep(due - (await env.currentTimeMs()) + 60_000);
+    const clockRow = async () => (await database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, handle.workflowId), eq(slaClocks.clockKey, 'investigate'))))[0];
+    const breached = await eventually(clockRow, (c) => c?.outcome === 'breached');
+    expect(breached).toMatchObject({ owner: bank, ownerKind: 'bank' });
+    const decided = await handle.executeUpdate(decideRefundUpdate, { args: [{ finding: 'unfounded', note: 'single debit, settled', actor: bankActor }] });
+    expect(decided.status).toBe('rejected');
+    const late = await clockRow();
+    expect(late?.outcome).toBe('breached');
+    expect(late?.completedBy).toBe(bank);
+  });
+
+  it('the action gate: two payouts sent at the same time pay once', async () => {
+    const paymentId = uniqueId('pay');
+    const handle = await start({ origin: 'reconciliation', paymentId, bankTxnRef: 'T-4', amount: 9_000, reason: 'duplicate payment (Art 34.6a)', discrepancyId: `discrepancy-${paymentId}` });
+    await eventually(() => handle.query(refundQuery), (v) => v.actions.length > 0);
+    const outcomes = await Promise.allSettled([
+      handle.executeUpdate(payRefundUpdate, { args: [{ payoutRef: 'P-A', actor: bankActor }] }),
+      handle.executeUpdate(payRefundUpdate, { args: [{ payoutRef: 'P-B', actor: bankActor }] }),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(await payoutsOf(paymentId)).toHaveLength(1);
   });
 });

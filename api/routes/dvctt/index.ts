@@ -31,6 +31,7 @@ import {
   submitDvcttTestReportUpdate,
   suspendDvcttServiceUpdate,
   withdrawDvcttUpdate,
+  type DvcttActionResult,
   type DvcttService,
   type DvcttView,
   type DvcttWorkflowInput,
@@ -135,6 +136,13 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
   }
   const handleOf = (serviceCode: string): WorkflowHandle => app.temporal.workflow.getHandle(dvcttWorkflowId(serviceCode));
 
+  /** The update answers compactly; the caller gets the case as it stands after it (the workflow's query). */
+  async function act<I>(serviceCode: string, update: UpdateDefinition<DvcttActionResult, [I]>, input: I): Promise<DvcttView> {
+    const handle = handleOf(serviceCode);
+    await handle.executeUpdate(update, { args: [input] });
+    return handle.query(dvcttStateQuery);
+  }
+
   app.post('/services', {
     config: { access: { roles: ['agency'] as const, agencyOf: (request) => (request.body as { agency?: string } | undefined)?.agency } },
     schema: {
@@ -159,6 +167,7 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: z.object({
         status: z.enum(DVCTT_STATUSES).optional(),
         agency: code.optional(),
+        tthcCode: z.string().trim().max(32).optional().describe('Only the services that deliver this TTHC'),
         /** Only services in their current status for at least this many days. */
         minDaysInStatus: z.coerce.number().int().min(0).max(3650).optional(),
         ...paging,
@@ -235,6 +244,8 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
         taskQueue: app.config.TASK_QUEUE,
         workflowId: dvcttWorkflowId(service.code),
         args: [input],
+        // One case per service for its whole life: a second run would restart the projection's revisions.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
           { key: agencyKey, value: service.agency },
           { key: processKey, value: DVCTT_PROCESS },
@@ -243,19 +254,21 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const { status } = await handleOf(service.code).describe();
+      if (status.name !== 'RUNNING') throw problem('already-exists', `The case of service ${service.code} ended (${status.name}); it is not started again`);
     }
-    return handleOf(service.code).executeUpdate(proposeDvcttUpdate, { args: [{ actor, note: request.body.note }] });
+    return act(service.code, proposeDvcttUpdate, { actor, note: request.body.note });
   });
 
   /** One route per action: authorize, then the workflow's validator decides (refusals never reach history). */
-  function action<B extends z.ZodObject>(path: string, spec: { summary: string; roles: readonly Role[]; body: B; update: UpdateDefinition<DvcttView, [z.infer<B> & { actor: Actor }]> }) {
+  function action<B extends z.ZodObject>(path: string, spec: { summary: string; roles: readonly Role[]; body: B; update: UpdateDefinition<DvcttActionResult, [z.infer<B> & { actor: Actor }]> }) {
     app.post(`/services/:code/${path}`, {
       config: { access: { roles: spec.roles } },
       schema: { tags: ['dvctt'], summary: spec.summary, params, body: spec.body, response: { 200: viewSchema, ...actionErrors } },
     }, async (request) => {
       const actor = actorOf(request);
       const service = await serviceInScope(request.params.code, actor);
-      return handleOf(service.code).executeUpdate(spec.update, { args: [{ ...(request.body as z.infer<B>), actor }] });
+      return act(service.code, spec.update, { ...(request.body as z.infer<B>), actor });
     });
   }
   const reasons = z.object({ reasons: text(2000) });

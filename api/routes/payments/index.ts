@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { findCallback, findPayment, findReceipt, listPayments } from '../../../db/queries/payment.js';
 import { paymentStatus } from '../../../db/schema/index.js';
@@ -7,6 +8,7 @@ import {
   PAYMENT_PROCESS,
   cancelPaymentUpdate,
   choosePayerBankUpdate,
+  paymentQuery,
   paymentWorkflowId,
   reportDebitUpdate,
   reportFailureUpdate,
@@ -15,6 +17,7 @@ import {
   type CallbackKind,
   type CallbackResult,
   type PaymentRequest,
+  type PaymentStatus,
 } from '../../../workflows/payment.definitions.js';
 import { actorOf, isSupervisor, type Actor } from '../../auth.js';
 import { problem, problemSchema } from '../../errors.js';
@@ -58,6 +61,18 @@ const toBody = (r: PaymentRow) => ({
   ...r, debitedAt: iso(r.debitedAt), settledAt: iso(r.settledAt), settlementDueAt: iso(r.settlementDueAt), createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
 });
 
+interface RegisteredRequest {
+  status: PaymentStatus;
+  dossierCode: string;
+  feeTypeCode: string;
+  amount: number;
+  beneficiary: { kind: string; institution: string; account: string };
+}
+/** A repeated registration is the same request when what the payer pays, for what and to whom is the same. */
+const sameRequest = (a: RegisteredRequest, b: Omit<RegisteredRequest, 'status'>) =>
+  a.dossierCode === b.dossierCode && a.feeTypeCode === b.feeTypeCode && a.amount === b.amount &&
+  a.beneficiary.kind === b.beneficiary.kind && a.beneficiary.institution === b.beneficiary.institution && a.beneficiary.account === b.beneficiary.account;
+
 /** Read scope: the agency of the payment, the payer's bank, the Portal front end and supervisors. */
 function assertCanRead(actor: Actor, payment: { agency: string; payerBank: string | null }) {
   if (isSupervisor(actor) || actor.role === 'portal') return;
@@ -82,18 +97,44 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
         agency: code, requestRef: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), dossierCode: ref, feeTypeCode: code, amount: vndSchema,
         beneficiary: beneficiarySchema, expiryDays: z.number().int().min(1).max(30).optional(),
       }),
-      response: { 201: z.object({ paymentId: z.string(), status: z.literal('awaitingPayer') }), ...errors },
+      response: {
+        201: z.object({ paymentId: z.string(), status: z.literal('awaitingPayer') }),
+        200: z.object({ paymentId: z.string(), status: z.enum(paymentStatus.enumValues) }).describe('The same request registered before: its payment, as it is now'),
+        ...errors,
+      },
     },
   }, async (request, reply) => {
     const { body } = request;
     const paymentId = paymentWorkflowId(body.agency, body.requestRef);
     const input: PaymentRequest = { ...body, actor: actorOf(request) };
-    await app.temporal.workflow.start('paymentWorkflow', {
-      taskQueue: app.config.TASK_QUEUE, workflowId: paymentId, args: [input],
-      typedSearchAttributes: [{ key: agencyKey, value: body.agency }, { key: processKey, value: PAYMENT_PROCESS }, { key: stageKey, value: 'awaitingPayer' }],
-    });
+    try {
+      // One payment per request reference, ever: a closed payment is not started again (its
+      // projection would keep the first run's newer revisions and drop the second run's writes).
+      await app.temporal.workflow.start('paymentWorkflow', {
+        taskQueue: app.config.TASK_QUEUE, workflowId: paymentId, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [{ key: agencyKey, value: body.agency }, { key: processKey, value: PAYMENT_PROCESS }, { key: stageKey, value: 'awaitingPayer' }],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const existing = await registeredRequest(paymentId);
+      if (!existing || !sameRequest(existing, body)) {
+        throw problem('already-exists', `Payment request ${body.requestRef} of ${body.agency} was already registered with different content (${paymentId})`);
+      }
+      return reply.status(200).send({ paymentId, status: existing.status });
+    }
     return reply.status(201).send({ paymentId, status: 'awaitingPayer' as const });
   });
+
+  /** The registered request: the projection, or the workflow itself when its first write is still under way. */
+  async function registeredRequest(paymentId: string): Promise<RegisteredRequest | undefined> {
+    const row = await findPayment(app.db, paymentId);
+    if (row) return { ...row, beneficiary: { kind: row.beneficiaryKind, institution: row.beneficiaryInstitution, account: row.beneficiaryAccount } };
+    try {
+      return await handle(paymentId).query(paymentQuery);
+    } catch {
+      return undefined;
+    }
+  }
 
   app.get('/', {
     config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
@@ -175,8 +216,10 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   /**
-   * A bank callback is a workflow update (the workflow decides and remembers it by callback id);
-   * once the case has closed, a repeated callback is answered from the record.
+   * A bank callback is a workflow update (the workflow decides and remembers it by callback id).
+   * A callback id already on record is answered from `payment_callbacks` without reaching the
+   * workflow (a duplicate does not grow its history; also after the case closed); a new one goes to
+   * the workflow, the source of truth.
    */
   const bankCallback = <B extends z.ZodObject>(kind: CallbackKind, summary: string, body: B, execute: (paymentId: string, input: z.infer<B> & { actor: Actor }) => Promise<CallbackResult>) =>
     app.post(`/:paymentId/callbacks/${kind}`, {
@@ -186,6 +229,13 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       const actor = actorOf(request);
       const input = { ...(request.body as z.infer<B>), actor };
       const { callbackId } = request.body as { callbackId: string };
+      const known = await findCallback(app.db, actor.bank ?? '', callbackId);
+      if (known) {
+        if (known.paymentId !== request.params.paymentId || known.kind !== kind) {
+          throw problem('already-exists', `callback ${callbackId} was already used for a ${known.kind} report on ${known.paymentId}`);
+        }
+        return known;
+      }
       try {
         return await execute(request.params.paymentId, input);
       } catch (err) {

@@ -63,6 +63,16 @@ const toDiscrepancy = ({ revision: _r, updatedAt: _u, ...d }: DiscrepancyRecord)
  * reports per day / agency / bank, summary or detail, JSON or CSV; discrepancy cases.
  */
 export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
+  // The daily Schedule exists wherever the API runs (idempotent; tests create it explicitly).
+  if (app.config.NODE_ENV !== 'test') {
+    app.addHook('onReady', async () => {
+      ensureReconciliationSchedule(app.temporal, app.config.TASK_QUEUE).then(
+        ({ created }) => app.log.info({ created }, 'daily reconciliation schedule ensured'),
+        (err: unknown) => app.log.warn({ err }, 'daily reconciliation schedule not ensured yet; PUT /v1/reconciliation/schedule creates it'),
+      );
+    });
+  }
+
   // Banks send statements as CSV: accepted as text, parsed and validated line by line.
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: UPLOAD_LIMIT }, (_req, body, done) => done(null, body));
 

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { findPayment } from '../../../db/queries/payment.js';
-import { findRefund, listRefunds } from '../../../db/queries/reconciliation.js';
+import { debitsOf, findRefund, listRefunds, liveRefundsOfDebit } from '../../../db/queries/reconciliation.js';
 import { refundStatus } from '../../../db/schema/index.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { REFUND_PROCESS, decideRefundUpdate, payRefundUpdate, refundWorkflowId, type RefundInput, type RefundView } from '../../../workflows/refund.definitions.js';
@@ -44,25 +44,48 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['refunds'], summary: "A payer's refund request (Art 34.6b): the payer's bank investigates it",
       body: z.object({ paymentId: z.string().min(1).max(200), bankTxnRef: z.string().min(1).max(128).optional(), amount: vndSchema, reason: z.string().trim().min(1).max(4000) }),
-      response: { 201: z.object({ refundId: z.string(), status: z.literal('investigating') }), ...errors },
+      response: {
+        201: z.object({ refundId: z.string(), status: z.literal('investigating') }),
+        200: z.object({ refundId: z.string(), status: z.enum(refundStatus.enumValues) }).describe('The same request made before: its refund, as it is now'),
+        ...errors,
+      },
     },
   }, async (request, reply) => {
     const { body } = request;
     const payment = await findPayment(app.db, body.paymentId);
     if (!payment) throw problem('not-found', `No payment ${body.paymentId}`);
-    if (!payment.payerBank || !payment.bankTxnRef || (payment.status !== 'debited' && payment.status !== 'settled')) {
+    const debited = payment.status === 'debited' || payment.status === 'settled';
+    const debits = await debitsOf(app.db, { paymentId: payment.paymentId, bankTxnRef: payment.bankTxnRef, amount: payment.amount, debited });
+    if (!payment.payerBank || debits.length === 0) {
       throw problem('unprocessable', `Payment ${body.paymentId} was never debited (${payment.status}); there is nothing to refund`);
     }
-    if (body.amount > payment.amount) throw problem('unprocessable', `A refund of ${body.amount} VND exceeds the payment's ${payment.amount} VND`);
+    // Only a debit the payment really took: the Portal's, or a further one reconciliation found (Art 34.6).
+    const bankTxnRef = body.bankTxnRef ?? payment.bankTxnRef ?? debits[0]!.bankTxnRef;
+    const debit = debits.find((d) => d.bankTxnRef === bankTxnRef);
+    if (!debit) throw problem('unprocessable', `Debit ${bankTxnRef} is neither the Portal's debit of payment ${payment.paymentId} nor a duplicate found by reconciliation`);
     const input: RefundInput = {
       origin: 'payerRequest', paymentId: payment.paymentId, agency: payment.agency, bank: payment.payerBank,
-      bankTxnRef: body.bankTxnRef ?? payment.bankTxnRef, amount: body.amount, reason: body.reason, actor: actorOf(request),
+      bankTxnRef, amount: body.amount, reason: body.reason, actor: actorOf(request),
     };
     const refundId = refundWorkflowId(input);
-    await app.temporal.workflow.start('refundWorkflow', {
-      taskQueue: app.config.TASK_QUEUE, workflowId: refundId, args: [input],
-      typedSearchAttributes: [{ key: agencyKey, value: input.agency }, { key: processKey, value: REFUND_PROCESS }, { key: stageKey, value: 'investigating' }],
-    });
+    // A debit is refunded at most once and at most its amount: the cases already open or paid for it count.
+    const committed = (await liveRefundsOfDebit(app.db, payment.paymentId, bankTxnRef)).filter((r) => r.id !== refundId);
+    if (committed.length > 0) {
+      throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${committed.map((r) => r.id).join(', ')}`);
+    }
+    if (body.amount > debit.amount) throw problem('unprocessable', `A refund of ${body.amount} VND exceeds the ${debit.amount} VND debited under ${bankTxnRef}`);
+    try {
+      await app.temporal.workflow.start('refundWorkflow', {
+        taskQueue: app.config.TASK_QUEUE, workflowId: refundId, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [{ key: agencyKey, value: input.agency }, { key: processKey, value: REFUND_PROCESS }, { key: stageKey, value: 'investigating' }],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // The same request again is answered with its case; a different one for the same debit is a conflict.
+      const existing = await findRefund(app.db, refundId);
+      if (!existing || existing.amount !== body.amount) throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`);
+      return reply.status(200).send({ refundId, status: existing.status });
+    }
     return reply.status(201).send({ refundId, status: 'investigating' as const });
   });
 

@@ -194,7 +194,7 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
     const recompute = async (workflowId: string) => {
       try {
         const { recomputed } = await app.temporal.withDeadline(Date.now() + RECOMPUTE_TIMEOUT_MS, () =>
-          app.temporal.workflow.getHandle(workflowId).executeUpdate(recomputeSlaClocksUpdate, { args: [{ by: actor.userId, reason }] }),
+          app.temporal.workflow.getHandle(workflowId).executeUpdate(recomputeSlaClocksUpdate, { args: [{ actor, reason }] }),
         );
         return { workflowId, status: recomputed.length > 0 ? ('recomputed' as const) : ('unchanged' as const), recomputed };
       } catch (err) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findAgency } from '../../../db/queries/agencies.js';
@@ -169,11 +170,12 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ['agency'], agencyOf: (req) => (req.body as { agency?: string }).agency } },
     schema: {
       tags: ['tthc'], summary: 'Enter a signed publication decision (Art 16.3); starts its clock from the signing day',
+      description: 'One case per decision number, for good: the same decision again is an idempotent replay (200); a different one under the same number is refused (409).',
       body: z.object({
         agency: z.string().min(1).max(32), number: z.string().trim().min(1).max(100), title: z.string().trim().min(3).max(1000),
         authorityKind: z.enum(tthcAuthorityKind.enumValues), signedOn: localDate, legalEffectiveOn: localDate,
       }),
-      response: { 201: z.object({ decisionId: z.string(), workflowId: z.string() }), ...actionErrors },
+      response: { 200: z.object({ decisionId: z.string(), workflowId: z.string() }), 201: z.object({ decisionId: z.string(), workflowId: z.string() }), ...actionErrors },
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
@@ -187,10 +189,20 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     const decisionId = decisionIdOf(agency.code, body.number);
     const workflowId = tthcDecisionWorkflowId(decisionId);
     const input: StartTthcDecisionInput = { decisionId, ...body, agencyKind, createdBy: actor };
-    await app.temporal.workflow.start('tthcDecisionWorkflow', {
-      taskQueue: app.config.TASK_QUEUE, workflowId, args: [input],
-      typedSearchAttributes: [{ key: agencyKey, value: agency.code }, { key: processKey, value: TTHC_PROCESS }, { key: stageKey, value: 'entering' }],
-    });
+    try {
+      await app.temporal.workflow.start('tthcDecisionWorkflow', {
+        taskQueue: app.config.TASK_QUEUE, workflowId, args: [input],
+        // Even after its case closed, a decision number is never entered again: a second case would restart its projection.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [{ key: agencyKey, value: agency.code }, { key: processKey, value: TTHC_PROCESS }, { key: stageKey, value: 'entering' }],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const existing = await decisionHandle(decisionId).query(tthcDecisionQuery);
+      const same = (['title', 'authorityKind', 'signedOn', 'legalEffectiveOn'] as const).every((field) => existing[field] === body[field]);
+      if (!same) throw problem('already-exists', `Decision ${body.number} of ${agency.code} was already entered (${existing.stage}) with different details; nothing was changed`);
+      return reply.status(200).send({ decisionId, workflowId });
+    }
     return reply.status(201).send({ decisionId, workflowId });
   });
 
@@ -304,7 +316,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
       reviewId, code: procedure.code, version: procedure.currentVersion, agency: procedure.agency, findings: request.body.findings, openedBy: actorOf(request),
     };
     await app.temporal.workflow.start('tthcReviewWorkflow', {
-      taskQueue: app.config.TASK_QUEUE, workflowId, args: [input],
+      taskQueue: app.config.TASK_QUEUE, workflowId, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [{ key: agencyKey, value: procedure.agency }, { key: processKey, value: TTHC_REVIEW_PROCESS }, { key: stageKey, value: 'awaiting-fix' }],
     });
     return reply.status(201).send({ reviewId, workflowId });
