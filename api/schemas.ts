@@ -33,3 +33,16 @@ export const slaClockSchema = z
     revision: z.number().int(),
   })
   .meta({ id: 'SlaClock' });
+
+/** Paging of every list route: `?page` (from 1) and `?pageSize` (1–500). */
+export const pageQuery = {
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+};
+
+/** The SQL window of a page. */
+export const pageWindow = ({ page, pageSize }: { page: number; pageSize: number }) => ({ limit: pageSize, offset: (page - 1) * pageSize });
+
+/** A page of a list: its items, how many match in all, and which page this is. */
+export const paged = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });

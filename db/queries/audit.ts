@@ -1,4 +1,4 @@
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { auditReads } from '../schema/index.js';
 
@@ -38,17 +38,4 @@ export function findIssuedExports(db: Executor, params: { workflowId: string; sh
       eq(auditReads.sha256, params.sha256),
     ))
     .orderBy(asc(auditReads.at));
-}
-
-/** Who read a case through the audit API, newest first. */
-export function listAuditReads(db: Executor, params: { workflowId: string; limit: number }) {
-  return db
-    .select({
-      at: auditReads.at, userId: auditReads.userId, role: auditReads.role, agency: auditReads.agency,
-      action: auditReads.action, outcome: auditReads.outcome, sha256: auditReads.sha256, detail: auditReads.detail,
-    })
-    .from(auditReads)
-    .where(eq(auditReads.workflowId, params.workflowId))
-    .orderBy(desc(auditReads.at), desc(auditReads.id))
-    .limit(params.limit);
 }

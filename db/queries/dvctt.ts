@@ -114,7 +114,7 @@ export async function roundsPerService(db: Executor, scope: Scope, f: { agency?:
     scope.agency ? eq(dvcttServices.agency, scope.agency) : undefined,
     f.agency ? eq(dvcttServices.agency, f.agency) : undefined,
   );
-  return db
+  const perService = () => db
     .select({
       code: dvcttServices.code, name: dvcttServices.name, agency: dvcttServices.agency, status: dvcttServices.status,
       rounds, rejected: by('rejected'), failed: by('failed'), passed: by('passed'),
@@ -123,10 +123,12 @@ export async function roundsPerService(db: Executor, scope: Scope, f: { agency?:
     .innerJoin(dvcttRounds, eq(dvcttRounds.serviceCode, dvcttServices.code))
     .where(where)
     .groupBy(dvcttServices.code)
-    .having(f.minRounds ? sql`count(${dvcttRounds.round}) >= ${f.minRounds}` : undefined)
-    .orderBy(desc(rounds), asc(dvcttServices.code))
-    .limit(f.limit)
-    .offset(f.offset);
+    .having(f.minRounds ? sql`count(${dvcttRounds.round}) >= ${f.minRounds}` : undefined);
+  const [items, [total]] = await Promise.all([
+    perService().orderBy(desc(rounds), asc(dvcttServices.code)).limit(f.limit).offset(f.offset),
+    db.select({ n: count() }).from(perService().as('per_service')),
+  ]);
+  return { items, total: total?.n ?? 0 };
 }
 
 /** Breached clocks of the loop, with the service they belong to: VPCP's count against VPCP, the agency's against it. */

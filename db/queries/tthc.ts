@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, ilike, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, ilike, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Executor, Transaction } from '../client.js';
 import { agencies, tthcDecisions, tthcProcedures, tthcPublications, tthcReviews, tthcVersions } from '../schema/index.js';
 import type {
@@ -315,12 +315,17 @@ const decisionColumns = {
   publishedAt: tthcDecisions.publishedAt,
 };
 
-export function listDecisions(db: Executor, params: { agency?: string; stage?: TthcDecisionState['stage']; lateIssue?: boolean; limit: number; offset: number }) {
-  const where: SQL[] = [];
-  if (params.agency) where.push(eq(tthcDecisions.agency, params.agency));
-  if (params.stage) where.push(eq(tthcDecisions.stage, params.stage));
-  if (params.lateIssue !== undefined) where.push(eq(tthcDecisions.lateIssue, params.lateIssue));
-  return db.select(decisionColumns).from(tthcDecisions).where(and(...where)).orderBy(desc(tthcDecisions.signedOn), asc(tthcDecisions.id)).limit(params.limit).offset(params.offset);
+export async function listDecisions(db: Executor, params: { agency?: string; stage?: TthcDecisionState['stage']; lateIssue?: boolean; limit: number; offset: number }) {
+  const where = and(
+    params.agency ? eq(tthcDecisions.agency, params.agency) : undefined,
+    params.stage ? eq(tthcDecisions.stage, params.stage) : undefined,
+    params.lateIssue !== undefined ? eq(tthcDecisions.lateIssue, params.lateIssue) : undefined,
+  );
+  const [items, [total]] = await Promise.all([
+    db.select(decisionColumns).from(tthcDecisions).where(where).orderBy(desc(tthcDecisions.signedOn), asc(tthcDecisions.id)).limit(params.limit).offset(params.offset),
+    db.select({ n: count() }).from(tthcDecisions).where(where),
+  ]);
+  return { items, total: total?.n ?? 0 };
 }
 
 export async function findDecision(db: Executor, id: string) {
@@ -349,16 +354,21 @@ export interface ProcedureSearch {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export function searchProcedures(db: Executor, params: ProcedureSearch) {
-  const where: SQL[] = [];
-  if (params.code) where.push(or(eq(tthcProcedures.code, params.code), eq(tthcProcedures.localizesCode, params.code)) as SQL);
-  if (params.name) where.push(ilike(tthcProcedures.name, `%${escapeLike(params.name)}%`));
-  if (params.field) where.push(eq(tthcProcedures.field, params.field));
-  if (params.agency) where.push(eq(tthcProcedures.agency, params.agency));
-  if (params.level) where.push(eq(tthcProcedures.level, params.level));
-  if (params.status) where.push(eq(tthcProcedures.status, params.status));
-  if (params.localizes) where.push(eq(tthcProcedures.localizesCode, params.localizes));
-  return db.select(procedureColumns).from(tthcProcedures).where(and(...where)).orderBy(asc(tthcProcedures.code)).limit(params.limit).offset(params.offset);
+export async function searchProcedures(db: Executor, params: ProcedureSearch) {
+  const where = and(
+    params.code ? or(eq(tthcProcedures.code, params.code), eq(tthcProcedures.localizesCode, params.code)) : undefined,
+    params.name ? ilike(tthcProcedures.name, `%${escapeLike(params.name)}%`) : undefined,
+    params.field ? eq(tthcProcedures.field, params.field) : undefined,
+    params.agency ? eq(tthcProcedures.agency, params.agency) : undefined,
+    params.level ? eq(tthcProcedures.level, params.level) : undefined,
+    params.status ? eq(tthcProcedures.status, params.status) : undefined,
+    params.localizes ? eq(tthcProcedures.localizesCode, params.localizes) : undefined,
+  );
+  const [items, [total]] = await Promise.all([
+    db.select(procedureColumns).from(tthcProcedures).where(where).orderBy(asc(tthcProcedures.code)).limit(params.limit).offset(params.offset),
+    db.select({ n: count() }).from(tthcProcedures).where(where),
+  ]);
+  return { items, total: total?.n ?? 0 };
 }
 
 export async function findProcedure(db: Executor, code: string) {
@@ -394,12 +404,17 @@ const reviewColumns = {
   openedAt: tthcReviews.openedAt, closedAt: tthcReviews.closedAt,
 };
 
-export function listReviews(db: Executor, params: { agency?: string; code?: string; stage?: TthcReviewState['stage']; limit: number; offset: number }) {
-  const where: SQL[] = [];
-  if (params.agency) where.push(eq(tthcReviews.agency, params.agency));
-  if (params.code) where.push(eq(tthcReviews.code, params.code));
-  if (params.stage) where.push(eq(tthcReviews.stage, params.stage));
-  return db.select(reviewColumns).from(tthcReviews).where(and(...where)).orderBy(desc(tthcReviews.openedAt)).limit(params.limit).offset(params.offset);
+export async function listReviews(db: Executor, params: { agency?: string; code?: string; stage?: TthcReviewState['stage']; limit: number; offset: number }) {
+  const where = and(
+    params.agency ? eq(tthcReviews.agency, params.agency) : undefined,
+    params.code ? eq(tthcReviews.code, params.code) : undefined,
+    params.stage ? eq(tthcReviews.stage, params.stage) : undefined,
+  );
+  const [items, [total]] = await Promise.all([
+    db.select(reviewColumns).from(tthcReviews).where(where).orderBy(desc(tthcReviews.openedAt), asc(tthcReviews.id)).limit(params.limit).offset(params.offset),
+    db.select({ n: count() }).from(tthcReviews).where(where),
+  ]);
+  return { items, total: total?.n ?? 0 };
 }
 
 export async function findReview(db: Executor, id: string) {

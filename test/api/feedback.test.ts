@@ -85,7 +85,7 @@ describe('feedback intake: validation and authorization', () => {
   });
 
   it('the published answers are public: no token needed', async () => {
-    const res = await app.inject({ method: 'GET', url: '/v1/feedback/published?limit=5' });
+    const res = await app.inject({ method: 'GET', url: '/v1/feedback/published?pageSize=5' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ total: expect.any(Number), items: expect.any(Array) });
   });

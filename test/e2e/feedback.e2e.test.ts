@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import { like } from 'drizzle-orm';
-import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
-import { createWorker } from '../../runtime/worker.js';
-import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 import { listFeedbackActions } from '../../db/queries/feedback.js';
 import { notifications } from '../../db/schema/index.js';
-import { bearer, eventually, testConfig, testLogger, uniqueId } from '../support/env.js';
+import { startE2e, type E2eStack } from '../support/e2e.js';
+import { eventually, uniqueId } from '../support/env.js';
 
 interface Item {
   itemId: string;
@@ -26,12 +21,7 @@ interface Item {
 }
 
 describe('citizen feedback end to end: HTTP → Temporal dev server → worker → PostgreSQL', () => {
-  const config = testConfig();
-  let app: FastifyInstance;
-  let worker: Worker;
-  let running: Promise<void>;
-  let database: DatabaseHandle;
-  let baseUrl: string;
+  let stack: E2eStack;
   const portal: Actor = { userId: 'portal-frontend', role: 'portal' };
   const btp: Actor = { userId: 'officer-btp', role: 'agency', agency: 'BTP' };
   const btpReviewer: Actor = { userId: 'reviewer-btp', role: 'agency', agency: 'BTP' };
@@ -48,38 +38,18 @@ describe('citizen feedback end to end: HTTP → Temporal dev server → worker �
     channel: 'portal',
   };
 
-  async function call<T = Item>(method: string, path: string, actor?: Actor, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${baseUrl}/v1/feedback${path}`, {
-      method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(actor ? { authorization: await bearer(config, actor) } : {}), ...headers },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  }
+  const call = <T = Item>(method: string, path: string, actor?: Actor, body?: unknown, headers?: Record<string, string>) =>
+    stack.call<T>(method, `/v1/feedback${path}`, actor, body, headers);
   const submit = (key: string, body: unknown = submission) => call<{ id: string; status: string; replayed: boolean }>('POST', '', portal, body, { 'idempotency-key': key });
   const act = (id: string, action: string, actor: Actor, body: unknown = {}) => call('POST', `/${id}/${action}`, actor, body);
   const ready = (id: string, actor: Actor, ok: (i: Item) => boolean) =>
     eventually(async () => (await call('GET', `/${id}`, actor)).body, ok);
 
   beforeAll(async () => {
-    database = createDatabase(config.DATABASE_URL);
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('../../workflows/feedback.workflow.ts', import.meta.url)),
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-    });
-    ({ worker } = await createWorker({
-      address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TASK_QUEUE,
-      deps: { db: database.db, logger: testLogger() }, workflowBundle,
-    }));
-    running = worker.run();
-    app = await buildApp(config, undefined, false);
-    baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+    stack = await startE2e({ workflowsPath: new URL('../../workflows/feedback.workflow.ts', import.meta.url) });
   });
   afterAll(async () => {
-    await app?.close();
-    worker?.shutdown();
-    await running;
-    await database?.close();
+    await stack?.stop();
   });
 
   it('Art 42–45: an officer runs an item from receipt to published answer over HTTP; a retried submission returns the same item; the citizen disagrees → VPCP', async () => {
@@ -118,13 +88,13 @@ describe('citizen feedback end to end: HTTP → Temporal dev server → worker �
     expect(published.status).toBe(200);
     expect(published.body.status).toBe('published');
 
-    const publicList = await call<{ items: { itemId: string; answer: string }[] }>('GET', '/published?agency=BTP&limit=200');
+    const publicList = await call<{ items: { itemId: string; answer: string }[] }>('GET', '/published?agency=BTP&pageSize=200');
     const answer = publicList.body.items.find((a) => a.itemId === id);
     expect(answer?.answer).toContain('đã cập nhật thành phần hồ sơ');
     expect(JSON.stringify(answer)).not.toContain('cuong@example.vn');
-    const sent = await database.db.select().from(notifications).where(like(notifications.key, `feedback-${id}:%`));
+    const sent = await stack.database.db.select().from(notifications).where(like(notifications.key, `feedback-${id}:%`));
     expect(sent.map((n) => n.key.split(':').slice(1).join(':')).sort()).toEqual(['published:email', 'published:sms', 'receipt:email', 'receipt:sms']);
-    const actions = await listFeedbackActions(database.db, `feedback-${id}`);
+    const actions = await listFeedbackActions(stack.database.db, `feedback-${id}`);
     expect(actions.map((a) => `${a.action}:${a.actorUserId}`)).toEqual([
       'submit:portal-frontend', 'classify:officer-btp', 'result:officer-btp', 'review:reviewer-btp', 'publish:reviewer-btp',
     ]);
@@ -150,7 +120,7 @@ describe('citizen feedback end to end: HTTP → Temporal dev server → worker �
     expect((await act(id, 'supplement', portal, { content: 'Thủ tục chứng thực bản sao điện tử từ bản chính.', portalAccountId: account })).status).toBe(200);
     const round2 = await ready(id, btp, (i) => i.round === 2 && i.clocks.some((c) => c.key === 'classify#2'));
     expect(round2.status).toBe('received');
-    const sent = await database.db.select().from(notifications).where(like(notifications.key, `feedback-${id}:supplementRequest#1:%`));
+    const sent = await stack.database.db.select().from(notifications).where(like(notifications.key, `feedback-${id}:supplementRequest#1:%`));
     expect(sent).toHaveLength(2);
 
     const transferred = await act(id, 'classify', btp, { decision: 'transfer', toAgency: 'BYT', reason: 'Thuộc phạm vi quản lý của Bộ Y tế' });

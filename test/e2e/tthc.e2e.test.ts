@@ -1,47 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { Worker } from '@temporalio/worker';
-import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
-import { createWorker } from '../../runtime/worker.js';
-import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 import { fullContent, tthcTestCode } from '../fixtures/tthc-content.js';
-import { bearer, eventually, testConfig, testLogger, uniqueId, workflowBundle } from '../support/env.js';
+import { startE2e, type E2eStack } from '../support/e2e.js';
+import { eventually, uniqueId } from '../support/env.js';
 
 describe('P1 end to end: HTTP → Temporal dev server → worker → PostgreSQL catalogue → public HTTP reads', () => {
-  const config = testConfig();
-  let app: FastifyInstance;
-  let worker: Worker;
-  let running: Promise<void>;
-  let database: DatabaseHandle;
-  let baseUrl: string;
+  let stack: E2eStack;
   const btp: Actor = { userId: uniqueId('btp-officer'), role: 'agency', agency: 'BTP' };
   const vpcp: Actor = { userId: uniqueId('vpcp-officer'), role: 'vpcp', agency: 'VPCP' };
 
   beforeAll(async () => {
-    database = createDatabase(config.DATABASE_URL);
-    ({ worker } = await createWorker({
-      address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TASK_QUEUE,
-      deps: { db: database.db, logger: testLogger() }, workflowBundle: await workflowBundle(),
-    }));
-    running = worker.run();
-    app = await buildApp(config, undefined, false);
-    baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+    stack = await startE2e();
   });
   afterAll(async () => {
-    await app?.close();
-    worker?.shutdown();
-    await running;
-    await database?.close();
+    await stack?.stop();
   });
 
-  async function http(method: string, path: string, actor?: Actor, body?: object) {
-    const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
-    if (actor) headers.authorization = await bearer(config, actor);
-    const res = await fetch(`${baseUrl}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
+  const http = (method: string, path: string, actor?: Actor, body?: object) => stack.call<Record<string, any>>(method, path, actor, body);
 
   it('Art 16.3–16.5: an agency enters, checks and publishes a decision; the TTHC and a VPCP review are publicly readable', async () => {
     const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
@@ -67,6 +43,7 @@ describe('P1 end to end: HTTP → Temporal dev server → worker → PostgreSQL 
     const review = await http('POST', '/v1/tthc/reviews', vpcp, { code, findings: [{ criterion: 'completeness', component: 'components.dossier', detail: 'Thiếu mẫu tờ khai' }] });
     expect(review.status).toBe(201);
     const listed = await eventually(() => http('GET', `/v1/tthc/reviews?code=${code}`), (r) => r.body.items?.length === 1);
+    expect(listed.body).toMatchObject({ total: 1, page: 1, pageSize: 50 });
     expect(listed.body.items[0]).toMatchObject({ agency: 'BTP', stage: 'awaiting-fix', findings: [{ criterion: 'completeness' }] });
   });
 });

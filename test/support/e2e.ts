@@ -17,22 +17,32 @@ export interface E2eStack {
   stop(): Promise<void>;
 }
 
+export interface E2eOptions {
+  /** Limits the bundle to one process's workflows (default: every workflow). */
+  workflowsPath?: string | URL;
+  /** More workers with the real activities, each on its own task queue (fixture workflows that are not deployed). */
+  extraWorkers?: { taskQueue: string; workflowsPath: string | URL }[];
+}
+
 /**
  * The real system for an end-to-end suite: a worker on the run's Temporal dev server (its own
  * task queue), the API listening on a free port, and the run's PostgreSQL database.
- * `workflowsPath` limits the bundle to one process's workflows (default: every workflow).
  */
-export async function startE2e(options: { workflowsPath?: string } = {}): Promise<E2eStack> {
+export async function startE2e(options: E2eOptions = {}): Promise<E2eStack> {
   const config = testConfig();
   const database = createDatabase(config.DATABASE_URL);
-  const { worker } = await createWorker({
-    address: config.TEMPORAL_ADDRESS,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TASK_QUEUE,
-    deps: { db: database.db, logger: testLogger() },
-    workflowBundle: await quietBundle(options.workflowsPath),
-  });
-  const running: Promise<void> = worker.run();
+  const queues = [{ taskQueue: config.TASK_QUEUE, workflowsPath: options.workflowsPath }, ...(options.extraWorkers ?? [])];
+  const workers: { worker: Worker; running: Promise<void> }[] = [];
+  for (const { taskQueue, workflowsPath } of queues) {
+    const { worker } = await createWorker({
+      address: config.TEMPORAL_ADDRESS,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue,
+      deps: { db: database.db, logger: testLogger() },
+      workflowBundle: await quietBundle(workflowsPath),
+    });
+    workers.push({ worker, running: worker.run() });
+  }
   const app = await buildApp(config, undefined, false);
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
@@ -56,8 +66,8 @@ export async function startE2e(options: { workflowsPath?: string } = {}): Promis
     },
     async stop() {
       await app.close();
-      stopWorker(worker);
-      await running;
+      for (const { worker } of workers) stopWorker(worker);
+      await Promise.all(workers.map((w) => w.running));
       await database.close();
     },
   };

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 // @temporalio/proto is CommonJS without static named exports: take the namespace from its default.
 import proto from '@temporalio/proto';
 const { temporal } = proto;
+import { createActivities } from '../../activities/index.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { loadConfig, type AppConfig } from '../../config/index.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
@@ -37,8 +39,8 @@ export const testLogger = () => createLogger('silent');
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
 /** Bundle workflow code quietly: every workflow by default, or one file (a process, a fixture). */
-export function quietBundle(path: string = workflowsPath): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: path, logger: silent });
+export function quietBundle(path: string | URL = workflowsPath): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: path instanceof URL ? fileURLToPath(path) : path, logger: silent });
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -61,6 +63,53 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
     ),
   });
   return env;
+}
+
+export interface TimeSkippingHarness {
+  env: TestWorkflowEnvironment;
+  database: DatabaseHandle;
+  /** Runs a worker with the real activities on a fresh task queue while `fn` drives workflows on it. */
+  run<T>(fn: (taskQueue: string) => Promise<T>): Promise<T>;
+  /** A worker on a fresh task queue that runs until teardown, for a file whose workflows share one queue. */
+  serve(): Promise<string>;
+  teardown(): Promise<void>;
+}
+
+/**
+ * The time-skipping server, the run's database and a worker bundle with the real activities.
+ * `workflowsPath` limits the bundle to one process's workflows or a fixture (default: every workflow).
+ */
+export async function timeSkippingHarness(options: { workflowsPath?: string | URL } = {}): Promise<TimeSkippingHarness> {
+  const [env, bundle] = await Promise.all([timeSkippingEnv(), options.workflowsPath ? quietBundle(options.workflowsPath) : workflowBundle()]);
+  const database = testDatabase();
+  const served: { worker: Worker; running: Promise<void> }[] = [];
+  const worker = async () => {
+    const taskQueue = uniqueId('tq');
+    const created = await Worker.create({
+      connection: env.nativeConnection, taskQueue, workflowBundle: bundle,
+      activities: createActivities({ db: database.db, logger: testLogger() }),
+    });
+    return { taskQueue, worker: created };
+  };
+  return {
+    env,
+    database,
+    async run(fn) {
+      const { taskQueue, worker: w } = await worker();
+      return w.runUntil(fn(taskQueue));
+    },
+    async serve() {
+      const { taskQueue, worker: w } = await worker();
+      served.push({ worker: w, running: w.run() });
+      return taskQueue;
+    },
+    async teardown() {
+      for (const s of served) if (s.worker.getState() === 'RUNNING') s.worker.shutdown();
+      await Promise.all(served.map((s) => s.running));
+      await env.teardown();
+      await database.close();
+    },
+  };
 }
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomUUID()}`;

@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { asc, eq } from 'drizzle-orm';
-import { createActivities } from '../../activities/index.js';
-import type { DatabaseHandle } from '../../db/client.js';
 import { declareService, findService, listBreaches } from '../../db/queries/dvctt.js';
 import { dvcttActions, dvcttRounds, notifications, slaClocks } from '../../db/schema/index.js';
 import type { ActorRef } from '../../workflows/actors.js';
@@ -27,7 +22,7 @@ import {
   type DvcttView,
   type DvcttWorkflowInput,
 } from '../../workflows/dvctt.definitions.js';
-import { testDatabase, testLogger, timeSkippingEnv, uniqueId } from '../support/env.js';
+import { timeSkippingHarness, uniqueId, type TimeSkippingHarness } from '../support/env.js';
 
 const officer = (agency: string): ActorRef => ({ userId: `officer-${agency}`, role: 'agency', agency });
 const btp = officer('BTP');
@@ -46,21 +41,15 @@ async function refusal(update: Promise<unknown>): Promise<{ type?: string; messa
 const clock = (view: DvcttView, key: string) => view.rounds.flatMap((r) => r.clocks).find((c) => c.key === key);
 
 describe('DVCTT test-integration loop "2 + 5 + 2" (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  let database: DatabaseHandle;
-  let bundle: WorkflowBundleWithSourceMap;
-
+  let harness: TimeSkippingHarness;
+  let env: TimeSkippingHarness['env'];
+  let database: TimeSkippingHarness['database'];
   beforeAll(async () => {
-    env = await timeSkippingEnv();
-    database = testDatabase();
-    bundle = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('../../workflows/dvctt.workflow.ts', import.meta.url)),
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-    });
+    harness = await timeSkippingHarness({ workflowsPath: new URL('../../workflows/dvctt.workflow.ts', import.meta.url) });
+    ({ env, database } = harness);
   });
   afterAll(async () => {
-    await env?.teardown();
-    await database?.close();
+    await harness?.teardown();
   });
 
   async function declared(): Promise<DvcttService> {
@@ -72,12 +61,7 @@ describe('DVCTT test-integration loop "2 + 5 + 2" (time-skipping)', () => {
   /** Runs a worker while `fn` drives one service's workflow. */
   async function withService<T>(fn: (handle: WorkflowHandle, service: DvcttService) => Promise<T>, options: Partial<DvcttWorkflowInput> = {}): Promise<T> {
     const service = await declared();
-    const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue, workflowBundle: bundle,
-      activities: createActivities({ db: database.db, logger: testLogger() }),
-    });
-    return worker.runUntil(async () => {
+    return harness.run(async (taskQueue) => {
       const handle = await env.client.workflow.start('dvcttWorkflow', { taskQueue, workflowId: dvcttWorkflowId(service.code), args: [{ service, ...options }] });
       try {
         return await fn(handle, service);

@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq, like } from 'drizzle-orm';
-import { createActivities } from '../../activities/index.js';
-import type { DatabaseHandle } from '../../db/client.js';
 import { loadCalendarVersion } from '../../db/queries/calendar.js';
 import { listFeedbackActions } from '../../db/queries/feedback.js';
 import { feedbackAnswers, feedbackItems, notifications, slaClocks } from '../../db/schema/index.js';
@@ -29,7 +24,7 @@ import {
   type FeedbackWorkflowInput,
 } from '../../workflows/feedback.definitions.js';
 import type { SlaClock } from '../../workflows/sla.definitions.js';
-import { eventually, testDatabase, testLogger, timeSkippingEnv, uniqueId } from '../support/env.js';
+import { eventually, timeSkippingHarness, uniqueId, type TimeSkippingHarness } from '../support/env.js';
 
 const officer = (agency: string, userId = `officer-${agency}`): ActorRef => ({ userId, role: 'agency', agency });
 const btp = officer('BTP');
@@ -58,33 +53,21 @@ async function refusal(update: Promise<unknown>): Promise<{ type?: string; messa
 const clockOf = (view: FeedbackView, key: string): SlaClock | undefined => view.clocks.find((c) => c.key === key);
 
 describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  let database: DatabaseHandle;
-  let worker: Worker;
-  let running: Promise<void>;
+  let harness: TimeSkippingHarness;
+  let env: TimeSkippingHarness['env'];
+  let database: TimeSkippingHarness['database'];
+  /** One worker for the whole file: its workflows share the test server's clock anyway. */
+  let taskQueue: string;
   let calendar: WorkingCalendar;
-  const taskQueue = uniqueId('feedback');
 
   beforeAll(async () => {
-    env = await timeSkippingEnv();
-    database = testDatabase();
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('../../workflows/feedback.workflow.ts', import.meta.url)),
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-    });
-    worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue, workflowBundle: bundle,
-      activities: createActivities({ db: database.db, logger: testLogger() }),
-    });
-    running = worker.run();
-    const row = await loadCalendarVersion(database.db);
-    calendar = new WorkingCalendar(row!);
+    harness = await timeSkippingHarness({ workflowsPath: new URL('../../workflows/feedback.workflow.ts', import.meta.url) });
+    ({ env, database } = harness);
+    taskQueue = await harness.serve();
+    calendar = new WorkingCalendar((await loadCalendarVersion(database.db))!);
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await database?.close();
+    await harness?.teardown();
   });
 
   async function submit(rules?: Partial<FeedbackRules>, agency = 'BTP'): Promise<WorkflowHandleWithFirstExecutionRunId> {

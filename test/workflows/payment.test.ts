@@ -273,6 +273,7 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
       expect((await late.query(paymentQuery)).status).toBe('expired');
       expect((await row(late.workflowId))?.status).toBe('expired');
 
+      console.log('T debit', Date.now());
       const debit = await late.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'late-d', bankTxnRef: 'FT-LATE', amount: 150_000, actor: bankActor(bank) }] });
       expect(debit.status).toBe('debited');
       const view = await late.query(paymentQuery);
@@ -280,6 +281,7 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
       expect(view.settlementDueAt).toBeDefined();
       expect(view.actions.map((a) => a.action)).toContain('debitedAfterExpiry');
       expect((await row(late.workflowId))?.status).toBe('debited');
+      console.log('T settle', Date.now());
       await late.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'late-s', transferRef: 'TT-LATE', amount: 150_000, actor: bankActor(bank) }] });
       expect((await finished(late)).status).toBe('settled');
       const [window] = await database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, late.workflowId), eq(slaClocks.clockKey, 'lateDebit')));
@@ -288,10 +290,14 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
       // No late debit: the window closes and the case ends expired; a debit after that is refused.
       const windowClock = (await eventually(() => closed.query(slaClocksQuery), (c) => c.some((k) => k.key === 'lateDebit'))).find((c) => c.key === 'lateDebit')!;
       await env.sleep(Date.parse(windowClock.dueAt) - (await env.currentTimeMs()) + 60_000);
+      console.log('T before finished', Date.now());
       const ended = await finished(closed);
+      console.log('T after finished', Date.now());
       expect(ended.status).toBe('expired');
       expect(ended.bankTxnRef).toBeUndefined();
+      console.log('T end', Date.now());
     });
+    console.log('T runUntil done', Date.now());
   });
 
   it('project rule: failed, expired and cancelled payments end cleanly', async () => {

@@ -1,16 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { and, eq } from 'drizzle-orm';
-import { createActivities } from '../../activities/index.js';
 import { WorkingCalendar } from '../../domain/calendar/index.js';
 import { loadCalendarVersion } from '../../db/queries/calendar.js';
-import type { DatabaseHandle } from '../../db/client.js';
 import { slaClocks } from '../../db/schema/index.js';
 import { slaClocksQuery, type ClockSpec } from '../../workflows/sla.definitions.js';
 import { doneUpdate } from '../fixtures/sla-fixture.workflow.js';
-import { eventually, testDatabase, testLogger, timeSkippingEnv, uniqueId } from '../support/env.js';
+import { eventually, timeSkippingHarness, uniqueId, type TimeSkippingHarness } from '../support/env.js';
 
 const spec: ClockSpec = {
   key: 'review', article: 'Art 27.3', step: 'VPCP reviews the proposal', stepVi: 'VPCP xem xét đề nghị',
@@ -18,47 +13,29 @@ const spec: ClockSpec = {
 };
 
 describe('SLA tracker (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  let database: DatabaseHandle;
-  let bundle: WorkflowBundleWithSourceMap;
-
+  let harness: TimeSkippingHarness;
   beforeAll(async () => {
-    env = await timeSkippingEnv();
-    database = testDatabase();
-    bundle = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('../fixtures/sla-fixture.workflow.ts', import.meta.url)),
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-    });
+    harness = await timeSkippingHarness({ workflowsPath: new URL('../fixtures/sla-fixture.workflow.ts', import.meta.url) });
   });
   afterAll(async () => {
-    await env?.teardown();
-    await database?.close();
+    await harness?.teardown();
   });
-
-  async function run<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
-    const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue, workflowBundle: bundle,
-      activities: createActivities({ db: database.db, logger: testLogger() }),
-    });
-    return worker.runUntil(fn(taskQueue));
-  }
 
   it('a clock not done by its due instant is breached at dueAt, then records the late completion', async () => {
     const workflowId = uniqueId('sla');
-    const clocks = await run(async (taskQueue) => {
-      const handle = await env.client.workflow.start('slaFixtureWorkflow', { taskQueue, workflowId, args: [{ agency: 'BTP', spec }] });
+    const clocks = await harness.run(async (taskQueue) => {
+      const handle = await harness.env.client.workflow.start('slaFixtureWorkflow', { taskQueue, workflowId, args: [{ agency: 'BTP', spec }] });
       const [started] = await eventually(() => handle.query(slaClocksQuery), (c) => c.length > 0);
       expect(started?.outcome).toBe('pending');
       // The due instant is the shared calendar's answer on the current version, recorded with it.
-      const calendar = new WorkingCalendar((await loadCalendarVersion(database.db))!);
+      const calendar = new WorkingCalendar((await loadCalendarVersion(harness.database.db))!);
       const expected = calendar.computeDeadline({ from: started!.startedAt, amount: 2, unit: 'workingDays' });
       expect(started?.dueAt).toBe(expected.dueAt);
       expect(started?.calendarVersion).toBe(calendar.version);
       expect(started?.rule).toMatch(/Civil Code/);
       expect(started?.explanation).toContain('2 working day');
       // Time-skipping: 30 days of workflow time pass in a moment; the watcher breaches the clock.
-      await env.sleep('30 days');
+      await harness.env.sleep('30 days');
       const [afterDue] = await handle.query(slaClocksQuery);
       expect(afterDue?.outcome).toBe('breached');
       expect(afterDue?.breachedAt).toBe(afterDue?.dueAt);
@@ -71,7 +48,7 @@ describe('SLA tracker (time-skipping)', () => {
       return handle.query(slaClocksQuery);
     });
     expect(clocks[0]?.completedAt).toBeDefined();
-    const [row] = await database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, workflowId), eq(slaClocks.clockKey, 'review')));
+    const [row] = await harness.database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, workflowId), eq(slaClocks.clockKey, 'review')));
     expect(row?.outcome).toBe('breached');
     expect(row?.breachedAt?.toISOString()).toBe(clocks[0]?.dueAt);
     expect(row?.completedBy).toBe('vpcp-officer');
@@ -80,14 +57,14 @@ describe('SLA tracker (time-skipping)', () => {
 
   it('a clock done before its due instant is met', async () => {
     const workflowId = uniqueId('sla');
-    await run(async (taskQueue) => {
-      const handle = await env.client.workflow.start('slaFixtureWorkflow', { taskQueue, workflowId, args: [{ agency: 'BTP', spec }] });
-      await env.sleep('1 hour');
+    await harness.run(async (taskQueue) => {
+      const handle = await harness.env.client.workflow.start('slaFixtureWorkflow', { taskQueue, workflowId, args: [{ agency: 'BTP', spec }] });
+      await harness.env.sleep('1 hour');
       const done = await handle.executeUpdate(doneUpdate, { args: ['vpcp-officer'] });
       expect(done?.outcome).toBe('met');
       await eventually(() => handle.describe(), (d) => d.status.name === 'COMPLETED');
     });
-    const [row] = await database.db.select().from(slaClocks).where(eq(slaClocks.workflowId, workflowId));
+    const [row] = await harness.database.db.select().from(slaClocks).where(eq(slaClocks.workflowId, workflowId));
     expect(row?.outcome).toBe('met');
     expect(row?.breachedAt).toBeNull();
   });

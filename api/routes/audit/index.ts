@@ -3,12 +3,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { buildExport, checkExport, type HistoryExport } from '../../../domain/audit/export.js';
 import { buildTimeline } from '../../../domain/audit/timeline.js';
-import { WorkingCalendar } from '../../../domain/calendar/index.js';
 import { findIssuedExports, recordAuditRead, type AuditReadAction } from '../../../db/queries/audit.js';
-import { loadCalendarVersion } from '../../../db/queries/calendar.js';
-import { listBreaches, listDueBefore } from '../../../db/queries/sla.js';
+import { listBreaches } from '../../../db/queries/sla.js';
 import { actorOf, type Actor, type Role } from '../../auth.js';
 import { problem, problemSchema } from '../../errors.js';
+import { clockScopeOf, dueSoon } from '../supervision/clocks.js';
 import { caseInfo, createReplayer, fetchRuns, type CaseInfo } from './cases.js';
 import { supervisorPage, timelinePage, withToken, type SupervisionRow } from './html.js';
 import { historyExportSchema, replaySchema, supervisionSchema, timelineSchema, verifySchema } from './schemas.js';
@@ -213,12 +212,10 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const actor = actorOf(request);
     const { days, process, agency, format, token } = request.query;
-    const scope = actor.role === 'agency' ? { agency: actor.agency } : {};
-    const calendar = await loadCalendarVersion(app.db);
-    if (!calendar) throw problem('unavailable', 'No working calendar is loaded');
-    const until = new Date(new WorkingCalendar(calendar).computeDeadline({ from: new Date().toISOString(), amount: days, unit: 'workingDays' }).dueAt);
+    const scope = clockScopeOf(actor);
     const filter = { agency, process, limit: SUPERVISION_ROWS, offset: 0 };
-    const [breaches, due] = await Promise.all([listBreaches(app.db, scope, filter), listDueBefore(app.db, scope, { ...filter, until })]);
+    const [breaches, due] = await Promise.all([listBreaches(app.db, scope, filter), dueSoon(app.db, app.calendars, scope, { ...filter, withinWorkingDays: days })]);
+    const { until } = due;
     await record(request, actor, 'supervisor', { detail: `breaches ${breaches.total}, due ${due.total}` });
     // A page for people: HTML unless JSON is asked for.
     const html = format !== 'json' && !(request.headers.accept ?? '').includes('application/json');

@@ -38,14 +38,11 @@ import {
 } from '../../../workflows/dvctt.definitions.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
+import { pageQuery, pageWindow, paged, slaClockSchema } from '../../schemas.js';
 import { actorOf, assertAgencyScope, type Actor, type Role } from '../../auth.js';
 
 const code = z.string().trim().regex(/^[A-Za-z0-9._-]{2,64}$/, 'letters, digits, dot, dash, underscore; 2–64');
 const text = (max: number) => z.string().trim().min(3).max(max);
-const paging = {
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(500).default(50),
-};
 const params = z.object({ code });
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 const actionErrors = { ...errors, 409: problemSchema, 422: problemSchema };
@@ -76,13 +73,6 @@ const toServiceDto = (s: NonNullable<DvcttServiceRow>): z.infer<typeof serviceSc
 });
 
 const actorRefSchema = z.object({ userId: z.string(), role: z.string(), agency: z.string().optional(), bank: z.string().optional() });
-const clockSchema = z.object({
-  key: z.string(), article: z.string(), step: z.string(), stepVi: z.string(), owner: z.string(), ownerKind: z.string(),
-  amount: z.number(), unit: z.string(), startedAt: z.string(), dueAt: z.string(), dueLocal: z.string(), calendarVersion: z.number(),
-  rule: z.string(), explanation: z.string(), explanationVi: z.string(), outcome: z.enum(['pending', 'met', 'breached', 'cancelled']),
-  breachedAt: z.string().optional(), completedAt: z.string().optional(), completedBy: z.string().optional(), lateByMinutes: z.number().optional(),
-  cancelReason: z.string().optional(),
-});
 const testReportSchema = z.object({
   tthcName: text(500).describe('Tên thủ tục hành chính'),
   serviceName: text(500).describe('Tên dịch vụ công'),
@@ -106,7 +96,7 @@ const viewSchema = z
     status: z.enum(DVCTT_STATUSES),
     acceptsNewDossiers: z.boolean(),
     currentRound: z.number().int().optional(),
-    rounds: z.array(roundSchema.extend({ clocks: z.array(clockSchema) })),
+    rounds: z.array(roundSchema.extend({ clocks: z.array(slaClockSchema) })),
     fixReported: z.object({ at: z.string(), by: z.string(), note: z.string() }).optional(),
     allowedActions: z.array(z.object({ action: z.string(), by: z.string() })),
     actions: z.array(z.object({ seq: z.number().int(), action: z.string(), actor: actorRefSchema, at: z.string(), note: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() })),
@@ -170,15 +160,15 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
         tthcCode: z.string().trim().max(32).optional().describe('Only the services that deliver this TTHC'),
         /** Only services in their current status for at least this many days. */
         minDaysInStatus: z.coerce.number().int().min(0).max(3650).optional(),
-        ...paging,
+        ...pageQuery,
       }),
-      response: { 200: z.object({ items: z.array(serviceSchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() }), ...errors },
+      response: { 200: paged(serviceSchema), ...errors },
     },
   }, async (request) => {
     const { minDaysInStatus, page, pageSize, ...filter } = request.query;
     const statusSince = minDaysInStatus === undefined ? undefined : new Date(Date.now() - minDaysInStatus * 86_400_000);
-    const result = await listServices(app.db, scopeOf(actorOf(request)), { ...filter, statusSince, limit: pageSize, offset: (page - 1) * pageSize });
-    return { items: result.items.map(toServiceDto), total: result.total, page, pageSize };
+    const { items, total } = await listServices(app.db, scopeOf(actorOf(request)), { ...filter, statusSince, ...pageWindow({ page, pageSize }) });
+    return { items: items.map(toServiceDto), total, page, pageSize };
   });
 
   app.get('/services/:code', {
@@ -298,38 +288,40 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: readers, agencyOf: (request) => (request.query as { agency?: string }).agency } },
     schema: {
       tags: ['dvctt'], summary: 'Rounds per service and how they ended, most rounds first',
-      querystring: z.object({ agency: code.optional(), minRounds: z.coerce.number().int().min(1).optional(), ...paging }),
+      querystring: z.object({ agency: code.optional(), minRounds: z.coerce.number().int().min(1).optional(), ...pageQuery }),
       response: {
-        200: z.object({ items: z.array(z.object({ code: z.string(), name: z.string(), agency: z.string(), status: z.enum(DVCTT_STATUSES), rounds: z.number().int(), rejected: z.number().int(), failed: z.number().int(), passed: z.number().int() })) }),
+        200: paged(z.object({ code: z.string(), name: z.string(), agency: z.string(), status: z.enum(DVCTT_STATUSES), rounds: z.number().int(), rejected: z.number().int(), failed: z.number().int(), passed: z.number().int() })),
         ...errors,
       },
     },
   }, async (request) => {
     const { page, pageSize, ...filter } = request.query;
-    return { items: await roundsPerService(app.db, scopeOf(actorOf(request)), { ...filter, limit: pageSize, offset: (page - 1) * pageSize }) };
+    const { items, total } = await roundsPerService(app.db, scopeOf(actorOf(request)), { ...filter, ...pageWindow({ page, pageSize }) });
+    return { items, total, page, pageSize };
   });
 
   app.get('/reports/breaches', {
     config: { access: { roles: readers } },
     schema: {
       tags: ['dvctt'], summary: "Who breached: the loop's missed clocks (VPCP's count against VPCP, the agency's against the agency), with totals per owner",
-      querystring: z.object({ owner: code.optional(), serviceCode: code.optional(), ...paging }),
+      querystring: z.object({ owner: code.optional(), serviceCode: code.optional(), ...pageQuery }),
       response: {
-        200: z.object({
-          byOwner: z.array(z.object({ owner: z.string(), breaches: z.number().int() })),
-          items: z.array(z.object({
-            serviceCode: z.string(), agency: z.string(), clockKey: z.string(), owner: z.string(), article: z.string(), stage: z.string(),
-            startedAt: z.string(), dueAt: z.string(), breachedAt: z.string().nullable(), completedAt: z.string().nullable(), completedBy: z.string().nullable(),
-          })),
-        }),
+        200: paged(z.object({
+          serviceCode: z.string(), agency: z.string(), clockKey: z.string(), owner: z.string(), article: z.string(), stage: z.string(),
+          startedAt: z.string(), dueAt: z.string(), breachedAt: z.string().nullable(), completedAt: z.string().nullable(), completedBy: z.string().nullable(),
+        })).extend({ byOwner: z.array(z.object({ owner: z.string(), breaches: z.number().int() })) }),
         ...errors,
       },
     },
   }, async (request) => {
     const { page, pageSize, ...filter } = request.query;
-    const { items, byOwner } = await listBreaches(app.db, scopeOf(actorOf(request)), { ...filter, limit: pageSize, offset: (page - 1) * pageSize });
+    const { items, byOwner } = await listBreaches(app.db, scopeOf(actorOf(request)), { ...filter, ...pageWindow({ page, pageSize }) });
     return {
       byOwner,
+      // Every breach counts against exactly one owner.
+      total: byOwner.reduce((sum, o) => sum + o.breaches, 0),
+      page,
+      pageSize,
       items: items.map((b) => ({
         ...b, startedAt: b.startedAt.toISOString(), dueAt: b.dueAt.toISOString(),
         breachedAt: b.breachedAt?.toISOString() ?? null, completedAt: b.completedAt?.toISOString() ?? null,

@@ -28,6 +28,7 @@ import {
   type FeedbackWorkflowInput,
 } from '../../../workflows/feedback.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
+import { pageQuery, pageWindow, paged, slaClockSchema } from '../../schemas.js';
 import { actorOf, type Actor, type Role } from '../../auth.js';
 
 const STATUSES = ['received', 'awaiting-supplement', 'processing', 'in-review', 'approved', 'published', 'not-accepted', 'closed'] as const satisfies readonly FeedbackStatus[];
@@ -63,7 +64,6 @@ const intakeSchema = z.object({
 });
 const intakeResultSchema = z.object({ id: z.string(), workflowId: z.string(), status: z.string(), replayed: z.boolean() }).meta({ id: 'FeedbackIntake' });
 
-const clockSchema = z.looseObject({ key: z.string(), article: z.string(), owner: z.string(), outcome: z.string(), startedAt: z.string(), dueAt: z.string() });
 const viewSchema = z
   .looseObject({
     itemId: z.string(),
@@ -74,7 +74,7 @@ const viewSchema = z
     round: z.number(),
     receivedAt: z.string(),
     actionsAllowed: z.array(z.string()),
-    clocks: z.array(clockSchema),
+    clocks: z.array(slaClockSchema),
     /** Every clock of every round (from the sla_clocks projection); `clocks` are the current run's. */
     clockHistory: z.array(z.looseObject({ key: z.string(), outcome: z.string(), owner: z.string(), dueAt: z.date() })).optional(),
   })
@@ -82,7 +82,7 @@ const viewSchema = z
 
 type ViewBody = z.infer<typeof viewSchema>;
 /** The query returns a FeedbackView; the schema documents its main fields and passes the rest through. */
-const asBody = (view: FeedbackView, extra: Partial<ViewBody> = {}): ViewBody => ({ ...view, ...extra }) as unknown as ViewBody;
+const asBody = (view: FeedbackView, extra: Partial<ViewBody> = {}): ViewBody => ({ ...view, ...extra });
 
 const itemIdOf = (actor: Actor, key: string) => createHash('sha256').update(`${actor.role}|${actor.agency ?? ''}|${key}`).digest('hex').slice(0, 24);
 const fingerprintOf = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
@@ -183,27 +183,24 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
         channel: z.enum(FEEDBACK_CHANNELS).optional(),
         from: z.iso.datetime({ offset: true }).optional(),
         to: z.iso.datetime({ offset: true }).optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        offset: z.coerce.number().int().min(0).default(0),
+        ...pageQuery,
       }),
       response: {
-        200: z.object({
-          total: z.number(),
-          items: z.array(z.object({
-            itemId: z.string(), workflowId: z.string(), receivingAgency: z.string(), agency: z.string(), status: z.string(),
-            category: z.string(), channel: z.string(), tthcCode: z.string().nullable(), round: z.number(), escalatedFrom: z.string().nullable(),
-            receivedAt: z.date(), publishedAt: z.date().nullable(), updatedAt: z.date(), slaBreached: z.boolean(),
-          })),
-        }),
+        200: paged(z.object({
+          itemId: z.string(), workflowId: z.string(), receivingAgency: z.string(), agency: z.string(), status: z.string(),
+          category: z.string(), channel: z.string(), tthcCode: z.string().nullable(), round: z.number(), escalatedFrom: z.string().nullable(),
+          receivedAt: z.date(), publishedAt: z.date().nullable(), updatedAt: z.date(), slaBreached: z.boolean(),
+        })),
         ...errors,
       },
     },
   }, async (request) => {
     const actor = actorOf(request);
-    const { from, to, ...rest } = request.query;
-    return listFeedbackItems(app.db, actor.role === 'agency' ? { agency: actor.agency } : {}, {
-      ...rest, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}),
+    const { from, to, page, pageSize, ...rest } = request.query;
+    const { items, total } = await listFeedbackItems(app.db, actor.role === 'agency' ? { agency: actor.agency } : {}, {
+      ...rest, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}), ...pageWindow({ page, pageSize }),
     });
+    return { items, total, page, pageSize };
   });
 
   app.get('/published', {
@@ -215,24 +212,21 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
         agency: agencyCode.optional(),
         category: z.enum(FEEDBACK_CATEGORIES).optional(),
         tthcCode: text(32).optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        offset: z.coerce.number().int().min(0).default(0),
+        ...pageQuery,
       }),
       response: {
-        200: z.object({
-          total: z.number(),
-          items: z.array(z.object({
-            itemId: z.string(), agency: z.string(), category: z.string(), tthcCode: z.string().nullable(),
-            question: z.string(), answer: z.string(), receivedAt: z.date(), publishedAt: z.date(),
-          })),
-        }),
+        200: paged(z.object({
+          itemId: z.string(), agency: z.string(), category: z.string(), tthcCode: z.string().nullable(),
+          question: z.string(), answer: z.string(), receivedAt: z.date(), publishedAt: z.date(),
+        })),
         400: problemSchema,
       },
     },
   }, async (request) => {
-    const { items, total } = await listPublishedAnswers(app.db, request.query);
+    const { page, pageSize, ...filter } = request.query;
+    const { items, total } = await listPublishedAnswers(app.db, { ...filter, ...pageWindow({ page, pageSize }) });
     // The public page names the answering agency, never the officer.
-    return { total, items: items.map(({ publishedBy: _by, ...item }) => item) };
+    return { items: items.map(({ publishedBy: _by, ...item }) => item), total, page, pageSize };
   });
 
   app.get('/:id', {

@@ -2,11 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { loadCalendarVersion } from '../../../db/queries/calendar.js';
-import { listBreaches, listDueBefore, onTimeRates, workflowsWithStaleClocks, type Scope } from '../../../db/queries/sla.js';
+import { listBreaches, onTimeRates, workflowsWithStaleClocks } from '../../../db/queries/sla.js';
 import { slaOutcome, slaOwnerKind, slaUnit } from '../../../db/schema/index.js';
 import { recomputeSlaClocksUpdate } from '../../../workflows/sla.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
-import { actorOf, type Actor } from '../../auth.js';
+import { pageQuery, pageWindow, paged } from '../../schemas.js';
+import { actorOf } from '../../auth.js';
+import { clockScopeOf, dueSoon } from './clocks.js';
 
 /** How long one workflow may take to accept and run the recompute update (a case without a live worker must not hang the request). */
 const RECOMPUTE_TIMEOUT_MS = 10_000;
@@ -15,10 +17,6 @@ const RECOMPUTE_CONCURRENCY = 8;
 
 const instant = z.iso.datetime({ offset: true });
 const code = z.string().trim().min(1).max(64);
-const paging = {
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(500).default(50),
-};
 
 const clockSchema = z
   .object({
@@ -52,11 +50,8 @@ const toDto = (c: ClockRow): z.infer<typeof clockSchema> => ({
   completedAt: c.completedAt?.toISOString() ?? null,
 });
 
-const pageSchema = { items: z.array(clockSchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() };
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema };
 
-/** Agencies see the clocks of their own cases and the clocks they own; VPCP and auditors see all. */
-const scopeOf = (actor: Actor): Scope => (actor.role === 'agency' ? { agency: actor.agency } : {});
 
 /** An agency officer naming another agency in a filter is refused (403), not silently emptied. */
 const supervisors = {
@@ -71,8 +66,6 @@ const supervisors = {
  * `sla_clocks` projection; and VPCP's explicit recomputation of open clocks after a calendar change.
  */
 export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
-  const calendars = app.calendars;
-
   app.get('/breaches', {
     config: supervisors,
     schema: {
@@ -87,18 +80,17 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
         to: instant.optional(),
         /** Only breaches whose step is still not done. */
         open: z.stringbool().optional(),
-        ...paging,
+        ...pageQuery,
       }),
-      response: { 200: z.object(pageSchema), ...errors },
+      response: { 200: paged(clockSchema), ...errors },
     },
   }, async (request) => {
     const { from, to, page, pageSize, ...filter } = request.query;
-    const result = await listBreaches(app.db, scopeOf(actorOf(request)), {
+    const result = await listBreaches(app.db, clockScopeOf(actorOf(request)), {
       ...filter,
       from: from ? new Date(from) : undefined,
       to: to ? new Date(to) : undefined,
-      limit: pageSize,
-      offset: (page - 1) * pageSize,
+      ...pageWindow({ page, pageSize }),
     });
     return { items: result.items.map(toDto), total: result.total, page, pageSize };
   });
@@ -113,21 +105,14 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
         agency: code.optional(),
         owner: code.optional(),
         process: code.optional(),
-        ...paging,
+        ...pageQuery,
       }),
-      response: { 200: z.object({ until: z.string(), calendarVersion: z.number().int(), ...pageSchema }), ...errors },
+      response: { 200: paged(clockSchema).extend({ until: z.string(), calendarVersion: z.number().int() }), ...errors },
     },
   }, async (request) => {
-    const { withinWorkingDays, page, pageSize, ...filter } = request.query;
-    const calendar = await calendars.get();
-    const horizon = calendar.computeDeadline({ from: new Date().toISOString(), amount: withinWorkingDays, unit: 'workingDays' });
-    const result = await listDueBefore(app.db, scopeOf(actorOf(request)), {
-      ...filter,
-      until: new Date(horizon.dueAt),
-      limit: pageSize,
-      offset: (page - 1) * pageSize,
-    });
-    return { until: horizon.dueAt, calendarVersion: calendar.version, items: result.items.map(toDto), total: result.total, page, pageSize };
+    const { page, pageSize, ...filter } = request.query;
+    const { until, calendarVersion, items, total } = await dueSoon(app.db, app.calendars, clockScopeOf(actorOf(request)), { ...filter, ...pageWindow({ page, pageSize }) });
+    return { until: until.toISOString(), calendarVersion, items: items.map(toDto), total, page, pageSize };
   });
 
   app.get('/on-time-rates', {
@@ -155,7 +140,7 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const { from, to, process } = request.query;
     if (Date.parse(to) <= Date.parse(from)) throw problem('validation', 'to must be after from', [{ path: 'querystring.to', message: 'must be after from' }]);
-    const items = await onTimeRates(app.db, scopeOf(actorOf(request)), { from: new Date(from), to: new Date(to), process });
+    const items = await onTimeRates(app.db, clockScopeOf(actorOf(request)), { from: new Date(from), to: new Date(to), process });
     return { from, to, items };
   });
 

@@ -35,6 +35,7 @@ import {
 import { agencyOfDecisionId, authorityAllowed, decisionIdOf, startOfLocalDay } from '../../../workflows/tthc.rules.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
+import { pageQuery, pageWindow, paged, slaClockSchema } from '../../schemas.js';
 import { actorOf, assertAgencyScope, ROLES } from '../../auth.js';
 
 // ── Schemas ─────────────────────────────────────────────────────────────────────────────────
@@ -86,17 +87,13 @@ const actionSchema = z.object({
   seq: z.number(), action: z.string(), at: z.string(), note: z.string().optional(), data: z.record(z.string(), z.unknown()).optional(),
   actor: z.object({ userId: z.string(), role: z.string(), agency: z.string().optional(), bank: z.string().optional() }),
 });
-const clockSchema = z.object({
-  key: z.string(), article: z.string(), step: z.string(), stepVi: z.string(), owner: z.string(), amount: z.number(), unit: z.string(),
-  startedAt: z.string(), dueAt: z.string(), outcome: z.string(), breachedAt: z.string().optional(), completedAt: z.string().optional(),
-});
 const decisionStateSchema = z
   .object({
     decisionId: z.string(), number: z.string(), title: z.string(), agency: z.string(), agencyKind: z.string(),
     authorityKind: z.enum(tthcAuthorityKind.enumValues), signedOn: z.string(), legalEffectiveOn: z.string(),
     stage: z.enum(tthcDecisionStage.enumValues), items: z.array(itemSchema), issueTiming: issueTimingSchema.optional(),
     lastCheck: z.object({ at: z.string(), gaps: z.array(gapSchema) }).optional(), publication: publishResultSchema.optional(),
-    actions: z.array(actionSchema), clocks: z.array(clockSchema),
+    actions: z.array(actionSchema), clocks: z.array(slaClockSchema),
   })
   .meta({ id: 'TthcDecision' });
 const decisionSummarySchema = z.object({
@@ -133,8 +130,6 @@ const reviewSchema = z
   })
   .meta({ id: 'TthcReview' });
 
-const paging = { page: z.coerce.number().int().min(1).default(1), pageSize: z.coerce.number().int().min(1).max(500).default(50) };
-const window = (q: { page: number; pageSize: number }) => ({ limit: q.pageSize, offset: (q.page - 1) * q.pageSize });
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 const actionErrors = { ...errors, 409: problemSchema, 422: problemSchema };
@@ -210,17 +205,17 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ROLES } },
     schema: {
       tags: ['tthc'], summary: 'Publication decisions (agencies see their own)',
-      querystring: z.object({ agency: z.string().optional(), stage: z.enum(tthcDecisionStage.enumValues).optional(), lateIssue: z.enum(['true', 'false']).optional(), ...paging }),
-      response: { 200: z.object({ items: z.array(decisionSummarySchema) }), ...errors },
+      querystring: z.object({ agency: z.string().optional(), stage: z.enum(tthcDecisionStage.enumValues).optional(), lateIssue: z.enum(['true', 'false']).optional(), ...pageQuery }),
+      response: { 200: paged(decisionSummarySchema), ...errors },
     },
   }, async (request) => {
     const actor = actorOf(request);
-    const { query } = request;
+    const { page, pageSize, ...query } = request.query;
     const agency = actor.role === 'agency' ? actor.agency : query.agency;
-    const rows = await listDecisions(app.db, {
-      agency, stage: query.stage, lateIssue: query.lateIssue === undefined ? undefined : query.lateIssue === 'true', ...window(query),
+    const { items, total } = await listDecisions(app.db, {
+      agency, stage: query.stage, lateIssue: query.lateIssue === undefined ? undefined : query.lateIssue === 'true', ...pageWindow({ page, pageSize }),
     });
-    return { items: rows.map((r) => ({ ...r, publishedAt: iso(r.publishedAt) })) };
+    return { items: items.map((r) => ({ ...r, publishedAt: iso(r.publishedAt) })), total, page, pageSize };
   });
 
   app.get('/decisions/:id', {
@@ -269,14 +264,14 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['tthc'], summary: 'Search the TTHC catalogue (public)', security: [],
       querystring: z.object({
         code: z.string().optional(), name: z.string().max(200).optional(), field: z.string().optional(), agency: z.string().optional(),
-        level: level.optional(), status: z.enum(tthcProcedureStatus.enumValues).optional(), localizes: z.string().optional(), ...paging,
+        level: level.optional(), status: z.enum(tthcProcedureStatus.enumValues).optional(), localizes: z.string().optional(), ...pageQuery,
       }),
-      response: { 200: z.object({ items: z.array(procedureSchema) }), 400: problemSchema },
+      response: { 200: paged(procedureSchema), 400: problemSchema },
     },
   }, async (request) => {
     const { page, pageSize, ...filters } = request.query;
-    const rows = await searchProcedures(app.db, { ...filters, ...window({ page, pageSize }) });
-    return { items: rows.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() })) };
+    const { items, total } = await searchProcedures(app.db, { ...filters, ...pageWindow({ page, pageSize }) });
+    return { items: items.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() })), total, page, pageSize };
   });
 
   app.get('/procedures/:code', {
@@ -327,12 +322,13 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/reviews', {
     schema: {
       tags: ['tthc'], summary: 'Quality review results (public, Art 24.2a)', security: [],
-      querystring: z.object({ agency: z.string().optional(), code: z.string().optional(), stage: z.enum(tthcReviewStage.enumValues).optional(), ...paging }),
-      response: { 200: z.object({ items: z.array(reviewSchema) }), 400: problemSchema },
+      querystring: z.object({ agency: z.string().optional(), code: z.string().optional(), stage: z.enum(tthcReviewStage.enumValues).optional(), ...pageQuery }),
+      response: { 200: paged(reviewSchema), 400: problemSchema },
     },
   }, async (request) => {
     const { page, pageSize, ...filters } = request.query;
-    return { items: (await listReviews(app.db, { ...filters, ...window({ page, pageSize }) })).map(toReview) };
+    const { items, total } = await listReviews(app.db, { ...filters, ...pageWindow({ page, pageSize }) });
+    return { items: items.map(toReview), total, page, pageSize };
   });
 
   app.get('/reviews/:id', {

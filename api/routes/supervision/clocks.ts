@@ -1,0 +1,19 @@
+import type { Executor } from '../../../db/client.js';
+import type { CalendarCache } from '../../../db/queries/calendar.js';
+import { listDueBefore, type DueFilter, type Scope } from '../../../db/queries/sla.js';
+import type { Actor } from '../../auth.js';
+
+/** Agencies see the clocks of their own cases and the clocks they own; VPCP and auditors see all. */
+export const clockScopeOf = (actor: Actor): Scope => (actor.role === 'agency' ? { agency: actor.agency } : {});
+
+/**
+ * Open clocks due by the end of the N-th working day from now, on the current calendar version:
+ * the one reading of "due soon" behind the supervision API and the audit supervisor page.
+ */
+export async function dueSoon(db: Executor, calendars: CalendarCache, scope: Scope, f: Omit<DueFilter, 'until'> & { withinWorkingDays: number }) {
+  const { withinWorkingDays, ...filter } = f;
+  const calendar = await calendars.get();
+  const horizon = calendar.computeDeadline({ from: new Date().toISOString(), amount: withinWorkingDays, unit: 'workingDays' });
+  const until = new Date(horizon.dueAt);
+  return { until, calendarVersion: calendar.version, ...(await listDueBefore(db, scope, { ...filter, until })) };
+}
