@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
 import { discrepancyPage, markDay, reconciledDaysBetween, unreconciledDaysBefore, reconcileDay, upsertDiscrepancy, type DiscrepancyRow } from '../db/queries/reconciliation.js';
 import { epochDay } from '../domain/calendar/dates.js';
@@ -15,7 +14,7 @@ export function createReconciliationActivities(db: Database, calendars: Calendar
      * working day); on a working day every day of the window (the `maxDays` days up to yesterday,
      * project rule, default 31; payments happen on rest days too) not reconciled yet — each day on
      * its own, so a manual run of a later day never hides an earlier one. Unreconciled days with
-     * data older than the window are returned and logged as an alert (a manual run covers them).
+     * data older than the window are returned; the daily run logs them as an alert (a manual run covers them).
      */
     async reconciliationDaysDue(input: { now: string; maxDays?: number }): Promise<{ today: string; workingDay: boolean; days: string[]; olderUnreconciled: string[] }> {
       const calendar = await calendars.get();
@@ -27,9 +26,6 @@ export function createReconciliationActivities(db: Database, calendars: Calendar
       const days: string[] = [];
       for (let d = first; d <= yesterday; d++) if (!done.has(isoDay(d))) days.push(isoDay(d));
       const olderUnreconciled = await unreconciledDaysBefore(db, isoDay(first));
-      if (olderUnreconciled.length > 0) {
-        Context.current().log.warn('days with payments older than the reconciliation window were never reconciled; run them with POST /v1/reconciliation/runs', { alert: 'reconciliation-days-outside-window', days: olderUnreconciled });
-      }
       return { today, workingDay: true, days, olderUnreconciled };
     },
 

@@ -1,6 +1,7 @@
 import {
   continueAsNew,
   executeChild,
+  log,
   ParentClosePolicy,
   proxyActivities,
   startChild,
@@ -69,6 +70,11 @@ export async function reconciliationWorkflow(input: ReconciliationInput): Promis
 export async function dailyReconciliationWorkflow(input: { maxDays?: number } = {}): Promise<DailyReconciliationResult> {
   const due = await reconciliationDaysDue({ now: new Date().toISOString(), maxDays: input.maxDays });
   const reconciled: ReconciliationResult[] = [];
+  if (due.olderUnreconciled.length > 0) {
+    log.warn('days with payments older than the reconciliation window were never reconciled; run them with POST /v1/reconciliation/runs', {
+      alert: 'reconciliation-days-outside-window', days: due.olderUnreconciled,
+    });
+  }
   for (const txnDate of due.days) {
     try {
       reconciled.push(

@@ -93,22 +93,22 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
   setHandler(
     payRefundUpdate,
     ({ payoutRef, actor }) => gate.run('payout', async () => {
-        const paidAt = new Date().toISOString();
-        const outcome = await recordRefundPayout({
-          refundId, paymentId: view.paymentId, bankTxnRef: view.bankTxnRef, amount: view.amount,
-          paidByKind: view.responsibleKind, paidBy: responsibleCode(), payoutRef, paidAt,
-        });
-        if (outcome.outcome === 'debitAlreadyRefunded') {
-          view.status = 'alreadyRefunded';
-          view.refundedBy = outcome.byRefund;
-          record('alreadyRefunded', actor, `debit ${view.bankTxnRef} was already refunded by ${outcome.byRefund}`);
-        } else {
-          view.status = 'refunded';
-          view.payout = { payoutRef: outcome.payoutRef, paidAt: outcome.paidAt, paidBy: responsibleCode() };
-          record('refunded', actor, undefined, { payoutRef: outcome.payoutRef, amount: view.amount });
-        }
-        await publish();
-        return snapshot();
+      const paidAt = new Date().toISOString();
+      const outcome = await recordRefundPayout({
+        refundId, paymentId: view.paymentId, bankTxnRef: view.bankTxnRef, amount: view.amount,
+        paidByKind: view.responsibleKind, paidBy: responsibleCode(), payoutRef, paidAt,
+      });
+      if (outcome.outcome === 'debitAlreadyRefunded') {
+        view.status = 'alreadyRefunded';
+        view.refundedBy = outcome.byRefund;
+        record('alreadyRefunded', actor, `debit ${view.bankTxnRef} was already refunded by ${outcome.byRefund}`);
+      } else {
+        view.status = 'refunded';
+        view.payout = { payoutRef: outcome.payoutRef, paidAt: outcome.paidAt, paidBy: responsibleCode() };
+        record('refunded', actor, undefined, { payoutRef: outcome.payoutRef, amount: view.amount });
+      }
+      await publish();
+      return snapshot();
     }),
     {
       validator: ({ payoutRef, actor }) => {
