@@ -26,7 +26,7 @@ import {
 } from '../../workflows/tthc.definitions.js';
 import { localizedCode } from '../../workflows/tthc.rules.js';
 import { fullContent, tthcTestCode } from '../fixtures/tthc-content.js';
-import { bearer, eventually, testConfig, testDatabase, testLogger, timeSkippingEnv, uniqueId, workflowBundle } from '../support/env.js';
+import { bearer, eventually, testConfig, testDatabase, testLogger, timeSkippingEnv, uniqueId, workflowBundle, terminateWhenIdle } from '../support/env.js';
 
 /**
  * P1 through HTTP (`app.inject`) on the time-skipping server, with a real worker and real
@@ -330,7 +330,7 @@ describe('TTHC decisions and reviews through the API (time-skipping)', () => {
         await eventually(() => handle.query(tthcReviewQuery), (s) => s.rounds[0]?.dueAt !== undefined);
         const fixed = await handle.executeUpdate(submitTthcFixUpdate, { args: [{ actor: btp, note: 'Đã bổ sung mẫu tờ khai' }] });
         expect(fixed).toMatchObject({ stage: 'fix-submitted', rounds: [{ round: 1, fix: { by: 'BTP' } }] });
-        await handle.terminate('test finished');
+        await terminateWhenIdle(handle);
       });
     });
 

@@ -6,7 +6,7 @@ import type { Timeline } from '../../domain/audit/timeline.js';
 import { slaClocksQuery, type ClockSpec } from '../../workflows/sla.definitions.js';
 import { completeCaseUpdate, forwardCaseUpdate } from '../fixtures/audit-case.workflow.js';
 import { startE2e, type E2eStack } from '../support/e2e.js';
-import { bearer, eventually, uniqueId } from '../support/env.js';
+import { bearer, eventually, uniqueId, terminateWhenIdle } from '../support/env.js';
 
 describe('audit end to end: HTTP → Temporal dev server history → timeline, export, verify, replay, supervision', () => {
   const fixturesQueue = uniqueId('tq');
@@ -91,6 +91,6 @@ describe('audit end to end: HTTP → Temporal dev server history → timeline, e
     const text = await timeline.text();
     expect(text).toContain('Bắt đầu tính thời hạn: review (Art 42.3a)');
     expect(text).toContain('Trách nhiệm / owner: <b>BTP</b>');
-    await handle.terminate('test done');
+    await terminateWhenIdle(handle);
   }, 120_000);
 });

@@ -8,6 +8,7 @@ import proto from '@temporalio/proto';
 const { temporal } = proto;
 import { createActivities } from '../../activities/index.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import type { WorkflowHandle } from '@temporalio/client';
 import { loadConfig, type AppConfig } from '../../config/index.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 import { createLogger } from '../../runtime/logger.js';
@@ -127,4 +128,14 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean,
     if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Terminates a test's long-lived case once none of its activities is in flight. Terminating with
+ * an activity outstanding leaks the time-skipping server's lock (temporalio/sdk-java#1138), and a
+ * later `env.sleep` then waits in real time.
+ */
+export async function terminateWhenIdle(handle: WorkflowHandle, reason = 'test finished'): Promise<void> {
+  await eventually(() => handle.describe(), (d) => d.status.name !== 'RUNNING' || (d.raw.pendingActivities ?? []).length === 0);
+  if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate(reason);
 }

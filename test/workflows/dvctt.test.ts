@@ -22,7 +22,7 @@ import {
   type DvcttView,
   type DvcttWorkflowInput,
 } from '../../workflows/dvctt.definitions.js';
-import { timeSkippingHarness, uniqueId, type TimeSkippingHarness } from '../support/env.js';
+import { timeSkippingHarness, uniqueId, type TimeSkippingHarness, terminateWhenIdle } from '../support/env.js';
 
 const officer = (agency: string): ActorRef => ({ userId: `officer-${agency}`, role: 'agency', agency });
 const btp = officer('BTP');
@@ -67,7 +67,7 @@ describe('DVCTT test-integration loop "2 + 5 + 2" (time-skipping)', () => {
         return await fn(handle, service);
       } finally {
         // The workflow lives as long as the service: end it, so its timers do not hold the shared test server's clock.
-        await handle.terminate('test finished');
+        await terminateWhenIdle(handle);
       }
     });
   }
