@@ -12,6 +12,9 @@
  *   refundWorkflow-bankFaultRefunded         a payer's request, the bank finds its own fault and refunds (Art 34.6b)
  *   discrepancyWorkflow-causeThenResolved    a difference owned by the agency: cause recorded by the bank, resolved by the agency (Art 34.5)
  *   reconciliationWorkflow-dayWithDifferences one day reconciled three-way; its differences open cases (Art 34.4–34.5)
+ *   dailyReconciliationWorkflow-twoDaysCaughtUp the daily Schedule's run over a 2-day window: both days before
+ *                                           today reconciled as child workflows (Art 34.4). Only on a working
+ *                                           day (on a rest day the run does nothing): elsewhen it is skipped.
  * Clocks are started and met in real time (the dev server does not skip time).
  */
 import { execFileSync } from 'node:child_process';
@@ -42,7 +45,13 @@ import {
 } from '../workflows/payment.definitions.js';
 import { decideRefundUpdate, payRefundUpdate, REFUND_PROCESS, refundQuery, refundWorkflowId, type RefundInput } from '../workflows/refund.definitions.js';
 import { discrepancyQuery, discrepancyWorkflowId, recordDiscrepancyCauseUpdate, resolveDiscrepancyUpdate, type DiscrepancyCase } from '../workflows/discrepancy.definitions.js';
-import { RECONCILIATION_PROCESS, reconciliationWorkflowId, type ReconciliationResult } from '../workflows/reconciliation.definitions.js';
+import {
+  RECONCILIATION_PROCESS,
+  RECONCILIATION_SCHEDULE_ID,
+  reconciliationWorkflowId,
+  type DailyReconciliationResult,
+  type ReconciliationResult,
+} from '../workflows/reconciliation.definitions.js';
 
 const DATABASE = 'dvcqg_payment_samples';
 const NAMESPACE = 'default';
@@ -78,6 +87,8 @@ async function main(): Promise<void> {
         await discrepancySample(client, taskQueue),
         await reconciliationSample(client, taskQueue, database.db),
       ];
+      const daily = await dailyReconciliationSample(client, taskQueue);
+      if (daily) samples.push(daily);
       await mkdir(outDir, { recursive: true });
       for (const sample of samples) {
         const description = await sample.handle.describe();
@@ -175,6 +186,21 @@ async function reconciliationSample(client: Client, taskQueue: string, db: Datab
   await until(async () => (await opened.query(discrepancyQuery)).dueAt !== undefined, `${caseId} clock`);
   await opened.executeUpdate(resolveDiscrepancyUpdate, { args: [{ resolution: 'Giao dịch thử, đã hoàn / test transaction, reversed', actor: bank }] });
   return { name: 'reconciliationWorkflow-dayWithDifferences', handle };
+}
+
+/** The daily Schedule's action (api/routes/reconciliation/schedule.ts) over a small window, started directly. */
+async function dailyReconciliationSample(client: Client, taskQueue: string): Promise<Sample | undefined> {
+  const maxDays = 2;
+  const handle = await client.workflow.start('dailyReconciliationWorkflow', {
+    taskQueue, workflowId: `${RECONCILIATION_SCHEDULE_ID}-run-sample`, args: [{ maxDays }], workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+  });
+  const result = (await handle.result()) as DailyReconciliationResult;
+  if (!result.workingDay) {
+    process.stderr.write(`dailyReconciliationWorkflow-twoDaysCaughtUp skipped: ${result.today} is a rest day, the run reconciles nothing\n`);
+    return undefined;
+  }
+  ensure(result.reconciled.length, maxDays, 'days reconciled by the daily run');
+  return { name: 'dailyReconciliationWorkflow-twoDaysCaughtUp', handle };
 }
 
 interface HistoryJson {
