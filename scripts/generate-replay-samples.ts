@@ -1,16 +1,8 @@
 /**
  * Generates the committed replay samples of the P1 and P2 processes:
  *   npx tsx scripts/generate-replay-samples.ts [outDir]     (default test/replay/histories/)
- * It provisions its own database (`dvcqg_samples`, recreated, dropped at the end) and an in-memory
- * Temporal dev server, runs a real Worker with the real activities on a task queue of its own,
- * drives each case through its updates exactly as the API does (same start input, search
- * attributes, actors from the token), then writes every run's history as the Temporal CLI itself
- * prints it (`temporal workflow show --output json`), one file per run after continue-as-new
- * (`-run1.json`, `-run2.json`, as scripts/capture-history.ts names them). The CLI, not
- * domain/audit/proto-json.ts: under tsx, once @temporalio/worker has loaded @temporalio/proto
- * through require(), `import { temporal } from '@temporalio/proto'` fails ("does not provide an
- * export named 'temporal'"), so that module only loads here if imported first; and the CLI is
- * the reference for the format anyway.
+ * It runs on the harness of scripts/replay-samples.ts (its own database `dvcqg_samples`, a dev
+ * server, a real Worker; one file per run after continue-as-new).
  * Cases captured:
  *   dvcttWorkflow-rejectedThenLive-run{1,2} round 1 rejected (Art 27.3), round 2 published; continued
  *                                           as new with its open clocks carried; tested and passed → live
@@ -26,17 +18,9 @@
  * covered by the SLA fixture's samples (slaFixtureWorkflow-breachedThenLate).
  * The dvctt workflows live as long as their service: they are captured while running, then terminated.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { benchDatabase, benchTemporal } from '../bench/support.js';
-import { dropDatabase, ensureTemporalCli } from './runtime.js';
+import type { WorkflowHandle } from '@temporalio/client';
 import { declareService } from '../db/queries/dvctt.js';
-import { createLogger } from '../runtime/logger.js';
-import { createWorker } from '../runtime/worker.js';
 import type { ActorRef } from '../workflows/actors.js';
 import { agencyKey, processKey, stageKey } from '../workflows/search-attributes.js';
 import {
@@ -71,13 +55,9 @@ import {
   type TthcContent,
 } from '../workflows/tthc.definitions.js';
 import { decisionIdOf } from '../workflows/tthc.rules.js';
+import { btp, ensure, nextRun, officer, runSampleGenerator, until, type Sample, type SampleContext } from './replay-samples.js';
 
-const DATABASE = 'dvcqg_samples';
-const NAMESPACE = 'default';
-const outDir = process.argv[2] ?? fileURLToPath(new URL('../test/replay/histories/', import.meta.url));
-
-const btp: ActorRef = { userId: 'sample-officer-btp', role: 'agency', agency: 'BTP' };
-const hanoi: ActorRef = { userId: 'sample-officer-hn', role: 'agency', agency: 'UBND-HN' };
+const hanoi = officer('UBND-HN', 'sample-officer-hn');
 const vpcp: ActorRef = { userId: 'sample-reviewer-vpcp', role: 'vpcp', agency: 'VPCP' };
 
 /** A TTHC with every component Decree 63 Art 8.2 requires. */
@@ -93,72 +73,15 @@ const content = (name: string): TthcContent => ({
 /** The local date (UTC+7) `days` from now. */
 const localDate = (days = 0) => new Date(Date.now() + 7 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
 
-interface Sample {
-  /** `<workflowType>-<case>` */
-  name: string;
-  handle: WorkflowHandle;
-  /** Long-lived: captured while running, then terminated. */
-  running?: boolean;
-}
-
-async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const logger = createLogger('warn', { script: 'generate-replay-samples' });
-  const database = await benchDatabase(DATABASE);
-  const server = await benchTemporal();
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: NAMESPACE });
-  const taskQueue = `replay-samples-${randomUUID()}`;
-  const { worker, connection: workerConnection } = await createWorker({ address: server.address, namespace: NAMESPACE, taskQueue, deps: { db: database.db, logger } });
-  const samples: Sample[] = [];
-  try {
-    await worker.runUntil(async () => {
-      samples.push(...(await dvcttSamples(client, taskQueue, database.db)));
-      samples.push(...(await tthcSamples(client, taskQueue)));
-      await mkdir(outDir, { recursive: true });
-      for (const sample of samples) {
-        const description = await sample.handle.describe();
-        if (Boolean(sample.running) !== (description.status.name === 'RUNNING')) throw new Error(`${sample.name}: unexpected status ${description.status.name}`);
-        const runs = historiesOf(server.address, sample.handle.workflowId, description.runId);
-        for (const [i, history] of runs.entries()) {
-          const path = `${outDir}${sample.name}${runs.length === 1 ? '' : `-run${i + 1}`}.json`;
-          const json = `${JSON.stringify(history, null, 2)}\n`;
-          await writeFile(path, json);
-          process.stdout.write(`${path} (${(json.length / 1024).toFixed(0)} KiB)\n`);
-        }
-        if (sample.running) await sample.handle.terminate('replay sample captured');
-      }
-    });
-  } finally {
-    await workerConnection.close();
-    await connection.close();
-    await database.close();
-    await server.stop();
-    const baseUrl = database.url.replace(/\/[^/]*$/, '');
-    await dropDatabase(baseUrl, DATABASE);
-  }
-}
-
-interface HistoryJson {
-  events: { workflowExecutionStartedEventAttributes?: { continuedExecutionRunId?: string } }[];
-}
-
-/** Every run of the case, oldest first, from the latest back through `continuedExecutionRunId`. */
-function historiesOf(address: string, workflowId: string, latestRunId: string): HistoryJson[] {
-  const cli = ensureTemporalCli();
-  const runs: HistoryJson[] = [];
-  for (let runId: string | undefined = latestRunId; runId;) {
-    const out = execFileSync(cli, ['workflow', 'show', '--address', address, '--namespace', NAMESPACE, '--workflow-id', workflowId, '--run-id', runId, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    const history = JSON.parse(out) as HistoryJson;
-    runs.unshift(history);
-    runId = history.events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
-  }
-  return runs;
-}
+runSampleGenerator({
+  name: 'replay-samples',
+  database: 'dvcqg_samples',
+  cases: async (ctx) => [...(await dvcttSamples(ctx)), ...(await tthcSamples(ctx))],
+});
 
 // ── P2: DVCTT ──
 
-async function dvcttSamples(client: Client, taskQueue: string, db: Parameters<typeof declareService>[0]): Promise<Sample[]> {
+async function dvcttSamples({ client, taskQueue, db }: SampleContext): Promise<Sample[]> {
   /** As the API's propose route: declared in the register, started with its search attributes. */
   async function start(code: string, options: Partial<DvcttWorkflowInput> = {}): Promise<WorkflowHandle> {
     const service: DvcttService = { code, name: 'Đăng ký kết hôn trực tuyến', tthcCode: '1.000894', agency: 'BTP', level: 4 };
@@ -205,26 +128,9 @@ async function dvcttSamples(client: Client, taskQueue: string, db: Parameters<ty
   ];
 }
 
-/** Waits until the workflow has continued as new into a running run. */
-async function nextRun(handle: WorkflowHandle, previousRunId: string): Promise<void> {
-  await until(async () => {
-    const d = await handle.describe();
-    return d.runId !== previousRunId && d.status.name === 'RUNNING';
-  }, `${handle.workflowId} continued as new (lower maxHistoryEvents if not)`);
-}
-
-async function until(ok: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await ok()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 // ── P1: TTHC decisions and reviews ──
 
-async function tthcSamples(client: Client, taskQueue: string): Promise<Sample[]> {
+async function tthcSamples({ client, taskQueue }: SampleContext): Promise<Sample[]> {
   /** As the API's POST /decisions: signed today, the law in force in 60 days. */
   async function decision(actor: ActorRef, agencyKind: PublisherKind, authorityKind: AuthorityKind, number: string): Promise<WorkflowHandle> {
     const agency = actor.agency as string;
@@ -287,13 +193,3 @@ async function tthcSamples(client: Client, taskQueue: string): Promise<Sample[]>
     { name: 'tthcDecisionWorkflow-repealCascades', handle: repeal },
   ];
 }
-
-/** The case went the way its sample name says, or no sample is written. */
-function ensure<T>(actual: T, expected: T, what: string): void {
-  if (actual !== expected) throw new Error(`${what}: expected ${String(expected)}, got ${String(actual)}`);
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
-});
