@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { slaClocks } from '../schema/index.js';
 import type { SlaClock } from '../../workflows/sla.definitions.js';
@@ -90,6 +90,8 @@ export interface BreachFilter {
 export async function listBreaches(db: Executor, scope: Scope, f: BreachFilter) {
   const where = and(
     eq(slaClocks.outcome, 'breached'),
+    // A citizen's expired wait (e.g. for supplementation) is not a breach of a party of the Portal.
+    ne(slaClocks.ownerKind, 'citizen'),
     scopeFilter(scope),
     f.agency ? eq(slaClocks.caseAgency, f.agency) : undefined,
     f.owner ? eq(slaClocks.owner, f.owner) : undefined,
@@ -151,6 +153,7 @@ export async function onTimeRates(db: Executor, scope: Scope, f: { from: Date; t
       gte(slaClocks.dueAt, f.from),
       lt(slaClocks.dueAt, f.to),
       sql`${slaClocks.outcome} in ('met', 'breached')`,
+      ne(slaClocks.ownerKind, 'citizen'),
       scope.agency ? eq(slaClocks.owner, scope.agency) : undefined,
       f.process ? eq(slaClocks.process, f.process) : undefined,
     ))

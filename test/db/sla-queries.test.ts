@@ -109,3 +109,22 @@ describe('supervision queries on sla_clocks (PostgreSQL)', () => {
     expect(row).toMatchObject({ revision: 3, outcome: 'met' });
   });
 });
+
+describe('citizen waits in supervision', () => {
+  it("Art 42.3b (project rule): a citizen's expired supplementation wait is not listed as a breach nor counted in on-time rates", async () => {
+    const database = testDatabase();
+    try {
+      const process = uniqueId('proc');
+      const due = '2026-05-04T16:59:59.999Z';
+      await insertClock(database.db, { workflowId: `${process}-1`, process, caseAgency: 'BTP', key: 'supplement#1', owner: 'portal-account-1', ownerKind: 'citizen', article: 'project rule (Art 42.3b)', outcome: 'breached', breachedAt: due, dueAt: due });
+      await insertClock(database.db, { workflowId: `${process}-1`, process, caseAgency: 'BTP', key: 'classify#1', owner: 'BTP', ownerKind: 'agency', article: 'Art 42.3', outcome: 'breached', breachedAt: due, dueAt: due });
+      const { items, total } = await listBreaches(database.db, {}, { process, limit: 100, offset: 0 });
+      expect(total).toBe(1);
+      expect(items.map((c) => c.clockKey)).toEqual(['classify#1']);
+      const rates = await onTimeRates(database.db, {}, { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-05-31T00:00:00Z'), process });
+      expect(rates.map((r) => r.owner)).toEqual(['BTP']);
+    } finally {
+      await database.close();
+    }
+  });
+});
