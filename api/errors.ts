@@ -127,7 +127,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
         path: `${err.validationContext ?? 'request'}${v.instancePath ? v.instancePath.replaceAll('/', '.') : ''}`,
         message: v.message ?? 'invalid',
       }));
-      return send(reply, request, 400, 'validation', `The request ${err.validationContext ?? ''} is invalid`.replace(/\s+/g, ' '), errors);
+      return send(reply, request, 400, 'validation', `Invalid request ${err.validationContext ?? 'input'}: see errors[]`, errors);
     }
     if (isResponseSerializationError(err)) {
       request.log.error({ err, issues: err.cause.issues }, 'response does not match its schema');

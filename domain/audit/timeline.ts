@@ -1,6 +1,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 // @temporalio/proto is CommonJS without static named exports: take the namespace from its default.
 import proto from '@temporalio/proto';
+import { formatInstant } from '../calendar/dates.js';
 import type * as Proto from '@temporalio/proto';
 const { temporal } = proto;
 
@@ -351,7 +352,8 @@ export function buildTimeline(workflowId: string, runs: AuditRun[]): Timeline {
           const a = event.timerStartedEventAttributes;
           const ms = num(a?.startToFireTimeout?.seconds) * 1000 + Math.floor((a?.startToFireTimeout?.nanos ?? 0) / 1e6);
           const firesAt = new Date(Date.parse(instant(event)) + ms).toISOString();
-          const entry = add(runId, event, { kind: 'timer', title: `Timer until ${firesAt}`, titleVi: `Hẹn giờ đến ${firesAt}`, data: { timerId: a?.timerId, firesAt, outcome: 'pending' } });
+          const firesLocal = formatInstant(Date.parse(firesAt)).local;
+          const entry = add(runId, event, { kind: 'timer', title: `Timer until ${firesLocal}`, titleVi: `Hẹn giờ đến ${firesLocal}`, data: { timerId: a?.timerId, firesAt, outcome: 'pending' } });
           timers.set(a?.timerId ?? '', entry);
           break;
         }
