@@ -6,6 +6,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { vietnamDateTime } from '../domain/calendar/local-time.js';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
 import { ActionGate, actorCode, refuse, requireAgency, requireRole, type ActionRecord, type ActorRef } from './actors.js';
@@ -46,7 +47,6 @@ const RECENT_ACTIONS = 30;
 const nowIso = () => new Date().toISOString();
 const hasText = (s: string | undefined): s is string => typeof s === 'string' && s.trim().length > 0;
 /** 'YYYY-MM-DD HH:mm' in Asia/Ho_Chi_Minh (UTC+7, no DST) for messages to citizens. */
-const localTime = (iso: string) => new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
 
 function initialState(input: FeedbackWorkflowInput): FeedbackState {
   const receivedAt = input.receivedAt ?? nowIso();
@@ -475,8 +475,8 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     });
     await notifyCitizen('published', 'feedback.published',
       'Kết quả trả lời phản ánh, kiến nghị đã được công khai', 'The answer to your feedback is published',
-      `Kết quả trả lời phản ánh, kiến nghị mã ${state.itemId} đã được đăng tải công khai trên Cổng Dịch vụ công Quốc gia lúc ${localTime(at)}.`,
-      `The answer to feedback ${state.itemId} was published on the National Public Service Portal at ${localTime(at)} (UTC+7).`);
+      `Kết quả trả lời phản ánh, kiến nghị mã ${state.itemId} đã được đăng tải công khai trên Cổng Dịch vụ công Quốc gia lúc ${vietnamDateTime(at)}.`,
+      `The answer to feedback ${state.itemId} was published on the National Public Service Portal at ${vietnamDateTime(at)} (UTC+7).`);
   });
 
   // ---- the case ----------------------------------------------------------------------------------
@@ -487,8 +487,8 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     // Art 36.3a: the citizen learns when the feedback was received.
     await notifyCitizen('receipt', 'feedback.receipt',
       'Đã tiếp nhận phản ánh, kiến nghị', 'Your feedback has been received',
-      `Phản ánh, kiến nghị mã ${state.itemId} đã được tiếp nhận lúc ${localTime(state.receivedAt)} và chuyển tới ${state.agency}.`,
-      `Feedback ${state.itemId} was received at ${localTime(state.receivedAt)} (UTC+7) and sent to ${state.agency}.`);
+      `Phản ánh, kiến nghị mã ${state.itemId} đã được tiếp nhận lúc ${vietnamDateTime(state.receivedAt)} và chuyển tới ${state.agency}.`,
+      `Feedback ${state.itemId} was received at ${vietnamDateTime(state.receivedAt)} (UTC+7) and sent to ${state.agency}.`);
   }
   if (!roundReady) await startRound();
 

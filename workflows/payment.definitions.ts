@@ -130,5 +130,5 @@ export const reportSettlementUpdate = defineUpdate<CallbackResult, [SettlementCa
 /** The payer's bank: the payment failed before any debit. */
 export const reportFailureUpdate = defineUpdate<CallbackResult, [FailureCallback]>('reportFailureUpdate');
 
-/** Local (UTC+7, no DST since 1975) calendar day of an instant: pure, usable in workflow code. */
-export const vietnamDate = (iso: string): string => new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().slice(0, 10);
+/** The transaction day T of Art 33.4a is the local day of the debit. */
+export { vietnamDate } from '../domain/calendar/local-time.js';

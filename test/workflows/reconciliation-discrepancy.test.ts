@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
-import { createActivities } from '../../activities/index.js';
 import { WorkingCalendar } from '../../domain/calendar/index.js';
 import { loadCalendarVersion } from '../../db/queries/calendar.js';
 import type { DatabaseHandle } from '../../db/client.js';
@@ -18,35 +16,28 @@ import {
   type DiscrepancyView,
 } from '../../workflows/discrepancy.definitions.js';
 import { vietnamDate } from '../../workflows/payment.definitions.js';
-import { eventually, testDatabase, testLogger, timeSkippingEnv, uniqueId, workflowBundle } from '../support/env.js';
+import { eventually, timeSkippingHarness, type TimeSkippingHarness, uniqueId } from '../support/env.js';
 
 describe('discrepancy cases (Art 34.5, time-skipping)', () => {
   let env: TestWorkflowEnvironment;
   let database: DatabaseHandle;
-  let worker: Worker;
-  let running: Promise<void>;
+  let harness: TimeSkippingHarness;
   let calendar: WorkingCalendar;
-  const taskQueue = uniqueId('tq');
+  let taskQueue: string;
   const bank = `D${uniqueId('').slice(1, 9)}`;
   const agency = 'BTC';
   const bankActor: ActorRef = { userId: 'recon-1', role: 'bank', bank };
   const agencyActor: ActorRef = { userId: 'ke-toan', role: 'agency', agency };
 
   beforeAll(async () => {
-    env = await timeSkippingEnv();
-    database = testDatabase();
+    harness = await timeSkippingHarness();
+    ({ env, database } = harness);
     calendar = new WorkingCalendar((await loadCalendarVersion(database.db))!);
-    worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(),
-      activities: createActivities({ db: database.db, logger: testLogger() }),
-    });
-    running = worker.run();
+    // One worker for the whole file: cases left open (discrepancies, refunds) keep being served.
+    taskQueue = await harness.serve();
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await database?.close();
+    await harness?.teardown();
   });
 
   function start(kind: DiscrepancyCase['kind'], ownerKind: DiscrepancyCase['ownerKind']): Promise<WorkflowHandle> {

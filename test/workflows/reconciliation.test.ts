@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { and, eq, sql } from 'drizzle-orm';
@@ -11,7 +10,7 @@ import type { DatabaseHandle } from '../../db/client.js';
 import { discrepancies, reconciliationDays, reconciliationResults, refunds } from '../../db/schema/index.js';
 import { reconciliationWorkflowId, type ReconciliationResult } from '../../workflows/reconciliation.definitions.js';
 import { vietnamDate } from '../../workflows/payment.definitions.js';
-import { eventually, testDatabase, testLogger, timeSkippingEnv, uniqueId, workflowBundle } from '../support/env.js';
+import { eventually, testLogger, timeSkippingHarness, type TimeSkippingHarness, uniqueId } from '../support/env.js';
 
 const N = 5_000;
 
@@ -50,29 +49,21 @@ async function plant(database: DatabaseHandle, day: string, agency: string, bank
 describe('daily reconciliation and discrepancies (time-skipping, real activities and PostgreSQL)', () => {
   let env: TestWorkflowEnvironment;
   let database: DatabaseHandle;
-  let worker: Worker;
-  let running: Promise<void>;
+  let harness: TimeSkippingHarness;
   let calendar: WorkingCalendar;
-  const taskQueue = uniqueId('tq');
+  let taskQueue: string;
   const bank = `B${uniqueId('').slice(1, 9)}`;
   const agency = 'BTC';
 
   beforeAll(async () => {
-    env = await timeSkippingEnv();
-    database = testDatabase();
+    harness = await timeSkippingHarness();
+    ({ env, database } = harness);
     calendar = new WorkingCalendar((await loadCalendarVersion(database.db))!);
     // One worker for the whole file: cases left open (discrepancies, refunds) keep being served.
-    worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(),
-      activities: createActivities({ db: database.db, logger: testLogger() }),
-    });
-    running = worker.run();
+    taskQueue = await harness.serve();
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await database?.close();
+    await harness?.teardown();
   });
 
   /**
