@@ -1,6 +1,8 @@
 import { loadConfig } from './config/index.js';
 import { createDatabase } from './db/client.js';
 import { createLogger } from './runtime/logger.js';
+import { Client } from '@temporalio/client';
+import { ensureRecordSweepSchedule } from './runtime/schedules.js';
 import { createWorker, installTemporalLogging } from './runtime/worker.js';
 
 async function main(): Promise<void> {
@@ -14,6 +16,11 @@ async function main(): Promise<void> {
     taskQueue: config.TASK_QUEUE,
     deps: { db: database.db, logger },
   });
+  // The worker runs the permanent-record sweeps, so it makes sure their Schedule exists.
+  ensureRecordSweepSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TASK_QUEUE).then(
+    ({ created, scheduleId }) => logger.info({ created, scheduleId }, 'record sweep schedule ensured'),
+    (err: unknown) => logger.error({ err, alert: 'record-sweep-schedule-missing' }, 'record sweep schedule not ensured'),
+  );
   // Worker.run installs SIGINT/SIGTERM handlers and drains in-flight tasks before resolving.
   logger.info({ address: config.TEMPORAL_ADDRESS }, 'worker started');
   try {

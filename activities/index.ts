@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
 import { createDiagnosticActivities } from './diagnostic.js';
@@ -9,6 +10,7 @@ import { createCalendarCache } from '../db/queries/calendar.js';
 import { createPaymentActivities } from './payment.js';
 import { createReconciliationActivities } from './reconciliation.js';
 import { createRefundActivities } from './refund.js';
+import { createRecordActivities } from './record.js';
 import { createNotificationActivities, loggingSender, type NotificationSender } from './notifications.js';
 
 export interface ActivityDeps {
@@ -16,6 +18,8 @@ export interface ActivityDeps {
   logger: Logger;
   /** Delivers SMS / e-mail; defaults to recording and logging. */
   notificationSender?: NotificationSender;
+  /** Temporal itself, for the activities that read it (copying closed runs to the permanent record). */
+  temporal?: Client;
 }
 
 /** Every side effect the workflows may ask for, with its dependencies injected. */
@@ -30,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPaymentActivities(deps.db, calendars),
     ...createReconciliationActivities(deps.db, calendars),
     ...createRefundActivities(deps.db),
+    ...createRecordActivities(deps.db, deps.temporal, deps.logger),
     ...createNotificationActivities(deps.db, deps.notificationSender ?? loggingSender(deps.logger)),
   };
 }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
@@ -43,7 +44,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<{ work
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities(options.deps),
+    // The worker's own connection also serves the activities that read Temporal (the record sweeper).
+    activities: createActivities({ ...options.deps, temporal: options.deps.temporal ?? new Client({ connection, namespace: options.namespace }) }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
   });
   return { worker, connection };

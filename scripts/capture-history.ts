@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config/index.js';
-import { fetchRuns } from '../api/routes/audit/cases.js';
+import { describeCase, loadCaseRuns } from '../api/case-record.js';
 import { historyFiles } from '../domain/audit/history-files.js';
 
 async function main(): Promise<void> {
@@ -19,10 +19,9 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const handle = client.workflow.getHandle(workflowId);
-    const description = await handle.describe();
-    if (description.status.name === 'RUNNING') process.stderr.write(`note: ${workflowId} is still running; its history so far is captured\n`);
-    const files = historyFiles(file, await fetchRuns(client, workflowId, description.runId));
+    const info = await describeCase({ temporal: client }, workflowId);
+    if (info.status === 'RUNNING') process.stderr.write(`note: ${workflowId} is still running; its history so far is captured\n`);
+    const files = historyFiles(file, (await loadCaseRuns({ temporal: client }, info)).map((run) => ({ runId: run.runId, history: run.proto })));
     await mkdir(dirname(file), { recursive: true });
     for (const { path, json } of files) {
       await writeFile(path, json);

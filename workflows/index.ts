@@ -8,3 +8,4 @@ export { paymentWorkflow } from './payment.workflow.js';
 export { reconciliationWorkflow, dailyReconciliationWorkflow } from './reconciliation.workflow.js';
 export { discrepancyWorkflow } from './discrepancy.workflow.js';
 export { refundWorkflow } from './refund.workflow.js';
+export { recordSweepWorkflow } from './record.workflow.js';

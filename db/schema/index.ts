@@ -9,3 +9,4 @@ export * from './reconciliation.js';
 export * from './dvctt.js';
 export * from './tthc.js';
 export * from './feedback.js';
+export * from './record.js';

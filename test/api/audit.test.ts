@@ -11,7 +11,7 @@ import { mintViewToken } from '../../api/routes/audit/view-token.js';
 import { createActivities } from '../../activities/index.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import { auditReads } from '../../db/schema/index.js';
-import { canonicalExportBytes, sha256Hex, type HistoryExport } from '../../domain/audit/export.js';
+import { buildExport, type HistoryExport } from '../../domain/audit/export.js';
 import type { Timeline, TimelineEntry } from '../../domain/audit/timeline.js';
 import type { ClockSpec } from '../../workflows/sla.definitions.js';
 import { completeCaseUpdate, forwardCaseUpdate } from '../fixtures/audit-case.workflow.js';
@@ -196,10 +196,11 @@ describe('audit API (time-skipping server, real activities, PostgreSQL)', () => 
       const [first] = exported.runs[0]?.history.events ?? [];
       expect(first).toMatchObject({ eventId: '1', eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED' });
       expect(exported.runs[1]?.history.events.at(-1)?.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
-      expect(sha256Hex(canonicalExportBytes(exported))).toBe(exported.sha256);
+      expect(exported.runs[1]?.previousSha256).toBe(exported.runs[0]?.sha256);
+      expect(exported.sha256).toBe(exported.runs[1]?.sha256);
       // The documented offline check, on the exact bytes received.
-      const offline = execFileSync('sh', ['-c', "jq -cj '{format, workflowId, runs: [.runs[] | {runId, history}]}' | sha256sum"], { input: raw }).toString().split(' ')[0];
-      expect(offline).toBe(exported.sha256);
+      const offline = JSON.parse(execFileSync('npx', ['tsx', 'scripts/verify-export.ts', '-', '--expect', exported.sha256], { input: raw }).toString());
+      expect(offline).toMatchObject({ verdict: 'intact', computedSha256: exported.sha256 });
       const [row] = await database.db.select().from(auditReads).where(and(eq(auditReads.workflowId, caseId), eq(auditReads.action, 'history')));
       expect(row?.sha256).toBe(exported.sha256);
     });
@@ -219,12 +220,28 @@ describe('audit API (time-skipping server, real activities, PostgreSQL)', () => 
       expect(res.json().computedSha256).not.toBe(exported.sha256);
     });
 
-    it('a tampered export whose hash was recomputed is not one this server issued', async () => {
+    it('the same closed run exports with the same SHA-256 every time (RFC 8785 canonical form)', async () => {
+      const again = await app.inject({ method: 'GET', url: `/v1/audit/workflows/${caseId}/history`, headers: await as(auditor) });
+      expect((again.json() as HistoryExport).sha256).toBe(exported.sha256);
+    });
+
+    it('a tampered export whose hashes were all recomputed is not one this server issued', async () => {
       const forged = structuredClone(exported);
-      forged.runs = forged.runs.slice(1);
-      forged.sha256 = sha256Hex(canonicalExportBytes(forged));
-      const res = await verify(forged);
-      expect(res.json()).toMatchObject({ hashMatches: true, issuedByServer: false, verdict: 'unknown-origin' });
+      const event = forged.runs[1]?.history.events.find((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED') as Record<string, unknown>;
+      event.eventTime = '2020-01-01T00:00:00Z';
+      const rechained = buildExport(forged.workflowId, forged.runs.map((r) => ({ runId: r.runId, history: r.history, source: 'temporal' as const })));
+      const res = await verify(rechained);
+      expect(res.json()).toMatchObject({ hashMatches: true, chainComplete: true, issuedByServer: false, verdict: 'unknown-origin' });
+    });
+
+    it('an export with a run dropped or the runs reordered is detected, even with its hashes recomputed', async () => {
+      const rechain = (runs: HistoryExport['runs']) => buildExport(exported.workflowId, runs.map((r) => ({ runId: r.runId, history: r.history, source: 'temporal' as const })));
+      const dropped = await verify(rechain(exported.runs.slice(1)));
+      expect(dropped.json()).toMatchObject({ hashMatches: true, chainComplete: false, verdict: 'incomplete' });
+      const reordered = await verify(rechain([...exported.runs].reverse()));
+      expect(reordered.json()).toMatchObject({ chainComplete: false, verdict: 'incomplete' });
+      const lastDropped = await verify(rechain(exported.runs.slice(0, 1)));
+      expect(lastDropped.json()).toMatchObject({ chainComplete: false, verdict: 'incomplete' });
     });
 
     it('another agency may not export the case', async () => {

@@ -1,45 +1,6 @@
-import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { AuditRun } from '../../../domain/audit/timeline.js';
 import { workflowsPath } from '../../../runtime/worker.js';
-import { agencyKey, processKey } from '../../../workflows/search-attributes.js';
-
-export interface CaseInfo {
-  workflowId: string;
-  workflowType: string;
-  /** The case's agency (search attribute DvcqgAgency); undefined for workflows that are not agency cases. */
-  agency?: string;
-  process?: string;
-  status: string;
-  latestRunId: string;
-}
-
-export function caseInfo(workflowId: string, d: WorkflowExecutionDescription): CaseInfo {
-  return {
-    workflowId,
-    workflowType: d.type,
-    agency: d.typedSearchAttributes.get(agencyKey),
-    process: d.typedSearchAttributes.get(processKey),
-    status: d.status.name,
-    latestRunId: d.runId,
-  };
-}
-
-/**
- * Every run of a case, oldest first: from the latest run back through `continuedExecutionRunId`
- * (set on a run's started event when it continued an earlier run) to the first.
- */
-export async function fetchRuns(client: Client, workflowId: string, latestRunId: string): Promise<AuditRun[]> {
-  const runs: AuditRun[] = [];
-  const seen = new Set<string>();
-  for (let runId: string | undefined = latestRunId; runId && !seen.has(runId);) {
-    seen.add(runId);
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    runs.unshift({ runId, history });
-    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
-  }
-  return runs;
-}
 
 export interface RunReplay {
   runId: string;

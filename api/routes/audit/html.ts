@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Timeline, TimelineEntry } from '../../../domain/audit/timeline.js';
 import { VN_ZONE } from '../../../domain/calendar/index.js';
-import type { CaseInfo } from './cases.js';
+import type { CaseInfo } from '../../case-record.js';
 
 /** Server-rendered pages (no build step): Vietnamese first, English alongside. */
 

@@ -5,10 +5,13 @@ import { buildExport, checkExport, type HistoryExport } from '../../../domain/au
 import { buildTimeline } from '../../../domain/audit/timeline.js';
 import { findIssuedExports, recordAuditRead, type AuditReadAction } from '../../../db/queries/audit.js';
 import { listBreaches } from '../../../db/queries/sla.js';
-import { actorOf, type Actor, type Role } from '../../auth.js';
+import { actorOf, assertAgencyScope, type Actor, type Role } from '../../auth.js';
 import { problem, problemSchema } from '../../errors.js';
+import { caseId, queryInt, safeCode, safeText } from '../../schemas.js';
 import { clockScopeOf, dueSoon } from '../supervision/clocks.js';
-import { caseInfo, createReplayer, fetchRuns, type CaseInfo } from './cases.js';
+import { createReplayer } from './cases.js';
+import { describeCase, loadCaseRuns, type CaseInfo, type CaseRun } from '../../case-record.js';
+import { findRun } from '../../../db/queries/record.js';
 import { supervisorPage, timelinePage, withToken, type SupervisionRow } from './html.js';
 import { historyExportSchema, replaySchema, supervisionSchema, timelineSchema, verifySchema } from './schemas.js';
 import { mintViewToken, verifyViewToken, VIEW_TOKEN_MINUTES } from './view-token.js';
@@ -24,12 +27,14 @@ declare module 'fastify' {
   }
 }
 
-const idParams = z.object({ id: z.string().min(1).max(1000) });
+const idParams = z.object({ id: caseId });
 const viewQuery = z.object({
   format: z.enum(['json', 'html']).optional(),
   /** A view token (see POST /v1/audit/view-token): accepted only on these read-only page routes. */
-  token: z.string().optional(),
+  token: safeText(4096).optional(),
 });
+
+const asAuditRun = (run: CaseRun) => ({ runId: run.runId, history: run.proto });
 
 /** HTML when asked for by `?format=html`, or by a browser's Accept header when no format is given. */
 const wantsHtml = (format: string | undefined, accept: string | undefined): boolean =>
@@ -74,7 +79,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   /** The case, if this actor may read it; a refusal is recorded too. */
   async function openCase(request: FastifyRequest, workflowId: string, action: AuditReadAction): Promise<CaseInfo> {
     const actor = actorOf(request);
-    const info = caseInfo(workflowId, await app.temporal.workflow.getHandle(workflowId).describe());
+    const info = await describeCase(app, workflowId);
     if (actor.role === 'agency' && info.agency !== actor.agency) {
       await record(request, actor, action, { workflowId, outcome: 'denied', detail: `case agency ${info.agency ?? 'none'}` });
       throw problem('wrong-scope', `Agency ${actor.agency} may not read case ${workflowId} of ${info.agency ? `agency ${info.agency}` : 'no agency'}`);
@@ -112,7 +117,8 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { id } = request.params;
     const info = await openCase(request, id, 'timeline');
-    const timeline = buildTimeline(id, await fetchRuns(app.temporal, id, info.latestRunId));
+    const runs = await loadCaseRuns(app, info);
+    const timeline = buildTimeline(id, runs.map(asAuditRun));
     const html = wantsHtml(request.query.format, request.headers.accept);
     await record(request, actorOf(request), 'timeline', { workflowId: id, detail: html ? 'html' : 'json' });
     if (html) {
@@ -124,6 +130,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       agency: info.agency,
       process: info.process,
       status: info.status,
+      source: info.source,
       links: { temporalUi: temporalUi(id), history: `${base}/history`, html: `${base}/timeline?format=html` },
     };
   });
@@ -139,7 +146,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { id } = request.params;
     const info = await openCase(request, id, 'history');
-    const exported = buildExport(id, await fetchRuns(app.temporal, id, info.latestRunId));
+    const exported = buildExport(id, await loadCaseRuns(app, info));
     await record(request, actorOf(request), 'history', { workflowId: id, sha256: exported.sha256, detail: `${exported.runs.length} run(s)` });
     reply.header('x-content-sha256', exported.sha256);
     reply.header('content-disposition', `attachment; filename="${id.replace(/[^\w.-]/g, '_')}.history.json"`);
@@ -158,23 +165,32 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const actor = actorOf(request);
     const exported = request.body as HistoryExport;
-    const { computedSha256, hashMatches } = checkExport(exported);
-    const [issued] = await findIssuedExports(app.db, { workflowId: exported.workflowId, sha256: exported.sha256.toLowerCase() });
-    // An agency may verify only an export of its own case: issued exports name who received them.
-    if (actor.role === 'agency' && issued && issued.agency !== actor.agency) {
+    const check = checkExport(exported);
+    const head = exported.sha256.toLowerCase();
+    // The head is known when it is a stored run's chain hash (a closed case) or an export issued earlier (an open one).
+    const stored = await findRun(app.db, exported.runs[exported.runs.length - 1]?.runId ?? '');
+    const fromRecord = stored && stored.workflowId === exported.workflowId && stored.sha256 === head ? stored : undefined;
+    const [issued] = fromRecord ? [] : await findIssuedExports(app.db, { workflowId: exported.workflowId, sha256: head });
+    // An agency may verify only an export of its own case.
+    const ownerAgency = fromRecord ? fromRecord.agency : issued?.agency;
+    if (actor.role === 'agency' && (fromRecord || issued) && ownerAgency !== actor.agency) {
       await record(request, actor, 'verify', { workflowId: exported.workflowId, outcome: 'denied' });
       throw problem('wrong-scope', `Agency ${actor.agency} may not verify exports of case ${exported.workflowId}`);
     }
-    const verdict = !hashMatches ? 'tampered' : issued ? 'authentic' : 'unknown-origin';
+    const known = !!(fromRecord || issued);
+    const verdict = !check.hashMatches ? 'tampered' : !check.chainComplete ? 'incomplete' : known ? 'authentic' : 'unknown-origin';
     await record(request, actor, 'verify', { workflowId: exported.workflowId, detail: `${verdict} ${exported.sha256}` });
     return {
       workflowId: exported.workflowId,
       claimedSha256: exported.sha256,
-      computedSha256,
-      hashMatches,
-      issuedByServer: !!issued,
-      issuedAt: issued?.at.toISOString(),
+      computedSha256: check.computedSha256,
+      hashMatches: check.hashMatches,
+      chainComplete: check.chainComplete,
+      issuedByServer: known,
+      knownFrom: fromRecord ? 'record' : issued ? 'export' : undefined,
+      issuedAt: fromRecord ? fromRecord.closedAt.toISOString() : issued?.at.toISOString(),
       issuedTo: issued ? `${issued.userId} (${issued.role}${issued.agency ? `, ${issued.agency}` : ''})` : undefined,
+      problems: check.problems,
       verdict,
     } as const;
   });
@@ -190,7 +206,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const { id } = request.params;
     const info = await openCase(request, id, 'replay');
-    const runs = await replay(id, await fetchRuns(app.temporal, id, info.latestRunId));
+    const runs = await replay(id, (await loadCaseRuns(app, info)).map(asAuditRun));
     const ok = runs.every((r) => r.ok);
     await record(request, actorOf(request), 'replay', { workflowId: id, detail: ok ? 'ok' : `diverged: ${runs.find((r) => !r.ok)?.error?.message ?? ''}`.slice(0, 2000) });
     return { workflowId: id, workflowType: info.workflowType, ok, runs };
@@ -203,15 +219,24 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Breaches and clocks due soon, by agency and process (HTML by default; ?format=json)',
       security: [{ bearer: [] }],
       querystring: viewQuery.extend({
-        days: z.coerce.number().int().min(1).max(60).default(3),
-        process: z.string().optional(),
-        agency: z.string().optional(),
+        days: queryInt(1, 60).default(3),
+        process: safeCode().optional(),
+        agency: safeCode().optional(),
       }),
       response: { 200: supervisionSchema, 400: problemSchema, 401: problemSchema, 403: problemSchema },
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
     const { days, process, agency, format, token } = request.query;
+    // The one rule for a filter naming another agency (403 wrong-scope); the refusal is recorded too.
+    if (agency) {
+      try {
+        assertAgencyScope(actor, agency, 'the supervision');
+      } catch (err) {
+        await record(request, actor, 'supervisor', { outcome: 'denied', detail: `agency filter ${agency}` });
+        throw err;
+      }
+    }
     const scope = clockScopeOf(actor);
     const filter = { agency, process, limit: SUPERVISION_ROWS, offset: 0 };
     const [breaches, due] = await Promise.all([listBreaches(app.db, scope, filter), dueSoon(app.db, app.calendars, scope, { ...filter, withinWorkingDays: days })]);

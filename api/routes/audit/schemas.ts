@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ENTRY_KINDS } from '../../../domain/audit/timeline.js';
 import { EXPORT_FORMAT } from '../../../domain/audit/export.js';
+import { caseId } from '../../schemas.js';
 
 const actorView = z.object({ userId: z.string(), role: z.string().optional(), agency: z.string().optional(), bank: z.string().optional() });
 
@@ -80,12 +81,23 @@ export const timelineSchema = z
 /** One run's history in the proto3 JSON of `temporal workflow show --output json`. */
 const historyJson = z.object({ events: z.array(z.record(z.string(), z.unknown())).min(1) });
 
+const sha256Hex = z.string().regex(/^[0-9a-fA-F]{64}$/);
+
 export const historyExportSchema = z
   .object({
     format: z.literal(EXPORT_FORMAT),
-    workflowId: z.string().min(1),
-    runs: z.array(z.object({ runId: z.string().min(1), history: historyJson }).strict()).min(1),
-    sha256: z.string().regex(/^[0-9a-fA-F]{64}$/),
+    workflowId: caseId,
+    runs: z.array(z.object({
+      runId: z.string().min(1).max(200),
+      history: historyJson,
+      historySha256: sha256Hex,
+      previousSha256: sha256Hex.nullable(),
+      sha256: sha256Hex,
+      /** Where the run was read from (Temporal, or the permanent record after retention); not hashed. */
+      source: z.enum(['temporal', 'record']).optional(),
+    }).strict()).min(1),
+    /** The head of the hash chain (the last run's sha256). */
+    sha256: sha256Hex,
   })
   .strict()
   .meta({ id: 'AuditHistoryExport' });
@@ -95,13 +107,18 @@ export const verifySchema = z
     workflowId: z.string(),
     claimedSha256: z.string(),
     computedSha256: z.string(),
-    /** The content is exactly what the hash says (not altered since the hash was made). */
+    /** The content is exactly what the hashes say (every run, every link, the head). */
     hashMatches: z.boolean(),
-    /** This server issued an export of this case with this hash (so the hash itself was not replaced). */
+    /** The runs follow one another with none missing (first run first, none continued-as-new at the end). */
+    chainComplete: z.boolean(),
+    /** The head is the hash of a run in the permanent record, or of an export this server issued. */
     issuedByServer: z.boolean(),
+    /** Which: `record` (a stored run's chain hash) or `export` (an issued export of a still-open case). */
+    knownFrom: z.enum(['record', 'export']).optional(),
     issuedAt: z.string().optional(),
     issuedTo: z.string().optional(),
-    verdict: z.enum(['authentic', 'tampered', 'unknown-origin']),
+    problems: z.array(z.string()),
+    verdict: z.enum(['authentic', 'tampered', 'incomplete', 'unknown-origin']),
   })
   .meta({ id: 'AuditVerification' });
 
