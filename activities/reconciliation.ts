@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
+import { claimBusinessKey, findBusinessKey } from '../db/queries/record.js';
 import { discrepancyPage, markDay, reconciledDaysBetween, unreconciledDaysBefore, reconcileDay, upsertDiscrepancy, type DiscrepancyRow } from '../db/queries/reconciliation.js';
 import { epochDay } from '../domain/calendar/dates.js';
 import type { CalendarCache } from '../db/queries/calendar.js';
@@ -45,7 +47,7 @@ export function createReconciliationActivities(db: Database, calendars: Calendar
      */
     async discrepancyCases(input: { txnDate: string; after?: DiscrepancyCursor; limit: number }): Promise<DiscrepancyCase[]> {
       const rows = await discrepancyPage(db, input);
-      return rows.map((r) => {
+      const cases = rows.map((r) => {
         const ownerKind = r.ownerKind ?? 'bank';
         const base = { txnDate: input.txnDate, agency: r.agency, bank: r.bank, paymentId: r.paymentId, seq: r.seq };
         return {
@@ -62,6 +64,17 @@ export function createReconciliationActivities(db: Database, calendars: Calendar
           bankTxnRef: r.bankTxnRef ?? undefined,
         };
       });
+      // One case per difference, ever: each id is claimed in PostgreSQL for the run that will start it, so a
+      // re-run of the day (also after Temporal purged the first cases) starts only differences never opened.
+      const run = Context.current().info.workflowExecution;
+      const claimedBy = `${run?.workflowId}/${run?.runId}`;
+      const page: DiscrepancyCase[] = [];
+      for (const c of cases) {
+        const claim = await claimBusinessKey(db, { kind: 'discrepancy', key: c.id, workflowId: c.id, contentSha256: c.kind, claimedBy });
+        const ours = claim.outcome === 'claimed' || (await findBusinessKey(db, 'discrepancy', c.id))?.claimedBy === claimedBy;
+        page.push(ours ? c : { ...c, alreadyOpened: true });
+      }
+      return page;
     },
 
     /** Idempotent on (discrepancy, revision). */

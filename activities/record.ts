@@ -6,15 +6,13 @@ import { cancelPendingClocks, findRun, insertRun, saveSweep, storedRunIds, sweep
 import { canonicalJson, chainRun, type HistoryJson } from '../domain/audit/export.js';
 import { historyToJson } from '../domain/audit/proto-json.js';
 import { agencyKey, processKey } from '../workflows/search-attributes.js';
-import { RECORD_SWEEP_EXCLUDED_TYPES } from '../workflows/record.definitions.js';
+import { RECORD_SWEEP_EXCLUDED_TYPES, RECORDED_QUERIES } from '../workflows/record.definitions.js';
 
 /** Visibility can lag a close by a little: every sweep looks this far behind its watermark again. */
 const OVERLAP_MS = 10 * 60_000;
 /** Runs copied at once (each is a describe, a history fetch, a few queries and one insert). */
 const CONCURRENCY = 8;
 const QUERY_DEADLINE_MS = 15_000;
-/** Temporal's own queries, not the case's state. */
-const BUILT_IN_QUERY = /^__/;
 
 export interface SweepResult {
   listed: number;
@@ -56,7 +54,7 @@ export function createRecordActivities(db: Database, temporal: Client | undefine
       if (!previous) throw new Error(`run ${previousRunId} continued by ${runId} is neither stored nor closed in Temporal`);
     }
     const final = d.status.name !== 'CONTINUED_AS_NEW';
-    const finalQueries = final ? await answerQueries(workflowId, runId) : null;
+    const finalQueries = final ? await answerQueries(d.type, workflowId, runId) : null;
     const chained = chainRun(workflowId, runId, history, previous?.sha256 ?? null);
     const row = {
       runId,
@@ -85,15 +83,14 @@ export function createRecordActivities(db: Database, temporal: Client | undefine
     return (await findRun(db, runId))!;
   }
 
-  /** The closed run's answers to every query it defines: its final state for reads after purge. */
-  async function answerQueries(workflowId: string, runId: string): Promise<Record<string, unknown> | null> {
+  /** The closed run's answers to the queries its reads use (RECORDED_QUERIES): its final state for reads after purge. */
+  async function answerQueries(workflowType: string, workflowId: string, runId: string): Promise<Record<string, unknown> | null> {
+    const names = RECORDED_QUERIES[workflowType];
+    if (!names || names.length === 0) return null;
     const handle = client().workflow.getHandle(workflowId, runId);
-    const within = <T>(fn: () => Promise<T>) => client().withDeadline(Date.now() + QUERY_DEADLINE_MS, fn);
     try {
-      const metadata = await within(() => handle.query<{ definition?: { queryDefinitions?: { name?: string }[] } }>('__temporal_workflow_metadata'));
-      const names = (metadata.definition?.queryDefinitions ?? []).map((q) => q.name).filter((n): n is string => !!n && !BUILT_IN_QUERY.test(n));
       const answers: Record<string, unknown> = {};
-      for (const name of names) answers[name] = await within(() => handle.query(name));
+      for (const name of names) answers[name] = await client().withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(name));
       return answers;
     } catch (err) {
       // A run that cannot answer (its code no longer replays it) is still recorded; reads then use projections.

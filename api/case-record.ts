@@ -1,11 +1,12 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import type * as Proto from '@temporalio/proto';
 import type { Database } from '../db/client.js';
-import { findCaseRuns, findRun, latestRun, readRunHistory } from '../db/queries/record.js';
-import type { HistoryJson, RunSource } from '../domain/audit/export.js';
+import { claimBusinessKey, findCaseRuns, findRun, latestRun, markKeyStarted, readRunHistory } from '../db/queries/record.js';
+import { canonicalJson, sha256Hex, type HistoryJson, type RunSource } from '../domain/audit/export.js';
 import { historyFromJson, historyToJson } from '../domain/audit/proto-json.js';
 import { agencyKey, processKey } from '../workflows/search-attributes.js';
+import { problem } from './errors.js';
 
 /**
  * Reading a case whether or not Temporal still holds it. Temporal is asked first (an open case
@@ -115,4 +116,39 @@ export async function queryCase<T>({ temporal, db }: Deps, workflowId: string, q
     if (!answers || !(query.name in answers)) throw err;
     return answers[query.name] as T;
   }
+}
+
+export interface BusinessKey {
+  /** What the key names: `payment`, `feedback`, `tthc-decision`, `dvctt-service`, `refund`. */
+  kind: string;
+  key: string;
+  workflowId: string;
+  /** What makes a request "the same" under this key (hashed in canonical form). */
+  content: unknown;
+  /** The problem detail when the key was used with other content. */
+  conflict: string;
+}
+
+/**
+ * Starts a case's workflow once per business key, forever. The key is claimed in PostgreSQL
+ * before the start, so a retry long after the case closed and was purged from Temporal is still
+ * recognised: other content → 409 already-exists; the same content → WorkflowExecutionAlreadyStartedError,
+ * which the route answers with the existing case (200), exactly as while Temporal still had it.
+ * A claim whose start never happened (a crash in between) is started by the retry.
+ */
+export async function startOnce({ db }: { db: Database }, business: BusinessKey, start: () => Promise<unknown>): Promise<void> {
+  const claim = await claimBusinessKey(db, {
+    kind: business.kind, key: business.key, workflowId: business.workflowId, contentSha256: sha256Hex(canonicalJson(business.content)),
+  });
+  if (claim.outcome === 'conflict') throw problem('already-exists', business.conflict);
+  if (claim.outcome === 'same' && claim.started) {
+    throw new WorkflowExecutionAlreadyStartedError(`${business.kind} ${business.key} was started before`, business.workflowId, '');
+  }
+  try {
+    await start();
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) await markKeyStarted(db, business.kind, business.key);
+    throw err;
+  }
+  await markKeyStarted(db, business.kind, business.key);
 }

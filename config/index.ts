@@ -12,6 +12,10 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
   TASK_QUEUE: z.string().default('dvcqg'),
+  // How long Temporal keeps a closed execution (npm start and the compose topology set it). Project
+  // rule: 14 days — longer than the longest official break (Tết, 9 days in 2026), so a sweeper that
+  // stopped over a holiday still finds every closed run to copy; the permanent record is PostgreSQL.
+  TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
   // HS256 secret for bearer tokens. The default is for local use only; production must set it.
   AUTH_JWT_SECRET: z.string().min(32).default('dvcqg-local-development-secret-change-me'),
   AUTH_JWT_ISSUER: z.string().default('dvcqg'),

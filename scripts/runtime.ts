@@ -172,6 +172,16 @@ export async function startTemporalDevServer(options: {
   };
 }
 
+/**
+ * Sets the namespace's retention of closed executions explicitly (README "What is kept, where,
+ * for how long"): the permanent record in PostgreSQL is the copy that lasts; Temporal keeps a
+ * closed run only long enough for the sweeper to copy it and for operators to debug it.
+ */
+export function setNamespaceRetention(address: string, namespace: string, days: number): void {
+  run(ensureTemporalCli(), ['operator', 'namespace', 'update', '--address', address, '--namespace', namespace, '--retention', `${days * 24}h`]);
+  log(`namespace ${namespace} at ${address}: closed executions retained ${days} days`);
+}
+
 function postgresBinDir(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { createDatabase } from '../db/client.js';
 import { migrateAndSeed } from '../db/migrate.js';
-import { ensureDatabase, ensurePostgres, startTemporalDevServer, waitForPort } from './runtime.js';
+import { ensureDatabase, ensurePostgres, setNamespaceRetention, startTemporalDevServer, waitForPort } from './runtime.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     env.TEMPORAL_UI_URL = temporalServer.uiUrl;
   }
   const config = loadConfig({ ...process.env, ...env });
+  if (temporalServer) setNamespaceRetention(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, config.TEMPORAL_RETENTION_DAYS);
   const database = createDatabase(config.DATABASE_URL, { max: 1 });
   await migrateAndSeed(database.db);
   await database.close();

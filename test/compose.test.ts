@@ -17,10 +17,15 @@ describe('temporal-docker-compose.yml', () => {
     });
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.status).toBe(0);
-    const config = JSON.parse(result.stdout) as { services: Record<string, unknown> };
+    const config = JSON.parse(result.stdout) as { services: Record<string, { command?: string[]; environment?: Record<string, string> }> };
     expect(Object.keys(config.services).sort()).toEqual(
-      ['api', 'postgresql', 'temporal', 'temporal-search-attributes', 'temporal-ui', 'worker'].sort(),
+      ['api', 'postgresql', 'temporal', 'temporal-namespace-setup', 'temporal-ui', 'worker'].sort(),
     );
+    // Retention is set explicitly and Temporal archives every closed history as a second copy.
+    const setup = config.services['temporal-namespace-setup']?.command?.join(' ') ?? '';
+    expect(setup).toMatch(/--retention/);
+    expect(setup).toMatch(/--history-archival-state enabled --history-uri file:\/\/\/var\/temporal\/archive\/history/);
+    expect(config.services.temporal?.environment?.DEFAULT_NAMESPACE_RETENTION).toBe('14d');
   });
 
   it('refuses to render without AUTH_JWT_SECRET (production must set it)', () => {

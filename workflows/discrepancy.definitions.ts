@@ -15,6 +15,8 @@ export interface DiscrepancyCursor {
 /** One difference found by the daily reconciliation (Art 34.4–34.5). */
 export interface DiscrepancyCase extends DiscrepancyCursor {
   id: string;
+  /** The difference already has its case (claimed by an earlier run of the day): not started again. */
+  alreadyOpened?: boolean;
   txnDate: string;
   kind: DiscrepancyKind;
   /** Who must investigate and settle it by the end of the next working day (Art 34.5). */

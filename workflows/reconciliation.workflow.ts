@@ -10,19 +10,13 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
+import { batchActivity, reconciliationActivity } from './activity-options.js';
 import type { DiscrepancyCursor } from './discrepancy.definitions.js';
 import { discrepancyWorkflow } from './discrepancy.workflow.js';
 import { reconciliationWorkflowId, type DailyReconciliationResult, type ReconciliationInput, type ReconciliationResult } from './reconciliation.definitions.js';
 
-const { reconciliationDaysDue, discrepancyCases, markDayReconciled } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-// The set-based comparison of a whole day: minutes at most even for millions of transactions.
-const { reconcileTransactions } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '15 minutes',
-  retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes' },
-});
+const { reconciliationDaysDue, discrepancyCases, markDayReconciled } = proxyActivities<ReturnType<typeof createActivities>>(batchActivity);
+const { reconcileTransactions } = proxyActivities<ReturnType<typeof createActivities>>(reconciliationActivity);
 
 const PAGE = 200;
 /** Keep the history small: continue as new after this many events while starting cases. */
@@ -41,6 +35,8 @@ export async function reconciliationWorkflow(input: ReconciliationInput): Promis
   for (;;) {
     const page = await discrepancyCases({ txnDate: input.txnDate, after, limit: PAGE });
     for (const d of page) {
+      // Opened by an earlier run of the day (claimed in PostgreSQL): never a second case for one difference.
+      if (d.alreadyOpened) continue;
       try {
         await startChild(discrepancyWorkflow, {
           workflowId: d.id, args: [d], parentClosePolicy: ParentClosePolicy.ABANDON,
