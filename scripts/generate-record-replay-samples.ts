@@ -1,0 +1,35 @@
+/**
+ * Generates the committed replay sample of the permanent-record sweeper:
+ *   npx tsx scripts/generate-record-replay-samples.ts [outDir]     (default test/replay/histories/)
+ * On the harness of scripts/replay-samples.ts (its own database `dvcqg_record_samples`, a dev server,
+ * a real Worker). Case captured:
+ *   recordSweepWorkflow-copiedOneClosedCase   a payment registered and cancelled by its agency, then one
+ *                                            sweep copying its closed run into the permanent record
+ */
+import { cancelPaymentUpdate, paymentWorkflowId, type PaymentRequest } from '../workflows/payment.definitions.js';
+import { btp, ensure, runSampleGenerator } from './replay-samples.js';
+
+runSampleGenerator({
+  name: 'record',
+  database: 'dvcqg_record_samples',
+  cases: async ({ client, taskQueue }) => {
+    const request: PaymentRequest = {
+      agency: 'BTP', requestRef: 'sample-record-1', dossierCode: 'H01.23-000001', feeTypeCode: 'LEPHI-HT', amount: 150_000,
+      beneficiary: { kind: 'treasury', institution: 'KBNN', account: '7111-1234567', name: 'Kho bạc Nhà nước Hà Nội' }, actor: btp,
+    };
+    const payment = await client.workflow.start('paymentWorkflow', { taskQueue, workflowId: paymentWorkflowId('BTP', request.requestRef), args: [request] });
+    await payment.executeUpdate(cancelPaymentUpdate, { args: [{ reason: 'sample', actor: btp }] });
+    await payment.result();
+    // Visibility lists the closed case shortly after it closed: sweep until it is copied.
+    for (let attempt = 0; ; attempt++) {
+      const sweep = await client.workflow.start('recordSweepWorkflow', { taskQueue, workflowId: `record-sweep-sample-${attempt}`, args: [] });
+      const result = await sweep.result();
+      if (result.copied === 1) {
+        ensure(result.failed, 0, 'failed copies');
+        return [{ name: 'recordSweepWorkflow-copiedOneClosedCase', handle: sweep }];
+      }
+      if (attempt > 20) throw new Error('the closed payment never became visible to the sweeper');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  },
+});
