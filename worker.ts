@@ -2,6 +2,7 @@ import { loadConfig } from './config/index.js';
 import { createDatabase } from './db/client.js';
 import { createLogger } from './runtime/logger.js';
 import { Client } from '@temporalio/client';
+import { dataConverterFor } from './codec/encryption.js';
 import { ensureRecordSweepSchedule } from './runtime/schedules.js';
 import { createWorker, installTemporalLogging } from './runtime/worker.js';
 
@@ -10,19 +11,21 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, { component: 'worker', taskQueue: config.TASK_QUEUE });
   installTemporalLogging(logger);
   const database = createDatabase(config.DATABASE_URL);
+  const dataConverter = dataConverterFor(config);
   const { worker, connection } = await createWorker({
     address: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     deps: { db: database.db, logger },
+    dataConverter,
   });
   // The worker runs the permanent-record sweeps, so it makes sure their Schedule exists.
-  ensureRecordSweepSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TASK_QUEUE).then(
+  ensureRecordSweepSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), config.TASK_QUEUE).then(
     ({ created, scheduleId }) => logger.info({ created, scheduleId }, 'record sweep schedule ensured'),
     (err: unknown) => logger.error({ err, alert: 'record-sweep-schedule-missing' }, 'record sweep schedule not ensured'),
   );
   // Worker.run installs SIGINT/SIGTERM handlers and drains in-flight tasks before resolving.
-  logger.info({ address: config.TEMPORAL_ADDRESS }, 'worker started');
+  logger.info({ address: config.TEMPORAL_ADDRESS, payloadEncryption: (dataConverter.payloadCodecs ?? []).length > 0 }, 'worker started');
   try {
     await worker.run();
   } finally {

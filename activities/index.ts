@@ -11,6 +11,7 @@ import { createPaymentActivities } from './payment.js';
 import { createReconciliationActivities } from './reconciliation.js';
 import { createRefundActivities } from './refund.js';
 import { createRecordActivities } from './record.js';
+import { failFastOnRefusedData } from './errors.js';
 import { createNotificationActivities, loggingSender, type NotificationSender } from './notifications.js';
 
 export interface ActivityDeps {
@@ -22,10 +23,10 @@ export interface ActivityDeps {
   temporal?: Client;
 }
 
-/** Every side effect the workflows may ask for, with its dependencies injected. */
+/** Every side effect the workflows may ask for, with its dependencies injected; data PostgreSQL refuses fails fast. */
 export function createActivities(deps: ActivityDeps) {
   const calendars = createCalendarCache(deps.db);
-  return {
+  return failFastOnRefusedData({
     ...createDiagnosticActivities(deps.db),
     ...createFeedbackActivities(deps.db),
     ...createDvcttActivities(deps.db),
@@ -36,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRefundActivities(deps.db),
     ...createRecordActivities(deps.db, deps.temporal, deps.logger),
     ...createNotificationActivities(deps.db, deps.notificationSender ?? loggingSender(deps.logger)),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

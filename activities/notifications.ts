@@ -1,7 +1,6 @@
-import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
-import { notifications } from '../db/schema/index.js';
+import { findSentNotification, recordSentNotification, type RecipientKind } from '../db/queries/notifications.js';
 
 export interface OutgoingMessage {
   channel: 'sms' | 'email' | 'portal';
@@ -31,6 +30,8 @@ export interface SendNotificationInput extends OutgoingMessage {
   /** Idempotency key: `${workflowId}:${step}:${channel}`. */
   key: string;
   workflowId: string;
+  /** Default: an agency for the Portal channel, the citizen for SMS and e-mail. */
+  recipientKind?: RecipientKind;
   template: string;
   data?: Record<string, unknown>;
 }
@@ -39,11 +40,11 @@ export function createNotificationActivities(db: Database, sender: NotificationS
   return {
     /** Sends once per key: a retry after a successful send returns the recorded result. */
     async sendNotification(input: SendNotificationInput): Promise<{ key: string; status: 'sent' | 'failed'; providerId?: string }> {
-      const [existing] = await db.select({ status: notifications.status, providerId: notifications.providerId }).from(notifications).where(eq(notifications.key, input.key));
+      const existing = await findSentNotification(db, input.key);
       if (existing?.status === 'sent') return { key: input.key, status: 'sent', providerId: existing.providerId ?? undefined };
       const { providerId } = await sender.send(input);
-      const row = { ...input, status: 'sent' as const, providerId, data: input.data ?? null };
-      await db.insert(notifications).values(row).onConflictDoUpdate({ target: notifications.key, set: { status: 'sent', providerId } });
+      const recipientKind = input.recipientKind ?? (input.channel === 'portal' ? 'agency' : 'citizen');
+      await recordSentNotification(db, { ...input, recipientKind, providerId, data: input.data ?? null });
       return { key: input.key, status: 'sent', providerId };
     },
   };

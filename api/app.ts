@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -11,10 +12,14 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { AppConfig } from '../config/index.js';
+import { payloadCodecsFor } from '../codec/encryption.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { createCalendarCache, type CalendarCache } from '../db/queries/calendar.js';
 import { registerAuth } from './auth.js';
-import { registerErrorHandling } from './errors.js';
+import { registerIdempotency } from './idempotency.js';
+import { actionRoutes } from './routes/actions/index.js';
+import { frameworkError, problem, registerErrorHandling } from './errors.js';
+import { jsonDeeperThan, MAX_ID_LENGTH, MAX_JSON_DEPTH } from './schemas.js';
 import { healthRoutes } from './routes/health/index.js';
 import { agencyRoutes } from './routes/agencies/index.js';
 import { paymentRoutes } from './routes/payments/index.js';
@@ -27,6 +32,8 @@ import { auditRoutes } from './routes/audit/index.js';
 import { dvcttRoutes } from './routes/dvctt/index.js';
 import { calendarRoutes } from './routes/calendar/index.js';
 import { supervisionRoutes } from './routes/supervision/index.js';
+import { notificationRoutes } from './routes/notifications/index.js';
+import { codecRoutes } from './routes/codec/index.js';
 
 export interface AppDeps {
   db: Database;
@@ -40,6 +47,8 @@ declare module 'fastify' {
     temporal: Client;
     /** Working calendars by version (immutable, so cached for the app's life). */
     calendars: CalendarCache;
+    /** The payload codecs (encryption) of the Temporal client, also for reading histories (audit) and the codec server. */
+    payloadCodecs: PayloadCodec[];
   }
 }
 
@@ -54,7 +63,23 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 128 ? req.headers['x-request-id'] : randomUUID()),
     requestIdHeader: false,
     ajv: undefined,
+    // Case ids of up to MAX_ID_LENGTH characters reach their route (whose schema says what is too
+    // long); the slack lets a somewhat longer one get that same field-level 400.
+    routerOptions: { maxParamLength: 2 * MAX_ID_LENGTH },
+    frameworkErrors: frameworkError,
   }).withTypeProvider<ZodTypeProvider>();
+
+  // JSON bodies: Fastify's own parser (prototype-poisoning checks included), after a linear scan
+  // that refuses deep nesting before any recursive code (parser, zod, Temporal's converter) sees it.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (jsonDeeperThan(text, MAX_JSON_DEPTH)) {
+      done(problem('validation', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels`, [{ path: 'body', message: `at most ${MAX_JSON_DEPTH} levels of nesting` }]), undefined);
+      return;
+    }
+    return parseJson(request, text, done);
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -69,23 +94,26 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
     db = handle.db;
     owned.push(handle.close);
   }
+  const payloadCodecs = payloadCodecsFor(config);
   let temporal = deps?.temporal;
   if (!temporal) {
     // Lazy: the API starts (and /readyz reports) even while Temporal is still coming up.
     const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-    temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: { payloadCodecs } });
     owned.push(() => connection.close());
   }
   app.decorate('config', config);
   app.decorate('db', db);
   app.decorate('temporal', temporal);
   app.decorate('calendars', createCalendarCache(db));
+  app.decorate('payloadCodecs', payloadCodecs);
   app.addHook('onClose', async () => {
     for (const close of owned) await close();
   });
 
   registerErrorHandling(app);
   registerAuth(app, { secret: config.AUTH_JWT_SECRET, issuer: config.AUTH_JWT_ISSUER });
+  registerIdempotency(app);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -121,6 +149,9 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
       await v1.register(dvcttRoutes, { prefix: '/dvctt' });
       await v1.register(calendarRoutes, { prefix: '/calendar' });
       await v1.register(supervisionRoutes, { prefix: '/supervision' });
+      await v1.register(actionRoutes, { prefix: '/actions' });
+      await v1.register(notificationRoutes, { prefix: '/notifications' });
+      await v1.register(codecRoutes, { prefix: '/codec' });
     },
     { prefix: '/v1' },
   );

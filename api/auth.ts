@@ -1,11 +1,14 @@
-import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import { createRemoteJWKSet, jwtVerify, SignJWT, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { DEFAULT_JWT_AUDIENCE, type AppConfig } from '../config/index.js';
 import { problem } from './errors.js';
 
 /**
- * Authentication: HS256-signed JWT bearer tokens (library: jose) carrying the actor's role and,
- * for agencies and banks, their code. Authorization: one preHandler hook reads each route's
+ * Authentication: JWT bearer tokens (library: jose) carrying the actor's role and, for agencies
+ * and banks, their code — HS256 with the shared secret, or RS256/ES256 from an identity provider's
+ * JWKS. Every token names this API as audience, its issuer, and a bounded lifetime (`exp`, `iat`).
+ * Authorization: one preHandler hook reads each route's
  * `config.access` (allowed roles, and optionally where the request names an agency/bank) and
  * refuses with 401/403 before the handler runs, so nothing is changed.
  */
@@ -28,9 +31,26 @@ const claimsSchema = z
   .refine((c) => c.role !== 'bank' || !!c.bank, { message: 'bank tokens must carry a bank code' });
 
 export interface AuthConfig {
+  /** HS256 bearer tokens; audit view tokens derive their own key from it. */
   secret: string;
   issuer: string;
+  audience: string;
+  /** Longest accepted lifetime (exp − iat) of a bearer token, in seconds. */
+  maxLifetimeSeconds: number;
+  /** An identity provider's key set (RS256/ES256 tokens). */
+  jwksUrl?: string;
 }
+
+export const authConfigOf = (config: AppConfig): AuthConfig => ({
+  secret: config.AUTH_JWT_SECRET,
+  issuer: config.AUTH_JWT_ISSUER,
+  audience: config.AUTH_JWT_AUDIENCE,
+  maxLifetimeSeconds: config.AUTH_MAX_TOKEN_LIFETIME,
+  jwksUrl: config.AUTH_JWKS_URL,
+});
+
+/** Signature algorithms accepted from an identity provider's JWKS. */
+const PROVIDER_ALGORITHMS = ['RS256', 'ES256'];
 
 export interface RouteAccess {
   /** Roles allowed on the route; omitted = public. */
@@ -50,28 +70,55 @@ declare module 'fastify' {
   }
 }
 
-export async function mintToken(config: AuthConfig, actor: Actor, expiresIn = '12h'): Promise<string> {
+/** An HS256 bearer token for `actor` (scripts/mint-token.ts, tests, benchmarks). */
+export async function mintToken(
+  config: Pick<AuthConfig, 'secret' | 'issuer'> & { audience?: string },
+  actor: Actor,
+  expiresIn: string | number = '12h',
+): Promise<string> {
   return new SignJWT({ role: actor.role, ...(actor.agency ? { agency: actor.agency } : {}), ...(actor.bank ? { bank: actor.bank } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(actor.userId)
     .setIssuer(config.issuer)
+    .setAudience(config.audience ?? DEFAULT_JWT_AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(expiresIn)
     .sign(new TextEncoder().encode(config.secret));
 }
 
-export async function verifyToken(config: AuthConfig, token: string): Promise<Actor> {
-  try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(config.secret), {
-      issuer: config.issuer,
-      algorithms: ['HS256'],
-    });
-    const claims = claimsSchema.parse(payload);
-    return { userId: claims.sub, role: claims.role, agency: claims.agency, bank: claims.bank };
-  } catch (err) {
-    if (err instanceof joseErrors.JWTExpired) throw problem('unauthenticated', 'The bearer token has expired');
-    throw problem('unauthenticated', 'The bearer token is invalid');
-  }
+/** Verifies bearer tokens against the configuration: built once, it keeps the JWKS cache. */
+export function createTokenVerifier(config: AuthConfig): (token: string) => Promise<Actor> {
+  const secret = new TextEncoder().encode(config.secret);
+  const jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
+  // The header's algorithm picks the key: HS256 only ever with the secret, RS256/ES256 only with the provider's keys.
+  const key: JWTVerifyGetKey = async (header, token) => (header.alg === 'HS256' || !jwks ? secret : jwks(header, token));
+  const options = {
+    issuer: config.issuer,
+    audience: config.audience,
+    algorithms: jwks ? ['HS256', ...PROVIDER_ALGORITHMS] : ['HS256'],
+    requiredClaims: ['exp', 'iat', 'sub'],
+    // Clock skew between the identity provider and this server.
+    clockTolerance: 30,
+  };
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, key, options));
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw problem('unauthenticated', 'The bearer token has expired');
+      // The provider's key set could not be fetched: our outage, not the caller's bad token.
+      if (jwks && (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError))) {
+        throw problem('unavailable', 'The identity provider cannot be reached to verify the bearer token');
+      }
+      throw problem('unauthenticated', 'The bearer token is invalid');
+    }
+    if ((payload.exp as number) - (payload.iat as number) > config.maxLifetimeSeconds) {
+      throw problem('unauthenticated', `The bearer token lives longer than the accepted ${config.maxLifetimeSeconds} s`);
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) throw problem('unauthenticated', 'The bearer token is invalid');
+    return { userId: claims.data.sub, role: claims.data.role, agency: claims.data.agency, bank: claims.data.bank };
+  };
 }
 
 /** The actor of an authenticated route (the hook guarantees it is set). */
@@ -96,7 +143,16 @@ export function assertBankScope(actor: Actor, bank: string, what = 'this transac
   }
 }
 
+/**
+ * The one rule for list filters: `?agency=` / `?bank=` naming another agency or bank than the
+ * caller's own is refused with 403 `wrong-scope` (never answered with a silently emptied list).
+ * Use as a route's `access.agencyOf` / `access.bankOf`.
+ */
+export const agencyInQuery = (request: FastifyRequest): string | undefined => (request.query as { agency?: string } | undefined)?.agency;
+export const bankInQuery = (request: FastifyRequest): string | undefined => (request.query as { bank?: string } | undefined)?.bank;
+
 export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
+  const verifyToken = createTokenVerifier(config);
   app.decorateRequest('actor', undefined);
   // Authentication and role first (onRequest), so an unauthenticated request is refused before
   // its body is even parsed; agency/bank scope once the body is validated (preHandler).
@@ -106,7 +162,7 @@ export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
     if (header) {
       const [scheme, token] = header.split(' ');
       if (scheme?.toLowerCase() !== 'bearer' || !token) throw problem('unauthenticated', 'Authorization must be "Bearer <token>"');
-      request.actor = await verifyToken(config, token);
+      request.actor = await verifyToken(token);
       request.log = request.log.child({ actor: request.actor.userId, role: request.actor.role, agency: request.actor.agency ?? request.actor.bank });
     }
     if (!access?.roles) return;

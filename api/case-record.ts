@@ -152,3 +152,17 @@ export async function startOnce({ db }: { db: Database }, business: BusinessKey,
   }
   await markKeyStarted(db, business.kind, business.key);
 }
+
+/**
+ * Read your writes: after starting a case whose reads come from a projection, wait (bounded) for
+ * the workflow's first projection write, so a GET right after the 201 finds it. If the worker is
+ * slow the answer goes out anyway after `maxMs` (the case is started; the GET catches up).
+ */
+export async function untilProjected(found: () => Promise<unknown>, maxMs = 3_000): Promise<boolean> {
+  const deadline = Date.now() + maxMs;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+    if (await found()) return true;
+    if (Date.now() + delay > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}

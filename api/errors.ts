@@ -2,12 +2,17 @@ import createHttpError, { isHttpError, type HttpError } from 'http-errors';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import {
+  isGrpcServiceError,
+  QueryNotRegisteredError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
+import { UpdatePending } from './idempotency.js';
+import { isDataException, isDatabaseUnavailable, sqlStateOf } from '../db/errors.js';
+import { MAX_ID_LENGTH } from './schemas.js';
 
 /**
  * The one error body of the API (RFC 9457 problem details), for every 4xx and 5xx:
@@ -55,6 +60,12 @@ const kinds = {
   'conflict': 409,
   'already-exists': 409,
   'invalid-transition': 409,
+  /** Another action of the same case is under way: retry after `Retry-After` seconds. */
+  'busy': 409,
+  /** The case has ended: no action applies to it any more. */
+  'case-closed': 409,
+  'payload-too-large': 413,
+  'unsupported-media-type': 415,
   'unprocessable': 422,
   'refused': 422,
   'unavailable': 503,
@@ -79,16 +90,26 @@ function send(reply: FastifyReply, request: FastifyRequest, status: number, kind
     requestId: request.id,
     ...(errors && errors.length > 0 ? { errors } : {}),
   };
+  // RFC 6750 §3: every 401 names the scheme; transient refusals say when to try again.
+  if (status === 401) reply.header('www-authenticate', 'Bearer realm="dvcqg"');
+  if (kind === 'busy') reply.header('retry-after', '1');
+  if (kind === 'unavailable') reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
   return reply.status(status).type('application/problem+json').send(body);
 }
 
+/** Seconds a client should wait before retrying while Temporal or PostgreSQL is unreachable. */
+const UNAVAILABLE_RETRY_AFTER_S = 5;
+/** gRPC status UNAVAILABLE: the Temporal frontend cannot be reached. */
+const GRPC_UNAVAILABLE = 14;
+
 /**
  * Rejections raised by workflow update validators and handlers. Workflows throw
- * `ApplicationFailure.create({ type: 'InvalidTransition' | 'Forbidden' | 'NotFound' | 'Refused', message })`;
+ * `ApplicationFailure.create({ type: 'InvalidTransition' | 'Busy' | 'Forbidden' | 'NotFound' | 'Refused', message })`;
  * the type picks the HTTP status.
  */
 const failureKinds: Record<string, ProblemKind> = {
   InvalidTransition: 'invalid-transition',
+  Busy: 'busy',
   Forbidden: 'wrong-scope',
   NotFound: 'not-found',
   Refused: 'refused',
@@ -100,12 +121,19 @@ function fromTemporal(err: unknown): { kind: ProblemKind; detail: string } | und
     return { kind: 'already-exists', detail: `A case with id ${err.workflowId} already exists` };
   }
   if (err instanceof WorkflowNotFoundError) {
+    // An update or signal sent to a case that has ended: the server answers NOT_FOUND "workflow execution already completed".
+    if (/already completed/i.test(err.message)) return { kind: 'case-closed', detail: `Case ${err.workflowId} has ended; no action applies to it any more` };
     return { kind: 'not-found', detail: `No case with id ${err.workflowId ?? 'unknown'}` };
   }
+  // The id names a case of another process (POST /v1/payments/dvctt-…/cancel): it has no such query or action.
+  if (err instanceof QueryNotRegisteredError) return { kind: 'not-found', detail: 'No case of this kind with that id' };
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
     if (cause instanceof ApplicationFailure && cause.type && failureKinds[cause.type]) {
       return { kind: failureKinds[cause.type] as ProblemKind, detail: cause.message };
+    }
+    if (cause instanceof ApplicationFailure && cause.message.startsWith('No registered handler for update')) {
+      return { kind: 'not-found', detail: 'No case of this kind with that id' };
     }
     // Anything else (an activity timeout, a bug in a handler) is the server's fault, not the caller's.
     return undefined;
@@ -122,6 +150,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
   );
 
   app.setErrorHandler((err: FastifyError | Error, request, reply) => {
+    if (err instanceof UpdatePending) {
+      // The bounded wait ran out: not an error, the action is under way (or queued for the worker).
+      const location = `/v1/actions/${encodeURIComponent(err.workflowId)}/${encodeURIComponent(err.updateId)}`;
+      return reply.status(202).header('location', location).header('retry-after', '2')
+        .send({ status: 'pending', workflowId: err.workflowId, updateId: err.updateId, outcome: location, detail: err.message });
+    }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const errors = err.validation.map((v) => ({
         path: `${err.validationContext ?? 'request'}${v.instancePath ? v.instancePath.replaceAll('/', '.') : ''}`,
@@ -142,6 +176,16 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const temporal = fromTemporal(err);
     if (temporal) return send(reply, request, kinds[temporal.kind], temporal.kind, temporal.detail);
 
+    if (isDatabaseUnavailable(err) || isTemporalUnavailable(err)) {
+      request.log.warn({ err }, 'a dependency is unreachable');
+      return send(reply, request, 503, 'unavailable', 'A service this request needs is unreachable; retry after the Retry-After delay');
+    }
+    if (isDataException(err)) {
+      // PostgreSQL refused a value (SQLSTATE class 22): the request's fault. Its parameters are neither logged nor echoed.
+      request.log.warn({ sqlState: sqlStateOf(err) }, 'PostgreSQL refused a value of the request');
+      return send(reply, request, 400, 'validation', 'A value of the request is out of range or cannot be stored');
+    }
+
     const fastifyError = err as FastifyError;
     const status = fastifyError.statusCode ?? 500;
     if (fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (status === 400 && err instanceof SyntaxError)) {
@@ -154,6 +198,27 @@ export function registerErrorHandling(app: FastifyInstance): void {
     request.log.error({ err }, 'request failed');
     return send(reply, request, status, status === 503 ? 'unavailable' : 'internal', 'An internal error occurred; it has been logged with the request id');
   });
+}
+
+/** Temporal cannot be reached: gRPC UNAVAILABLE, as thrown or as the cause of the client's `ServiceError`. */
+function isTemporalUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (isGrpcServiceError(e) && e.code === GRPC_UNAVAILABLE) return true;
+  }
+  return false;
+}
+
+/**
+ * Errors the router raises before any route runs (Fastify's `frameworkErrors`): a path segment
+ * longer than the router accepts, or one that is not valid percent-encoding.
+ */
+export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  // No route matched, so no route hook (the one that echoes the request id) runs.
+  reply.header('x-request-id', request.id);
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return send(reply, request, 400, 'validation', `A path segment is longer than ${MAX_ID_LENGTH} characters`, [{ path: 'params', message: `at most ${MAX_ID_LENGTH} characters` }]);
+  }
+  return send(reply, request, 400, 'validation', 'The URL is not valid (malformed percent-encoding)', [{ path: 'url', message: err.message }]);
 }
 
 function statusKind(status: number): string {

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import createHttpError from 'http-errors';
-import { WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { and, eq, isNull } from 'drizzle-orm';
+import { latestRun } from '../db/queries/record.js';
 import { idempotencyKeys } from '../db/schema/index.js';
 import { canonicalJson, sha256Hex } from '../domain/audit/export.js';
 import type { Actor } from './auth.js';
+import { problem } from './errors.js';
 
 /**
  * One Idempotency-Key mechanism for every state-changing route (POST, PUT, DELETE).
@@ -132,6 +134,10 @@ export async function runUpdate<R, A extends unknown[]>(
     return outcome;
   } catch (err) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw pending(handle.workflowId, updateId);
+    // A case Temporal no longer holds but the permanent record does has ended: no action applies.
+    if (err instanceof WorkflowNotFoundError && (await latestRun(request.server.db, handle.workflowId))) {
+      throw problem('case-closed', `Case ${handle.workflowId} has ended; no action applies to it any more`);
+    }
     throw err;
   } finally {
     clearTimeout(timer);

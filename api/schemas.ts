@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { DEADLINE_UNITS } from '../domain/calendar/index.js';
+import { CLOCK_KINDS } from '../workflows/sla.definitions.js';
+import { MAX_YEAR, MIN_YEAR, localMidnightMs } from '../domain/calendar/dates.js';
+import { vietnamDate } from '../domain/calendar/local-time.js';
 
 /**
  * Response schemas shared by every process route: one SLA clock shape (the workflow's
@@ -13,6 +16,8 @@ export const slaClockSchema = z
     stepVi: z.string(),
     owner: z.string(),
     ownerKind: z.enum(['agency', 'vpcp', 'bank', 'citizen']),
+    /** Only `regulated` clocks count against their owner; `projectRule` and `citizenWait` clocks are shown, never counted. */
+    kind: z.enum(CLOCK_KINDS),
     stage: z.string(),
     amount: z.number().int(),
     unit: z.enum(DEADLINE_UNITS as [string, ...string[]]),
@@ -34,9 +39,9 @@ export const slaClockSchema = z
   })
   .meta({ id: 'SlaClock' });
 
-/** Paging of every list route: `?page` (from 1) and `?pageSize` (1–500). */
+/** Paging of every list route: `?page` (1–100,000) and `?pageSize` (1–500). */
 export const pageQuery = {
-  page: z.coerce.number().int().min(1).default(1),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(500).default(50),
 };
 
@@ -46,3 +51,92 @@ export const pageWindow = ({ page, pageSize }: { page: number; pageSize: number 
 /** A page of a list: its items, how many match in all, and which page this is. */
 export const paged = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
+
+// ── Input schemas shared by every route ──────────────────────────────────────────────────────
+// Anything a route accepts ends up in a workflow's history and in PostgreSQL: what either would
+// refuse (a NUL byte, a 30th of February, an integer beyond `integer`) is refused here, as a 400.
+
+/**
+ * Longest case id a route accepts. Ids are built from codes and references: a refund of a
+ * reconciliation difference (`refund-discrepancy-<day>-<agency>-<bank>-<payment id>-<n>`) is the
+ * longest, under 400 characters with the bounds the routes put on its parts.
+ */
+export const MAX_ID_LENGTH = 400;
+/** Deepest nesting of a JSON body; real bodies (Temporal histories included) stay far below. */
+export const MAX_JSON_DEPTH = 64;
+/** PostgreSQL `integer`: a larger number would be a database error instead of an answer. */
+export const MAX_INT4 = 2_147_483_647;
+
+// C0 and C1 control characters (NUL, ESC, DEL…) and unpaired UTF-16 surrogates, which PostgreSQL
+// text and UTF-8 payloads cannot hold faithfully.
+const NO_CONTROLS = /^[^\p{Cc}\p{Cs}]*$/u;
+const NO_CONTROLS_BUT_LINE_BREAKS = /^(?:[\t\n\r]|[^\p{Cc}\p{Cs}])*$/u;
+
+/** One line of text, trimmed, `min`–`max` characters, without control characters. */
+export const safeText = (max: number, min = 1) => z.string().trim().min(min).max(max).regex(NO_CONTROLS, 'text without control characters');
+
+/** Text that may span lines (tab, CR and LF allowed), trimmed, `min`–`max` characters. */
+export const safeMultilineText = (max: number, min = 1) =>
+  z.string().trim().min(min).max(max).regex(NO_CONTROLS_BUT_LINE_BREAKS, 'text without control characters other than tab and line breaks');
+
+/** Content kept byte for byte (a signed document, a signature): not trimmed, line breaks allowed. */
+export const verbatimText = (max: number) => z.string().min(1).max(max).regex(NO_CONTROLS_BUT_LINE_BREAKS, 'text without control characters other than tab and line breaks');
+
+/** A code of an agency, bank, fee type or service: letters, digits, dot, dash, underscore. */
+export const safeCode = (max = 64) => z.string().trim().regex(new RegExp(`^[A-Za-z0-9._-]{1,${max}}$`), `letters, digits, dot, dash, underscore; at most ${max}`);
+
+/**
+ * A case id in a path (the Temporal workflow id): 1–MAX_ID_LENGTH printable characters. Not
+ * narrower: ids embed the banks' own transaction references.
+ */
+export const caseId = z.string().min(1).max(MAX_ID_LENGTH).regex(NO_CONTROLS, 'a case id without control characters');
+
+const yearInRange = (isoDate: string) => {
+  const year = Number(isoDate.slice(0, 4));
+  return year >= MIN_YEAR && year <= MAX_YEAR;
+};
+const yearMessage = `a date in the years the working calendar covers (${MIN_YEAR}-${MAX_YEAR})`;
+
+/**
+ * A real calendar date YYYY-MM-DD (2026-02-30 and 2026-13-45 are refused: zod's ISO date format
+ * knows month lengths and leap years), in the years the working calendar covers, since every
+ * date the API takes may start or move an SLA clock.
+ */
+export const realDate = z.iso.date({ error: 'a real calendar date YYYY-MM-DD', abort: true }).refine(yearInRange, yearMessage);
+
+/** An ISO 8601 instant with its offset (Z or ±hh:mm), in the years the working calendar covers. */
+export const instant = z.iso.datetime({ offset: true, error: 'an ISO 8601 instant with offset, e.g. 2026-03-02T08:00:00+07:00', abort: true })
+  .refine((s) => yearInRange(vietnamDate(s)), yearMessage);
+
+/**
+ * A bound of a time range: an instant, or a plain date meaning the start (`from`) or the end
+ * (`to`, inclusive) of that day in Viet Nam. Either way the route receives an instant.
+ */
+export const dateOrInstant = (edge: 'from' | 'to') =>
+  z.union([
+    instant,
+    realDate.transform((date) => new Date(localMidnightMs(date) + (edge === 'to' ? 86_400_000 - 1 : 0)).toISOString()),
+  ]);
+
+/** A whole number in [min, max] in a JSON body. */
+export const boundedInt = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** A whole number in [min, max] in a path or query string (coerced from its text). */
+export const queryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Whether a JSON text nests objects/arrays deeper than `max`: one pass over the text, before it is parsed. */
+export function jsonDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}

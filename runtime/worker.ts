@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
@@ -36,17 +37,24 @@ export interface CreateWorkerOptions {
   /** A prebuilt bundle (tests bundle once); otherwise the worker bundles `workflows/index.ts`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   connection?: NativeConnection;
+  /** The payload codecs (encryption) from the configuration: `dataConverterFor(config)`; none by default. */
+  dataConverter?: DataConverter;
 }
 
 export async function createWorker(options: CreateWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = options.connection ?? (await NativeConnection.connect({ address: options.address }));
+  const { dataConverter } = options;
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    // The worker's own connection also serves the activities that read Temporal (the record sweeper).
-    activities: createActivities({ ...options.deps, temporal: options.deps.temporal ?? new Client({ connection, namespace: options.namespace }) }),
+    dataConverter,
+    // The worker's own connection also serves the activities that read Temporal (the record sweeper),
+    // with the same converter: the final query answers it records are decoded.
+    activities: createActivities({ ...options.deps, temporal: options.deps.temporal ?? new Client({ connection, namespace: options.namespace, dataConverter }) }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    // A case cached on a worker that died moves to another worker after this, not the 10 s default.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
   });
   return { worker, connection };
 }

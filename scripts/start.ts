@@ -11,6 +11,7 @@ import { loadConfig } from '../config/index.js';
 import { createDatabase } from '../db/client.js';
 import { migrateAndSeed } from '../db/migrate.js';
 import { ensureDatabase, ensurePostgres, setNamespaceRetention, startTemporalDevServer, waitForPort } from './runtime.js';
+import { ensureLocalPayloadKeys } from './local-payload-keys.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
 
   const env: Record<string, string> = {};
+  // Local runs encrypt payloads too (README "Payload encryption"), with a key kept under data/.
+  if (!process.env.TEMPORAL_PAYLOAD_KEYS) env.TEMPORAL_PAYLOAD_KEYS = ensureLocalPayloadKeys();
   if (!process.env.DATABASE_URL) {
     const { baseUrl } = await ensurePostgres();
     env.DATABASE_URL = await ensureDatabase(baseUrl, 'dvcqg');

@@ -25,9 +25,10 @@ export interface ActionRecord {
 
 /**
  * Refusals thrown from update validators and handlers; the API maps the type to an HTTP status
- * (InvalidTransition → 409, Forbidden → 403, Validation → 400, Refused → 422, NotFound → 404).
+ * (InvalidTransition → 409, Busy → 409 with Retry-After, Forbidden → 403, Validation → 400,
+ * Refused → 422, NotFound → 404).
  */
-export type RefusalType = 'InvalidTransition' | 'Forbidden' | 'Validation' | 'Refused' | 'NotFound';
+export type RefusalType = 'InvalidTransition' | 'Busy' | 'Forbidden' | 'Validation' | 'Refused' | 'NotFound';
 
 export function refuse(type: RefusalType, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -57,7 +58,7 @@ export class ActionGate {
   private current: string | undefined;
 
   assertFree(action: string): void {
-    if (this.current) refuse('InvalidTransition', `${action}: the case is busy with "${this.current}"; try again in a moment`);
+    if (this.current) refuse('Busy', `${action}: the case is busy with "${this.current}"; try again in a moment`);
   }
 
   get busy(): boolean {

@@ -1,12 +1,10 @@
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
+import { probeActivity } from './activity-options.js';
 import type { DiagnosticInput, DiagnosticResult } from './diagnostic.definitions.js';
 
-const { recordDiagnosticProbe } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '10 seconds',
-  retry: { maximumAttempts: 3 },
-});
+const { recordDiagnosticProbe } = proxyActivities<ReturnType<typeof createActivities>>(probeActivity);
 
 export async function diagnosticWorkflow(input: DiagnosticInput): Promise<DiagnosticResult> {
   const { workflowId } = workflowInfo();

@@ -1,5 +1,6 @@
 import { allHandlersFinished, condition, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { shortActivity } from './activity-options.js';
 import { ActionGate, actorCode, refuse, requireRole, type ActionRecord, type ActorRef } from './actors.js';
 import {
   DISCREPANCY_PROCESS,
@@ -13,10 +14,7 @@ import { refundWorkflowId, type RefundInput } from './refund.definitions.js';
 import { refundWorkflow } from './refund.workflow.js';
 import { SlaTracker } from './sla.js';
 
-const { projectDiscrepancy } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { projectDiscrepancy } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
 
 /** The reconciliation system itself, as the actor that opens cases it found. */
 const SYSTEM: ActorRef = { userId: 'system:reconciliation', role: 'vpcp' };

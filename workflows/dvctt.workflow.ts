@@ -1,5 +1,6 @@
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { shortActivity } from './activity-options.js';
 import { ActionGate, refuse, requireAgency, requireRole, type ActionRecord, type ActorRef } from './actors.js';
 import { SlaTracker } from './sla.js';
 import type { ClockSpec, SlaClock } from './sla.definitions.js';
@@ -28,10 +29,7 @@ import {
   type DvcttWorkflowInput,
 } from './dvctt.definitions.js';
 
-const { projectDvctt, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { projectDvctt, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
 
 /** The agency's turns in the loop: VPCP may close the loop once the agency has left it idle too long. */
 const AGENCY_TURNS: readonly DvcttStatus[] = ['returned', 'published-for-testing', 'unpublished', 'stopped'];
@@ -157,10 +155,13 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   const agencyClock = (key: string, amount: number, article: string, step: string, stepVi: string) =>
     ({ key, amount, article, step, stepVi, owner: service.agency, ownerKind: 'agency' as const });
 
-  /** Project rule: an agency's turn in the loop is watched for abandonment. */
+  /** Project rule: an agency's turn in the loop is watched for abandonment (shown, never counted as a breach). */
   const startAbandonClock = (round: DvcttRound, key: string) =>
-    startClock(round, agencyClock(key, abandonAfter, 'project rule (abandoned loop)',
-      `The agency acts again on the service (else VPCP may close the loop)`, `Bộ, ngành, địa phương tiếp tục thực hiện (nếu không, VPCP có thể đóng quy trình)`));
+    startClock(round, {
+      ...agencyClock(key, abandonAfter, 'project rule (abandoned loop)',
+        `The agency acts again on the service (else VPCP may close the loop)`, `Bộ, ngành, địa phương tiếp tục thực hiện (nếu không, VPCP có thể đóng quy trình)`),
+      kind: 'projectRule',
+    });
 
   async function completeAbandonClock(by: string): Promise<void> {
     const clock = abandonClock();
@@ -290,8 +291,9 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
     const round = current() as DvcttRound;
     if (round.outcome === 'open') round.outcome = next;
     const record = moveTo(next, action, actor, reasons, { round: round.round });
-    // The agency withdrawing is the agency acting; VPCP closing leaves the breached abandonment clock as it is.
-    if (next === 'withdrawn') await completeAbandonClock(actor.userId);
+    // Withdrawn or closed, every open clock is moot: cancelled, not met (a breached one stays breached).
+    // Histories from before this rule completed the abandonment clock on withdrawal.
+    if (next === 'withdrawn' && !patched('dvctt-withdraw-cancels-clocks')) await completeAbandonClock(actor.userId);
     await sla.cancelAll(`${next}: ${reasons}`);
     return project(record);
   }
@@ -310,7 +312,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
 
   // Long-lived: the service's whole life on the Portal. Keep history small with continueAsNew.
   await condition(() => (input.maxHistoryEvents ? workflowInfo().historyLength >= input.maxHistoryEvents : workflowInfo().continueAsNewSuggested));
-  await condition(allHandlersFinished);
+  await sla.settle();
   const openClocks = sla.carryOver();
   const kept = recentRounds();
   const keptKeys = new Set(kept.flatMap((r) => r.clockKeys));

@@ -9,6 +9,7 @@ import {
 import { vietnamDateTime } from '../domain/calendar/local-time.js';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
+import { shortActivity } from './activity-options.js';
 import { ActionGate, actorCode, refuse, requireAgency, requireRole, type ActionRecord, type ActorRef } from './actors.js';
 import { SlaTracker } from './sla.js';
 import type { ClockSpec } from './sla.definitions.js';
@@ -34,10 +35,7 @@ import {
   type FeedbackWorkflowInput,
 } from './feedback.definitions.js';
 
-const { recordFeedbackChange, publishFeedbackAnswer, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { recordFeedbackChange, publishFeedbackAnswer, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
 
 /** The Portal itself acting (closing an item nobody supplemented). */
 const SYSTEM: ActorRef = { userId: 'system', role: 'portal' };
@@ -516,7 +514,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     } else if (supplementMissed()) {
       await closeUnsupplemented();
     } else if (!FINAL_STATUSES.includes(state.status)) {
-      await condition(allHandlersFinished);
+      await sla.settle();
       const carried = { state, clocks: sla.carryOver(), startRound: startRoundNext };
       await continueAsNew<typeof feedbackWorkflow>({ ...input, receivedAt: undefined, carried });
     }

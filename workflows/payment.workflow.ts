@@ -1,5 +1,6 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { shortActivity } from './activity-options.js';
 import { ActionGate, actorCode, refuse, requireAgency, requireRole, type ActionRecord, type ActorRef } from './actors.js';
 import {
   PAYMENT_END_STATES,
@@ -21,12 +22,8 @@ import {
 } from './payment.definitions.js';
 import { SlaTracker } from './sla.js';
 
-const { checkBankAcceptsPayments, projectPayment, storePaymentReceipt, recordPaymentCallback, measureSettlementDelay, sendNotification } = proxyActivities<
-  ReturnType<typeof createActivities>
->({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { checkBankAcceptsPayments, projectPayment, storePaymentReceipt, recordPaymentCallback, measureSettlementDelay, sendNotification } =
+  proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
 
 const DEFAULT_EXPIRY_DAYS = 3;
 /** Project rule: an expired request whose payer had chosen a bank still accepts a late debit report this long. */

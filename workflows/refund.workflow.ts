@@ -1,13 +1,11 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { shortActivity } from './activity-options.js';
 import { ActionGate, actorCode, refuse, requireRole, type ActionRecord, type ActorRef } from './actors.js';
 import { REFUND_PROCESS, decideRefundUpdate, payRefundUpdate, refundQuery, type RefundInput, type RefundStatus, type RefundView } from './refund.definitions.js';
 import { SlaTracker } from './sla.js';
 
-const { projectRefund, recordRefundPayout, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { projectRefund, recordRefundPayout, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
 
 const END_STATES: readonly RefundStatus[] = ['refunded', 'rejected', 'alreadyRefunded'];
 

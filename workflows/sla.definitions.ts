@@ -5,6 +5,14 @@ import type { ActorRef } from './actors.js';
 /** Who must act for a clock; breaches count against them (a citizen's wait is not an agency breach). */
 export type OwnerKind = 'agency' | 'vpcp' | 'bank' | 'citizen';
 export type ClockOutcome = 'pending' | 'met' | 'breached' | 'cancelled';
+/**
+ * Whether a clock counts against its owner. `regulated`: a period set by the Regulation or a decree
+ * — its breaches count in breach totals, case flags and on-time rates. `projectRule`: a period this
+ * project set (e.g. an abandoned DVCTT loop) and `citizenWait`: a wait on the citizen or payer —
+ * both shown with the case, never counted.
+ */
+export type ClockKind = 'regulated' | 'projectRule' | 'citizenWait';
+export const CLOCK_KINDS = ['regulated', 'projectRule', 'citizenWait'] as const satisfies readonly ClockKind[];
 
 /** What a process declares when a regulated step starts. */
 export interface ClockSpec {
@@ -17,6 +25,8 @@ export interface ClockSpec {
   stepVi: string;
   owner: string;
   ownerKind: OwnerKind;
+  /** Default (`clockKindOf`): `citizenWait` for a citizen owner, `projectRule` for an article "project rule …", else `regulated`. */
+  kind?: ClockKind;
   amount: number;
   unit: DeadlineUnit;
   /** Case stage while this clock runs (search attribute DvcqgStage). */
@@ -34,7 +44,9 @@ export interface ClockRecomputation {
 }
 
 /** An SLA clock as recorded in history, queried, and projected to `sla_clocks`. */
-export interface SlaClock extends Omit<ClockSpec, 'from'> {
+export interface SlaClock extends Omit<ClockSpec, 'from' | 'kind'> {
+  /** Set by the tracker (clocks carried from runs before it existed get their default on seeding). */
+  kind: ClockKind;
   startedAt: string;
   dueAt: string;
   dueLocal: string;
@@ -53,6 +65,14 @@ export interface SlaClock extends Omit<ClockSpec, 'from'> {
   /** Monotonic per clock: the projection keeps only the newest revision. */
   revision: number;
 }
+
+/**
+ * The kind a clock has when its spec does not name one (also for clocks carried from runs before
+ * kinds existed; the same rule backfilled `sla_clocks`): a citizen's wait, a period whose article
+ * starts with "project rule", else a regulated period.
+ */
+export const clockKindOf = (clock: Pick<ClockSpec, 'kind' | 'ownerKind' | 'article'>): ClockKind =>
+  clock.kind ?? (clock.ownerKind === 'citizen' ? 'citizenWait' : clock.article.startsWith('project rule') ? 'projectRule' : 'regulated');
 
 export interface RecomputeClocksInput {
   /** Only VPCP may move open clocks onto a new calendar version. */

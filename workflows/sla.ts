@@ -1,12 +1,15 @@
 import {
+  allHandlersFinished,
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { shortActivity } from './activity-options.js';
 import { refuse, requireRole } from './actors.js';
 import {
   agencyKey,
@@ -17,6 +20,7 @@ import {
   stageKey,
 } from './search-attributes.js';
 import {
+  clockKindOf,
   recomputeSlaClocksUpdate,
   slaClocksQuery,
   type ClockSpec,
@@ -25,12 +29,13 @@ import {
   type SlaClock,
 } from './sla.definitions.js';
 
-const { computeDeadline, projectSlaClock } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { computeDeadline, projectSlaClock } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
 
 const nowIso = () => new Date().toISOString();
+
+/** Patch ids (README, versioning rule): histories from before these changes replay on the old path. */
+const SETTLE_BEFORE_CONTINUE = 'sla-settle-before-continue-as-new';
+const REPROJECT_CARRIED = 'sla-reproject-carried-clocks';
 
 /**
  * The one SLA helper every process uses. A clock's due instant is computed once by an activity
@@ -42,15 +47,19 @@ const nowIso = () => new Date().toISOString();
 export class SlaTracker {
   private readonly clocks = new Map<string, SlaClock>();
   private stage: string;
+  /** Projection writes not yet done (a watcher's breach is written outside any handler). */
+  private writing = 0;
 
   constructor(
     private readonly ctx: { process: string; agency: string; initialStage: string; seed?: SlaClock[] },
   ) {
     this.stage = ctx.initialStage;
-    for (const clock of ctx.seed ?? []) {
-      this.clocks.set(clock.key, clock);
-      if (this.isOpen(clock)) void this.watch(clock);
-    }
+    const seed = (ctx.seed ?? []).map((clock) => ({ ...clock, kind: clockKindOf(clock) }));
+    for (const clock of seed) this.clocks.set(clock.key, clock);
+    // A carried clock's last write may have been lost when the previous run continued as new before
+    // `settle` existed: write every carried clock again, as a newer revision.
+    if (seed.length > 0 && patched(REPROJECT_CARRIED)) for (const clock of seed) void this.publish(clock);
+    for (const clock of seed) if (this.isOpen(clock)) void this.watch(clock);
     setHandler(slaClocksQuery, () => this.list());
     setHandler(recomputeSlaClocksUpdate, (input) => this.recompute(input), {
       validator: (input: RecomputeClocksInput) => {
@@ -74,6 +83,15 @@ export class SlaTracker {
     return this.list().filter((c) => this.isOpen(c));
   }
 
+  /**
+   * Waits until every handler has finished and every projection write has landed, so that
+   * continue-as-new loses nothing — a breach recorded by a watcher just before it included.
+   */
+  async settle(): Promise<void> {
+    const waitForWrites = patched(SETTLE_BEFORE_CONTINUE);
+    await condition(() => allHandlersFinished() && (!waitForWrites || this.writing === 0));
+  }
+
   setStage(stage: string): void {
     this.stage = stage;
     this.publishSearchAttributes();
@@ -88,6 +106,7 @@ export class SlaTracker {
     const { from: _from, ...rest } = spec;
     const clock: SlaClock = {
       ...rest,
+      kind: clockKindOf(spec),
       startedAt: from,
       dueAt: deadline.dueAt,
       dueLocal: deadline.dueLocal,
@@ -97,7 +116,8 @@ export class SlaTracker {
       explanationVi: deadline.explanation.summaryVi,
       outcome: 'pending',
       recomputations: [],
-      revision: 0,
+      // A reused key continues its revisions: the projection only accepts newer ones.
+      revision: existing?.revision ?? 0,
     };
     this.clocks.set(clock.key, clock);
     this.stage = spec.stage;
@@ -192,21 +212,26 @@ export class SlaTracker {
   private async publish(clock: SlaClock): Promise<void> {
     clock.revision += 1;
     this.publishSearchAttributes();
-    await projectSlaClock({
-      workflowId: workflowInfo().workflowId,
-      process: this.ctx.process,
-      caseAgency: this.ctx.agency,
-      stage: this.stage,
-      clock: { ...clock },
-    });
+    this.writing += 1;
+    try {
+      await projectSlaClock({
+        workflowId: workflowInfo().workflowId,
+        process: this.ctx.process,
+        caseAgency: this.ctx.agency,
+        stage: this.stage,
+        clock: { ...clock },
+      });
+    } finally {
+      this.writing -= 1;
+    }
   }
 
   private publishSearchAttributes(): void {
     const clocks = this.list();
     const open = clocks.filter((c) => c.outcome === 'pending' && this.isOpen(c));
     const nextDue = open.map((c) => c.dueAt).sort()[0];
-    // A citizen's expired wait (e.g. for supplementation) is not a breach of any party of the Portal.
-    const breachOwners = [...new Set(clocks.filter((c) => c.outcome === 'breached' && c.ownerKind !== 'citizen').map((c) => c.owner))].sort();
+    // Only counted clocks make a breach of a party of the Portal (not a citizen's wait, not a project rule).
+    const breachOwners = [...new Set(clocks.filter((c) => c.outcome === 'breached' && c.kind === 'regulated').map((c) => c.owner))].sort();
     upsertSearchAttributes([
       { key: agencyKey, value: this.ctx.agency },
       { key: processKey, value: this.ctx.process },

@@ -1,5 +1,6 @@
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { batchActivity, shortActivity } from './activity-options.js';
 import { ActionGate, actorCode, refuse, requireAgency, requireRole, type ActorRef } from './actors.js';
 import { SlaTracker } from './sla.js';
 import {
@@ -15,10 +16,9 @@ import {
 import { notifyProvinces } from './tthc.notifications.js';
 import { REVIEW_FIX_WORKING_DAYS } from './tthc.rules.js';
 
-const { applyTthcCorrection, projectTthcReview, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { projectTthcReview, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
+// One transaction: the corrected version and the provinces' flags.
+const { applyTthcCorrection } = proxyActivities<ReturnType<typeof createActivities>>(batchActivity);
 
 /**
  * Quality review of published TTHC data (Art 24.2a): VPCP states its findings; the agency fixes

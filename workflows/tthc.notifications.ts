@@ -1,11 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { shortActivity } from './activity-options.js';
 import type { TthcPublishResult } from './tthc.definitions.js';
 
-const { sendNotification } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
 
 /** What changed a central TTHC, as the notice names it: a publication decision or an accepted review correction. */
 export interface ChangeSource {

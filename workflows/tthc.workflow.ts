@@ -1,5 +1,6 @@
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { batchActivity, shortActivity } from './activity-options.js';
 import { ActionGate, actorCode, refuse, requireAgency, requireRole, type ActorRef } from './actors.js';
 import { SlaTracker } from './sla.js';
 import {
@@ -21,15 +22,9 @@ import { ISSUE_LEAD, itemKey, itemKindAllowed, PUBLICATION_DEADLINES, startOfLoc
 
 type Activities = ReturnType<typeof createActivities>;
 
-const { checkTthcDecision, computeDeadline, projectTthcDecision } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-// One transaction over every item of the decision: give it room, retry until it commits or conflicts.
-const { publishTthcDecision } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { computeDeadline, projectTthcDecision } = proxyActivities<Activities>(shortActivity);
+// Every item of the decision against the catalogue; publication is one transaction over them all.
+const { checkTthcDecision, publishTthcDecision } = proxyActivities<Activities>(batchActivity);
 
 /**
  * One publication decision (Quyết định công bố TTHC), Art 16–20: the agency enters the decision

@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { dvcttActions, dvcttRounds, dvcttServices, slaClocks } from '../schema/index.js';
 import { DVCTT_PROCESS, type DvcttProjection, type DvcttService, type DvcttStatus } from '../../workflows/dvctt.definitions.js';
+import { caseBreach, countedClock } from './sla.js';
 
 /** Agencies see their own services; VPCP, auditors and the Portal see all. */
 export interface Scope {
@@ -20,6 +21,7 @@ const serviceColumns = {
   statusChangedAt: dvcttServices.statusChangedAt,
   currentRound: dvcttServices.currentRound,
   workflowId: dvcttServices.workflowId,
+  ...caseBreach(dvcttServices.workflowId),
 };
 
 export type DvcttServiceRow = Awaited<ReturnType<typeof findService>>;
@@ -131,7 +133,11 @@ export async function roundsPerService(db: Executor, scope: Scope, f: { agency?:
   return { items, total: total?.n ?? 0 };
 }
 
-/** Breached clocks of the loop, with the service they belong to: VPCP's count against VPCP, the agency's against it. */
+/**
+ * Breached clocks of the loop, with the service they belong to: VPCP's count against VPCP, the
+ * agency's against it. Abandonment clocks (project rule) are listed, marked by `kind`, but not
+ * counted in `byOwner`.
+ */
 export async function listBreaches(db: Executor, scope: Scope, f: { owner?: string; serviceCode?: string; limit: number; offset: number }) {
   const where = and(
     eq(slaClocks.process, DVCTT_PROCESS),
@@ -140,16 +146,17 @@ export async function listBreaches(db: Executor, scope: Scope, f: { owner?: stri
     f.owner ? eq(slaClocks.owner, f.owner) : undefined,
     f.serviceCode ? eq(dvcttServices.code, f.serviceCode) : undefined,
   );
-  const base = () => db.select({
-    serviceCode: dvcttServices.code, agency: dvcttServices.agency, clockKey: slaClocks.clockKey, owner: slaClocks.owner,
-    article: slaClocks.article, stage: slaClocks.stage, startedAt: slaClocks.startedAt, dueAt: slaClocks.dueAt,
-    breachedAt: slaClocks.breachedAt, completedAt: slaClocks.completedAt, completedBy: slaClocks.completedBy,
-  }).from(slaClocks).innerJoin(dvcttServices, eq(dvcttServices.workflowId, slaClocks.workflowId));
-  const [items, byOwner] = await Promise.all([
-    base().where(where).orderBy(desc(slaClocks.breachedAt), asc(dvcttServices.code), asc(slaClocks.clockKey)).limit(f.limit).offset(f.offset),
-    db.select({ owner: slaClocks.owner, breaches: count() })
-      .from(slaClocks).innerJoin(dvcttServices, eq(dvcttServices.workflowId, slaClocks.workflowId))
-      .where(where).groupBy(slaClocks.owner).orderBy(asc(slaClocks.owner)),
+  const joined = <T extends Parameters<typeof db.select>[0]>(fields: T) =>
+    db.select(fields).from(slaClocks).innerJoin(dvcttServices, eq(dvcttServices.workflowId, slaClocks.workflowId));
+  const [items, [total], byOwner] = await Promise.all([
+    joined({
+      serviceCode: dvcttServices.code, agency: dvcttServices.agency, clockKey: slaClocks.clockKey, owner: slaClocks.owner, kind: slaClocks.kind,
+      article: slaClocks.article, stage: slaClocks.stage, startedAt: slaClocks.startedAt, dueAt: slaClocks.dueAt,
+      breachedAt: slaClocks.breachedAt, completedAt: slaClocks.completedAt, completedBy: slaClocks.completedBy,
+    }).where(where).orderBy(desc(slaClocks.breachedAt), asc(dvcttServices.code), asc(slaClocks.clockKey)).limit(f.limit).offset(f.offset),
+    joined({ n: count() }).where(where),
+    joined({ owner: slaClocks.owner, breaches: count() })
+      .where(and(where, countedClock)).groupBy(slaClocks.owner).orderBy(asc(slaClocks.owner)),
   ]);
-  return { items, byOwner };
+  return { items, total: total?.n ?? 0, byOwner };
 }

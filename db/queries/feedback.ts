@@ -1,7 +1,8 @@
-import { and, arrayContains, asc, count, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, asc, count, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { feedbackActions, feedbackAnswers, feedbackItems, feedbackRefusals, slaClocks } from '../schema/index.js';
 import type { ActionRecord } from '../../workflows/actors.js';
+import { caseBreach } from './sla.js';
 
 /** What the workflow projects after every change (the submission only once, at intake). */
 export interface FeedbackItemProjection {
@@ -150,11 +151,11 @@ export async function listFeedbackItems(db: Executor, scope: FeedbackScope, f: F
     f.category ? eq(feedbackItems.category, f.category) : undefined,
     f.channel ? eq(feedbackItems.channel, f.channel) : undefined,
     f.from ? gte(feedbackItems.receivedAt, f.from) : undefined,
-    f.to ? lt(feedbackItems.receivedAt, f.to) : undefined,
+    // Inclusive: a plain-date `to` is the last instant of its day.
+    f.to ? lte(feedbackItems.receivedAt, f.to) : undefined,
   );
-  const breached = sql<boolean>`exists (select 1 from ${slaClocks} where ${slaClocks.workflowId} = ${feedbackItems.workflowId} and ${slaClocks.outcome} = 'breached' and ${slaClocks.ownerKind} <> 'citizen')`;
   const [items, [total]] = await Promise.all([
-    db.select({ ...itemColumns, slaBreached: breached }).from(feedbackItems).where(where)
+    db.select({ ...itemColumns, ...caseBreach(feedbackItems.workflowId) }).from(feedbackItems).where(where)
       .orderBy(desc(feedbackItems.receivedAt), asc(feedbackItems.itemId)).limit(f.limit).offset(f.offset),
     db.select({ n: count() }).from(feedbackItems).where(where),
   ]);

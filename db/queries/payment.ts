@@ -2,6 +2,8 @@ import { and, asc, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { banks, bankStatusChanges, paymentCallbacks, paymentReceipts, payments } from '../schema/index.js';
 import type { CallbackResult, PaymentView, ReceiptInput } from '../../workflows/payment.definitions.js';
+import { recordSentNotification } from './notifications.js';
+import { caseBreach } from './sla.js';
 
 // ---- bank register (Art 33.2, 33.7) ----
 
@@ -52,7 +54,18 @@ export async function registerBank(db: Executor, bank: { code: string; name: str
   });
 }
 
-/** VPCP suspends, stops or resumes a bank (Art 33.7); the change and its reason are kept. */
+/** What a bank is told of a change of its status (Art 33.7). */
+const inFlight = { vi: ' Không nhận thanh toán mới; các giao dịch đang thực hiện được tiếp tục.', en: ' No new payments; payments in flight complete.' };
+const STATUS_NOTICE: Record<BankStatus, { vi: string; en: string; effectVi: string; effect: string }> = {
+  suspended: { vi: 'bị tạm ngừng cung cấp dịch vụ thanh toán trên Cổng Dịch vụ công quốc gia', en: "suspended from the Portal's payment service", effectVi: inFlight.vi, effect: inFlight.en },
+  stopped: { vi: 'bị dừng cung cấp dịch vụ thanh toán trên Cổng Dịch vụ công quốc gia', en: "stopped from the Portal's payment service", effectVi: inFlight.vi, effect: inFlight.en },
+  active: { vi: 'được cung cấp dịch vụ thanh toán trên Cổng Dịch vụ công quốc gia trở lại', en: "allowed to provide the Portal's payment service again", effectVi: '', effect: '' },
+};
+
+/**
+ * VPCP suspends, stops or resumes a bank (Art 33.7); the change and its reason are kept, and the
+ * bank's notice is written in the same transaction (so a change is never left untold).
+ */
 export async function setBankStatus(db: Executor, code: string, status: BankStatus, reason: string, by: ChangedBy) {
   return db.transaction(async (tx) => {
     const at = new Date();
@@ -62,7 +75,19 @@ export async function setBankStatus(db: Executor, code: string, status: BankStat
       .where(eq(banks.code, code))
       .returning({ code: banks.code });
     if (!row) return undefined;
-    await tx.insert(bankStatusChanges).values({ bank: code, status, reason, changedBy: by.userId, changedByRole: by.role, changedAt: at });
+    const [change] = await tx.insert(bankStatusChanges)
+      .values({ bank: code, status, reason, changedBy: by.userId, changedByRole: by.role, changedAt: at })
+      .returning({ id: bankStatusChanges.id });
+    const notice = STATUS_NOTICE[status];
+    // The register is reference data, not a case: the notice links to no workflow.
+    await recordSentNotification(tx, {
+      key: `bank-${code}:status-${change!.id}:portal`, workflowId: null, channel: 'portal', recipient: code, recipientKind: 'bank',
+      template: `bank.${status}`, providerId: 'portal-inbox',
+      subjectVi: `Ngân hàng ${code} ${notice.vi}`, subject: `Bank ${code} ${notice.en}`,
+      bodyVi: `Văn phòng Chính phủ thông báo: ngân hàng ${code} ${notice.vi} (Điều 33.7).${notice.effectVi} Lý do: ${reason}`,
+      body: `VPCP notice: bank ${code} is ${notice.en} (Art 33.7).${notice.effect} Reason: ${reason}`,
+      data: { bank: code, status, reason, changedAt: at.toISOString(), changedBy: by.userId },
+    });
     return findBank(tx, code);
   });
 }
@@ -133,6 +158,8 @@ const paymentColumns = {
   endReason: payments.endReason,
   createdAt: payments.createdAt,
   updatedAt: payments.updatedAt,
+  // The payment id is its workflow id.
+  ...caseBreach(payments.id),
 };
 
 export async function findPayment(db: Executor, paymentId: string) {

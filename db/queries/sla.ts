@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, lte, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { slaClocks } from '../schema/index.js';
 import type { SlaClock } from '../../workflows/sla.definitions.js';
@@ -16,6 +16,7 @@ export async function upsertSlaClock(
     caseAgency: input.caseAgency,
     owner: clock.owner,
     ownerKind: clock.ownerKind,
+    kind: clock.kind,
     article: clock.article,
     rule: clock.rule,
     stage: clock.stage,
@@ -44,13 +45,39 @@ export async function upsertSlaClock(
 
 const toSnake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** Agencies see the clocks of their own cases and the clocks they own; supervisors see all. */
+/** Agencies see the clocks of their own cases and the clocks they own; banks the clocks they own; supervisors see all. */
 export interface Scope {
   agency?: string;
+  bank?: string;
 }
 
 function scopeFilter(scope: Scope): SQL | undefined {
-  return scope.agency ? or(eq(slaClocks.caseAgency, scope.agency), eq(slaClocks.owner, scope.agency)) : undefined;
+  if (scope.agency) return or(eq(slaClocks.caseAgency, scope.agency), eq(slaClocks.owner, scope.agency));
+  return ownedByBank(scope);
+}
+
+const ownedByBank = (scope: Scope): SQL | undefined =>
+  scope.bank ? and(eq(slaClocks.owner, scope.bank), eq(slaClocks.ownerKind, 'bank')) : undefined;
+
+/**
+ * A clock that counts against its owner: a regulated period. A citizen's wait (e.g. for
+ * supplementation) and a project-rule period (e.g. an abandoned DVCTT loop) are shown, never counted.
+ */
+export const countedClock = eq(slaClocks.kind, 'regulated');
+const countedBreach = and(eq(slaClocks.outcome, 'breached'), countedClock) as SQL;
+
+/**
+ * Is this case breached, and against whom: the one answer behind the breach flag of every case
+ * list (`slaBreached`, and `breachOwners` = the owners of its counted breached clocks). Nested SQL,
+ * so that drizzle qualifies the columns even in a single-table select (the case's `workflowId`
+ * would otherwise be compared with the clock's own).
+ */
+export function caseBreach(workflowId: Column) {
+  const breachedClocks = sql`from ${slaClocks} where ${slaClocks.workflowId} = ${workflowId} and ${countedBreach}`;
+  return {
+    slaBreached: sql<boolean>`exists (${sql`select 1 ${breachedClocks}`})`,
+    breachOwners: sql<string[]>`coalesce((${sql`select array_agg(distinct ${slaClocks.owner} order by ${slaClocks.owner}) ${breachedClocks}`}), '{}')`,
+  };
 }
 
 export const clockColumns = {
@@ -60,6 +87,7 @@ export const clockColumns = {
   caseAgency: slaClocks.caseAgency,
   owner: slaClocks.owner,
   ownerKind: slaClocks.ownerKind,
+  kind: slaClocks.kind,
   article: slaClocks.article,
   rule: slaClocks.rule,
   stage: slaClocks.stage,
@@ -79,6 +107,7 @@ export interface BreachFilter {
   owner?: string;
   process?: string;
   article?: string;
+  /** Breach instants from `from` through `to` (inclusive, like every range bound of the lists). */
   from?: Date;
   to?: Date;
   /** Only breaches whose step is still not done. */
@@ -89,16 +118,14 @@ export interface BreachFilter {
 
 export async function listBreaches(db: Executor, scope: Scope, f: BreachFilter) {
   const where = and(
-    eq(slaClocks.outcome, 'breached'),
-    // A citizen's expired wait (e.g. for supplementation) is not a breach of a party of the Portal.
-    ne(slaClocks.ownerKind, 'citizen'),
+    countedBreach,
     scopeFilter(scope),
     f.agency ? eq(slaClocks.caseAgency, f.agency) : undefined,
     f.owner ? eq(slaClocks.owner, f.owner) : undefined,
     f.process ? eq(slaClocks.process, f.process) : undefined,
     f.article ? eq(slaClocks.article, f.article) : undefined,
     f.from ? gte(slaClocks.breachedAt, f.from) : undefined,
-    f.to ? lt(slaClocks.breachedAt, f.to) : undefined,
+    f.to ? lte(slaClocks.breachedAt, f.to) : undefined,
     f.open ? isNull(slaClocks.completedAt) : undefined,
   );
   const [items, [total]] = await Promise.all([
@@ -140,8 +167,11 @@ export async function listDueBefore(db: Executor, scope: Scope, f: DueFilter) {
 }
 
 /**
- * On-time rate per owner for clocks whose due instant falls in [from, to): met / (met + breached).
- * Pending clocks not yet due and cancelled clocks do not count.
+ * On-time rate per owner for clocks whose due instant falls in [from, to]: met / (met + breached).
+ * `to` is inclusive because a plain-date bound ends at 23:59:59.999 local, the instant at which
+ * day-counted clocks fall due (`api/schemas.ts`, `dateOrInstant`).
+ * Pending clocks not yet due, cancelled clocks, citizen waits and project-rule clocks do not count.
+ * An agency or a bank sees only its own rate.
  */
 export async function onTimeRates(db: Executor, scope: Scope, f: { from: Date; to: Date; process?: string }) {
   const met = sql<number>`count(*) filter (where ${slaClocks.outcome} = 'met')`.mapWith(Number);
@@ -151,10 +181,10 @@ export async function onTimeRates(db: Executor, scope: Scope, f: { from: Date; t
     .from(slaClocks)
     .where(and(
       gte(slaClocks.dueAt, f.from),
-      lt(slaClocks.dueAt, f.to),
+      lte(slaClocks.dueAt, f.to),
       sql`${slaClocks.outcome} in ('met', 'breached')`,
-      ne(slaClocks.ownerKind, 'citizen'),
-      scope.agency ? eq(slaClocks.owner, scope.agency) : undefined,
+      countedClock,
+      scope.agency ? eq(slaClocks.owner, scope.agency) : ownedByBank(scope),
       f.process ? eq(slaClocks.process, f.process) : undefined,
     ))
     .groupBy(slaClocks.owner, slaClocks.ownerKind)

@@ -12,6 +12,7 @@ import type {
   TthcReviewState,
 } from '../../workflows/tthc.definitions.js';
 import { contentGaps, itemCode, itemKindAllowed, localize } from '../../workflows/tthc.rules.js';
+import { caseBreach } from './sla.js';
 
 type ProcedureRow = typeof tthcProcedures.$inferSelect;
 type VersionRow = typeof tthcVersions.$inferSelect;
@@ -322,7 +323,8 @@ export async function listDecisions(db: Executor, params: { agency?: string; sta
     params.lateIssue !== undefined ? eq(tthcDecisions.lateIssue, params.lateIssue) : undefined,
   );
   const [items, [total]] = await Promise.all([
-    db.select(decisionColumns).from(tthcDecisions).where(where).orderBy(desc(tthcDecisions.signedOn), asc(tthcDecisions.id)).limit(params.limit).offset(params.offset),
+    db.select({ ...decisionColumns, ...caseBreach(tthcDecisions.workflowId) }).from(tthcDecisions).where(where)
+      .orderBy(desc(tthcDecisions.signedOn), asc(tthcDecisions.id)).limit(params.limit).offset(params.offset),
     db.select({ n: count() }).from(tthcDecisions).where(where),
   ]);
   return { items, total: total?.n ?? 0 };

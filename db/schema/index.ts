@@ -10,3 +10,4 @@ export * from './dvctt.js';
 export * from './tthc.js';
 export * from './feedback.js';
 export * from './record.js';
+export * from './idempotency.js';

@@ -2,19 +2,23 @@ import { jsonb, pgEnum, pgTable, text, timestamp, index } from 'drizzle-orm/pg-c
 
 export const notificationChannel = pgEnum('notification_channel', ['sms', 'email', 'portal']);
 export const notificationStatus = pgEnum('notification_status', ['sent', 'failed']);
+/** Who a message is addressed to: agencies and banks read theirs through `GET /v1/notifications`. */
+export const notificationRecipientKind = pgEnum('notification_recipient_kind', ['agency', 'bank', 'citizen']);
 
 /**
  * Notification outbox: every message the system sends (SMS, e-mail, Portal inbox), in Vietnamese
  * with English alongside. Keyed by an idempotency key (workflow id + step + channel), so a retried
- * activity never sends twice.
+ * activity never sends twice. A message to an agency or a bank is also its Portal notice: linked to
+ * its case (`workflowId`; none for a change of the bank register), read once (`readAt`, `readBy`).
  */
 export const notifications = pgTable(
   'notifications',
   {
     key: text().primaryKey(),
-    workflowId: text().notNull(),
+    workflowId: text(),
     channel: notificationChannel().notNull(),
     recipient: text().notNull(),
+    recipientKind: notificationRecipientKind().notNull().default('citizen'),
     template: text().notNull(),
     subjectVi: text().notNull(),
     subject: text().notNull(),
@@ -25,6 +29,11 @@ export const notifications = pgTable(
     providerId: text(),
     error: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    readAt: timestamp({ withTimezone: true }),
+    readBy: text(),
   },
-  (t) => [index('notifications_workflow_idx').on(t.workflowId)],
+  (t) => [
+    index('notifications_workflow_idx').on(t.workflowId),
+    index('notifications_recipient_idx').on(t.recipientKind, t.recipient, t.createdAt),
+  ],
 );

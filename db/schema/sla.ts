@@ -4,6 +4,8 @@ import { index, integer, pgEnum, pgTable, primaryKey, text, timestamp } from 'dr
 export const slaUnit = pgEnum('sla_unit', ['workingDays', 'calendarDays', 'workingHours', 'settlementDay']);
 export const slaOutcome = pgEnum('sla_outcome', ['pending', 'met', 'breached', 'cancelled']);
 export const slaOwnerKind = pgEnum('sla_owner_kind', ['agency', 'vpcp', 'bank', 'citizen']);
+/** `regulated` clocks count against their owner; `projectRule` periods and `citizenWait`s are shown, never counted. */
+export const slaClockKind = pgEnum('sla_clock_kind', ['regulated', 'projectRule', 'citizenWait']);
 
 /**
  * Reporting projection of every SLA clock of every workflow (the workflow is the source of truth).
@@ -22,6 +24,7 @@ export const slaClocks = pgTable(
     /** Who must act; breaches count against them. */
     owner: text().notNull(),
     ownerKind: slaOwnerKind().notNull(),
+    kind: slaClockKind().notNull().default('regulated'),
     article: text().notNull(),
     rule: text().notNull(),
     stage: text().notNull(),

@@ -5,6 +5,7 @@ import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import { feedbackItems, feedbackRefusals } from '../../db/schema/index.js';
+import { insertClock } from '../support/sla-clocks.js';
 import { bearer, testConfig, testDatabase, uniqueId } from '../support/env.js';
 
 /** Intake validation and authorization: everything here is refused before a workflow starts (no worker runs). */
@@ -94,5 +95,50 @@ describe('feedback intake: validation and authorization', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/feedback' })).statusCode).toBe(401);
     const res = await app.inject({ method: 'GET', url: '/v1/feedback', headers: { authorization: await bearer(config, portal) } });
     expect(res.statusCode).toBe(403);
+  });
+});
+
+describe('feedback list: the breach flag of each item (GET /v1/feedback)', () => {
+  const config = testConfig();
+  let app: FastifyInstance;
+  let database: DatabaseHandle;
+  const vpcp: Actor = { userId: 'vpcp-supervisor', role: 'vpcp', agency: 'VPCP' };
+  const agency = `T-${uniqueId('f').slice(-10).toUpperCase()}`;
+  const late = `feedback-${agency}-late`;
+  const waiting = `feedback-${agency}-waiting`;
+  const onTime = `feedback-${agency}-on-time`;
+
+  beforeAll(async () => {
+    app = await buildApp(config, undefined, false);
+    database = testDatabase();
+    const item = (workflowId: string, receivedAt: string) => ({
+      itemId: workflowId, workflowId, receivingAgency: agency, agency, involvedAgencies: [agency], status: 'processing', category: 'tthc-burden',
+      channel: 'portal', senderName: 'Trần Thị Bình', senderAddress: 'Huế', senderPhone: '0987654321', senderEmail: 'binh@example.vn',
+      content: 'Thủ tục quá nhiều giấy tờ', round: 1, receivedAt: new Date(receivedAt), roundStartedAt: new Date(receivedAt), revision: 1,
+    });
+    await database.db.insert(feedbackItems).values([
+      item(late, '2026-11-01T02:00:00Z'), item(waiting, '2026-11-02T02:00:00Z'), item(onTime, '2026-11-02T16:59:59.999Z'),
+    ]);
+    const due = '2026-11-06T16:59:59.999Z';
+    await insertClock(database.db, { workflowId: late, process: 'feedback', caseAgency: agency, key: 'classify#1', article: 'Art 42.3', owner: agency, ownerKind: 'agency', outcome: 'breached', dueAt: due, breachedAt: due });
+    await insertClock(database.db, { workflowId: waiting, process: 'feedback', caseAgency: agency, key: 'supplement#1', article: 'project rule (Art 42.3b)', owner: 'acc-1', ownerKind: 'citizen', outcome: 'breached', dueAt: due, breachedAt: due });
+    await insertClock(database.db, { workflowId: onTime, process: 'feedback', caseAgency: agency, key: 'classify#1', article: 'Art 42.3', owner: agency, ownerKind: 'agency', outcome: 'met', dueAt: due, completedAt: '2026-11-03T02:00:00Z' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  it('Art 42.3: only the item whose own clock breached is flagged — not every item once any clock anywhere breached, not a citizen wait', async () => {
+    const res = await app.inject({ method: 'GET', url: `/v1/feedback/?pageSize=50&agency=${agency}`, headers: { authorization: await bearer(config, vpcp) } });
+    expect(res.statusCode).toBe(200);
+    const flags = Object.fromEntries(res.json().items.map((i: { itemId: string; slaBreached: boolean; breachOwners: string[] }) => [i.itemId, [i.slaBreached, i.breachOwners]]));
+    expect(flags).toEqual({ [late]: [true, [agency]], [waiting]: [false, []], [onTime]: [false, []] });
+  });
+
+  it('the list takes plain dates as its receipt range, the last day included', async () => {
+    const res = await app.inject({ method: 'GET', url: `/v1/feedback/?agency=${agency}&from=2026-11-02&to=2026-11-02`, headers: { authorization: await bearer(config, vpcp) } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items.map((i: { itemId: string }) => i.itemId)).toEqual([onTime, waiting]);
   });
 });

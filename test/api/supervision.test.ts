@@ -109,13 +109,76 @@ describe('supervision API', () => {
     });
 
     it('refuses other roles (403) and bad paging or horizons (400)', async () => {
-      const bank: Actor = { userId: 'bank-1', role: 'bank', bank: 'VCB' };
-      expect((await get('/v1/supervision/breaches', bank)).statusCode).toBe(403);
+      const portal: Actor = { userId: 'portal-1', role: 'portal' };
+      expect((await get('/v1/supervision/breaches', portal)).statusCode).toBe(403);
       expect((await get('/v1/supervision/breaches?pageSize=0', vpcp)).statusCode).toBe(400);
       expect((await get('/v1/supervision/breaches?pageSize=501', vpcp)).statusCode).toBe(400);
-      expect((await get('/v1/supervision/breaches?from=2026-03-01', vpcp)).statusCode).toBe(400);
+      expect((await get('/v1/supervision/breaches?from=2026-02-30', vpcp)).statusCode).toBe(400);
       expect((await get('/v1/supervision/due-soon?withinWorkingDays=0', vpcp)).statusCode).toBe(400);
-      expect((await get('/v1/supervision/due-soon', vpcp)).statusCode).toBe(400);
+    });
+
+    it('project rule: "due soon" without a horizon means within 5 working days', async () => {
+      const implicit = (await get(`/v1/supervision/due-soon?process=${process}`, vpcp)).json();
+      const explicit = (await get(`/v1/supervision/due-soon?process=${process}&withinWorkingDays=5`, vpcp)).json();
+      expect(implicit.until).toBe(explicit.until);
+      expect(implicit.items.map((c: { workflowId: string }) => c.workflowId)).toEqual(explicit.items.map((c: { workflowId: string }) => c.workflowId));
+    });
+
+    it('SPEC §3: on-time rates take plain dates as bounds, the last day included', async () => {
+      const byDates = (await get(`/v1/supervision/on-time-rates?process=${process}&from=2026-03-01&to=2026-03-31`, auditor)).json();
+      const byInstants = (await get(`/v1/supervision/on-time-rates?process=${process}&from=2026-03-01T00:00:00%2B07:00&to=2026-04-01T00:00:00%2B07:00`, auditor)).json();
+      expect(byDates.items).toEqual(byInstants.items);
+      // 2 March only: VPCP's met clock and one breach, both due at the end of that day.
+      const oneDay = (await get(`/v1/supervision/on-time-rates?process=${process}&from=2026-03-02&to=2026-03-02`, auditor)).json();
+      expect(oneDay.items).toEqual([{ owner: 'VPCP', ownerKind: 'vpcp', met: 1, breached: 1, total: 2, onTimeRate: 0.5 }]);
+    });
+  });
+
+  describe('banks and the one scope rule', () => {
+    const process = uniqueId('proc');
+    const tag = process.slice(-8).toUpperCase();
+    const bankCode = `K-${tag}`;
+    const banker: Actor = { userId: 'banker', role: 'bank', bank: bankCode };
+    const soon = new Date(Date.now() + HOUR).toISOString();
+
+    beforeAll(async () => {
+      const db = database.db;
+      const due = '2026-03-03T16:59:59.999Z';
+      // Art 33.4a: the bank settled one payment late and one on time, and has one settlement due soon.
+      await insertClock(db, { workflowId: `${process}-p1`, process, caseAgency: 'BTP', key: 'settlement', article: 'Art 33.4a', owner: bankCode, ownerKind: 'bank', outcome: 'breached', dueAt: due, breachedAt: due });
+      await insertClock(db, { workflowId: `${process}-p2`, process, caseAgency: 'BTP', key: 'settlement', article: 'Art 33.4a', owner: bankCode, ownerKind: 'bank', outcome: 'met', dueAt: due, completedAt: '2026-03-03T03:00:00.000Z' });
+      await insertClock(db, { workflowId: `${process}-p3`, process, caseAgency: 'BTP', key: 'settlement', article: 'Art 33.4a', owner: bankCode, ownerKind: 'bank', outcome: 'pending', dueAt: soon });
+      // Another bank's breach and the agency's own breach on the same cases.
+      await insertClock(db, { workflowId: `${process}-p4`, process, caseAgency: 'BTP', key: 'settlement', article: 'Art 33.4a', owner: `L-${tag}`, ownerKind: 'bank', outcome: 'breached', dueAt: due, breachedAt: due });
+      await insertClock(db, { workflowId: `${process}-p1`, process, caseAgency: 'BTP', key: 'resolve', article: 'Art 34.5', owner: 'BTP', ownerKind: 'agency', outcome: 'breached', dueAt: due, breachedAt: due });
+    });
+
+    it('Art 33.4a: a bank reads the breaches, due-soon clocks and on-time rate of the clocks it owns, nothing else', async () => {
+      const breaches = (await get(`/v1/supervision/breaches?process=${process}`, banker)).json();
+      expect(breaches.items.map((c: { workflowId: string; owner: string }) => `${c.workflowId}/${c.owner}`)).toEqual([`${process}-p1/${bankCode}`]);
+      const due = (await get(`/v1/supervision/due-soon?process=${process}`, banker)).json();
+      expect(due.items.map((c: { workflowId: string }) => c.workflowId)).toEqual([`${process}-p3`]);
+      const rates = (await get(`/v1/supervision/on-time-rates?process=${process}&from=2026-03-01&to=2026-03-31`, banker)).json();
+      expect(rates.items).toEqual([{ owner: bankCode, ownerKind: 'bank', met: 1, breached: 1, total: 2, onTimeRate: 0.5 }]);
+      expect((await get(`/v1/supervision/breaches?process=${process}&owner=${bankCode}`, banker)).statusCode).toBe(200);
+    });
+
+    it('one rule: a filter naming another agency or bank is refused with 403 wrong-scope on every supervisor list', async () => {
+      const refusals = [
+        await get(`/v1/supervision/breaches?owner=L-${tag}`, banker),
+        await get('/v1/supervision/breaches?agency=BYT', btp),
+        await get('/v1/supervision/due-soon?agency=BYT', btp),
+        await get('/v1/feedback/?agency=BYT', btp),
+        await get('/v1/audit/supervisor?format=json&agency=BYT', btp),
+        await get('/v1/dvctt/services?agency=BYT', btp),
+        await get('/v1/tthc/decisions?agency=BYT', btp),
+        await get('/v1/payments/?agency=BYT', btp),
+        await get(`/v1/payments/?bank=L-${tag}`, banker),
+      ];
+      expect(refusals.map((r) => [r.statusCode, r.json().type])).toEqual(refusals.map(() => [403, 'urn:dvcqg:problem:wrong-scope']));
+      // Naming one's own agency is fine everywhere.
+      expect((await get('/v1/feedback/?agency=BTP&from=2026-03-01&to=2026-03-31', btp)).statusCode).toBe(200);
+      expect((await get('/v1/audit/supervisor?format=json&agency=BTP', btp)).statusCode).toBe(200);
     });
   });
 

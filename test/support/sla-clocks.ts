@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/client.js';
 import { upsertSlaClock } from '../../db/queries/sla.js';
-import type { SlaClock } from '../../workflows/sla.definitions.js';
+import { clockKindOf, type SlaClock } from '../../workflows/sla.definitions.js';
 
 /** One `sla_clocks` row written through the projection's own upsert; every field can be overridden. */
 export async function insertClock(
@@ -29,6 +29,7 @@ export async function insertClock(
     recomputations: [],
     revision: 1,
     ...overrides,
+    kind: clockKindOf({ ownerKind: overrides.ownerKind ?? 'vpcp', article: overrides.article ?? 'Art 27.3', kind: overrides.kind }),
   };
   await upsertSlaClock(db, { workflowId, process, caseAgency, stage: clock.stage, clock });
   return clock;

@@ -234,6 +234,24 @@ describe('DVCTT test-integration loop "2 + 5 + 2" (time-skipping)', () => {
     expect(view.actions.map((a) => a.action)).toEqual(['propose']);
   });
 
+  it('withdrawal (README): the open clocks of a withdrawn service are cancelled, none recorded met; the abandonment clock is a project rule', async () => {
+    const { view, workflowId } = await withService(async (h, service) => {
+      await propose(h);
+      await approve(h);
+      // Art 27.4: the agency's test clock and its abandonment clock (project rule) run.
+      const withdrawn = await h.executeUpdate(withdrawDvcttUpdate, { args: [{ actor: btp, reasons: 'Rút để hoàn thiện / withdrawn to rework' }] });
+      expect(withdrawn.status).toBe('withdrawn');
+      return { view: await h.query(dvcttStateQuery), workflowId: dvcttWorkflowId(service.code) };
+    });
+    expect(clock(view, 'test#1')).toMatchObject({ outcome: 'cancelled', kind: 'regulated' });
+    expect(clock(view, 'abandonTesting#1')).toMatchObject({ outcome: 'cancelled', kind: 'projectRule' });
+    expect(clock(view, 'abandonTesting#1')?.completedBy).toBeUndefined();
+    const rows = await database.db.select().from(slaClocks).where(eq(slaClocks.workflowId, workflowId)).orderBy(asc(slaClocks.clockKey));
+    expect(rows.map((r) => [r.clockKey, r.outcome, r.kind])).toEqual([
+      ['abandonTesting#1', 'cancelled', 'projectRule'], ['review#1', 'met', 'regulated'], ['test#1', 'cancelled', 'regulated'],
+    ]);
+  });
+
   it('one action at a time: a withdrawal racing a new proposal is refused as busy or runs after it, and never leaves a clock running on a withdrawn service', async () => {
     const { view, settled } = await withService(async (h) => {
       await propose(h);
@@ -249,7 +267,7 @@ describe('DVCTT test-integration loop "2 + 5 + 2" (time-skipping)', () => {
     for (const outcome of settled) {
       if (outcome.status === 'rejected') {
         const cause = (outcome.reason as WorkflowUpdateFailedError).cause as ApplicationFailure;
-        expect(cause.type).toBe('InvalidTransition');
+        expect(cause.type).toBe('Busy');
         expect(cause.message).toMatch(/busy with "(propose|withdraw)"/);
       }
     }

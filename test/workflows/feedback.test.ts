@@ -363,7 +363,7 @@ describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
     for (const outcome of settled) {
       if (outcome.status === 'rejected') {
         const cause = (outcome.reason as WorkflowUpdateFailedError).cause as ApplicationFailure;
-        expect(cause.type).toBe('InvalidTransition');
+        expect(cause.type).toBe('Busy');
         expect(cause.message).toMatch(/busy with "(result|progress)"/);
       }
     }

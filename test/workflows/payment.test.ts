@@ -248,7 +248,7 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
       for (const a of answered) expect(a).toEqual(answered[0]);
       for (const o of outcomes) {
         // A duplicate that came while the first was being applied is refused as busy (retryable), never applied twice.
-        if (o.status === 'rejected') expect(((o.reason as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('InvalidTransition');
+        if (o.status === 'rejected') expect(((o.reason as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('Busy');
       }
       // Retried once the first has finished, the duplicate gets the first answer.
       expect(await send()).toEqual(answered[0]);

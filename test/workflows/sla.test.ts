@@ -55,6 +55,48 @@ describe('SLA tracker (time-skipping)', () => {
     expect(row?.owner).toBe('VPCP');
   });
 
+  it('SPEC §3: a breach recorded just before continue-as-new lands in sla_clocks, and the new run re-projects the carried clock', async () => {
+    const workflowId = uniqueId('sla-can');
+    const { firstRunId, clocks } = await harness.run(async (taskQueue) => {
+      const handle = await harness.env.client.workflow.start('slaContinueFixtureWorkflow', { taskQueue, workflowId, args: [{ agency: 'BTP', spec }] });
+      await eventually(() => handle.query(slaClocksQuery), (c) => c.length > 0);
+      // Past the due instant: the watcher breaches the clock and the run continues as new at once.
+      await harness.env.sleep('30 days');
+      await eventually(() => handle.describe(), (d) => d.runId !== handle.firstExecutionRunId);
+      const late = await harness.env.client.workflow.getHandle(workflowId).executeUpdate(doneUpdate, { args: ['vpcp-officer'] });
+      expect(late).toMatchObject({ outcome: 'breached', completedBy: 'vpcp-officer' });
+      await eventually(() => handle.describe(), (d) => d.status.name === 'COMPLETED');
+      return { firstRunId: handle.firstExecutionRunId, clocks: await harness.env.client.workflow.getHandle(workflowId).query(slaClocksQuery) };
+    });
+    // The first run waited for its breach write before continuing as new: every projection it scheduled completed.
+    const events = (await harness.env.client.workflow.getHandle(workflowId, firstRunId).fetchHistory()).events ?? [];
+    const projections = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'projectSlaClock').map((e) => String(e.eventId));
+    const completed = events.map((e) => e.activityTaskCompletedEventAttributes?.scheduledEventId).filter((id) => id != null).map(String);
+    expect(projections).toHaveLength(2); // the start and the breach
+    expect(projections.every((id) => completed.includes(id))).toBe(true);
+    expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    // The row: breached at the due instant (start 1, breach 2, re-projected by the new run 3, late completion 4).
+    const [row] = await harness.database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, workflowId), eq(slaClocks.clockKey, 'review')));
+    expect(row).toMatchObject({ outcome: 'breached', completedBy: 'vpcp-officer', revision: 4, kind: 'regulated' });
+    expect(row?.breachedAt?.toISOString()).toBe(clocks[0]?.dueAt);
+  });
+
+  it('SPEC §3: a clock key started again continues its revisions, so the projection shows the new period', async () => {
+    const workflowId = uniqueId('sla-restart');
+    const row = async () => (await harness.database.db.select().from(slaClocks).where(eq(slaClocks.workflowId, workflowId)))[0];
+    await harness.run(async (taskQueue) => {
+      const handle = await harness.env.client.workflow.start('slaRestartFixtureWorkflow', { taskQueue, workflowId, args: [{ agency: 'BTP', spec }] });
+      await eventually(() => handle.query(slaClocksQuery), (c) => c.length > 0);
+      expect(await handle.executeUpdate(doneUpdate, { args: ['vpcp-officer'] })).toMatchObject({ outcome: 'met', revision: 2 });
+      const [again] = await eventually(() => handle.query(slaClocksQuery), (c) => c[0]?.outcome === 'pending');
+      expect(again?.revision).toBe(3);
+      expect(await eventually(row, (r) => r?.revision === 3)).toMatchObject({ outcome: 'pending', completedAt: null });
+      await handle.executeUpdate(doneUpdate, { args: ['vpcp-officer'] });
+      await eventually(() => handle.describe(), (d) => d.status.name === 'COMPLETED');
+    });
+    expect(await row()).toMatchObject({ outcome: 'met', revision: 4 });
+  });
+
   it('a clock done before its due instant is met', async () => {
     const workflowId = uniqueId('sla');
     await harness.run(async (taskQueue) => {

@@ -4,6 +4,7 @@ import { agencyKind } from '../../../db/schema/index.js';
 import { findAgency, listAgencies } from '../../../db/queries/agencies.js';
 import { problem, problemSchema } from '../../errors.js';
 import { ROLES } from '../../auth.js';
+import { safeCode } from '../../schemas.js';
 
 const agencySchema = z.object({ code: z.string(), name: z.string(), nameVi: z.string(), kind: z.enum(agencyKind.enumValues) }).meta({ id: 'Agency' });
 
@@ -24,7 +25,7 @@ export const agencyRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['reference'],
       summary: 'One agency by code',
-      params: z.object({ code: z.string().min(1).max(32) }),
+      params: z.object({ code: safeCode(32) }),
       response: { 200: agencySchema, 401: problemSchema, 404: problemSchema },
     },
   }, async (request) => {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { buildExport, checkExport, type HistoryExport } from '../../../domain/audit/export.js';
 import { buildTimeline } from '../../../domain/audit/timeline.js';
+import { decodeHistory } from '../../../codec/history.js';
 import { findIssuedExports, recordAuditRead, type AuditReadAction } from '../../../db/queries/audit.js';
 import { listBreaches } from '../../../db/queries/sla.js';
 import { actorOf, assertAgencyScope, type Actor, type Role } from '../../auth.js';
@@ -56,7 +57,9 @@ function sendHtml(reply: FastifyReply, html: string): FastifyReply {
  */
 export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   const authConfig = { secret: app.config.AUTH_JWT_SECRET, issuer: app.config.AUTH_JWT_ISSUER };
-  const replay = createReplayer(app.log);
+  const replay = createReplayer(app.log, { payloadCodecs: app.payloadCodecs });
+  /** The timeline reads payloads in clear; exports, hashes and the record keep them as stored (encrypted). */
+  const decodedRun = async (run: CaseRun) => ({ runId: run.runId, history: await decodeHistory(run.proto, app.payloadCodecs) });
   const temporalUi = (workflowId: string) => `${app.config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(app.config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
 
   // The HTML pages authenticate a bearer header (already checked by the global hook) or a view token.
@@ -118,7 +121,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     const { id } = request.params;
     const info = await openCase(request, id, 'timeline');
     const runs = await loadCaseRuns(app, info);
-    const timeline = buildTimeline(id, runs.map(asAuditRun));
+    const timeline = buildTimeline(id, await Promise.all(runs.map(decodedRun)));
     const html = wantsHtml(request.query.format, request.headers.accept);
     await record(request, actorOf(request), 'timeline', { workflowId: id, detail: html ? 'html' : 'json' });
     if (html) {

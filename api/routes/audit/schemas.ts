@@ -42,6 +42,8 @@ export const timelineSchema = z
     agency: z.string().optional(),
     process: z.string().optional(),
     status: z.string(),
+    /** Where the case was read from: Temporal, or the permanent record once Temporal has purged it. */
+    source: z.enum(['temporal', 'record']).optional(),
     runs: z.array(z.object({
       runId: z.string(),
       startedAt: z.string(),

@@ -13,9 +13,12 @@ import { problem } from '../../errors.js';
 export const VIEW_TOKEN_MINUTES = 15;
 const PURPOSE = 'dvcqg audit view token';
 
+/** View tokens need only the secret their key derives from and the issuer. */
+type ViewTokenKeys = Pick<AuthConfig, 'secret' | 'issuer'>;
+
 const viewKey = (secret: string) => createHmac('sha256', secret).update(PURPOSE).digest();
 
-export async function mintViewToken(config: AuthConfig, actor: Actor, now = new Date()): Promise<{ token: string; expiresAt: string }> {
+export async function mintViewToken(config: ViewTokenKeys, actor: Actor, now = new Date()): Promise<{ token: string; expiresAt: string }> {
   const exp = Math.floor(now.getTime() / 1000) + VIEW_TOKEN_MINUTES * 60;
   const token = await new SignJWT({ role: actor.role, ...(actor.agency ? { agency: actor.agency } : {}), purpose: 'audit-view' })
     .setProtectedHeader({ alg: 'HS256' })
@@ -27,7 +30,7 @@ export async function mintViewToken(config: AuthConfig, actor: Actor, now = new 
   return { token, expiresAt: new Date(exp * 1000).toISOString() };
 }
 
-export async function verifyViewToken(config: AuthConfig, token: string): Promise<Actor> {
+export async function verifyViewToken(config: ViewTokenKeys, token: string): Promise<Actor> {
   try {
     const { payload } = await jwtVerify(token, viewKey(config.secret), { issuer: config.issuer, algorithms: ['HS256'] });
     const lifetime = (payload.exp ?? Infinity) - (payload.iat ?? 0);

@@ -4,6 +4,7 @@ import { bankHistory, findBank, listBanks, registerBank, setBankStatus, type Ban
 import { bankKind, bankStatus } from '../../../db/schema/index.js';
 import { actorOf, ROLES } from '../../auth.js';
 import { problem, problemSchema } from '../../errors.js';
+import { safeCode, safeMultilineText, safeText } from '../../schemas.js';
 
 const bankSchema = z
   .object({
@@ -12,7 +13,7 @@ const bankSchema = z
   })
   .meta({ id: 'Bank' });
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
-const params = z.object({ code: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/) });
+const params = z.object({ code: safeCode() });
 
 type BankRow = NonNullable<Awaited<ReturnType<typeof findBank>>>;
 const toBody = (b: BankRow) => ({ ...b, statusChangedAt: b.statusChangedAt ? b.statusChangedAt.toISOString() : null });
@@ -45,7 +46,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ['vpcp'] } },
     schema: {
       tags: ['banks'], summary: 'Register a connected bank or intermediary (Art 33.2), or update its names', params,
-      body: z.object({ name: z.string().trim().min(1).max(256), nameVi: z.string().trim().min(1).max(256), kind: z.enum(bankKind.enumValues) }),
+      body: z.object({ name: safeText(256), nameVi: safeText(256), kind: z.enum(bankKind.enumValues) }),
       response: { 200: bankSchema, 201: bankSchema, ...errors },
     },
   }, async (request, reply) => {
@@ -58,7 +59,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
   const statusChange = (path: string, status: BankStatus, summary: string) =>
     app.post(`/:code/${path}`, {
       config: { access: { roles: ['vpcp'] } },
-      schema: { tags: ['banks'], summary, params, body: z.object({ reason: z.string().trim().min(1).max(2000) }), response: { 200: bankSchema, ...errors } },
+      schema: { tags: ['banks'], summary, params, body: z.object({ reason: safeMultilineText(2000) }), response: { 200: bankSchema, ...errors } },
     }, async (request) => {
       const bank = await setBankStatus(app.db, request.params.code, status, request.body.reason, actorOf(request));
       if (!bank) throw problem('not-found', `No bank ${request.params.code}`);

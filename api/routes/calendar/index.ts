@@ -17,29 +17,23 @@ import {
   type CalendarVersionRow,
 } from '../../../db/queries/calendar.js';
 import { problem, problemSchema } from '../../errors.js';
+import { instant, MAX_INT4, queryInt, realDate, safeText } from '../../schemas.js';
 import { actorOf, ROLES } from '../../auth.js';
 
-const yearInRange = (date: string) => {
-  const year = Number(date.slice(0, 4));
-  return year >= MIN_YEAR && year <= MAX_YEAR;
-};
-/** A local calendar date that exists (2026-02-30 does not) inside the supported years. */
-const localDate = z.iso.date().refine(yearInRange, `date outside the supported years ${MIN_YEAR}-${MAX_YEAR}`);
-/** An instant must carry its offset: a bare local time would be ambiguous in an audit trail. */
-const instant = z.iso.datetime({ offset: true });
-const versionParam = z.coerce.number().int().positive();
-const reason = z.string().trim().min(3).max(500);
+const versionParam = queryInt(1, MAX_INT4);
+const reason = safeText(500, 3);
+const yearParam = queryInt(MIN_YEAR, MAX_YEAR);
 
 const dayReasonSchema = z.object({ code: z.string(), en: z.string(), vi: z.string(), source: z.string() });
 const daySchema = z.object({ date: z.string(), weekday: z.number().int(), working: z.boolean(), reasons: z.array(dayReasonSchema) }).meta({ id: 'CalendarDay' });
 const overrideSchema = z
   .object({
-    date: localDate,
+    date: realDate,
     kind: z.enum(['dayOff', 'workingDay']),
-    name: z.string().trim().min(1).max(200),
-    nameVi: z.string().trim().min(1).max(200),
+    name: safeText(200),
+    nameVi: safeText(200),
     /** The official decision or notice it comes from. */
-    source: z.string().trim().min(3).max(500),
+    source: safeText(500, 3),
   })
   .meta({ id: 'CalendarOverride' });
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:mm');
@@ -113,7 +107,7 @@ export const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['calendar'],
       summary: `Working and rest days of a date range (at most ${MAX_LIST_DAYS} days), with the reasons`,
-      querystring: z.object({ from: localDate, to: localDate, version: versionParam.optional() }),
+      querystring: z.object({ from: realDate, to: realDate, version: versionParam.optional() }),
       response: { 200: z.object({ calendarVersion: z.number().int(), from: z.string(), to: z.string(), workingDays: z.number().int(), days: z.array(daySchema) }), ...errors },
     },
   }, async (request) => {
@@ -131,7 +125,7 @@ export const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Compute a deadline (Civil Code 2015 Art 144-148) with its rule and explanation (en + vi)',
       querystring: z.object({
         from: instant,
-        amount: z.coerce.number().int().positive().max(10_000),
+        amount: queryInt(1, 10_000),
         unit: z.enum(DEADLINE_UNITS),
         version: versionParam.optional(),
       }),
@@ -171,7 +165,7 @@ export const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['calendar'],
       summary: 'Statutory public holidays of a year (Labour Code 2019 Art 112, lunar dates computed) and its official schedule in the current version',
-      params: z.object({ year: z.coerce.number().int().min(MIN_YEAR).max(MAX_YEAR) }),
+      params: z.object({ year: yearParam }),
       response: {
         200: z.object({
           year: z.number().int(),
@@ -202,7 +196,7 @@ export const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['calendar'],
       summary: "Replace a year's official schedule (days off, make-up days); the year's statutory defaults no longer apply",
-      params: z.object({ year: z.coerce.number().int().min(MIN_YEAR).max(MAX_YEAR) }),
+      params: z.object({ year: yearParam }),
       body: z.object({
         entries: z.array(overrideSchema).min(1).max(366).superRefine((entries, ctx) => {
           const seen = new Set<string>();
@@ -262,7 +256,7 @@ export const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['calendar'],
       summary: 'Remove the override of one date (the statutory/weekly rule applies again)',
-      params: z.object({ date: localDate }),
+      params: z.object({ date: realDate }),
       querystring: z.object({ reason }),
       response: { 200: versionSummarySchema, ...errors },
     },

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -13,7 +14,7 @@ import {
   type DvcttServiceRow,
   type Scope,
 } from '../../../db/queries/dvctt.js';
-import { dvcttRoundOutcome } from '../../../db/schema/index.js';
+import { dvcttRoundOutcome, slaClockKind } from '../../../db/schema/index.js';
 import {
   acceptsNewDossiers,
   closeDvcttLoopUpdate,
@@ -38,11 +39,15 @@ import {
 } from '../../../workflows/dvctt.definitions.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { pageQuery, pageWindow, paged, slaClockSchema } from '../../schemas.js';
-import { actorOf, assertAgencyScope, type Actor, type Role } from '../../auth.js';
+import { pageQuery, pageWindow, paged, queryInt, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { actorOf, agencyInQuery, assertAgencyScope, type Actor, type Role } from '../../auth.js';
+import { runUpdate } from '../../idempotency.js';
+import { describeCase, queryCase, startOnce } from '../../case-record.js';
 
 const code = z.string().trim().regex(/^[A-Za-z0-9._-]{2,64}$/, 'letters, digits, dot, dash, underscore; 2–64');
-const text = (max: number) => z.string().trim().min(3).max(max);
+const text = (max: number) => safeText(max, 3);
+/** Reasons and notes may span lines. */
+const note = safeMultilineText(2000, 3);
 const params = z.object({ code });
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 const actionErrors = { ...errors, 409: problemSchema, 422: problemSchema };
@@ -64,6 +69,9 @@ const serviceSchema = z
     statusChangedAt: z.string(),
     currentRound: z.number().int().nullable(),
     workflowId: z.string().nullable(),
+    /** A counted clock of the service's case breached (not an abandonment clock), and against whom. */
+    slaBreached: z.boolean(),
+    breachOwners: z.array(z.string()),
   })
   .meta({ id: 'DvcttService' });
 const toServiceDto = (s: NonNullable<DvcttServiceRow>): z.infer<typeof serviceSchema> => ({
@@ -76,7 +84,7 @@ const actorRefSchema = z.object({ userId: z.string(), role: z.string(), agency: 
 const testReportSchema = z.object({
   tthcName: text(500).describe('Tên thủ tục hành chính'),
   serviceName: text(500).describe('Tên dịch vụ công'),
-  dossierCodes: z.array(z.string().trim().min(1).max(64)).min(1).max(200).describe('Mã số hồ sơ đã hoàn thành kiểm thử'),
+  dossierCodes: z.array(safeText(64)).min(1).max(200).describe('Mã số hồ sơ đã hoàn thành kiểm thử'),
 });
 const roundSchema = z.object({
   round: z.number().int(),
@@ -127,9 +135,9 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
   const handleOf = (serviceCode: string): WorkflowHandle => app.temporal.workflow.getHandle(dvcttWorkflowId(serviceCode));
 
   /** The update answers compactly; the caller gets the case as it stands after it (the workflow's query). */
-  async function act<I>(serviceCode: string, update: UpdateDefinition<DvcttActionResult, [I]>, input: I): Promise<DvcttView> {
+  async function act<I>(request: FastifyRequest, serviceCode: string, update: UpdateDefinition<DvcttActionResult, [I]>, input: I): Promise<DvcttView> {
     const handle = handleOf(serviceCode);
-    await handle.executeUpdate(update, { args: [input] });
+    await runUpdate(request, handle, update, [input]);
     return handle.query(dvcttStateQuery);
   }
 
@@ -150,14 +158,14 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/services', {
-    config: { access: { roles: readers } },
+    config: { access: { roles: readers, agencyOf: agencyInQuery } },
     schema: {
       tags: ['dvctt'],
       summary: 'Declared services; supervisors filter by status and by how long they have been in it (stuck in a stage)',
       querystring: z.object({
         status: z.enum(DVCTT_STATUSES).optional(),
         agency: code.optional(),
-        tthcCode: z.string().trim().max(32).optional().describe('Only the services that deliver this TTHC'),
+        tthcCode: safeCode(32).optional().describe('Only the services that deliver this TTHC'),
         /** Only services in their current status for at least this many days. */
         minDaysInStatus: z.coerce.number().int().min(0).max(3650).optional(),
         ...pageQuery,
@@ -182,7 +190,7 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const service = await serviceInScope(request.params.code, actorOf(request));
     try {
-      return await handleOf(service.code).query(dvcttStateQuery);
+      return await queryCase(app, dvcttWorkflowId(service.code), dvcttStateQuery);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return declaredView(service);
       throw err;
@@ -222,7 +230,7 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ['agency'] as const } },
     schema: {
       tags: ['dvctt'], summary: 'Agency proposes the service for publication for testing (Art 27.2); opens a new round', params,
-      body: z.object({ note: z.string().trim().max(2000).optional() }).default({}),
+      body: z.object({ note: safeMultilineText(2000, 0).optional() }).default({}),
       response: { 200: viewSchema, ...actionErrors },
     },
   }, async (request) => {
@@ -230,24 +238,27 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
     const service = await serviceInScope(request.params.code, actor);
     const input: DvcttWorkflowInput = { service: asService(service) };
     try {
-      await app.temporal.workflow.start('dvcttWorkflow', {
+      // One case per service for its whole life (claimed in PostgreSQL, so also after Temporal purged it).
+      await startOnce(app, {
+        kind: 'dvctt-service', key: service.code, workflowId: dvcttWorkflowId(service.code), content: { code: service.code },
+        conflict: `Service ${service.code} already has a case`,
+      }, () => app.temporal.workflow.start('dvcttWorkflow', {
         taskQueue: app.config.TASK_QUEUE,
         workflowId: dvcttWorkflowId(service.code),
         args: [input],
-        // One case per service for its whole life: a second run would restart the projection's revisions.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
           { key: agencyKey, value: service.agency },
           { key: processKey, value: DVCTT_PROCESS },
           { key: stageKey, value: 'declared' },
         ],
-      });
+      }));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const { status } = await handleOf(service.code).describe();
-      if (status.name !== 'RUNNING') throw problem('already-exists', `The case of service ${service.code} ended (${status.name}); it is not started again`);
+      const { status } = await describeCase(app, dvcttWorkflowId(service.code));
+      if (status !== 'RUNNING') throw problem('already-exists', `The case of service ${service.code} ended (${status}); it is not started again`);
     }
-    return act(service.code, proposeDvcttUpdate, { actor, note: request.body.note });
+    return act(request, service.code, proposeDvcttUpdate, { actor, note: request.body.note });
   });
 
   /** One route per action: authorize, then the workflow's validator decides (refusals never reach history). */
@@ -258,15 +269,15 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
     }, async (request) => {
       const actor = actorOf(request);
       const service = await serviceInScope(request.params.code, actor);
-      return act(service.code, spec.update, { ...(request.body as z.infer<B>), actor });
+      return act(request, service.code, spec.update, { ...(request.body as z.infer<B>), actor });
     });
   }
-  const reasons = z.object({ reasons: text(2000) });
+  const reasons = z.object({ reasons: note });
 
   action('review', {
     summary: 'VPCP reviews the proposal within 2 working days (Art 27.3): approve → published for testing; reject with reasons → back to the agency',
     roles: ['vpcp'], update: reviewDvcttProposalUpdate,
-    body: z.object({ decision: z.enum(['approve', 'reject']), reasons: text(2000).optional() }),
+    body: z.object({ decision: z.enum(['approve', 'reject']), reasons: note.optional() }),
   });
   action('test-report', {
     summary: 'Agency sends its test report within 5 working days (Art 27.4): TTHC name, service name, test dossier codes',
@@ -275,20 +286,20 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
   action('confirm', {
     summary: 'VPCP confirms the test result within 2 working days (Art 27.5): pass → live; fail with reasons → unpublished, back to the agency',
     roles: ['vpcp'], update: confirmDvcttTestUpdate,
-    body: z.object({ result: z.enum(['pass', 'fail']), reasons: text(2000).optional() }),
+    body: z.object({ result: z.enum(['pass', 'fail']), reasons: note.optional() }),
   });
   action('suspend', { summary: 'VPCP suspends a live service for quality (Art 28.4): no new dossiers; those in flight go on', roles: ['vpcp'], update: suspendDvcttServiceUpdate, body: reasons });
-  action('fix', { summary: 'Agency reports the fix of a suspended service (Art 28.4)', roles: ['agency'], update: reportDvcttFixUpdate, body: z.object({ note: text(2000) }) });
-  action('resume', { summary: "VPCP resumes a suspended service after the agency's fix (Art 28.4)", roles: ['vpcp'], update: resumeDvcttServiceUpdate, body: z.object({ note: z.string().trim().max(2000).optional() }) });
+  action('fix', { summary: 'Agency reports the fix of a suspended service (Art 28.4)', roles: ['agency'], update: reportDvcttFixUpdate, body: z.object({ note }) });
+  action('resume', { summary: "VPCP resumes a suspended service after the agency's fix (Art 28.4)", roles: ['vpcp'], update: resumeDvcttServiceUpdate, body: z.object({ note: safeMultilineText(2000, 0).optional() }) });
   action('stop', { summary: 'VPCP stops a service for quality (Art 28.4): unpublished; it returns only through a new test round', roles: ['vpcp'], update: stopDvcttServiceUpdate, body: reasons });
   action('withdraw', { summary: 'Agency withdraws the service from the test loop', roles: ['agency'], update: withdrawDvcttUpdate, body: reasons });
   action('close', { summary: 'VPCP closes a loop the agency abandoned (project rule: its abandonment clock breached)', roles: ['vpcp'], update: closeDvcttLoopUpdate, body: reasons });
 
   app.get('/reports/rounds', {
-    config: { access: { roles: readers, agencyOf: (request) => (request.query as { agency?: string }).agency } },
+    config: { access: { roles: readers, agencyOf: agencyInQuery } },
     schema: {
       tags: ['dvctt'], summary: 'Rounds per service and how they ended, most rounds first',
-      querystring: z.object({ agency: code.optional(), minRounds: z.coerce.number().int().min(1).optional(), ...pageQuery }),
+      querystring: z.object({ agency: code.optional(), minRounds: queryInt(1, 1000).optional(), ...pageQuery }),
       response: {
         200: paged(z.object({ code: z.string(), name: z.string(), agency: z.string(), status: z.enum(DVCTT_STATUSES), rounds: z.number().int(), rejected: z.number().int(), failed: z.number().int(), passed: z.number().int() })),
         ...errors,
@@ -303,11 +314,11 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/reports/breaches', {
     config: { access: { roles: readers } },
     schema: {
-      tags: ['dvctt'], summary: "Who breached: the loop's missed clocks (VPCP's count against VPCP, the agency's against the agency), with totals per owner",
+      tags: ['dvctt'], summary: "Who breached: the loop's missed clocks (VPCP's count against VPCP, the agency's against the agency), with totals per owner; abandonment clocks (project rule) are listed, not counted",
       querystring: z.object({ owner: code.optional(), serviceCode: code.optional(), ...pageQuery }),
       response: {
         200: paged(z.object({
-          serviceCode: z.string(), agency: z.string(), clockKey: z.string(), owner: z.string(), article: z.string(), stage: z.string(),
+          serviceCode: z.string(), agency: z.string(), clockKey: z.string(), owner: z.string(), kind: z.enum(slaClockKind.enumValues), article: z.string(), stage: z.string(),
           startedAt: z.string(), dueAt: z.string(), breachedAt: z.string().nullable(), completedAt: z.string().nullable(), completedBy: z.string().nullable(),
         })).extend({ byOwner: z.array(z.object({ owner: z.string(), breaches: z.number().int() })) }),
         ...errors,
@@ -315,11 +326,10 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { page, pageSize, ...filter } = request.query;
-    const { items, byOwner } = await listBreaches(app.db, scopeOf(actorOf(request)), { ...filter, ...pageWindow({ page, pageSize }) });
+    const { items, total, byOwner } = await listBreaches(app.db, scopeOf(actorOf(request)), { ...filter, ...pageWindow({ page, pageSize }) });
     return {
       byOwner,
-      // Every breach counts against exactly one owner.
-      total: byOwner.reduce((sum, o) => sum + o.breaches, 0),
+      total,
       page,
       pageSize,
       items: items.map((b) => ({

@@ -28,39 +28,41 @@ import {
   type FeedbackWorkflowInput,
 } from '../../../workflows/feedback.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
-import { pageQuery, pageWindow, paged, slaClockSchema } from '../../schemas.js';
-import { actorOf, type Actor, type Role } from '../../auth.js';
+import { dateOrInstant, instant, pageQuery, pageWindow, paged, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { actorOf, agencyInQuery, type Actor, type Role } from '../../auth.js';
+import { runUpdate } from '../../idempotency.js';
+import { queryCase, startOnce } from '../../case-record.js';
 
 const STATUSES = ['received', 'awaiting-supplement', 'processing', 'in-review', 'approved', 'published', 'not-accepted', 'closed'] as const satisfies readonly FeedbackStatus[];
 /** Project rule: an officer may back-date a paper/phone/fax/e-mail item's receipt by at most this much (typo guard). */
 const MAX_BACKDATE_DAYS = 30;
 
 const agencyCode = z.string().trim().regex(/^[A-Z0-9-]{2,32}$/, 'an agency code such as BTP or UBND-HN');
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => safeMultilineText(max);
 const itemParams = z.object({ id: z.string().regex(/^[a-f0-9]{24}$/, 'a feedback item id') });
 const idempotencyHeaders = z.object({ 'idempotency-key': z.string().min(8).max(128) });
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 const actionErrors = { ...errors, 409: problemSchema, 422: problemSchema };
 
 const senderSchema = z.object({
-  name: text(200),
+  name: safeText(200),
   address: text(500),
   phone: z.string().trim().regex(/^\+?[0-9 .-]{8,20}$/, 'a phone number'),
   email: z.email(),
-  portalAccountId: text(64).optional(),
+  portalAccountId: safeText(64).optional(),
 });
 const intakeSchema = z.object({
   sender: senderSchema,
   /** Vietnamese content (Art 39.1); whether it conforms is the receiving agency's call (Art 42.3a). */
-  content: z.string().trim().min(10).max(20_000),
+  content: safeMultilineText(20_000, 10),
   agency: agencyCode,
-  tthcCode: text(32).optional(),
+  tthcCode: safeText(32).optional(),
   category: z.enum(FEEDBACK_CATEGORIES),
   channel: z.enum(FEEDBACK_CHANNELS),
   /** Art 44.3: content involving state secrets is refused and never stored. */
   stateSecret: z.boolean().default(false),
   /** Officer-entered items only (Art 42.2b): when the paper, call, fax or e-mail was received. */
-  receivedAt: z.iso.datetime({ offset: true }).optional(),
+  receivedAt: instant.optional(),
 });
 const intakeResultSchema = z.object({ id: z.string(), workflowId: z.string(), status: z.string(), replayed: z.boolean() }).meta({ id: 'FeedbackIntake' });
 
@@ -108,19 +110,22 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
   async function startItem(request: FastifyRequest, input: FeedbackWorkflowInput) {
     const workflowId = feedbackWorkflowId(input.itemId);
     try {
-      await app.temporal.workflow.start('feedbackWorkflow', {
+      // A key stays used even after its item closed and was purged: a late retry must not open a second item.
+      await startOnce(app, {
+        kind: 'feedback', key: input.itemId, workflowId, content: { fingerprint: input.fingerprint },
+        conflict: 'This Idempotency-Key was already used for a different submission',
+      }, () => app.temporal.workflow.start('feedbackWorkflow', {
         taskQueue: app.config.TASK_QUEUE,
         workflowId,
         args: [input],
-        // A key stays used even after its item closed: a late retry must not open a second item.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
+      }));
       request.log.info({ workflowId, agency: input.submission.agency }, 'feedback received');
       return { status: 201 as const, body: { id: input.itemId, workflowId, status: 'received', replayed: false } };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    const view = await handleOf(input.itemId).query(feedbackStateQuery);
+    const view = await queryCase(app, workflowId, feedbackStateQuery);
     if (view.fingerprint !== input.fingerprint) {
       throw problem('conflict', 'This Idempotency-Key was already used for a different submission');
     }
@@ -128,7 +133,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.post('/', {
-    config: { access: { roles: ['portal', 'agency'], agencyOf: (req) => (req.body as { agency?: string } | undefined)?.agency } },
+    config: { ownIdempotency: true, access: { roles: ['portal', 'agency'], agencyOf: (req) => (req.body as { agency?: string } | undefined)?.agency } },
     schema: {
       tags: ['feedback'],
       summary: 'Submit feedback (Portal), or type in feedback received on paper, by phone, fax or e-mail (agency officer, Art 42.2b)',
@@ -172,7 +177,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/', {
-    config: { access: { roles: ['agency', 'vpcp', 'auditor'] } },
+    config: { access: { roles: ['agency', 'vpcp', 'auditor'], agencyOf: agencyInQuery } },
     schema: {
       tags: ['feedback'],
       summary: 'List feedback items (agencies: the items they handle(d) or coordinate on)',
@@ -181,15 +186,17 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
         agency: agencyCode.optional(),
         category: z.enum(FEEDBACK_CATEGORIES).optional(),
         channel: z.enum(FEEDBACK_CHANNELS).optional(),
-        from: z.iso.datetime({ offset: true }).optional(),
-        to: z.iso.datetime({ offset: true }).optional(),
+        from: dateOrInstant('from').optional(),
+        to: dateOrInstant('to').optional(),
         ...pageQuery,
       }),
       response: {
         200: paged(z.object({
           itemId: z.string(), workflowId: z.string(), receivingAgency: z.string(), agency: z.string(), status: z.string(),
           category: z.string(), channel: z.string(), tthcCode: z.string().nullable(), round: z.number(), escalatedFrom: z.string().nullable(),
-          receivedAt: z.date(), publishedAt: z.date().nullable(), updatedAt: z.date(), slaBreached: z.boolean(),
+          receivedAt: z.date(), publishedAt: z.date().nullable(), updatedAt: z.date(),
+          /** A counted clock of the item breached (not a citizen's wait), and against whom. */
+          slaBreached: z.boolean(), breachOwners: z.array(z.string()),
         })),
         ...errors,
       },
@@ -211,7 +218,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: z.object({
         agency: agencyCode.optional(),
         category: z.enum(FEEDBACK_CATEGORIES).optional(),
-        tthcCode: text(32).optional(),
+        tthcCode: safeText(32).optional(),
         ...pageQuery,
       }),
       response: {
@@ -239,7 +246,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const actor = actorOf(request);
-    const view = await handleOf(request.params.id).query(feedbackStateQuery);
+    const view = await queryCase(app, feedbackWorkflowId(request.params.id), feedbackStateQuery);
     assertCanSee(actor, view);
     return asBody(view, { clockHistory: await listFeedbackClocks(app.db, view.workflowId) });
   });
@@ -261,7 +268,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
       await spec.precheck?.(body);
       const handle = handleOf(request.params.id);
       try {
-        return asBody(await handle.executeUpdate(spec.update, { args: [{ ...body, actor } as I] }));
+        return asBody(await runUpdate(request, handle, spec.update, [{ ...body, actor } as I]));
       } catch (err) {
         // An update cannot reach a closed item: say so rather than "not found".
         if (err instanceof WorkflowNotFoundError) {
@@ -286,7 +293,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
   action('supplement', {
     summary: 'Supplement or clarify the feedback (the citizen through the Portal, or an officer typing it in)',
     roles: ['portal', 'agency'],
-    body: z.object({ content: z.string().trim().min(1).max(20_000), portalAccountId: text(64).optional() }),
+    body: z.object({ content: safeMultilineText(20_000), portalAccountId: safeText(64).optional() }),
     update: supplementFeedbackUpdate,
   });
   action('coordinate', {
@@ -313,7 +320,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
   action('result', {
     summary: 'Enter the result (Art 44.2: within 2 working days of having it)',
     roles: handlers,
-    body: z.object({ answer: text(20_000), resultObtainedAt: z.iso.datetime({ offset: true }) }),
+    body: z.object({ answer: text(20_000), resultObtainedAt: instant }),
     update: resultFeedbackUpdate,
   });
   action('review', {
@@ -336,12 +343,12 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'The citizen disagrees with the published answer and writes again: a linked item for VPCP (Art 42.3đ)',
       params: itemParams,
       headers: idempotencyHeaders,
-      body: z.object({ content: z.string().trim().min(10).max(20_000), portalAccountId: text(64) }),
+      body: z.object({ content: safeMultilineText(20_000, 10), portalAccountId: safeText(64) }),
       response: { 201: intakeResultSchema, 200: intakeResultSchema, ...actionErrors },
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
-    const original = await handleOf(request.params.id).query(feedbackStateQuery);
+    const original = await queryCase(app, feedbackWorkflowId(request.params.id), feedbackStateQuery);
     if (original.status !== 'published') throw problem('invalid-transition', `Feedback item ${original.itemId} has no published answer to disagree with (it is ${original.status})`);
     if (original.submission.sender.portalAccountId !== request.body.portalAccountId) {
       throw problem('wrong-scope', 'Only the Portal account that sent the feedback may write again about its answer');

@@ -19,20 +19,23 @@ import {
   type PaymentRequest,
   type PaymentStatus,
 } from '../../../workflows/payment.definitions.js';
-import { actorOf, isSupervisor, type Actor } from '../../auth.js';
+import { actorOf, agencyInQuery, bankInQuery, isSupervisor, type Actor } from '../../auth.js';
+import { runUpdate } from '../../idempotency.js';
+import { startOnce, untilProjected } from '../../case-record.js';
 import { problem, problemSchema } from '../../errors.js';
+import { caseId, instant, realDate, safeCode, safeMultilineText, safeText, verbatimText } from '../../schemas.js';
 
 /** Whole VND: integers only (a fractional amount is a 400), at most 2^53 - 1. */
 export const vndSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const code = z.string().trim().min(1).max(64);
-const ref = z.string().trim().min(1).max(128);
+const code = safeCode();
+const ref = safeText(128);
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 const beneficiarySchema = z.object({
   kind: z.enum(['bank', 'treasury']),
   institution: code.describe("Bank code, or 'KBNN' for the State Treasury"),
-  account: z.string().trim().min(1).max(64),
-  name: z.string().trim().min(1).max(256),
+  account: safeText(64),
+  name: safeText(256),
 });
 
 const paymentSchema = z
@@ -43,6 +46,8 @@ const paymentSchema = z
     debitedAt: z.string().nullable(), settledAt: z.string().nullable(), settlementDueAt: z.string().nullable(),
     settlementBreached: z.boolean(), settlementWorkingDaysLate: z.number().int().nullable(), endReason: z.string().nullable(),
     createdAt: z.string(), updatedAt: z.string(),
+    /** A counted clock of the case breached (the payer's waits are not), and against whom. */
+    slaBreached: z.boolean(), breachOwners: z.array(z.string()),
   })
   .meta({ id: 'Payment' });
 
@@ -54,7 +59,7 @@ const callbackResultSchema = z
   .meta({ id: 'BankCallbackResult' });
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
-const params = z.object({ paymentId: z.string().min(1).max(200) });
+const params = z.object({ paymentId: caseId });
 
 type PaymentRow = NonNullable<Awaited<ReturnType<typeof findPayment>>>;
 const toBody = (r: PaymentRow) => ({
@@ -110,10 +115,15 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
     try {
       // One payment per request reference, ever: a closed payment is not started again (its
       // projection would keep the first run's newer revisions and drop the second run's writes).
-      await app.temporal.workflow.start('paymentWorkflow', {
+      // The key is claimed in PostgreSQL first: Temporal forgets a purged run, the claim does not.
+      await startOnce(app, {
+        kind: 'payment', key: `${body.agency}/${body.requestRef}`, workflowId: paymentId,
+        content: { dossierCode: body.dossierCode, feeTypeCode: body.feeTypeCode, amount: body.amount, beneficiary: body.beneficiary },
+        conflict: `Payment request ${body.requestRef} of ${body.agency} was already registered with different content (${paymentId})`,
+      }, () => app.temporal.workflow.start('paymentWorkflow', {
         taskQueue: app.config.TASK_QUEUE, workflowId: paymentId, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [{ key: agencyKey, value: body.agency }, { key: processKey, value: PAYMENT_PROCESS }, { key: stageKey, value: 'awaitingPayer' }],
-      });
+      }));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const existing = await registeredRequest(paymentId);
@@ -122,6 +132,8 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       return reply.status(200).send({ paymentId, status: existing.status });
     }
+    // Read your writes: a GET right after the 201 finds the payment (its first projection write).
+    await untilProjected(() => findPayment(app.db, paymentId));
     return reply.status(201).send({ paymentId, status: 'awaitingPayer' as const });
   });
 
@@ -137,13 +149,13 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.get('/', {
-    config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
+    config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'], agencyOf: agencyInQuery, bankOf: bankInQuery } },
     schema: {
       tags: ['payments'], summary: 'Payments: an agency sees its own, a bank those made through it, supervisors all',
       querystring: z.object({
-        agency: z.string().optional(), bank: z.string().optional(), status: z.enum(paymentStatus.enumValues).optional(),
-        txnDate: z.iso.date().optional(), settlementBreached: z.enum(['true', 'false']).optional(),
-        before: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(100),
+        agency: code.optional(), bank: code.optional(), status: z.enum(paymentStatus.enumValues).optional(),
+        txnDate: realDate.optional(), settlementBreached: z.enum(['true', 'false']).optional(),
+        before: caseId.optional(), limit: z.coerce.number().int().min(1).max(500).default(100),
       }),
       response: { 200: z.object({ items: z.array(paymentSchema) }), ...errors },
     },
@@ -200,18 +212,21 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       params, body: z.object({ bank: code }), response: { 200: z.object({ paymentId: z.string(), status: z.enum(paymentStatus.enumValues), payerBank: z.string().optional() }), ...errors },
     },
   }, async (request) => {
-    const view = await handle(request.params.paymentId).executeUpdate(choosePayerBankUpdate, { args: [{ bank: request.body.bank, actor: actorOf(request) }] });
+    // The same bank again (a retry after a lost answer) is already in place: the payment as it is now.
+    const row = await findPayment(app.db, request.params.paymentId);
+    if (row && row.payerBank === request.body.bank) return { paymentId: row.paymentId, status: row.status, payerBank: row.payerBank };
+    const view = await runUpdate(request, handle(request.params.paymentId), choosePayerBankUpdate, [{ bank: request.body.bank, actor: actorOf(request) }]);
     return { paymentId: view.paymentId, status: view.status, payerBank: view.payerBank };
   });
 
   app.post('/:paymentId/cancel', {
     config: { access: { roles: ['agency'] } },
     schema: {
-      tags: ['payments'], summary: 'The agency withdraws an unpaid payment request', params, body: z.object({ reason: z.string().trim().min(1).max(2000) }),
+      tags: ['payments'], summary: 'The agency withdraws an unpaid payment request', params, body: z.object({ reason: safeMultilineText(2000) }),
       response: { 200: z.object({ paymentId: z.string(), status: z.enum(paymentStatus.enumValues) }), ...errors },
     },
   }, async (request) => {
-    const view = await handle(request.params.paymentId).executeUpdate(cancelPaymentUpdate, { args: [{ reason: request.body.reason, actor: actorOf(request) }] });
+    const view = await runUpdate(request, handle(request.params.paymentId), cancelPaymentUpdate, [{ reason: request.body.reason, actor: actorOf(request) }]);
     return { paymentId: view.paymentId, status: view.status };
   });
 
@@ -221,7 +236,7 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
    * workflow (a duplicate does not grow its history; also after the case closed); a new one goes to
    * the workflow, the source of truth.
    */
-  const bankCallback = <B extends z.ZodObject>(kind: CallbackKind, summary: string, body: B, execute: (paymentId: string, input: z.infer<B> & { actor: Actor }) => Promise<CallbackResult>) =>
+  const bankCallback = <B extends z.ZodObject>(kind: CallbackKind, summary: string, body: B, execute: (request: Parameters<typeof runUpdate>[0], paymentId: string, input: z.infer<B> & { actor: Actor }, updateId: string) => Promise<CallbackResult>) =>
     app.post(`/:paymentId/callbacks/${kind}`, {
       config: { access: { roles: ['bank'] } },
       schema: { tags: ['payments', 'bank callbacks'], summary, params, body, response: { 200: callbackResultSchema, ...errors } },
@@ -237,7 +252,8 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
         return known;
       }
       try {
-        return await execute(request.params.paymentId, input);
+        // The bank's callback id is its idempotency key: a redelivery is the same Temporal update.
+        return await execute(request, request.params.paymentId, input, `callback-${actor.bank}-${callbackId}`);
       } catch (err) {
         // The case may have closed since the first delivery: the recorded answer is the answer.
         const recorded = await findCallback(app.db, actor.bank ?? '', callbackId);
@@ -246,20 +262,20 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       }
     });
 
-  const callbackId = z.string().trim().min(1).max(128);
+  const callbackId = safeText(128);
   bankCallback('debit', 'The payer was debited (Art 31.2c): Portal status updated and agency notified at once; starts the T+1 clock',
     z.object({ callbackId, bankTxnRef: ref, amount: vndSchema }),
-    (id, input) => handle(id).executeUpdate(reportDebitUpdate, { args: [input] }));
+    (request, id, input, updateId) => runUpdate(request, handle(id), reportDebitUpdate, [input], updateId));
   bankCallback('receipt', 'The digitally signed receipt (chứng từ nộp NSNN); before the debit it is kept and applied with the debit',
     z.object({
-      callbackId, receiptNo: ref, issuedAt: z.iso.datetime({ offset: true }), document: z.string().min(1).max(2_000_000),
-      signature: z.object({ signer: z.string().min(1).max(512), algorithm: z.string().min(1).max(64), value: z.string().min(1).max(20_000), signedAt: z.iso.datetime({ offset: true }) }),
+      callbackId, receiptNo: ref, issuedAt: instant, document: verbatimText(2_000_000),
+      signature: z.object({ signer: safeText(512), algorithm: safeText(64), value: verbatimText(20_000), signedAt: instant }),
     }),
-    (id, input) => handle(id).executeUpdate(reportReceiptUpdate, { args: [input] }));
+    (request, id, input, updateId) => runUpdate(request, handle(id), reportReceiptUpdate, [input], updateId));
   bankCallback('settlement', 'The money reached the beneficiary account (Art 33.4a, due T+1); refused before the debit',
     z.object({ callbackId, transferRef: ref, amount: vndSchema }),
-    (id, input) => handle(id).executeUpdate(reportSettlementUpdate, { args: [input] }));
+    (request, id, input, updateId) => runUpdate(request, handle(id), reportSettlementUpdate, [input], updateId));
   bankCallback('failure', 'The payment failed before any debit',
-    z.object({ callbackId, reason: z.string().trim().min(1).max(2000) }),
-    (id, input) => handle(id).executeUpdate(reportFailureUpdate, { args: [input] }));
+    z.object({ callbackId, reason: safeMultilineText(2000) }),
+    (request, id, input, updateId) => runUpdate(request, handle(id), reportFailureUpdate, [input], updateId));
 };

@@ -16,17 +16,19 @@ import { agencyKey, processKey, stageKey } from '../../../workflows/search-attri
 import { recordDiscrepancyCauseUpdate, resolveDiscrepancyUpdate } from '../../../workflows/discrepancy.definitions.js';
 import { RECONCILIATION_PROCESS, reconciliationWorkflowId } from '../../../workflows/reconciliation.definitions.js';
 import { actorOf, isSupervisor, type Actor } from '../../auth.js';
+import { runUpdate } from '../../idempotency.js';
 import { problem, problemSchema } from '../../errors.js';
+import { caseId, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
 import { vndSchema } from '../payments/index.js';
 import { csvField, parseReconciliationCsv } from './csv.js';
 import { ensureReconciliationSchedule } from './schedule.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
-const code = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/);
-const day = z.iso.date();
+const code = safeCode();
+const day = realDate;
 const lineSchema = z.object({
-  paymentId: z.string().trim().min(1).max(200), bankTxnRef: z.string().trim().min(1).max(128), amount: vndSchema,
-  status: z.enum(['success', 'failed']), feeTypeCode: z.string().max(64).optional(),
+  paymentId: safeText(200), bankTxnRef: safeText(128), amount: vndSchema,
+  status: z.enum(['success', 'failed']), feeTypeCode: code.optional(),
 });
 const uploadBody = z.union([z.object({ lines: z.array(lineSchema).max(2_000_000) }), z.string().describe('text/csv: payment_id,bank_txn_ref,amount,status[,fee_type_code]')]);
 const UPLOAD_LIMIT = 256 * 1024 * 1024;
@@ -154,7 +156,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
     schema: {
       tags: ['reconciliation'], summary: 'Summary per agency × bank of one day (Art 34.3): counts per outcome and totals (VND)',
-      params: z.object({ txnDate: day }), querystring: z.object({ agency: z.string().optional(), bank: z.string().optional(), feeTypeCode: z.string().optional() }),
+      params: z.object({ txnDate: day }), querystring: z.object({ agency: code.optional(), bank: code.optional(), feeTypeCode: code.optional() }),
       response: { 200: z.object({ txnDate: z.string(), pairs: z.array(summarySchema) }), ...errors },
     },
   }, async (request) => ({ txnDate: request.params.txnDate, pairs: await daySummary(app.db, request.params.txnDate, scopeOf(actorOf(request), request.query)) }));
@@ -201,8 +203,8 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['reconciliation'], summary: 'Differences under investigation (Art 34.5): a bank sees its own, an agency its own',
       querystring: z.object({
-        txnDate: day.optional(), status: z.enum(discrepancyStatus.enumValues).optional(), agency: z.string().optional(), bank: z.string().optional(),
-        after: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(100),
+        txnDate: day.optional(), status: z.enum(discrepancyStatus.enumValues).optional(), agency: code.optional(), bank: code.optional(),
+        after: caseId.optional(), limit: z.coerce.number().int().min(1).max(500).default(100),
       }),
       response: { 200: z.object({ items: z.array(discrepancySchema) }), ...errors },
     },
@@ -211,7 +213,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
     return { items: rows.map(toDiscrepancy) };
   });
 
-  const discrepancyParams = z.object({ id: z.string().min(1).max(400) });
+  const discrepancyParams = z.object({ id: caseId });
   app.get('/discrepancies/:id', {
     config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
     schema: { tags: ['reconciliation'], summary: 'One difference', params: discrepancyParams, response: { 200: discrepancySchema, ...errors } },
@@ -227,20 +229,20 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ['agency', 'bank', 'vpcp'] } },
     schema: {
       tags: ['reconciliation'], summary: 'A party records the cause of a difference', params: discrepancyParams,
-      body: z.object({ cause: z.string().trim().min(1).max(4000) }), response: { 200: actionResponse, ...errors },
+      body: z.object({ cause: safeMultilineText(4000) }), response: { 200: actionResponse, ...errors },
     },
   }, async (request) => {
-    const v = await app.temporal.workflow.getHandle(request.params.id).executeUpdate(recordDiscrepancyCauseUpdate, { args: [{ cause: request.body.cause, actor: actorOf(request) }] });
+    const v = await runUpdate(request, app.temporal.workflow.getHandle(request.params.id), recordDiscrepancyCauseUpdate, [{ cause: request.body.cause, actor: actorOf(request) }]);
     return { id: v.id, status: v.status, cause: v.cause, resolution: v.resolution, breached: v.breached };
   });
   app.post('/discrepancies/:id/resolve', {
     config: { access: { roles: ['agency', 'bank'] } },
     schema: {
       tags: ['reconciliation'], summary: 'The owner records how the difference was settled (Art 34.5: by the end of the next working day)', params: discrepancyParams,
-      body: z.object({ resolution: z.string().trim().min(1).max(4000) }), response: { 200: actionResponse, ...errors },
+      body: z.object({ resolution: safeMultilineText(4000) }), response: { 200: actionResponse, ...errors },
     },
   }, async (request) => {
-    const v = await app.temporal.workflow.getHandle(request.params.id).executeUpdate(resolveDiscrepancyUpdate, { args: [{ resolution: request.body.resolution, actor: actorOf(request) }] });
+    const v = await runUpdate(request, app.temporal.workflow.getHandle(request.params.id), resolveDiscrepancyUpdate, [{ resolution: request.body.resolution, actor: actorOf(request) }]);
     return { id: v.id, status: v.status, cause: v.cause, resolution: v.resolution, breached: v.breached };
   });
 

@@ -7,11 +7,14 @@ import { refundStatus } from '../../../db/schema/index.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { REFUND_PROCESS, decideRefundUpdate, payRefundUpdate, refundWorkflowId, type RefundInput, type RefundView } from '../../../workflows/refund.definitions.js';
 import { actorOf, isSupervisor, type Actor } from '../../auth.js';
+import { runUpdate } from '../../idempotency.js';
+import { startOnce, untilProjected } from '../../case-record.js';
 import { problem, problemSchema } from '../../errors.js';
+import { caseId, safeCode, safeMultilineText, safeText } from '../../schemas.js';
 import { vndSchema } from '../payments/index.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
-const params = z.object({ id: z.string().min(1).max(400) });
+const params = z.object({ id: caseId });
 
 const refundSchema = z
   .object({
@@ -43,7 +46,7 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ['portal'] } },
     schema: {
       tags: ['refunds'], summary: "A payer's refund request (Art 34.6b): the payer's bank investigates it",
-      body: z.object({ paymentId: z.string().min(1).max(200), bankTxnRef: z.string().min(1).max(128).optional(), amount: vndSchema, reason: z.string().trim().min(1).max(4000) }),
+      body: z.object({ paymentId: safeText(200), bankTxnRef: safeText(128).optional(), amount: vndSchema, reason: safeMultilineText(4000) }),
       response: {
         201: z.object({ refundId: z.string(), status: z.literal('investigating') }),
         200: z.object({ refundId: z.string(), status: z.enum(refundStatus.enumValues) }).describe('The same request made before: its refund, as it is now'),
@@ -75,10 +78,13 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
     }
     if (body.amount > debit.amount) throw problem('unprocessable', `A refund of ${body.amount} VND exceeds the ${debit.amount} VND debited under ${bankTxnRef}`);
     try {
-      await app.temporal.workflow.start('refundWorkflow', {
+      await startOnce(app, {
+        kind: 'refund', key: refundId, workflowId: refundId, content: { amount: body.amount },
+        conflict: `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`,
+      }, () => app.temporal.workflow.start('refundWorkflow', {
         taskQueue: app.config.TASK_QUEUE, workflowId: refundId, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [{ key: agencyKey, value: input.agency }, { key: processKey, value: REFUND_PROCESS }, { key: stageKey, value: 'investigating' }],
-      });
+      }));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       // The same request again is answered with its case; a different one for the same debit is a conflict.
@@ -86,6 +92,7 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!existing || existing.amount !== body.amount) throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`);
       return reply.status(200).send({ refundId, status: existing.status });
     }
+    await untilProjected(() => findRefund(app.db, refundId));
     return reply.status(201).send({ refundId, status: 'investigating' as const });
   });
 
@@ -93,7 +100,7 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
     schema: {
       tags: ['refunds'], summary: 'Refunds: a bank sees its own, an agency its own',
-      querystring: z.object({ status: z.enum(refundStatus.enumValues).optional(), paymentId: z.string().optional(), agency: z.string().optional(), bank: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+      querystring: z.object({ status: z.enum(refundStatus.enumValues).optional(), paymentId: safeText(200).optional(), agency: safeCode().optional(), bank: safeCode().optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
       response: { 200: z.object({ items: z.array(refundSchema) }), ...errors },
     },
   }, async (request) => {
@@ -119,21 +126,21 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ['bank'] } },
     schema: {
       tags: ['refunds'], summary: "The bank's finding (Art 34.6b): its own fault → it refunds; the agency's → routed to the agency; unfounded → rejected",
-      params, body: z.object({ finding: z.enum(['bankFault', 'agencyFault', 'unfounded']), note: z.string().trim().min(1).max(4000) }),
+      params, body: z.object({ finding: z.enum(['bankFault', 'agencyFault', 'unfounded']), note: safeMultilineText(4000) }),
       response: { 200: viewSchema, ...errors },
     },
   }, async (request) =>
-    viewBody(await app.temporal.workflow.getHandle(request.params.id).executeUpdate(decideRefundUpdate, { args: [{ ...request.body, actor: actorOf(request) }] })));
+    viewBody(await runUpdate(request, app.temporal.workflow.getHandle(request.params.id), decideRefundUpdate, [{ ...request.body, actor: actorOf(request) }])));
 
   app.post('/:id/payout', {
     config: { access: { roles: ['bank', 'agency'] } },
     schema: {
       tags: ['refunds'], summary: 'The responsible party records the money returned to the payer; a refund is paid once',
-      params, body: z.object({ payoutRef: z.string().trim().min(1).max(128) }), response: { 200: viewSchema, ...errors },
+      params, body: z.object({ payoutRef: safeText(128) }), response: { 200: viewSchema, ...errors },
     },
   }, async (request) => {
     try {
-      return viewBody(await app.temporal.workflow.getHandle(request.params.id).executeUpdate(payRefundUpdate, { args: [{ ...request.body, actor: actorOf(request) }] }));
+      return viewBody(await runUpdate(request, app.temporal.workflow.getHandle(request.params.id), payRefundUpdate, [{ ...request.body, actor: actorOf(request) }]));
     } catch (err) {
       // A refunded case has closed: a second payout is a conflict, not an unknown refund.
       const closed = err instanceof WorkflowNotFoundError ? await findRefund(app.db, request.params.id) : undefined;

@@ -3,8 +3,12 @@ import type { CalendarCache } from '../../../db/queries/calendar.js';
 import { listDueBefore, type DueFilter, type Scope } from '../../../db/queries/sla.js';
 import type { Actor } from '../../auth.js';
 
-/** Agencies see the clocks of their own cases and the clocks they own; VPCP and auditors see all. */
-export const clockScopeOf = (actor: Actor): Scope => (actor.role === 'agency' ? { agency: actor.agency } : {});
+/** Agencies see the clocks of their own cases and the clocks they own; banks the clocks they own; VPCP and auditors see all. */
+export const clockScopeOf = (actor: Actor): Scope =>
+  actor.role === 'agency' ? { agency: actor.agency } : actor.role === 'bank' ? { bank: actor.bank } : {};
+
+/** "Due soon" when the caller does not say how soon: within 5 working days (project rule). */
+export const DUE_SOON_WORKING_DAYS = 5;
 
 /**
  * Open clocks due by the end of the N-th working day from now, on the current calendar version:

@@ -3,20 +3,19 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { loadCalendarVersion } from '../../../db/queries/calendar.js';
 import { listBreaches, onTimeRates, workflowsWithStaleClocks } from '../../../db/queries/sla.js';
-import { slaOutcome, slaOwnerKind, slaUnit } from '../../../db/schema/index.js';
+import { slaClockKind, slaOutcome, slaOwnerKind, slaUnit } from '../../../db/schema/index.js';
 import { recomputeSlaClocksUpdate } from '../../../workflows/sla.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
-import { pageQuery, pageWindow, paged } from '../../schemas.js';
-import { actorOf } from '../../auth.js';
-import { clockScopeOf, dueSoon } from './clocks.js';
+import { caseId, dateOrInstant, pageQuery, pageWindow, paged, safeCode, safeText } from '../../schemas.js';
+import { actorOf, agencyInQuery } from '../../auth.js';
+import { clockScopeOf, DUE_SOON_WORKING_DAYS, dueSoon } from './clocks.js';
 
 /** How long one workflow may take to accept and run the recompute update (a case without a live worker must not hang the request). */
 const RECOMPUTE_TIMEOUT_MS = 10_000;
 /** Workflows recomputed at the same time. */
 const RECOMPUTE_CONCURRENCY = 8;
 
-const instant = z.iso.datetime({ offset: true });
-const code = z.string().trim().min(1).max(64);
+const code = safeCode();
 
 const clockSchema = z
   .object({
@@ -26,6 +25,8 @@ const clockSchema = z
     caseAgency: z.string(),
     owner: z.string(),
     ownerKind: z.enum(slaOwnerKind.enumValues),
+    /** Only `regulated` clocks count in breach lists and on-time rates; the others are shown, never counted. */
+    kind: z.enum(slaClockKind.enumValues),
     article: z.string(),
     rule: z.string(),
     stage: z.string(),
@@ -53,11 +54,15 @@ const toDto = (c: ClockRow): z.infer<typeof clockSchema> => ({
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema };
 
 
-/** An agency officer naming another agency in a filter is refused (403), not silently emptied. */
+/**
+ * An agency officer naming another agency in a filter is refused (403), not silently emptied; a
+ * bank reads only the clocks it owns, so `owner=` naming another bank is refused the same way.
+ */
 const supervisors = {
   access: {
-    roles: ['vpcp', 'auditor', 'agency'] as const,
-    agencyOf: (request: FastifyRequest) => (request.query as { agency?: string }).agency,
+    roles: ['vpcp', 'auditor', 'agency', 'bank'] as const,
+    agencyOf: agencyInQuery,
+    bankOf: (request: FastifyRequest) => (request.query as { owner?: string }).owner,
   },
 };
 
@@ -75,9 +80,9 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
         agency: code.optional(),
         owner: code.optional(),
         process: code.optional(),
-        article: z.string().trim().min(1).max(100).optional(),
-        from: instant.optional(),
-        to: instant.optional(),
+        article: safeText(100).optional(),
+        from: dateOrInstant('from').optional(),
+        to: dateOrInstant('to').optional(),
         /** Only breaches whose step is still not done. */
         open: z.stringbool().optional(),
         ...pageQuery,
@@ -101,7 +106,7 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['supervision'],
       summary: 'Open clocks due by the end of the N-th working day from now (current calendar version)',
       querystring: z.object({
-        withinWorkingDays: z.coerce.number().int().min(1).max(250),
+        withinWorkingDays: z.coerce.number().int().min(1).max(250).default(DUE_SOON_WORKING_DAYS),
         agency: code.optional(),
         owner: code.optional(),
         process: code.optional(),
@@ -119,8 +124,8 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
     config: supervisors,
     schema: {
       tags: ['supervision'],
-      summary: 'On-time rate per owner for clocks due in [from, to): met / (met + breached)',
-      querystring: z.object({ from: instant, to: instant, process: code.optional() }),
+      summary: 'On-time rate per owner for the counted clocks due from `from` through `to` (a plain date is a whole local day): met / (met + breached)',
+      querystring: z.object({ from: dateOrInstant('from'), to: dateOrInstant('to'), process: code.optional() }),
       response: {
         200: z.object({
           from: z.string(),
@@ -150,10 +155,10 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['supervision'],
       summary: 'Recompute the due instants of open clocks computed on an older calendar version (explicit, recorded in each case)',
       body: z.object({
-        reason: z.string().trim().min(3).max(500),
+        reason: safeText(500, 3),
         /** Narrow the recomputation to one process or to given cases; default: every case with stale clocks. */
         process: code.optional(),
-        workflowIds: z.array(z.string().min(1).max(256)).min(1).max(1000).optional(),
+        workflowIds: z.array(caseId).min(1).max(1000).optional(),
       }),
       response: {
         200: z.object({

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findAgency } from '../../../db/queries/agencies.js';
 import {
-  findDecision,
   findProcedure,
   findReview,
   listDecisions,
@@ -35,38 +34,39 @@ import {
 import { agencyOfDecisionId, authorityAllowed, decisionIdOf, startOfLocalDay } from '../../../workflows/tthc.rules.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { pageQuery, pageWindow, paged, slaClockSchema } from '../../schemas.js';
-import { actorOf, assertAgencyScope, ROLES } from '../../auth.js';
+import { boundedInt, dateOrInstant, MAX_INT4, pageQuery, pageWindow, paged, realDate, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { actorOf, agencyInQuery, assertAgencyScope, ROLES } from '../../auth.js';
+import { runUpdate } from '../../idempotency.js';
+import { queryCase, startOnce } from '../../case-record.js';
 
 // ── Schemas ─────────────────────────────────────────────────────────────────────────────────
 
-const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a local date YYYY-MM-DD');
 const tthcCode = z.string().trim().regex(/^[A-Za-z0-9._@-]{1,80}$/, 'letters, digits, dot, dash, underscore, @');
-const texts = z.array(z.string().trim().min(1).max(2000)).max(100);
-const fees = z.array(z.object({ name: z.string().min(1).max(500), amountVnd: z.number().int().min(0) })).max(50);
+const texts = z.array(safeMultilineText(2000)).max(100);
+const fees = z.array(z.object({ name: safeText(500), amountVnd: boundedInt(0, Number.MAX_SAFE_INTEGER) })).max(50);
 const level = z.enum(tthcLevel.enumValues);
 
 const componentsSchema = z
   .object({
     steps: texts.optional(), channels: texts.optional(),
-    dossier: z.array(z.object({ name: z.string().min(1).max(1000), copies: z.number().int().min(1).optional() })).max(200).optional(),
-    processingTime: z.string().max(500).optional(), subjects: texts.optional(), result: z.string().max(2000).optional(),
-    fees: fees.optional(), legalBasis: texts.optional(), requirements: texts.optional(), place: z.string().max(1000).optional(),
+    dossier: z.array(z.object({ name: safeText(1000), copies: boundedInt(1, 1000).optional() })).max(200).optional(),
+    processingTime: safeMultilineText(500, 0).optional(), subjects: texts.optional(), result: safeMultilineText(2000, 0).optional(),
+    fees: fees.optional(), legalBasis: texts.optional(), requirements: texts.optional(), place: safeMultilineText(1000, 0).optional(),
   })
   .meta({ id: 'TthcComponents' });
 const contentSchema = z.object({
-  name: z.string().max(1000).optional(), field: z.string().max(300).optional(), level: level.optional(),
-  implementingAgency: z.string().max(500).optional(), components: componentsSchema,
+  name: safeText(1000, 0).optional(), field: safeText(300, 0).optional(), level: level.optional(),
+  implementingAgency: safeText(500, 0).optional(), components: componentsSchema,
 });
 const itemSchema = z
   .discriminatedUnion('kind', [
     z.object({ kind: z.literal('new'), code: tthcCode, content: contentSchema }),
     z.object({ kind: z.literal('interconnected'), code: tthcCode, content: contentSchema, interconnectedWith: z.array(tthcCode).min(1).max(50) }),
-    z.object({ kind: z.literal('amended'), code: tthcCode, baseVersion: z.number().int().min(1), content: contentSchema }),
+    z.object({ kind: z.literal('amended'), code: tthcCode, baseVersion: boundedInt(1, MAX_INT4), content: contentSchema }),
     z.object({ kind: z.literal('repealed'), code: tthcCode }),
     z.object({
       kind: z.literal('localized'), centralCode: tthcCode,
-      local: z.object({ implementingAgency: z.string().max(500).optional(), level: level.optional(), processingTime: z.string().max(500).optional(), place: z.string().max(1000).optional(), fees: fees.optional() }),
+      local: z.object({ implementingAgency: safeText(500, 0).optional(), level: level.optional(), processingTime: safeMultilineText(500, 0).optional(), place: safeMultilineText(1000, 0).optional(), fees: fees.optional() }),
     }),
   ])
   .meta({ id: 'TthcDecisionItem' });
@@ -100,6 +100,8 @@ const decisionSummarySchema = z.object({
   id: z.string(), number: z.string(), title: z.string(), agency: z.string(), authorityKind: z.enum(tthcAuthorityKind.enumValues),
   signedOn: z.string(), legalEffectiveOn: z.string(), stage: z.enum(tthcDecisionStage.enumValues), items: z.array(itemSchema),
   lateIssue: z.boolean(), issueTiming: issueTimingSchema.nullable(), publishedAt: z.string().nullable(),
+  /** A counted clock of the decision breached, and against whom. */
+  slaBreached: z.boolean(), breachOwners: z.array(z.string()),
 });
 const procedureSchema = z
   .object({
@@ -116,7 +118,7 @@ const versionSchema = z
     validFrom: z.string(), validTo: z.string().nullable(),
   })
   .meta({ id: 'TthcVersion' });
-const findingSchema = z.object({ criterion: z.enum(['completeness', 'accuracy', 'timeliness']), component: z.string().min(1).max(200), detail: z.string().trim().min(3).max(2000) });
+const findingSchema = z.object({ criterion: z.enum(['completeness', 'accuracy', 'timeliness']), component: safeText(200), detail: safeMultilineText(2000, 3) });
 const roundSchema = z.object({
   round: z.number(), requestedAt: z.string(), dueAt: z.string().optional(),
   fix: z.object({ at: z.string(), by: z.string(), note: z.string(), corrected: z.boolean() }).optional(),
@@ -154,8 +156,9 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
   const reviewHandle = (id: string) => app.temporal.workflow.getHandle(tthcReviewWorkflowId(id));
 
   async function decisionView(id: string) {
-    const handle = decisionHandle(id);
-    const [state, clocks] = await Promise.all([handle.query(tthcDecisionQuery), handle.query(slaClocksQuery)]);
+    // From the workflow while Temporal holds it, from the permanent record after retention.
+    const workflowId = tthcDecisionWorkflowId(id);
+    const [state, clocks] = await Promise.all([queryCase(app, workflowId, tthcDecisionQuery), queryCase(app, workflowId, slaClocksQuery)]);
     return { ...state, clocks };
   }
 
@@ -167,8 +170,8 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['tthc'], summary: 'Enter a signed publication decision (Art 16.3); starts its clock from the signing day',
       description: 'One case per decision number, for good: the same decision again is an idempotent replay (200); a different one under the same number is refused (409).',
       body: z.object({
-        agency: z.string().min(1).max(32), number: z.string().trim().min(1).max(100), title: z.string().trim().min(3).max(1000),
-        authorityKind: z.enum(tthcAuthorityKind.enumValues), signedOn: localDate, legalEffectiveOn: localDate,
+        agency: safeCode(32), number: safeText(100), title: safeText(1000, 3),
+        authorityKind: z.enum(tthcAuthorityKind.enumValues), signedOn: realDate, legalEffectiveOn: realDate,
       }),
       response: { 200: z.object({ decisionId: z.string(), workflowId: z.string() }), 201: z.object({ decisionId: z.string(), workflowId: z.string() }), ...actionErrors },
     },
@@ -185,15 +188,19 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     const workflowId = tthcDecisionWorkflowId(decisionId);
     const input: StartTthcDecisionInput = { decisionId, ...body, agencyKind, createdBy: actor };
     try {
-      await app.temporal.workflow.start('tthcDecisionWorkflow', {
+      // Even after its case closed and was purged, a decision number is never entered again (claimed in PostgreSQL).
+      await startOnce(app, {
+        kind: 'tthc-decision', key: decisionId, workflowId,
+        content: { title: body.title, authorityKind: body.authorityKind, signedOn: body.signedOn, legalEffectiveOn: body.legalEffectiveOn },
+        conflict: `Decision ${body.number} of ${agency.code} was already entered with different details; nothing was changed`,
+      }, () => app.temporal.workflow.start('tthcDecisionWorkflow', {
         taskQueue: app.config.TASK_QUEUE, workflowId, args: [input],
-        // Even after its case closed, a decision number is never entered again: a second case would restart its projection.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [{ key: agencyKey, value: agency.code }, { key: processKey, value: TTHC_PROCESS }, { key: stageKey, value: 'entering' }],
-      });
+      }));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const existing = await decisionHandle(decisionId).query(tthcDecisionQuery);
+      const existing = await queryCase(app, workflowId, tthcDecisionQuery);
       const same = (['title', 'authorityKind', 'signedOn', 'legalEffectiveOn'] as const).every((field) => existing[field] === body[field]);
       if (!same) throw problem('already-exists', `Decision ${body.number} of ${agency.code} was already entered (${existing.stage}) with different details; nothing was changed`);
       return reply.status(200).send({ decisionId, workflowId });
@@ -202,10 +209,10 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/decisions', {
-    config: { access: { roles: ROLES } },
+    config: { access: { roles: ROLES, agencyOf: agencyInQuery } },
     schema: {
       tags: ['tthc'], summary: 'Publication decisions (agencies see their own)',
-      querystring: z.object({ agency: z.string().optional(), stage: z.enum(tthcDecisionStage.enumValues).optional(), lateIssue: z.enum(['true', 'false']).optional(), ...pageQuery }),
+      querystring: z.object({ agency: safeCode().optional(), stage: z.enum(tthcDecisionStage.enumValues).optional(), lateIssue: z.enum(['true', 'false']).optional(), ...pageQuery }),
       response: { 200: paged(decisionSummarySchema), ...errors },
     },
   }, async (request) => {
@@ -222,8 +229,13 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ROLES, agencyOf: (req) => agencyOfDecisionId((req.params as { id: string }).id) } },
     schema: { tags: ['tthc'], summary: 'A decision: items, check result, publication, actions and clocks', params: decisionParams, response: { 200: decisionStateSchema, ...errors } },
   }, async (request) => {
-    if (!(await findDecision(app.db, request.params.id))) throw problem('not-found', `No decision ${request.params.id}`);
-    return decisionView(request.params.id);
+    // Read your writes: the workflow answers before its first projection write has landed.
+    try {
+      return await decisionView(request.params.id);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || err instanceof QueryNotRegisteredError) throw problem('not-found', `No decision ${request.params.id}`);
+      throw err;
+    }
   });
 
   const decisionAction = { roles: ['agency'] as const, agencyOf: (req: { params: unknown }) => agencyOfDecisionId((req.params as { id: string }).id) };
@@ -237,7 +249,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const actor = actorOf(request);
-    await decisionHandle(request.params.id).executeUpdate(addTthcItemsUpdate, { args: [{ actor, items: request.body.items as DecisionItem[], remove: request.body.remove }] });
+    await runUpdate(request, decisionHandle(request.params.id), addTthcItemsUpdate, [{ actor, items: request.body.items as DecisionItem[], remove: request.body.remove }]);
     return decisionView(request.params.id);
   });
 
@@ -247,7 +259,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['tthc'], summary: 'Check and reconcile the entered items against the decision and the catalogue (Art 16.4)', params: decisionParams,
       response: { 200: z.object({ gaps: z.array(gapSchema), stage: z.enum(tthcDecisionStage.enumValues) }), ...actionErrors },
     },
-  }, async (request) => decisionHandle(request.params.id).executeUpdate(checkTthcDecisionUpdate, { args: [{ actor: actorOf(request) }] }));
+  }, async (request) => runUpdate(request, decisionHandle(request.params.id), checkTthcDecisionUpdate, [{ actor: actorOf(request) }]));
 
   app.post('/decisions/:id/publish', {
     config: { access: decisionAction },
@@ -255,7 +267,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['tthc'], summary: 'Publish every item of the decision at once (Art 16.5); repeals cascade to localized copies (Art 19.1)',
       params: decisionParams, response: { 200: publishResultSchema, ...actionErrors },
     },
-  }, async (request) => decisionHandle(request.params.id).executeUpdate(publishTthcDecisionUpdate, { args: [{ actor: actorOf(request) }] }));
+  }, async (request) => runUpdate(request, decisionHandle(request.params.id), publishTthcDecisionUpdate, [{ actor: actorOf(request) }]));
 
   // ── The catalogue (public) ──
 
@@ -263,8 +275,8 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['tthc'], summary: 'Search the TTHC catalogue (public)', security: [],
       querystring: z.object({
-        code: z.string().optional(), name: z.string().max(200).optional(), field: z.string().optional(), agency: z.string().optional(),
-        level: level.optional(), status: z.enum(tthcProcedureStatus.enumValues).optional(), localizes: z.string().optional(), ...pageQuery,
+        code: safeText(80).optional(), name: safeText(200).optional(), field: safeText(300).optional(), agency: safeCode().optional(),
+        level: level.optional(), status: z.enum(tthcProcedureStatus.enumValues).optional(), localizes: safeText(80).optional(), ...pageQuery,
       }),
       response: { 200: paged(procedureSchema), 400: problemSchema },
     },
@@ -278,7 +290,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['tthc'], summary: 'A TTHC with its full version history, or (?at=) the version in force at a date or instant (public)', security: [],
       params: z.object({ code: tthcCode }),
-      querystring: z.object({ at: z.string().max(40).optional() }),
+      querystring: z.object({ at: dateOrInstant('to').optional() }),
       response: { 200: z.object({ procedure: procedureSchema, at: z.string().optional(), versions: z.array(versionSchema) }), 400: problemSchema, 404: problemSchema },
     },
   }, async (request) => {
@@ -322,7 +334,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/reviews', {
     schema: {
       tags: ['tthc'], summary: 'Quality review results (public, Art 24.2a)', security: [],
-      querystring: z.object({ agency: z.string().optional(), code: z.string().optional(), stage: z.enum(tthcReviewStage.enumValues).optional(), ...pageQuery }),
+      querystring: z.object({ agency: safeCode().optional(), code: safeText(80).optional(), stage: z.enum(tthcReviewStage.enumValues).optional(), ...pageQuery }),
       response: { 200: paged(reviewSchema), 400: problemSchema },
     },
   }, async (request) => {
@@ -352,23 +364,23 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ['agency'] } },
     schema: {
       tags: ['tthc'], summary: 'The agency submits its fix, optionally with corrected components (Art 24.2a)', params: reviewParams,
-      body: z.object({ note: z.string().trim().min(3).max(2000), components: componentsSchema.optional() }),
+      body: z.object({ note: safeMultilineText(2000, 3), components: componentsSchema.optional() }),
       response: { 200: reviewSchema, ...actionErrors },
     },
   }, async (request) => {
     const actor = actorOf(request);
-    return reviewAction(request.params.id, (h) => h.executeUpdate(submitTthcFixUpdate, { args: [{ actor, ...request.body }] }), actor);
+    return reviewAction(request.params.id, (h) => runUpdate(request, h, submitTthcFixUpdate, [{ actor, ...request.body }]), actor);
   });
 
   app.post('/reviews/:id/decision', {
     config: { access: { roles: ['vpcp'] } },
     schema: {
       tags: ['tthc'], summary: 'VPCP accepts the fix or returns it for another round (Art 24.2a)', params: reviewParams,
-      body: z.object({ outcome: z.enum(['accept', 'return']), reason: z.string().trim().max(2000).optional() }),
+      body: z.object({ outcome: z.enum(['accept', 'return']), reason: safeMultilineText(2000, 0).optional() }),
       response: { 200: reviewSchema, ...actionErrors },
     },
   }, async (request) => {
     const actor = actorOf(request);
-    return reviewAction(request.params.id, (h) => h.executeUpdate(decideTthcFixUpdate, { args: [{ actor, ...request.body }] }));
+    return reviewAction(request.params.id, (h) => runUpdate(request, h, decideTthcFixUpdate, [{ actor, ...request.body }]));
   });
 };

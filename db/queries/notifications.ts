@@ -1,0 +1,96 @@
+import { and, asc, count, desc, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { notificationRecipientKind, notifications } from '../schema/index.js';
+
+export type RecipientKind = (typeof notificationRecipientKind.enumValues)[number];
+
+export async function findSentNotification(db: Executor, key: string) {
+  const [row] = await db.select({ status: notifications.status, providerId: notifications.providerId }).from(notifications).where(eq(notifications.key, key));
+  return row;
+}
+
+/** The outbox row of a sent message; a retry after the first send changes only its delivery status. */
+export async function recordSentNotification(
+  db: Executor,
+  row: Pick<typeof notifications.$inferInsert, 'key' | 'workflowId' | 'channel' | 'recipient' | 'recipientKind' | 'template' | 'subjectVi' | 'subject' | 'bodyVi' | 'body' | 'data'> & { providerId: string },
+): Promise<void> {
+  await db.insert(notifications).values({ ...row, status: 'sent' }).onConflictDoUpdate({ target: notifications.key, set: { status: 'sent', providerId: row.providerId } });
+}
+
+/** Who reads which notices: an agency its own, a bank its own; supervisors every notice to an agency or a bank. */
+export interface NoticeScope {
+  agency?: string;
+  bank?: string;
+}
+
+const addressedTo = (kind: 'agency' | 'bank', code: string): SQL =>
+  and(eq(notifications.recipientKind, kind), eq(notifications.recipient, code)) as SQL;
+
+function scopeFilter(scope: NoticeScope): SQL {
+  if (scope.agency) return addressedTo('agency', scope.agency);
+  if (scope.bank) return addressedTo('bank', scope.bank);
+  // Messages to citizens (SMS, e-mail, with their contact data) are not notices of the Portal's parties.
+  return inArray(notifications.recipientKind, ['agency', 'bank']);
+}
+
+const noticeColumns = {
+  id: notifications.key,
+  caseId: notifications.workflowId,
+  kind: notifications.template,
+  recipientKind: notifications.recipientKind,
+  recipient: notifications.recipient,
+  channel: notifications.channel,
+  subjectVi: notifications.subjectVi,
+  subject: notifications.subject,
+  bodyVi: notifications.bodyVi,
+  body: notifications.body,
+  data: notifications.data,
+  createdAt: notifications.createdAt,
+  readAt: notifications.readAt,
+  readBy: notifications.readBy,
+};
+
+export interface NoticeFilter {
+  /** Notices to this agency / bank (supervisors; an agency or bank may name only itself). */
+  agency?: string;
+  bank?: string;
+  unread?: boolean;
+  /** The notice's template, e.g. `payment.debited`, `dvctt.published`, `bank.suspended`. */
+  kind?: string;
+  /** The case (workflow id) the notice is about. */
+  caseId?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Newest first. */
+export async function listNotices(db: Executor, scope: NoticeScope, f: NoticeFilter) {
+  const where = and(
+    scopeFilter(scope),
+    f.agency ? addressedTo('agency', f.agency) : undefined,
+    f.bank ? addressedTo('bank', f.bank) : undefined,
+    f.unread === undefined ? undefined : f.unread ? isNull(notifications.readAt) : isNotNull(notifications.readAt),
+    f.kind ? eq(notifications.template, f.kind) : undefined,
+    f.caseId ? eq(notifications.workflowId, f.caseId) : undefined,
+  );
+  const [items, [total]] = await Promise.all([
+    db.select(noticeColumns).from(notifications).where(where)
+      .orderBy(desc(notifications.createdAt), asc(notifications.key)).limit(f.limit).offset(f.offset),
+    db.select({ n: count() }).from(notifications).where(where),
+  ]);
+  return { items, total: total?.n ?? 0 };
+}
+
+export type Notice = Awaited<ReturnType<typeof listNotices>>['items'][number];
+
+/** A notice to an agency or a bank (never a citizen's message), whoever it is addressed to. */
+export async function findNotice(db: Executor, id: string): Promise<Notice | undefined> {
+  const [row] = await db.select(noticeColumns).from(notifications).where(and(eq(notifications.key, id), scopeFilter({})));
+  return row;
+}
+
+/** Idempotent: the first reading's time and reader stand. */
+export async function markNoticeRead(db: Executor, id: string, by: string): Promise<Notice | undefined> {
+  await db.update(notifications).set({ readAt: new Date(), readBy: by }).where(and(eq(notifications.key, id), isNull(notifications.readAt)));
+  return findNotice(db, id);
+}

@@ -1,0 +1,493 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { createRecordActivities } from '../../activities/record.js';
+import { buildApp } from '../../api/app.js';
+import type { Actor } from '../../api/auth.js';
+import { createWorker } from '../../runtime/worker.js';
+import type { HistoryExport } from '../../domain/audit/export.js';
+import { dvcttWorkflowId } from '../../workflows/dvctt.definitions.js';
+import { feedbackWorkflowId } from '../../workflows/feedback.definitions.js';
+import { tthcDecisionWorkflowId } from '../../workflows/tthc.definitions.js';
+import { fullContent, tthcTestCode } from '../fixtures/tthc-content.js';
+import { startE2e, type E2eStack } from '../support/e2e.js';
+import { bearer, eventually, testConfig, testLogger, uniqueId, workflowBundle } from '../support/env.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are compared whole and asserted field by field */
+type Body = Record<string, any>;
+type Read = () => Promise<{ status: number; body: unknown }>;
+
+/** Deletion of a closed execution waits for the dev server's visibility checkpoint (about 30 s). */
+const PURGE_TIMEOUT_MS = 90_000;
+
+const auditor: Actor = { userId: uniqueId('auditor'), role: 'auditor' };
+const vpcp: Actor = { userId: uniqueId('vpcp'), role: 'vpcp', agency: 'VPCP' };
+const btp: Actor = { userId: uniqueId('btp-officer'), role: 'agency', agency: 'BTP' };
+const btpReviewer: Actor = { userId: uniqueId('btp-reviewer'), role: 'agency', agency: 'BTP' };
+const byt: Actor = { userId: uniqueId('byt-officer'), role: 'agency', agency: 'BYT' };
+const portal: Actor = { userId: 'portal-frontend', role: 'portal' };
+const bankCode = `R${uniqueId('').slice(1, 9)}`.toUpperCase();
+const bank: Actor = { userId: 'bank-api', role: 'bank', bank: bankCode };
+
+/** What says where a read came from (Temporal or the permanent record): the only thing allowed to change at purge. */
+const timelineContent = ({ source: _source, ...rest }: Body) => rest;
+const exportContent = (e: HistoryExport) => ({ ...e, runs: e.runs.map(({ source: _source, ...run }) => run) });
+
+/** Runs scripts/verify-export.ts on the exact bytes downloaded, as an auditor would, without the server. */
+function verifyOffline(bytes: string, expected: string): Promise<{ code: number | null; report: Body }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node_modules/.bin/tsx', ['scripts/verify-export.ts', '-', '--expect', expected], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      try {
+        resolve({ code, report: JSON.parse(out) as Body });
+      } catch {
+        reject(new Error(`verify-export printed no JSON (exit ${code}): ${out}${err}`));
+      }
+    });
+    child.stdin.end(bytes);
+  });
+}
+
+describe('the permanent case record: closed cases read the same after Temporal purged them (HTTP, dev server, worker, PostgreSQL)', () => {
+  let stack: E2eStack;
+  let client: Client;
+  let records: ReturnType<typeof createRecordActivities>;
+
+  beforeAll(async () => {
+    stack = await startE2e();
+    client = stack.app.temporal;
+    const { pino } = await import('pino');
+    records = createRecordActivities(stack.database.db, client, pino({ level: 'warn' }, { write: (line: string) => console.log('PINO', line.slice(0, 3000)) }));
+    const res = await stack.call('PUT', `/v1/banks/${bankCode}`, vpcp, { name: `Bank ${bankCode}`, nameVi: `Ngân hàng ${bankCode}`, kind: 'bank' });
+    expect(res.status).toBe(201);
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const http = (method: string, path: string, actor?: Actor, body?: unknown, headers?: Record<string, string>) => stack.call<Body>(method, path, actor, body, headers);
+
+  /** The export exactly as served: its bytes (for the offline check) and its hash header. */
+  async function download(workflowId: string, actor: Actor = auditor) {
+    const res = await fetch(`${stack.baseUrl}/v1/audit/workflows/${workflowId}/history`, { headers: { authorization: await bearer(stack.config, actor) } });
+    const bytes = await res.text();
+    expect(res.status, bytes).toBe(200);
+    return { bytes, body: JSON.parse(bytes) as HistoryExport, sha256: res.headers.get('x-content-sha256') ?? '' };
+  }
+
+  const storedRuns = async (workflowId: string) =>
+    stack.database.sql<{ run_id: string; status: string; run_seq: number; sha256: string; final_queries: unknown }[]>`
+      select run_id, status, run_seq, sha256, final_queries from case_runs where workflow_id = ${workflowId} order by run_seq`;
+
+  async function closed(workflowId: string) {
+    return eventually(() => client.workflow.getHandle(workflowId).describe(), (d) => d.status.name !== 'RUNNING', 30_000);
+  }
+
+  /** The Schedule's sweep, called directly until the case's latest run is in `case_runs` (visibility lags). */
+  async function sweepMain(workflowId: string, latestRunId: string) {
+    await eventually(async () => {
+      const result = await records.copyClosedRuns({ taskQueue: stack.config.TASK_QUEUE });
+      expect(result.failed.filter((f) => f.workflowId === workflowId)).toEqual([]);
+      return (await storedRuns(workflowId)).map((r) => r.run_id);
+    }, (ids) => ids.includes(latestRunId), 30_000);
+  }
+
+  /** Purges every run of the case from Temporal, as `temporal workflow delete` (or retention) does. */
+  async function purge(workflowId: string) {
+    const runs = await storedRuns(workflowId);
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) {
+      await client.workflowService.deleteWorkflowExecution({
+        namespace: stack.config.TEMPORAL_NAMESPACE, workflowExecution: { workflowId, runId: run.run_id },
+      });
+    }
+    const gone = (runId?: string) =>
+      client.workflow.getHandle(workflowId, runId).describe().then(() => 'present', (err: unknown) => (err instanceof WorkflowNotFoundError ? 'gone' : `error: ${String(err)}`));
+    // The dev server deletes a closed execution once its visibility queue checkpoints (~30 s).
+    await eventually(() => gone(), (s) => s === 'gone', PURGE_TIMEOUT_MS);
+    for (const run of runs) await eventually(() => gone(run.run_id), (s) => s === 'gone', PURGE_TIMEOUT_MS);
+  }
+
+  async function readAll(reads: Record<string, Read>) {
+    const out: Record<string, { status: number; body: unknown }> = {};
+    for (const [name, read] of Object.entries(reads)) {
+      const { status, body } = await read();
+      out[name] = { status, body };
+    }
+    return out;
+  }
+
+  /**
+   * The retention rule for one closed case: every read before the purge (from Temporal), the sweep
+   * that copies the case into the permanent record, the purge, and every read again (from the
+   * record): the same content, the same export hash, verifiable online and offline, replayable.
+   */
+  async function proveRetention(expect: ExpectStatic, workflowId: string, options: {
+    reads: Record<string, Read>;
+    /** An agency that may read the case's audit routes (its own case), and one that may not. */
+    agencies?: { own: Actor; other: Actor };
+    sweep?: (workflowId: string, latestRunId: string) => Promise<void>;
+  }) {
+    const described = await closed(workflowId);
+
+    // 1. Every read before the purge, while Temporal still holds the case.
+    const before = await readAll(options.reads);
+    for (const [name, res] of Object.entries(before)) expect(res.status, `${name}: ${JSON.stringify(res.body)}`).toBe(200);
+    const timeline = await http('GET', `/v1/audit/workflows/${workflowId}/timeline`, auditor);
+    expect(timeline.status).toBe(200);
+    // The timeline says where it was read from (see api/case-record.ts CaseInfo.source).
+    expect.soft(timeline.body.source, 'timeline source before purge').toBe('temporal');
+    expect(timeline.body.runs.at(-1).closedAs).not.toBe('running');
+    // 2. Exported twice from Temporal (its protobuf maps come back in any key order): the same hash.
+    const first = await download(workflowId);
+    const second = await download(workflowId);
+    expect(first.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.body.sha256).toBe(first.sha256);
+    expect(second.sha256).toBe(first.sha256);
+    expect(exportContent(second.body)).toEqual(exportContent(first.body));
+
+    await (options.sweep ?? sweepMain)(workflowId, described.runId);
+    const stored = await storedRuns(workflowId);
+    expect(stored.at(-1)?.run_id).toBe(described.runId);
+    expect(stored.at(-1)?.status).toBe(described.status.name);
+    expect(stored.at(-1)?.sha256).toBe(first.sha256);
+    // Read from the record while Temporal still has it: still the same export.
+    const fromRecord = await download(workflowId);
+    expect(fromRecord.sha256).toBe(first.sha256);
+    expect(exportContent(fromRecord.body)).toEqual(exportContent(first.body));
+
+    // 3. Retention.
+    await purge(workflowId);
+
+    // 4. Every read again, now from the permanent record.
+    const after = await readAll(options.reads);
+    for (const name of Object.keys(before)) expect(after[name], name).toEqual(before[name]);
+    const timelineAfter = await http('GET', `/v1/audit/workflows/${workflowId}/timeline`, auditor);
+    expect(timelineAfter.status).toBe(200);
+    expect.soft(timelineAfter.body.source, 'timeline source after purge').toBe('record');
+    expect(timelineContent(timelineAfter.body)).toEqual(timelineContent(timeline.body));
+    const html = await fetch(`${stack.baseUrl}/v1/audit/workflows/${workflowId}/timeline?format=html`, { headers: { authorization: await bearer(stack.config, auditor) } });
+    expect(html.status).toBe(200);
+
+    const purged = await download(workflowId);
+    expect(purged.sha256).toBe(first.sha256);
+    expect(purged.body.runs.map((r) => r.source)).toEqual(purged.body.runs.map(() => 'record'));
+    expect(exportContent(purged.body)).toEqual(exportContent(first.body));
+
+    for (const exported of [purged, first]) {
+      const verified = await http('POST', '/v1/audit/verify', auditor, JSON.parse(exported.bytes));
+      expect(verified.status).toBe(200);
+      expect(verified.body).toMatchObject({ verdict: 'authentic', hashMatches: true, chainComplete: true, issuedByServer: true, knownFrom: 'record', computedSha256: first.sha256 });
+    }
+    const offline = await verifyOffline(purged.bytes, first.sha256);
+    expect(offline.report).toMatchObject({ verdict: 'intact', computedSha256: first.sha256, hashMatches: true, chainComplete: true, headMatchesExpected: true });
+    expect(offline.code).toBe(0);
+
+    const replay = await http('POST', `/v1/audit/workflows/${workflowId}/replay`, auditor);
+    expect(replay.status, JSON.stringify(replay.body)).toBe(200);
+    expect(replay.body).toMatchObject({ ok: true, workflowType: described.type });
+    expect(replay.body.runs).toHaveLength(stored.length);
+
+    if (options.agencies) {
+      // The record keeps the case's agency: its own agency still reads it, another does not.
+      expect((await http('GET', `/v1/audit/workflows/${workflowId}/timeline`, options.agencies.own)).status).toBe(200);
+      expect((await http('GET', `/v1/audit/workflows/${workflowId}/timeline`, options.agencies.other)).status).toBe(403);
+      expect((await http('GET', `/v1/audit/workflows/${workflowId}/history`, options.agencies.other)).status).toBe(403);
+    }
+    return { before, after, stored, sha256: first.sha256 };
+  }
+
+  // ── Payments and refunds ──
+
+  const paymentRequest = (requestRef: string, amount = 150_000) => ({
+    agency: 'BTP', requestRef, dossierCode: 'H01.23-000999', feeTypeCode: 'LEPHI-HT', amount,
+    beneficiary: { kind: 'treasury', institution: 'KBNN', account: '7111-1234567', name: 'Kho bạc Nhà nước Hà Nội' },
+  });
+
+  /** Registered → payer's bank → debit → signed receipt → settlement: the payment closes. */
+  async function settledPayment(amount = 150_000) {
+    const requestRef = uniqueId('rec');
+    const created = await http('POST', '/v1/payments', btp, paymentRequest(requestRef, amount));
+    expect(created.status).toBe(201);
+    const id = created.body.paymentId as string;
+    expect((await http('POST', `/v1/payments/${id}/payer-bank`, portal, { bank: bankCode })).status).toBe(200);
+    const txn = `FT-${requestRef.slice(-12)}`;
+    expect((await http('POST', `/v1/payments/${id}/callbacks/debit`, bank, { callbackId: `${id}:d`, bankTxnRef: txn, amount })).status).toBe(200);
+    const receipt = {
+      callbackId: `${id}:r`, receiptNo: `CT-${requestRef.slice(-8)}`, issuedAt: new Date().toISOString(), document: 'PD94bWw+',
+      signature: { signer: `CN=${bankCode}`, algorithm: 'RSA-SHA256', value: 'c2ln', signedAt: new Date().toISOString() },
+    };
+    expect((await http('POST', `/v1/payments/${id}/callbacks/receipt`, bank, receipt)).status).toBe(200);
+    const settled = await http('POST', `/v1/payments/${id}/callbacks/settlement`, bank, { callbackId: `${id}:s`, transferRef: `TT-${requestRef.slice(-8)}`, amount });
+    expect(settled.body.status).toBe('settled');
+    return { id, requestRef, txn, amount };
+  }
+
+  it.concurrent('Retention: a settled payment purged from Temporal still reads the same, and its request reference stays taken (Art 31–33, project rule)', async ({ expect }) => {
+    const { id, requestRef } = await settledPayment();
+    await proveRetention(expect, id, {
+      reads: {
+        payment: () => http('GET', `/v1/payments/${id}`, btp),
+        asAuditor: () => http('GET', `/v1/payments/${id}`, auditor),
+        receipt: () => http('GET', `/v1/payments/${id}/receipt`, btp),
+      },
+      agencies: { own: btp, other: byt },
+    });
+    const stored = await storedRuns(id);
+    expect(stored.map((r) => r.status)).toEqual(['COMPLETED']);
+    console.log('DEBUG main payment final_queries', JSON.stringify(stored[0]!.final_queries)?.slice(0, 300));
+    console.log('DEBUG raw', JSON.stringify(await stack.database.sql`select final_queries is null as isnull, jsonb_typeof(final_queries) as t, left(final_queries::text, 300) as txt, status, workflow_type from case_runs where workflow_id = ${id}`));
+    console.log('DEBUG all', JSON.stringify(await stack.database.sql`select workflow_type, status, final_queries is null as isnull, jsonb_typeof(final_queries) as t from case_runs`));
+
+    // The same request again after the purge: the existing (settled) payment, nothing started.
+    const again = await http('POST', '/v1/payments', btp, paymentRequest(requestRef));
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ paymentId: id, status: 'settled' });
+    await expect(client.workflow.getHandle(id).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    // The same reference with another amount: a conflict, forever.
+    const conflict = await http('POST', '/v1/payments', btp, paymentRequest(requestRef, 160_000));
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.type).toBe('urn:dvcqg:problem:already-exists');
+    await expect(client.workflow.getHandle(id).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it.concurrent('Retention: a refund paid by the payer\'s bank, purged from Temporal, still reads the same and the debit cannot be refunded again with other content (Art 34.6, project rule)', async ({ expect }) => {
+    const payment = await settledPayment(60_000);
+    const request = { paymentId: payment.id, amount: 60_000, reason: 'Trừ tiền hai lần / debited twice' };
+    const opened = await http('POST', '/v1/refunds', portal, request);
+    expect(opened.status).toBe(201);
+    const refundId = opened.body.refundId as string;
+    await eventually(() => http('GET', `/v1/refunds/${refundId}`, bank), (r) => r.status === 200);
+    const decided = await http('POST', `/v1/refunds/${refundId}/decision`, bank, { finding: 'bankFault', note: 'Lỗi hệ thống ngân hàng / bank system error' });
+    expect(decided.body).toMatchObject({ status: 'awaitingRefund', responsibleKind: 'bank' });
+    const paid = await http('POST', `/v1/refunds/${refundId}/payout`, bank, { payoutRef: `HT-${payment.requestRef.slice(-8)}` });
+    expect(paid.body).toMatchObject({ status: 'refunded' });
+
+    await proveRetention(expect, refundId, {
+      reads: {
+        refund: () => http('GET', `/v1/refunds/${refundId}`, bank),
+        asAgency: () => http('GET', `/v1/refunds/${refundId}`, btp),
+        list: () => http('GET', `/v1/refunds?paymentId=${payment.id}`, bank),
+      },
+      agencies: { own: btp, other: byt },
+    });
+
+    const again = await http('POST', '/v1/refunds', portal, request);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ refundId, status: 'refunded' });
+    expect((await http('POST', '/v1/refunds', portal, { ...request, amount: 10_000 })).status).toBe(409);
+    // A second payout of the purged case is not an unknown refund.
+    expect((await http('POST', `/v1/refunds/${refundId}/payout`, bank, { payoutRef: 'HT-AGAIN' })).status).not.toBe(200);
+    await expect(client.workflow.getHandle(refundId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  // ── Citizen feedback ──
+
+  it.concurrent('Retention: a published feedback answer purged from Temporal still reads the same, and its Idempotency-Key stays bound to its content (Art 42–45, project rule)', async ({ expect }) => {
+    const account = uniqueId('acc');
+    const submission = {
+      sender: { name: 'Trần Thị Bình', address: '12 Lê Lợi, Huế', phone: '0912345678', email: 'binh@example.vn', portalAccountId: account },
+      content: 'Đề nghị hướng dẫn rõ lệ phí cấp bản sao trích lục hộ tịch.',
+      agency: 'BTP', tthcCode: '2.000815', category: 'tthc-not-published', channel: 'portal',
+    };
+    const key = uniqueId('key');
+    const submit = (body: unknown) => http('POST', '/v1/feedback', portal, body, { 'idempotency-key': key });
+    const created = await submit(submission);
+    expect(created.status).toBe(201);
+    const itemId = created.body.id as string;
+    await eventually(() => http('GET', `/v1/feedback/${itemId}`, btp), (r) => r.status === 200 && (r.body.clocks as unknown[]).length >= 2);
+    expect((await http('POST', `/v1/feedback/${itemId}/classify`, btp, { decision: 'accept' })).body.status).toBe('processing');
+    const result = await http('POST', `/v1/feedback/${itemId}/result`, btp, { answer: 'Lệ phí được niêm yết tại Cơ sở dữ liệu quốc gia về TTHC.', resultObtainedAt: new Date().toISOString() });
+    expect(result.body.status).toBe('in-review');
+    expect((await http('POST', `/v1/feedback/${itemId}/review`, btpReviewer, { decision: 'approve' })).body.status).toBe('approved');
+    expect((await http('POST', `/v1/feedback/${itemId}/publish`, btpReviewer, {})).body.status).toBe('published');
+    const workflowId = feedbackWorkflowId(itemId);
+
+    const { before } = await proveRetention(expect, workflowId, {
+      reads: {
+        item: () => http('GET', `/v1/feedback/${itemId}`, auditor),
+        asAgency: () => http('GET', `/v1/feedback/${itemId}`, btp),
+        asPortal: () => http('GET', `/v1/feedback/${itemId}`, portal),
+      },
+    });
+    expect((before.item!.body as Body).status).toBe('published');
+    expect((await http('GET', `/v1/feedback/${itemId}`, byt)).status).toBe(403);
+
+    const replayed = await submit(submission);
+    expect(replayed.status).toBe(200);
+    expect(replayed.body).toMatchObject({ id: itemId, status: 'published', replayed: true });
+    const reused = await submit({ ...submission, content: 'Một nội dung khác hẳn, cùng khoá idempotency.' });
+    expect(reused.status).toBe(409);
+    await expect(client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  // ── TTHC publication decisions ──
+
+  it.concurrent('Retention: a published TTHC decision purged from Temporal still reads the same, and its number cannot be entered again with another title (Art 16.3–16.5, project rule)', async ({ expect }) => {
+    const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
+    const decision = {
+      agency: 'BTP', number: `${uniqueId('rec')}/QĐ-BTP`, title: 'Quyết định công bố TTHC lĩnh vực chứng thực',
+      authorityKind: 'minister', signedOn: today, legalEffectiveOn: '2099-01-01',
+    };
+    const created = await http('POST', '/v1/tthc/decisions', btp, decision);
+    expect(created.status).toBe(201);
+    const id = created.body.decisionId as string;
+    await eventually(() => http('GET', `/v1/tthc/decisions/${id}`, btp), (r) => r.status === 200 && r.body.issueTiming?.late === false);
+    const code = tthcTestCode('REC');
+    expect((await http('POST', `/v1/tthc/decisions/${id}/items`, btp, { items: [{ kind: 'new', code, content: fullContent('Chứng thực bản sao') }] })).status).toBe(200);
+    expect((await http('POST', `/v1/tthc/decisions/${id}/check`, btp)).body).toEqual({ gaps: [], stage: 'checked' });
+    expect((await http('POST', `/v1/tthc/decisions/${id}/publish`, btp)).status).toBe(200);
+    const workflowId = tthcDecisionWorkflowId(id);
+
+    const { before } = await proveRetention(expect, workflowId, {
+      reads: {
+        decision: () => http('GET', `/v1/tthc/decisions/${id}`, vpcp),
+        asAgency: () => http('GET', `/v1/tthc/decisions/${id}`, btp),
+        procedure: () => http('GET', `/v1/tthc/procedures/${code}`),
+      },
+      agencies: { own: btp, other: byt },
+    });
+    expect(before.decision!.body).toMatchObject({ stage: 'published', clocks: [{ key: 'publish', outcome: 'met', owner: 'BTP' }] });
+
+    const same = await http('POST', '/v1/tthc/decisions', btp, decision);
+    expect(same.status).toBe(200);
+    expect(same.body).toEqual({ decisionId: id, workflowId });
+    const retitled = await http('POST', '/v1/tthc/decisions', btp, { ...decision, title: 'Một tiêu đề khác cho cùng số quyết định' });
+    expect(retitled.status).toBe(409);
+    expect(retitled.body.type).toBe('urn:dvcqg:problem:already-exists');
+    await expect(client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  // ── DVCTT ──
+
+  it.concurrent('Retention: a DVCTT service case ended after withdrawal, purged from Temporal, still reads the same and is not started again (Art 27, project rule)', async ({ expect }) => {
+    const code = uniqueId('DVC-REC');
+    expect((await http('POST', '/v1/dvctt/services', btp, { code, name: 'Cấp bản sao trích lục hộ tịch', tthcCode: '1.001235', agency: 'BTP', level: 4 })).status).toBe(201);
+    expect((await http('POST', `/v1/dvctt/services/${code}/propose`, btp, {})).body.status).toBe('proposed');
+    const rejected = await http('POST', `/v1/dvctt/services/${code}/review`, vpcp, { decision: 'reject', reasons: 'Thiếu biểu mẫu / form missing' });
+    expect(rejected.body.status).toBe('returned');
+    const withdrawn = await http('POST', `/v1/dvctt/services/${code}/withdraw`, btp, { reasons: 'Dừng cung cấp trực tuyến / no longer offered online' });
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body.status).toBe('withdrawn');
+    const workflowId = dvcttWorkflowId(code);
+    // A service's case lives as long as the service (a withdrawn service may be proposed again):
+    // withdrawal does not close it. An operator ends it (the service retired from the Portal).
+    const handle = client.workflow.getHandle(workflowId);
+    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('service retired from the Portal');
+
+    const { before } = await proveRetention(expect, workflowId, {
+      reads: {
+        service: () => http('GET', `/v1/dvctt/services/${code}`, vpcp),
+        asAgency: () => http('GET', `/v1/dvctt/services/${code}`, btp),
+        rounds: () => http('GET', `/v1/dvctt/services/${code}/rounds`, btp),
+        availability: () => http('GET', `/v1/dvctt/services/${code}/availability`, portal),
+      },
+      agencies: { own: btp, other: byt },
+    });
+    expect(before.service!.body).toMatchObject({ status: 'withdrawn', rounds: [{ round: 1, outcome: 'rejected' }] });
+
+    const proposed = await http('POST', `/v1/dvctt/services/${code}/propose`, btp, {});
+    expect(proposed.status).toBe(409);
+    expect(proposed.body.type).toBe('urn:dvcqg:problem:already-exists');
+    await expect(client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  // ── A worker dying between close and copy ──
+
+  it.concurrent('Retention: a worker killed between a case\'s close and its copy loses nothing — the sweeper on a fresh worker copies it, and it reads the same after purge (project rule)', async ({ expect }) => {
+    // Its own task queue, worker and API, so that no other sweep can copy the case first.
+    const config = testConfig();
+    const queue = config.TASK_QUEUE;
+    const bundle = await workflowBundle();
+    const app = await buildApp(config, { db: stack.database.db, temporal: client }, false);
+    const call = async (method: 'GET' | 'POST', url: string, actor: Actor, payload?: object) => {
+      const res = await app.inject({ method, url, headers: { authorization: await bearer(config, actor) }, ...(payload ? { payload } : {}) });
+      return { status: res.statusCode, body: res.json<Body>() };
+    };
+    const { createLogger: dbgLogger } = await import('../../runtime/logger.js');
+    let nth = 0;
+    const startWorker = async () => {
+      nth++;
+      const created = await createWorker({
+        address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: queue,
+        deps: { db: stack.database.db, logger: nth === 2 ? dbgLogger('warn') : testLogger() }, workflowBundle: bundle,
+      });
+      const running = created.worker.run();
+      return async () => {
+        if (created.worker.getState() === 'RUNNING') created.worker.shutdown();
+        await running;
+        await created.connection.close();
+      };
+    };
+
+    let id: string;
+    const stopFirst = await startWorker();
+    try {
+      const created = await call('POST', '/v1/payments', btp, paymentRequest(uniqueId('kill'), 75_000));
+      expect(created.status).toBe(201);
+      id = created.body.paymentId as string;
+      expect((await call('POST', `/v1/payments/${id}/cancel`, btp, { reason: 'Hồ sơ đã rút / dossier withdrawn' })).body.status).toBe('cancelled');
+      await closed(id);
+    } finally {
+      // The worker dies after the close, before any sweep ran.
+      await stopFirst();
+      await app.close();
+    }
+    expect(await storedRuns(id)).toEqual([]);
+
+    let stopSecond: (() => Promise<void>) | undefined;
+    try {
+      await proveRetention(expect, id, {
+        reads: {
+          payment: () => http('GET', `/v1/payments/${id}`, btp),
+          asAuditor: () => http('GET', `/v1/payments/${id}`, auditor),
+        },
+        agencies: { own: btp, other: byt },
+        // A fresh worker on the queue; the sweeper (the Schedule's workflow) runs on it.
+        sweep: async (workflowId, latestRunId) => {
+          stopSecond = await startWorker();
+          {
+            const { NativeConnection } = await import('@temporalio/worker');
+            const { Client } = await import('@temporalio/client');
+            const { createLogger } = await import('../../runtime/logger.js');
+            const conn = await NativeConnection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+            const native = new Client({ connection: conn, namespace: stack.config.TEMPORAL_NAMESPACE });
+            const h = native.workflow.getHandle(workflowId, latestRunId);
+            const r1 = await native.withDeadline(Date.now() + 15_000, () => h.query('__temporal_workflow_metadata')).then(() => 'ok', (e: any) => `ERR ${e?.name} ${e?.message} ${e?.cause?.message ?? ''} ${e?.stack}`);
+            console.log('DEBUG native withDeadline', r1);
+            const r2 = await h.query('__temporal_workflow_metadata').then(() => 'ok', (e: any) => `ERR ${e?.name} ${e?.message}`);
+            console.log('DEBUG native plain', r2);
+            const meta: any = await h.query('__temporal_workflow_metadata');
+            for (const q of meta.definition.queryDefinitions) {
+              const r = await h.query(q.name).then((v) => `ok ${JSON.stringify(v)?.slice(0, 80)}`, (e: any) => `ERR ${e?.name} ${e?.message}`);
+              console.log('DEBUG query', q.name, r);
+            }
+            const r3 = await client.withDeadline(Date.now() + 15_000, () => client.workflow.getHandle(workflowId, latestRunId).query('__temporal_workflow_metadata')).then(() => 'ok', (e: any) => `ERR ${e?.name} ${e?.message}`);
+            console.log('DEBUG app client withDeadline', r3);
+            await conn.close();
+            void createLogger;
+          }
+          const sweeps: Body[] = [];
+          await eventually(async () => {
+            sweeps.push(await client.workflow.execute('recordSweepWorkflow', { taskQueue: queue, workflowId: uniqueId('record-sweep'), args: [] }));
+            return (await storedRuns(workflowId)).map((r) => r.run_id);
+          }, (ids) => ids.includes(latestRunId), 60_000);
+          expect(sweeps.at(-1)).toMatchObject({ failed: 0 });
+          expect(sweeps.some((s) => s.copied >= 1)).toBe(true);
+          await stopSecond();
+          stopSecond = undefined;
+        },
+      });
+    } finally {
+      await stopSecond?.();
+    }
+    const stored = await storedRuns(id);
+    expect(stored.map((r) => r.status)).toEqual(['COMPLETED']);
+    expect(stored[0]!.final_queries).not.toBeNull();
+  });
+});

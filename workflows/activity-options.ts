@@ -1,0 +1,25 @@
+import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+
+/**
+ * The timeout and retry profiles of every `proxyActivities` call. Retries are bounded, with
+ * exponential backoff: an activity that cannot succeed ends as a failure the workflow (and
+ * supervision) can see, instead of retrying for ever and wedging its case. Activities turn data
+ * PostgreSQL refuses into non-retryable failures themselves (`activities/errors.ts`); these
+ * attempts are for transient faults (a restarting database, a lost worker), about 4 minutes in all.
+ */
+const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 };
+
+/** One short database write or read (a projection, an action record, a deadline, a notification). */
+export const shortActivity: ActivityOptions = { startToCloseTimeout: '10 seconds', retry };
+
+/** One transaction over many rows (a decision's items, a review correction, a page of a day's cases). */
+export const batchActivity: ActivityOptions = { startToCloseTimeout: '2 minutes', retry };
+
+/** The set-based comparison of a whole day: minutes at most even for millions of transactions. */
+export const reconciliationActivity: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  retry: { ...retry, initialInterval: '5 seconds', maximumInterval: '2 minutes' },
+};
+
+/** The readiness probe: it must answer quickly, so it gives up after a few tries. */
+export const probeActivity: ActivityOptions = { startToCloseTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 3 } };
