@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
-import { findSentNotification, recordSentNotification, type RecipientKind } from '../db/queries/notifications.js';
+import { claimNotification, markNotification, type RecipientKind } from '../db/queries/notifications.js';
 
 export interface OutgoingMessage {
   channel: 'sms' | 'email' | 'portal';
@@ -38,14 +38,27 @@ export interface SendNotificationInput extends OutgoingMessage {
 
 export function createNotificationActivities(db: Database, sender: NotificationSender) {
   return {
-    /** Sends once per key: a retry after a successful send returns the recorded result. */
+    /**
+     * Sends once per key. The key is claimed in the outbox *before* the provider is called and is
+     * passed to the provider, so a crash between sending and recording retries under the same key
+     * (a provider that honours keys does not send twice); a retry after a recorded send returns it.
+     */
     async sendNotification(input: SendNotificationInput): Promise<{ key: string; status: 'sent' | 'failed'; providerId?: string }> {
-      const existing = await findSentNotification(db, input.key);
-      if (existing?.status === 'sent') return { key: input.key, status: 'sent', providerId: existing.providerId ?? undefined };
-      const { providerId } = await sender.send(input);
       const recipientKind = input.recipientKind ?? (input.channel === 'portal' ? 'agency' : 'citizen');
-      await recordSentNotification(db, { ...input, recipientKind, providerId, data: input.data ?? null });
-      return { key: input.key, status: 'sent', providerId };
+      const claim = await claimNotification(db, {
+        key: input.key, workflowId: input.workflowId, channel: input.channel, recipient: input.recipient, recipientKind, template: input.template,
+        subjectVi: input.subjectVi, subject: input.subject, bodyVi: input.bodyVi, body: input.body, data: input.data ?? null,
+      });
+      if (claim.status === 'sent') return { key: input.key, status: 'sent', providerId: claim.providerId ?? undefined };
+      try {
+        const { providerId } = await sender.send(input);
+        await markNotification(db, input.key, { status: 'sent', providerId });
+        return { key: input.key, status: 'sent', providerId };
+      } catch (err) {
+        // Recorded and retried by the activity's bounded retry policy, under the same key.
+        await markNotification(db, input.key, { status: 'failed', error: err instanceof Error ? err.message : String(err) });
+        throw err;
+      }
     },
   };
 }

@@ -1,20 +1,39 @@
-import { and, asc, count, desc, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { notificationRecipientKind, notifications } from '../schema/index.js';
 
 export type RecipientKind = (typeof notificationRecipientKind.enumValues)[number];
 
-export async function findSentNotification(db: Executor, key: string) {
-  const [row] = await db.select({ status: notifications.status, providerId: notifications.providerId }).from(notifications).where(eq(notifications.key, key));
-  return row;
+type OutboxRow = Pick<typeof notifications.$inferInsert, 'key' | 'workflowId' | 'channel' | 'recipient' | 'recipientKind' | 'template' | 'subjectVi' | 'subject' | 'bodyVi' | 'body' | 'data'>;
+
+/**
+ * Claims a message's key in the outbox before the provider is called (status `sending`, one more
+ * attempt counted). Returns the row as it stands: `sent` means an earlier attempt delivered it.
+ */
+export async function claimNotification(db: Executor, row: OutboxRow): Promise<{ status: 'sent' | 'failed' | 'sending'; providerId: string | null; attempts: number }> {
+  const [claimed] = await db
+    .insert(notifications)
+    .values({ ...row, status: 'sending', attempts: 1 })
+    .onConflictDoUpdate({
+      target: notifications.key,
+      set: { attempts: sql`${notifications.attempts} + 1`, status: sql`case when ${notifications.status} = 'sent' then ${notifications.status} else 'sending'::notification_status end` },
+      setWhere: sql`${notifications.status} <> 'sent'`,
+    })
+    .returning({ status: notifications.status, providerId: notifications.providerId, attempts: notifications.attempts });
+  if (claimed) return claimed;
+  const [sent] = await db.select({ status: notifications.status, providerId: notifications.providerId, attempts: notifications.attempts }).from(notifications).where(eq(notifications.key, row.key));
+  return sent!;
 }
 
-/** The outbox row of a sent message; a retry after the first send changes only its delivery status. */
-export async function recordSentNotification(
-  db: Executor,
-  row: Pick<typeof notifications.$inferInsert, 'key' | 'workflowId' | 'channel' | 'recipient' | 'recipientKind' | 'template' | 'subjectVi' | 'subject' | 'bodyVi' | 'body' | 'data'> & { providerId: string },
-): Promise<void> {
-  await db.insert(notifications).values({ ...row, status: 'sent' }).onConflictDoUpdate({ target: notifications.key, set: { status: 'sent', providerId: row.providerId } });
+/** A Portal-inbox notice written with the change it announces (no provider to call): recorded as sent. */
+export async function recordSentNotification(db: Executor, row: OutboxRow & { providerId: string }): Promise<void> {
+  await db.insert(notifications).values({ ...row, status: 'sent', attempts: 1 }).onConflictDoNothing({ target: notifications.key });
+}
+
+export async function markNotification(db: Executor, key: string, outcome: { status: 'sent'; providerId: string } | { status: 'failed'; error: string }): Promise<void> {
+  await db.update(notifications)
+    .set(outcome.status === 'sent' ? { status: 'sent', providerId: outcome.providerId, error: null } : { status: 'failed', error: outcome.error.slice(0, 2000) })
+    .where(eq(notifications.key, key));
 }
 
 /** Who reads which notices: an agency its own, a bank its own; supervisors every notice to an agency or a bank. */

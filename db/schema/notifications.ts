@@ -1,7 +1,8 @@
-import { jsonb, pgEnum, pgTable, text, timestamp, index } from 'drizzle-orm/pg-core';
+import { integer, jsonb, pgEnum, pgTable, text, timestamp, index } from 'drizzle-orm/pg-core';
 
 export const notificationChannel = pgEnum('notification_channel', ['sms', 'email', 'portal']);
-export const notificationStatus = pgEnum('notification_status', ['sent', 'failed']);
+/** `sending`: the key is claimed and the provider called (a crash here is retried with the same key). */
+export const notificationStatus = pgEnum('notification_status', ['sent', 'failed', 'sending']);
 /** Who a message is addressed to: agencies and banks read theirs through `GET /v1/notifications`. */
 export const notificationRecipientKind = pgEnum('notification_recipient_kind', ['agency', 'bank', 'citizen']);
 
@@ -28,6 +29,8 @@ export const notifications = pgTable(
     status: notificationStatus().notNull(),
     providerId: text(),
     error: text(),
+    /** Provider calls made under this key (more than 1 only after a crash or a provider error). */
+    attempts: integer().notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     readAt: timestamp({ withTimezone: true }),
     readBy: text(),
