@@ -78,7 +78,24 @@ export interface CallbackResult {
   /** A receipt that arrived before its debit is kept and applied when the debit arrives. */
   receiptBuffered?: boolean;
   processedAt: string;
+  /** `callbackFingerprint` of the report: the same callback id with other content is a conflict. */
+  fingerprint?: string;
 }
+
+/** Stable text of a value with object keys sorted at every level (deterministic; usable in workflows). */
+function stableText(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableText).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableText((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** What a bank reported under a callback id (everything but who sent it), in a stable form. */
+export const callbackFingerprint = (input: { actor?: unknown } & Record<string, unknown>): string => {
+  const { actor: _actor, ...report } = input;
+  return stableText(report);
+};
 
 export interface SettlementRecord {
   transferRef: string;

@@ -6,6 +6,7 @@ import {
   PAYMENT_END_STATES,
   PAYMENT_PROCESS,
   cancelPaymentUpdate,
+  callbackFingerprint,
   choosePayerBankUpdate,
   paymentQuery,
   reportDebitUpdate,
@@ -82,14 +83,16 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
   const validateCallback = (kind: CallbackKind, input: { callbackId: string; actor: ActorRef }, allowed: readonly PaymentStatus[]) => {
     gate.assertFree(kind);
     if (!input?.callbackId) refuse('Validation', `${kind}: callbackId is required`);
-    const seen = callbacks.get(input.callbackId);
-    if (seen) {
-      if (seen.kind !== kind) refuse('Validation', `callback ${input.callbackId} was already used for a ${seen.kind} report`);
-      return;
-    }
+    // Who may report comes first: another bank never learns an answer given to the payer's bank.
     requireRole(input.actor, ['bank'], kind);
     if (!view.payerBank) refuse('InvalidTransition', `${kind}: the payer has not chosen a bank yet`);
     if (input.actor.bank !== view.payerBank) refuse('Forbidden', `${kind}: bank ${input.actor.bank ?? '?'} is not the payer's bank for this payment`);
+    const seen = callbacks.get(input.callbackId);
+    if (seen) {
+      if (seen.kind !== kind) refuse('Validation', `callback ${input.callbackId} was already used for a ${seen.kind} report`);
+      if (seen.fingerprint && seen.fingerprint !== callbackFingerprint(input)) refuse('InvalidTransition', `callback ${input.callbackId} was already used for a different ${kind} report`);
+      return;
+    }
     if (!allowed.includes(view.status)) refuse('InvalidTransition', `${kind}: not possible while the payment is ${view.status}`);
   };
   /** Handler half: a duplicate returns the first answer; a new callback is applied, answered and remembered. */
@@ -98,7 +101,9 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
       const seen = callbacks.get(input.callbackId);
       if (seen) return seen;
       const extra = (await apply()) ?? {};
-      const result: CallbackResult = { paymentId, callbackId: input.callbackId, kind, status: view.status, ...extra, processedAt: new Date().toISOString() };
+      const result: CallbackResult = {
+        paymentId, callbackId: input.callbackId, kind, status: view.status, ...extra, processedAt: new Date().toISOString(), fingerprint: callbackFingerprint(input),
+      };
       callbacks.set(input.callbackId, result);
       await recordPaymentCallback({ bank: input.actor.bank ?? '', result });
       return result;

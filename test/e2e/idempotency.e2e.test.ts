@@ -24,6 +24,7 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
     portal: { userId: 'portal', role: 'portal' },
     otherPortal: { userId: 'portal-2', role: 'portal' },
     bank: { userId: 'bank-api', role: 'bank', bank },
+    otherBank: { userId: 'other-bank-api', role: 'bank', bank: `${bank}X` },
   };
 
   async function call(who: keyof typeof actors, method: string, path: string, body?: unknown, key?: string) {
@@ -64,7 +65,9 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
     await startWorker();
     app = await buildApp(config, undefined, false);
     baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-    expect((await call('vpcp', 'PUT', `/v1/banks/${bank}`, { name: `Bank ${bank}`, nameVi: `Ngân hàng ${bank}`, kind: 'bank' })).status).toBe(201);
+    for (const code of [bank, `${bank}X`]) {
+      expect((await call('vpcp', 'PUT', `/v1/banks/${code}`, { name: `Bank ${code}`, nameVi: `Ngân hàng ${code}`, kind: 'bank' })).status).toBe(201);
+    }
   });
   afterAll(async () => {
     await app?.close();
@@ -120,4 +123,20 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
     const retry = await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank }, key);
     expect(retry).toMatchObject({ status: 200, body: { paymentId: id, status: 'awaitingDebit', payerBank: bank } });
   }, 90_000);
+
+  it('Art 31.2c: a callback id is the bank\'s idempotency key — the same report again gets the first answer, another bank gets 403, other content under the id gets 409', async () => {
+    const id = (await call('agency', 'POST', '/v1/payments', payment(uniqueId('cb')))).body.paymentId as string;
+    expect((await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank })).status).toBe(200);
+    const debit = { callbackId: uniqueId('cb'), bankTxnRef: uniqueId('txn'), amount: 200_000 };
+    const first = await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, debit);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ paymentId: id, kind: 'debit', status: 'debited' });
+    const again = await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, debit);
+    expect(again).toMatchObject({ status: 200, body: first.body });
+    const stranger = await call('otherBank', 'POST', `/v1/payments/${id}/callbacks/debit`, debit);
+    expect(stranger.status).toBe(403);
+    expect(stranger.body.paymentId).toBeUndefined();
+    const altered = await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, { ...debit, amount: 210_000 });
+    expect(altered.status).toBe(409);
+  });
 });
