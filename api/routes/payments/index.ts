@@ -7,6 +7,7 @@ import { agencyKey, processKey, stageKey } from '../../../workflows/search-attri
 import {
   PAYMENT_PROCESS,
   cancelPaymentUpdate,
+  callbackFingerprint,
   choosePayerBankUpdate,
   paymentQuery,
   paymentWorkflowId,
@@ -248,6 +249,9 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       if (known) {
         if (known.paymentId !== request.params.paymentId || known.kind !== kind) {
           throw problem('already-exists', `callback ${callbackId} was already used for a ${known.kind} report on ${known.paymentId}`);
+        }
+        if (known.fingerprint && known.fingerprint !== callbackFingerprint(input)) {
+          throw problem('already-exists', `callback ${callbackId} was already used for a different ${kind} report; nothing was changed`);
         }
         return known;
       }
