@@ -73,14 +73,21 @@ const NO_CONTROLS = /^[^\p{Cc}\p{Cs}]*$/u;
 const NO_CONTROLS_BUT_LINE_BREAKS = /^(?:[\t\n\r]|[^\p{Cc}\p{Cs}])*$/u;
 
 /** One line of text, trimmed, `min`–`max` characters, without control characters. */
-export const safeText = (max: number, min = 1) => z.string().trim().min(min).max(max).regex(NO_CONTROLS, 'text without control characters');
+// A refinement, not a JSON-schema `pattern`: `\p{…}` classes are not portable to every OpenAPI
+// consumer (schemathesis' generator, Python's re), and the rule is stated in the description.
+const noControls = (s: string) => NO_CONTROLS.test(s);
+const noControlsButLineBreaks = (s: string) => NO_CONTROLS_BUT_LINE_BREAKS.test(s);
+const NO_CONTROLS_TEXT = 'text without control characters';
+const NO_CONTROLS_BUT_LINE_BREAKS_TEXT = 'text without control characters other than tab and line breaks';
+
+export const safeText = (max: number, min = 1) => z.string().trim().min(min).max(max).refine(noControls, NO_CONTROLS_TEXT).describe(NO_CONTROLS_TEXT);
 
 /** Text that may span lines (tab, CR and LF allowed), trimmed, `min`–`max` characters. */
 export const safeMultilineText = (max: number, min = 1) =>
-  z.string().trim().min(min).max(max).regex(NO_CONTROLS_BUT_LINE_BREAKS, 'text without control characters other than tab and line breaks');
+  z.string().trim().min(min).max(max).refine(noControlsButLineBreaks, NO_CONTROLS_BUT_LINE_BREAKS_TEXT).describe(NO_CONTROLS_BUT_LINE_BREAKS_TEXT);
 
 /** Content kept byte for byte (a signed document, a signature): not trimmed, line breaks allowed. */
-export const verbatimText = (max: number) => z.string().min(1).max(max).regex(NO_CONTROLS_BUT_LINE_BREAKS, 'text without control characters other than tab and line breaks');
+export const verbatimText = (max: number) => z.string().min(1).max(max).refine(noControlsButLineBreaks, NO_CONTROLS_BUT_LINE_BREAKS_TEXT).describe(NO_CONTROLS_BUT_LINE_BREAKS_TEXT);
 
 /** A code of an agency, bank, fee type or service: letters, digits, dot, dash, underscore. */
 export const safeCode = (max = 64) => z.string().trim().regex(new RegExp(`^[A-Za-z0-9._-]{1,${max}}$`), `letters, digits, dot, dash, underscore; at most ${max}`);
@@ -89,7 +96,7 @@ export const safeCode = (max = 64) => z.string().trim().regex(new RegExp(`^[A-Za
  * A case id in a path (the Temporal workflow id): 1–MAX_ID_LENGTH printable characters. Not
  * narrower: ids embed the banks' own transaction references.
  */
-export const caseId = z.string().min(1).max(MAX_ID_LENGTH).regex(NO_CONTROLS, 'a case id without control characters');
+export const caseId = z.string().min(1).max(MAX_ID_LENGTH).refine(noControls, 'a case id without control characters').describe('a case id without control characters');
 
 const yearInRange = (isoDate: string) => {
   const year = Number(isoDate.slice(0, 4));
