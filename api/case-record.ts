@@ -110,7 +110,9 @@ export async function queryCase<T>({ temporal, db }: Deps, workflowId: string, q
   try {
     return await temporal.workflow.getHandle(workflowId).query(query);
   } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError) || !db) throw err;
+    if (!db) throw err;
+    // A closed case already copied answers from its record, whether Temporal purged it (not found)
+    // or could not answer a query of the closed run just now (a query of a closed run is a replay).
     const last = await latestRun(db, workflowId);
     const answers = last?.finalQueries;
     if (!answers || !(query.name in answers)) throw err;
