@@ -11,6 +11,8 @@ import { createPaymentActivities } from './payment.js';
 import { createReconciliationActivities } from './reconciliation.js';
 import { createRefundActivities } from './refund.js';
 import { createRecordActivities } from './record.js';
+import { createRecomputeActivities } from './recompute.js';
+import { createConsistencyActivities } from './consistency.js';
 import { failFastOnRefusedData } from './errors.js';
 import { createNotificationActivities, loggingSender, type NotificationSender } from './notifications.js';
 
@@ -36,6 +38,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconciliationActivities(deps.db, calendars),
     ...createRefundActivities(deps.db),
     ...createRecordActivities(deps.db, deps.temporal, deps.logger),
+    ...createRecomputeActivities(deps.db, deps.temporal),
+    ...createConsistencyActivities(deps.db, deps.temporal, deps.logger),
     ...createNotificationActivities(deps.db, deps.notificationSender ?? loggingSender(deps.logger)),
   });
 }

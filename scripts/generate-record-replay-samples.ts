@@ -5,9 +5,14 @@
  * a real Worker). Case captured:
  *   recordSweepWorkflow-copiedOneClosedCase   a payment registered and cancelled by its agency, then one
  *                                            sweep copying its closed run into the permanent record
+ *   recomputeClocksWorkflow-nothingStale      VPCP's recompute job on the current calendar version: no case
+ *                                            has clocks from an older version, so none is asked
  */
 import { cancelPaymentUpdate, paymentWorkflowId, type PaymentRequest } from '../workflows/payment.definitions.js';
+import { recomputeJobWorkflowId } from '../workflows/recompute.definitions.js';
 import { btp, ensure, runSampleGenerator } from './replay-samples.js';
+
+const vpcp = { userId: 'sample-vpcp', role: 'vpcp' as const, agency: 'VPCP' };
 
 runSampleGenerator({
   name: 'record',
@@ -26,7 +31,14 @@ runSampleGenerator({
       const result = await sweep.result();
       if (result.copied === 1) {
         ensure(result.failed, 0, 'failed copies');
-        return [{ name: 'recordSweepWorkflow-copiedOneClosedCase', handle: sweep }];
+        const recompute = await client.workflow.start('recomputeClocksWorkflow', {
+          taskQueue, workflowId: recomputeJobWorkflowId('sample'), args: [{ actor: vpcp, reason: 'sample: nothing to move', calendarVersion: 1 }],
+        });
+        ensure((await recompute.result()).total, 0, 'cases recomputed');
+        return [
+          { name: 'recordSweepWorkflow-copiedOneClosedCase', handle: sweep },
+          { name: 'recomputeClocksWorkflow-nothingStale', handle: recompute },
+        ];
       }
       if (attempt > 20) throw new Error('the closed payment never became visible to the sweeper');
       await new Promise((r) => setTimeout(r, 500));

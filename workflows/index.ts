@@ -9,3 +9,5 @@ export { reconciliationWorkflow, dailyReconciliationWorkflow } from './reconcili
 export { discrepancyWorkflow } from './discrepancy.workflow.js';
 export { refundWorkflow } from './refund.workflow.js';
 export { recordSweepWorkflow } from './record.workflow.js';
+export { consistencyCheckWorkflow } from './consistency.workflow.js';
+export { recomputeClocksWorkflow } from './recompute.workflow.js';

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, isNull, lt, lte, or, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { slaClocks } from '../schema/index.js';
 import type { SlaClock } from '../../workflows/sla.definitions.js';
@@ -199,7 +199,7 @@ export async function onTimeRates(db: Executor, scope: Scope, f: { from: Date; t
 export async function workflowsWithStaleClocks(
   db: Executor,
   currentVersion: number,
-  f: { process?: string; workflowIds?: string[] } = {},
+  f: { process?: string; workflowIds?: string[]; after?: string; limit?: number } = {},
 ): Promise<string[]> {
   const rows = await db
     .selectDistinct({ workflowId: slaClocks.workflowId })
@@ -210,7 +210,26 @@ export async function workflowsWithStaleClocks(
       lt(slaClocks.calendarVersion, currentVersion),
       f.process ? eq(slaClocks.process, f.process) : undefined,
       f.workflowIds ? inArray(slaClocks.workflowId, f.workflowIds) : undefined,
+      f.after ? gt(slaClocks.workflowId, f.after) : undefined,
     ))
-    .orderBy(asc(slaClocks.workflowId));
+    .orderBy(asc(slaClocks.workflowId))
+    .limit(f.limit ?? 1_000_000);
   return rows.map((r) => r.workflowId);
+}
+
+/**
+ * The SLA gauges of `/metrics`, in one grouped query at scrape time: per owner, process and kind,
+ * the open (pending) clocks, the counted breaches whose step is still not done, and all counted
+ * breaches. At most `limit` groups (owners × processes × kinds: a few hundred in practice).
+ */
+export async function clockGauges(db: Executor, limit: number) {
+  const open = sql<number>`count(*) filter (where ${slaClocks.outcome} = 'pending' and ${slaClocks.completedAt} is null)`.mapWith(Number);
+  const breachedOpen = sql<number>`count(*) filter (where ${slaClocks.outcome} = 'breached' and ${slaClocks.completedAt} is null)`.mapWith(Number);
+  const breached = sql<number>`count(*) filter (where ${slaClocks.outcome} = 'breached')`.mapWith(Number);
+  return db
+    .select({ owner: slaClocks.owner, process: slaClocks.process, kind: slaClocks.kind, open, breachedOpen, breached })
+    .from(slaClocks)
+    .groupBy(slaClocks.owner, slaClocks.process, slaClocks.kind)
+    .orderBy(asc(slaClocks.owner), asc(slaClocks.process), asc(slaClocks.kind))
+    .limit(limit);
 }

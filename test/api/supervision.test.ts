@@ -202,7 +202,8 @@ describe('supervision API', () => {
           workflowsPath: fileURLToPath(new URL('../fixtures/sla-fixture.workflow.ts', import.meta.url)),
           logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
         }),
-        activities: createActivities({ db: database.db, logger: testLogger() }),
+        // The recompute job's activities send each case its update through Temporal.
+        activities: createActivities({ db: database.db, logger: testLogger(), temporal: app.temporal }),
       });
       running = worker.run();
     });

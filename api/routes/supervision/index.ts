@@ -1,19 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { loadCalendarVersion } from '../../../db/queries/calendar.js';
-import { listBreaches, onTimeRates, workflowsWithStaleClocks } from '../../../db/queries/sla.js';
+import { listBreaches, onTimeRates } from '../../../db/queries/sla.js';
 import { slaClockKind, slaOutcome, slaOwnerKind, slaUnit } from '../../../db/schema/index.js';
-import { recomputeSlaClocksUpdate } from '../../../workflows/sla.definitions.js';
+import { recomputeJobWorkflowId, type RecomputeJobInput, type RecomputeJobResult } from '../../../workflows/recompute.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
 import { caseId, dateOrInstant, pageQuery, pageWindow, paged, safeCode, safeText } from '../../schemas.js';
 import { actorOf, agencyInQuery } from '../../auth.js';
 import { clockScopeOf, DUE_SOON_WORKING_DAYS, dueSoon } from './clocks.js';
-
-/** How long one workflow may take to accept and run the recompute update (a case without a live worker must not hang the request). */
-const RECOMPUTE_TIMEOUT_MS = 10_000;
-/** Workflows recomputed at the same time. */
-const RECOMPUTE_CONCURRENCY = 8;
+import { consistencyRoutes } from './consistency.js';
 
 const code = safeCode();
 
@@ -70,7 +68,21 @@ const supervisors = {
  * SLA supervision (SPEC §3): breaches, open clocks due soon and on-time rates, from the
  * `sla_clocks` projection; and VPCP's explicit recomputation of open clocks after a calendar change.
  */
+const recomputeResultSchema = z.object({
+  calendarVersion: z.number().int(),
+  /** Per case (the first 1,000); `total` and `failed` count them all. */
+  results: z.array(z.object({
+    workflowId: z.string(),
+    status: z.enum(['recomputed', 'unchanged', 'failed']),
+    recomputed: z.array(z.object({ key: z.string(), previousDueAt: z.string(), dueAt: z.string(), calendarVersion: z.number().int() })).optional(),
+    error: z.string().optional(),
+  })),
+  total: z.number().int(),
+  failed: z.number().int(),
+});
+
 export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
+  await app.register(consistencyRoutes);
   app.get('/breaches', {
     config: supervisors,
     schema: {
@@ -160,45 +172,53 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
         process: code.optional(),
         workflowIds: z.array(caseId).min(1).max(1000).optional(),
       }),
-      response: {
-        200: z.object({
-          calendarVersion: z.number().int(),
-          results: z.array(z.object({
-            workflowId: z.string(),
-            status: z.enum(['recomputed', 'unchanged', 'failed']),
-            recomputed: z.array(z.object({ key: z.string(), previousDueAt: z.string(), dueAt: z.string(), calendarVersion: z.number().int() })).optional(),
-            error: z.string().optional(),
-          })),
-        }),
-        ...errors,
-      },
+      response: { 200: recomputeResultSchema, 202: z.object({ status: z.literal('pending'), jobId: z.string() }), ...errors },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const actor = actorOf(request);
     const { reason, process, workflowIds } = request.body;
     const current = await loadCalendarVersion(app.db);
     if (!current) throw problem('not-found', 'No calendar version exists');
-    const stale = await workflowsWithStaleClocks(app.db, current.version, { process, workflowIds });
+    // A job of its own (recomputeClocksWorkflow): no fan-out inside this request. Each case records the action.
+    const jobId = request.idempotency?.updateId ?? randomUUID();
+    const input: RecomputeJobInput = { actor, reason, calendarVersion: current.version, process, workflowIds };
+    const handle = await app.temporal.workflow.start('recomputeClocksWorkflow', {
+      taskQueue: app.config.TASK_QUEUE, workflowId: recomputeJobWorkflowId(jobId), args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    }).catch((err: unknown) => {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return app.temporal.workflow.getHandle(recomputeJobWorkflowId(jobId));
+      throw err;
+    });
+    const outcome = await jobOutcome(handle.workflowId, app.config.UPDATE_WAIT_MS);
+    if (!outcome) return reply.status(202).header('location', `/v1/supervision/recompute-clocks/${jobId}`).send({ status: 'pending' as const, jobId });
+    request.log.info({ calendarVersion: current.version, reason, workflows: outcome.total, failed: outcome.failed }, 'SLA clocks recomputed');
+    return outcome;
+  });
 
-    // The workflow validates and records the action (who, when, why, previous due instant) per clock.
-    const recompute = async (workflowId: string) => {
-      try {
-        const { recomputed } = await app.temporal.withDeadline(Date.now() + RECOMPUTE_TIMEOUT_MS, () =>
-          app.temporal.workflow.getHandle(workflowId).executeUpdate(recomputeSlaClocksUpdate, { args: [{ actor, reason }] }),
-        );
-        return { workflowId, status: recomputed.length > 0 ? ('recomputed' as const) : ('unchanged' as const), recomputed };
-      } catch (err) {
-        return { workflowId, status: 'failed' as const, error: err instanceof Error ? err.message : String(err) };
-      }
-    };
-    const results: Awaited<ReturnType<typeof recompute>>[] = [];
-    for (let i = 0; i < stale.length; i += RECOMPUTE_CONCURRENCY) {
-      results.push(...(await Promise.all(stale.slice(i, i + RECOMPUTE_CONCURRENCY).map(recompute))));
+  /** The job's result once it has finished (undefined while it runs past `waitMs`). */
+  async function jobOutcome(workflowId: string, waitMs: number): Promise<RecomputeJobResult | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), waitMs);
+    });
+    try {
+      return await Promise.race([app.temporal.workflow.getHandle(workflowId).result() as Promise<RecomputeJobResult>, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
-    request.log.info(
-      { calendarVersion: current.version, reason, workflows: results.length, failed: results.filter((r) => r.status === 'failed').length },
-      'SLA clocks recomputed',
-    );
-    return { calendarVersion: current.version, results };
+  }
+
+  app.get('/recompute-clocks/:jobId', {
+    config: { access: { roles: ['vpcp', 'auditor'] as const } },
+    schema: {
+      tags: ['supervision'],
+      summary: 'The result of a recomputation job answered 202',
+      params: z.object({ jobId: z.string().regex(/^[\w-]{1,64}$/) }),
+      response: { 200: recomputeResultSchema, 202: z.object({ status: z.literal('pending'), jobId: z.string() }), ...errors },
+    },
+  }, async (request, reply) => {
+    const outcome = await jobOutcome(recomputeJobWorkflowId(request.params.jobId), 2_000);
+    if (!outcome) return reply.status(202).header('retry-after', '2').send({ status: 'pending' as const, jobId: request.params.jobId });
+    return outcome;
   });
 };
