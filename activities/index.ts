@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
 import { createDiagnosticActivities } from './diagnostic.js';
@@ -12,6 +13,7 @@ import { createReconciliationActivities } from './reconciliation.js';
 import { createRefundActivities } from './refund.js';
 import { createRecordActivities } from './record.js';
 import { createRecomputeActivities } from './recompute.js';
+import { createReplayActivities } from './replay.js';
 import { createConsistencyActivities } from './consistency.js';
 import { failFastOnRefusedData } from './errors.js';
 import { createNotificationActivities, loggingSender, type NotificationSender } from './notifications.js';
@@ -23,6 +25,8 @@ export interface ActivityDeps {
   notificationSender?: NotificationSender;
   /** Temporal itself, for the activities that read it (copying closed runs to the permanent record). */
   temporal?: Client;
+  /** The worker's payload codecs (the audit replay decodes encrypted histories with them). */
+  dataConverter?: DataConverter;
 }
 
 /** Every side effect the workflows may ask for, with its dependencies injected; data PostgreSQL refuses fails fast. */
@@ -39,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRefundActivities(deps.db),
     ...createRecordActivities(deps.db, deps.temporal, deps.logger),
     ...createRecomputeActivities(deps.db, deps.temporal),
+    ...createReplayActivities(deps.db, deps.temporal, deps.logger, deps.dataConverter),
     ...createConsistencyActivities(deps.db, deps.temporal, deps.logger),
     ...createNotificationActivities(deps.db, deps.notificationSender ?? loggingSender(deps.logger)),
   });

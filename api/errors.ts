@@ -68,6 +68,8 @@ const kinds = {
   'unsupported-media-type': 415,
   'unprocessable': 422,
   'refused': 422,
+  /** Too many requests from one token or address: retry after `Retry-After`. */
+  'rate-limited': 429,
   'unavailable': 503,
   'internal': 500,
 } as const;

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type TLSConfig, type WorkerOptions } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Logger } from 'pino';
@@ -17,8 +17,12 @@ const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'>
 
 let runtimeInstalled = false;
 
-/** Forwards the Temporal runtime's (core and SDK) log lines to pino; once per process. */
-export function installTemporalLogging(logger: Logger): void {
+/**
+ * Forwards the Temporal runtime's (core and SDK) log lines to pino; once per process. With
+ * `metricsAddress` (TEMPORAL_METRICS_ADDRESS) the SDK's own Prometheus exporter serves the worker's
+ * metrics (polls, task latencies, slots, sticky cache) at `http://<metricsAddress>/metrics`.
+ */
+export function installTemporalLogging(logger: Logger, metricsAddress?: string): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const temporalLogger = logger.child({ source: 'temporal' });
@@ -26,11 +30,14 @@ export function installTemporalLogging(logger: Logger): void {
     logger: new DefaultLogger('INFO', ({ level, message, meta }) => {
       temporalLogger[pinoLevel[level]](meta ?? {}, message);
     }),
+    ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
   });
 }
 
 export interface CreateWorkerOptions {
   address: string;
+  /** mTLS to the frontend: `temporalTls(config)` (config/temporal-tls.ts); plaintext when undefined. */
+  tls?: TLSConfig | undefined;
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
@@ -42,7 +49,7 @@ export interface CreateWorkerOptions {
 }
 
 export async function createWorker(options: CreateWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = options.connection ?? (await NativeConnection.connect({ address: options.address }));
+  const connection = options.connection ?? (await NativeConnection.connect({ address: options.address, tls: options.tls }));
   const { dataConverter } = options;
   const worker = await Worker.create({
     connection,
@@ -51,7 +58,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<{ work
     dataConverter,
     // The worker's own connection also serves the activities that read Temporal (the record sweeper),
     // with the same converter: the final query answers it records are decoded.
-    activities: createActivities({ ...options.deps, temporal: options.deps.temporal ?? new Client({ connection, namespace: options.namespace, dataConverter }) }),
+    activities: createActivities({ dataConverter, ...options.deps, temporal: options.deps.temporal ?? new Client({ connection, namespace: options.namespace, dataConverter }) }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     // A case cached on a worker that died moves to another worker after this, not the 10 s default.
     stickyQueueScheduleToStartTimeout: '3 seconds',

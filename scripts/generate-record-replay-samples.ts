@@ -7,8 +7,10 @@
  *                                            sweep copying its closed run into the permanent record
  *   recomputeClocksWorkflow-nothingStale      VPCP's recompute job on the current calendar version: no case
  *                                            has clocks from an older version, so none is asked
+ *   auditReplayWorkflow-paymentReplayed       an auditor's replay of the closed payment, run in the worker
  */
 import { cancelPaymentUpdate, paymentWorkflowId, type PaymentRequest } from '../workflows/payment.definitions.js';
+import { auditReplayWorkflowId } from '../workflows/audit.definitions.js';
 import { recomputeJobWorkflowId } from '../workflows/recompute.definitions.js';
 import { btp, ensure, runSampleGenerator } from './replay-samples.js';
 
@@ -35,7 +37,10 @@ runSampleGenerator({
           taskQueue, workflowId: recomputeJobWorkflowId('sample'), args: [{ actor: vpcp, reason: 'sample: nothing to move', calendarVersion: 1 }],
         });
         ensure((await recompute.result()).total, 0, 'cases recomputed');
+        const replay = await client.workflow.start('auditReplayWorkflow', { taskQueue, workflowId: auditReplayWorkflowId('sample'), args: [{ workflowId: payment.workflowId }] });
+        ensure((await replay.result()).ok, true, 'the payment replays');
         return [
+          { name: 'auditReplayWorkflow-paymentReplayed', handle: replay },
           { name: 'recordSweepWorkflow-copiedOneClosedCase', handle: sweep },
           { name: 'recomputeClocksWorkflow-nothingStale', handle: recompute },
         ];

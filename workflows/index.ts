@@ -11,3 +11,4 @@ export { refundWorkflow } from './refund.workflow.js';
 export { recordSweepWorkflow } from './record.workflow.js';
 export { consistencyCheckWorkflow } from './consistency.workflow.js';
 export { recomputeClocksWorkflow } from './recompute.workflow.js';
+export { auditReplayWorkflow } from './audit.workflow.js';

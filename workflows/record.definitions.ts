@@ -10,8 +10,8 @@ export const RECORD_SWEEP_INTERVAL = '1 minute';
 /** Runs copied by one sweep at most; the rest wait for the next minute. */
 export const RECORD_SWEEP_LIMIT = 2_000;
 
-/** Not cases: the sweeper's own runs and /readyz probes are not kept. */
-export const RECORD_SWEEP_EXCLUDED_TYPES = ['recordSweepWorkflow', 'diagnosticWorkflow'] as const;
+/** Not cases: the sweeper's and the consistency checker's own runs, /readyz probes and audit replays (kept in audit_reads) are not kept. */
+export const RECORD_SWEEP_EXCLUDED_TYPES = ['recordSweepWorkflow', 'consistencyCheckWorkflow', 'diagnosticWorkflow', 'auditReplayWorkflow'] as const;
 
 export interface RecordSweepResult {
   listed: number;

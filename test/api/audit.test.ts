@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
 import { mintViewToken } from '../../api/routes/audit/view-token.js';
@@ -31,7 +31,8 @@ describe('audit API (time-skipping server, real activities, PostgreSQL)', () => 
   let database: DatabaseHandle;
   let app: FastifyInstance;
   const workers: { worker: Worker; running: Promise<void> }[] = [];
-  const queues = { fixtures: uniqueId('tq'), changed: uniqueId('tq'), deployed: uniqueId('tq') };
+  // The deployed code runs on the app's own queue: the replay job (auditReplayWorkflow) runs there.
+  const queues = { fixtures: uniqueId('tq'), changed: uniqueId('tq'), deployed: config.TASK_QUEUE };
 
   const auditor: Actor = { userId: uniqueId('auditor'), role: 'auditor' };
   const vpcp: Actor = { userId: uniqueId('vpcp'), role: 'vpcp', agency: 'VPCP' };
@@ -46,7 +47,7 @@ describe('audit API (time-skipping server, real activities, PostgreSQL)', () => 
   beforeAll(async () => {
     env = await timeSkippingEnv();
     database = testDatabase();
-    const activities = createActivities({ db: database.db, logger: testLogger() });
+    const activities = createActivities({ db: database.db, logger: testLogger(), temporal: env.client });
     const bundles = await Promise.all([
       bundleWorkflowCode({ workflowsPath: fixture('audit-workflows.ts'), logger: quiet }),
       bundleWorkflowCode({ workflowsPath: fixture('audit-changed.workflow.ts'), logger: quiet }),
@@ -159,7 +160,7 @@ describe('audit API (time-skipping server, real activities, PostgreSQL)', () => 
     it('every audit read is logged with who, what, when', async () => {
       const before = Date.now();
       await timeline(caseId, auditor);
-      const [row] = await database.db.select().from(auditReads).where(and(eq(auditReads.workflowId, caseId), eq(auditReads.userId, auditor.userId)));
+      const [row] = await database.db.select().from(auditReads).where(and(eq(auditReads.workflowId, caseId), eq(auditReads.userId, auditor.userId))).orderBy(desc(auditReads.at)).limit(1);
       expect(row).toMatchObject({ role: 'auditor', action: 'timeline', outcome: 'granted' });
       expect(row?.at.getTime()).toBeGreaterThanOrEqual(before - 1000);
       expect(row?.requestId).toBeTruthy();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -10,12 +11,12 @@ import { actorOf, assertAgencyScope, type Actor, type Role } from '../../auth.js
 import { problem, problemSchema } from '../../errors.js';
 import { caseId, queryInt, safeCode, safeText } from '../../schemas.js';
 import { clockScopeOf, dueSoon } from '../supervision/clocks.js';
-import { createReplayer } from './cases.js';
+import { auditReplayWorkflowId, type AuditReplayResult } from '../../../workflows/audit.definitions.js';
 import { describeCase, loadCaseRuns, type CaseInfo, type CaseRun } from '../../case-record.js';
 import { findRun } from '../../../db/queries/record.js';
-import { supervisorPage, timelinePage, withToken, type SupervisionRow } from './html.js';
+import { sendHtml, supervisorPage, temporalUiUrl, timelinePage, withToken, type SupervisionRow } from './html.js';
 import { historyExportSchema, replaySchema, supervisionSchema, timelineSchema, verifySchema } from './schemas.js';
-import { mintViewToken, verifyViewToken, VIEW_TOKEN_MINUTES } from './view-token.js';
+import { authenticatePage, mintViewToken, VIEW_TOKEN_MINUTES } from './view-token.js';
 
 /** Auditors and VPCP read every case; an agency reads only its own cases (DvcqgAgency). */
 const AUDIT_ROLES = ['auditor', 'vpcp', 'agency'] as const satisfies readonly Role[];
@@ -35,20 +36,13 @@ const viewQuery = z.object({
   token: safeText(4096).optional(),
 });
 
-const asAuditRun = (run: CaseRun) => ({ runId: run.runId, history: run.proto });
+/** How long the replay request waits for the worker before answering 202 (a first replay bundles the code). */
+const REPLAY_WAIT_MS = 60_000;
+const replayPendingSchema = z.object({ status: z.literal('pending'), jobId: z.string() });
 
 /** HTML when asked for by `?format=html`, or by a browser's Accept header when no format is given. */
 const wantsHtml = (format: string | undefined, accept: string | undefined): boolean =>
   format === 'html' || (format === undefined && (accept ?? '').includes('text/html'));
-
-/** The pages link to no other origin's resources and leak nothing (view tokens) through Referer. */
-function sendHtml(reply: FastifyReply, html: string): FastifyReply {
-  return reply
-    .type('text/html; charset=utf-8')
-    .header('referrer-policy', 'no-referrer')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
-    .send(html);
-}
 
 /**
  * Audit and supervision: a case's timeline read from its Temporal history, the raw history with
@@ -57,20 +51,13 @@ function sendHtml(reply: FastifyReply, html: string): FastifyReply {
  */
 export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   const authConfig = { secret: app.config.AUTH_JWT_SECRET, issuer: app.config.AUTH_JWT_ISSUER };
-  const replay = createReplayer(app.log, { payloadCodecs: app.payloadCodecs });
   /** The timeline reads payloads in clear; exports, hashes and the record keep them as stored (encrypted). */
   const decodedRun = async (run: CaseRun) => ({ runId: run.runId, history: await decodeHistory(run.proto, app.payloadCodecs) });
-  const temporalUi = (workflowId: string) => `${app.config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(app.config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
+  const temporalUi = (workflowId: string) => temporalUiUrl(app.config, workflowId);
 
   // The HTML pages authenticate a bearer header (already checked by the global hook) or a view token.
   app.addHook('onRequest', async (request) => {
-    if (!request.routeOptions.config.auditView) return;
-    const { token } = request.query as z.infer<typeof viewQuery>;
-    if (!request.actor && token) request.actor = await verifyViewToken(authConfig, token);
-    if (!request.actor) throw problem('unauthenticated', 'A bearer token (or, for the HTML pages, ?token=<view token>) is required');
-    if (!(AUDIT_ROLES as readonly string[]).includes(request.actor.role)) {
-      throw problem('wrong-role', `Role ${request.actor.role} may not do this; allowed: ${AUDIT_ROLES.join(', ')}`);
-    }
+    if (request.routeOptions.config.auditView) await authenticatePage(request, authConfig, AUDIT_ROLES);
   });
 
   const record = (request: FastifyRequest, actor: Actor, action: AuditReadAction, extra: { workflowId?: string; outcome?: 'granted' | 'denied'; sha256?: string; detail?: string } = {}) =>
@@ -91,12 +78,13 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.post('/view-token', {
-    config: { access: { roles: AUDIT_ROLES } },
+    // Banks too: their token opens only the supervision dashboard (the audit pages refuse the role).
+    config: { access: { roles: [...AUDIT_ROLES, 'bank'] } },
     schema: {
       tags: ['audit'],
-      summary: `A ${VIEW_TOKEN_MINUTES}-minute token for opening the audit HTML pages in a browser (?token=)`,
+      summary: `A ${VIEW_TOKEN_MINUTES}-minute token for opening the audit HTML pages and the supervision dashboard in a browser (?token=)`,
       response: {
-        200: z.object({ token: z.string(), expiresAt: z.string(), supervisorUrl: z.string() }),
+        200: z.object({ token: z.string(), expiresAt: z.string(), supervisorUrl: z.string(), dashboardUrl: z.string() }),
         401: problemSchema, 403: problemSchema,
       },
     },
@@ -104,7 +92,12 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     const actor = actorOf(request);
     const { token, expiresAt } = await mintViewToken(authConfig, actor);
     await record(request, actor, 'view-token', { detail: `expires ${expiresAt}` });
-    return { token, expiresAt, supervisorUrl: `${app.config.PUBLIC_BASE_URL}${withToken('/v1/audit/supervisor?format=html', token)}` };
+    return {
+      token,
+      expiresAt,
+      supervisorUrl: `${app.config.PUBLIC_BASE_URL}${withToken('/v1/audit/supervisor?format=html', token)}`,
+      dashboardUrl: `${app.config.PUBLIC_BASE_URL}${withToken('/v1/supervision/dashboard', token)}`,
+    };
   });
 
   app.get('/workflows/:id/timeline', {
@@ -204,15 +197,50 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['audit'],
       summary: 'Replay every run of the case against the deployed workflow code (determinism check)',
       params: idParams,
-      response: { 200: replaySchema, 401: problemSchema, 403: problemSchema, 404: problemSchema },
+      response: { 200: replaySchema, 202: replayPendingSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { id } = request.params;
-    const info = await openCase(request, id, 'replay');
-    const runs = await replay(id, (await loadCaseRuns(app, info)).map(asAuditRun));
-    const ok = runs.every((r) => r.ok);
-    await record(request, actorOf(request), 'replay', { workflowId: id, detail: ok ? 'ok' : `diverged: ${runs.find((r) => !r.ok)?.error?.message ?? ''}`.slice(0, 2000) });
-    return { workflowId: id, workflowType: info.workflowType, ok, runs };
+    await openCase(request, id, 'replay');
+    // Replay is CPU work: it runs in the worker (auditReplayWorkflow), never on the API's event loop.
+    const jobId = randomUUID();
+    const handle = await app.temporal.workflow.start('auditReplayWorkflow', { taskQueue: app.config.TASK_QUEUE, workflowId: auditReplayWorkflowId(jobId), args: [{ workflowId: id }] });
+    const result = await boundedResult(handle.workflowId, REPLAY_WAIT_MS);
+    if (!result) return reply.status(202).header('location', `/v1/audit/replays/${jobId}`).send({ status: 'pending' as const, jobId });
+    await recordReplay(request, result);
+    return result;
+  });
+
+  const recordReplay = (request: FastifyRequest, result: AuditReplayResult) =>
+    record(request, actorOf(request), 'replay', { workflowId: result.workflowId, detail: result.ok ? 'ok' : `diverged: ${result.runs.find((r) => !r.ok)?.error?.message ?? ''}`.slice(0, 2000) });
+
+  async function boundedResult(workflowId: string, waitMs: number): Promise<AuditReplayResult | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), waitMs);
+    });
+    try {
+      return await Promise.race([app.temporal.workflow.getHandle(workflowId).result() as Promise<AuditReplayResult>, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  app.get('/replays/:jobId', {
+    config: { access: { roles: AUDIT_ROLES } },
+    schema: {
+      tags: ['audit'],
+      summary: 'The result of a replay answered 202',
+      params: z.object({ jobId: z.uuid() }),
+      response: { 200: replaySchema, 202: replayPendingSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema },
+    },
+  }, async (request, reply) => {
+    const result = await boundedResult(auditReplayWorkflowId(request.params.jobId), 2_000);
+    if (!result) return reply.status(202).header('retry-after', '2').send({ status: 'pending' as const, jobId: request.params.jobId });
+    // The case is checked again: an agency reads only replays of its own cases.
+    await openCase(request, result.workflowId, 'replay');
+    await recordReplay(request, result);
+    return result;
   });
 
   app.get('/supervisor', {
