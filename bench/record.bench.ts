@@ -41,7 +41,16 @@ async function main(): Promise<void> {
           taskQueue: config.TASK_QUEUE, workflowId: paymentWorkflowId('BTP', requestRef),
           args: [{ agency: 'BTP', requestRef, dossierCode: `H01-${i}`, feeTypeCode: 'LEPHI', amount: 50_000 + i, beneficiary: { kind: 'treasury', institution: 'KBNN', account: '7111', name: 'KBNN Hà Nội' }, actor }],
         });
-        await handle.executeUpdate(cancelPaymentUpdate, { args: [{ reason: 'benchmark', actor }] });
+        // A saturated machine can time a workflow task out (the case retries it): the agency retries too.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await handle.executeUpdate(cancelPaymentUpdate, { args: [{ reason: 'benchmark', actor }], updateId: `cancel-${requestRef}` });
+            break;
+          } catch (err) {
+            if (attempt >= 10) throw err;
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
+        }
         await handle.result();
       }
     }));
