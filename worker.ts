@@ -1,19 +1,21 @@
 import { loadConfig } from './config/index.js';
+import { temporalTls } from './config/temporal-tls.js';
 import { createDatabase } from './db/client.js';
 import { createLogger } from './runtime/logger.js';
 import { Client } from '@temporalio/client';
 import { dataConverterFor } from './codec/encryption.js';
-import { ensureRecordSweepSchedule } from './runtime/schedules.js';
+import { ensureConsistencyCheckSchedule, ensureRecordSweepSchedule } from './runtime/schedules.js';
 import { createWorker, installTemporalLogging } from './runtime/worker.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, { component: 'worker', taskQueue: config.TASK_QUEUE });
-  installTemporalLogging(logger);
+  installTemporalLogging(logger, config.TEMPORAL_METRICS_ADDRESS || undefined);
   const database = createDatabase(config.DATABASE_URL);
   const dataConverter = dataConverterFor(config);
   const { worker, connection } = await createWorker({
     address: config.TEMPORAL_ADDRESS,
+    tls: temporalTls(config),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     deps: { db: database.db, logger },
@@ -23,6 +25,11 @@ async function main(): Promise<void> {
   ensureRecordSweepSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), config.TASK_QUEUE).then(
     ({ created, scheduleId }) => logger.info({ created, scheduleId }, 'record sweep schedule ensured'),
     (err: unknown) => logger.error({ err, alert: 'record-sweep-schedule-missing' }, 'record sweep schedule not ensured'),
+  );
+  // Likewise the SLA consistency checks (one Schedule per namespace).
+  ensureConsistencyCheckSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), config.TASK_QUEUE).then(
+    ({ created, scheduleId }) => logger.info({ created, scheduleId }, 'consistency check schedule ensured'),
+    (err: unknown) => logger.error({ err, alert: 'consistency-schedule-missing' }, 'consistency check schedule not ensured'),
   );
   // Worker.run installs SIGINT/SIGTERM handlers and drains in-flight tasks before resolving.
   logger.info({ address: config.TEMPORAL_ADDRESS, payloadEncryption: (dataConverter.payloadCodecs ?? []).length > 0 }, 'worker started');

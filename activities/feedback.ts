@@ -2,6 +2,7 @@ import type { Database } from '../db/client.js';
 import {
   insertFeedbackAction,
   insertPublishedAnswer,
+  removeFeedbackItemContent,
   upsertFeedbackItem,
   type FeedbackItemProjection,
   type FeedbackSubmissionRow,
@@ -30,6 +31,11 @@ export function createFeedbackActivities(db: Database) {
     /** Art 45.1: the answer becomes public on the Portal; once per item. */
     async publishFeedbackAnswer(row: PublishedAnswerRow): Promise<void> {
       await insertPublishedAnswer(db, row);
+    },
+
+    /** Art 44.3: the item's content leaves the read models; the content-free record stays. Idempotent. */
+    async removeFeedbackContent(input: { itemId: string; workflowId: string }): Promise<void> {
+      await removeFeedbackItemContent(db, input);
     },
   };
 }

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyUnderPressure from '@fastify/under-pressure';
+import createHttpError from 'http-errors';
 import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import {
@@ -12,11 +16,15 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { AppConfig } from '../config/index.js';
+import { temporalTls } from '../config/temporal-tls.js';
 import { payloadCodecsFor } from '../codec/encryption.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { createCalendarCache, type CalendarCache } from '../db/queries/calendar.js';
-import { registerAuth } from './auth.js';
+import { privateLogOptions, redactUrl } from '../domain/privacy/logs.js';
+import { authConfigOf, registerAuth } from './auth.js';
 import { registerIdempotency } from './idempotency.js';
+import { registerMetrics } from './metrics.js';
+import { completeOpenApi } from './openapi.js';
 import { actionRoutes } from './routes/actions/index.js';
 import { frameworkError, problem, registerErrorHandling } from './errors.js';
 import { jsonDeeperThan, MAX_ID_LENGTH, MAX_JSON_DEPTH } from './schemas.js';
@@ -52,6 +60,50 @@ declare module 'fastify' {
   }
 }
 
+/** Fastify's logger: the system's redaction, and request URLs without credentials (`?token=`). */
+export function apiLoggerOptions(config: AppConfig) {
+  return {
+    level: config.LOG_LEVEL,
+    base: { service: 'dvcqg', component: 'api' },
+    ...privateLogOptions,
+    serializers: {
+      ...privateLogOptions.serializers,
+      req: (req: Pick<FastifyRequest, 'method' | 'url' | 'host' | 'ip' | 'socket'>) => ({
+        method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort,
+      }),
+    },
+  };
+}
+
+/**
+ * Bounded work per caller: security headers on every answer (pages: audit, Swagger UI), a rate
+ * limit per token subject — per address for anonymous requests — checked after authentication,
+ * and load shedding for the /v1 routes (`sheddingOptions`). Liveness and readiness are never shed.
+ */
+async function registerLimits(app: FastifyInstance, config: AppConfig): Promise<void> {
+  // Helmet's defaults, except upgrade-insecure-requests (TLS ends in front of the API; local runs are
+  // plain HTTP). A route with its own CSP (the audit pages) keeps it: reply headers win over these.
+  await app.register(fastifyHelmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  await app.register(fastifyRateLimit, {
+    keyGenerator: (request) => (request.actor ? `sub:${request.actor.userId}` : `ip:${request.ip}`),
+    max: (_request, key) => (key.startsWith('sub:') ? config.RATE_LIMIT_PER_TOKEN : config.RATE_LIMIT_PER_ADDRESS),
+    timeWindow: config.RATE_LIMIT_WINDOW * 1000,
+    // Thrown, then rendered by the one error handler as a problem document (Retry-After is already set).
+    errorResponseBuilder: (_request, context) =>
+      createHttpError(429, `Too many requests; retry in ${context.after}`, { problemKind: 'rate-limited', expose: true }),
+  });
+}
+
+/** Load shedding (503 `unavailable` with Retry-After) while the event loop lags or memory runs out. */
+const sheddingOptions = (config: AppConfig) => ({
+  maxEventLoopDelay: config.PRESSURE_MAX_EVENT_LOOP_DELAY_MS,
+  maxHeapUsedBytes: config.PRESSURE_MAX_HEAP_BYTES,
+  maxRssBytes: config.PRESSURE_MAX_RSS_BYTES,
+  pressureHandler: async () => {
+    throw problem('unavailable', 'The API is overloaded; retry after the Retry-After delay');
+  },
+});
+
 /**
  * Builds the API: external plugins (config, database, Temporal client, auth, OpenAPI) first,
  * then one route plugin per resource under /v1. Dependencies may be injected (tests); otherwise
@@ -59,7 +111,7 @@ declare module 'fastify' {
  */
 export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logger: FastifyServerOptions['logger'] = true): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger === true ? { level: config.LOG_LEVEL, base: { service: 'dvcqg', component: 'api' } } : logger,
+    logger: logger === true ? apiLoggerOptions(config) : logger,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 128 ? req.headers['x-request-id'] : randomUUID()),
     requestIdHeader: false,
     ajv: undefined,
@@ -86,6 +138,11 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Problem documents echo the request URL (`instance`): an audit view token in it is masked, as in the logs.
+  app.addHook('preSerialization', async (_request, _reply, payload: unknown) =>
+    payload && typeof payload === 'object' && 'instance' in payload && typeof payload.instance === 'string'
+      ? { ...payload, instance: redactUrl(payload.instance) }
+      : payload);
 
   const owned: Array<() => Promise<void>> = [];
   let db = deps?.db;
@@ -98,7 +155,7 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
   let temporal = deps?.temporal;
   if (!temporal) {
     // Lazy: the API starts (and /readyz reports) even while Temporal is still coming up.
-    const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+    const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, tls: temporalTls(config) });
     temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: { payloadCodecs } });
     owned.push(() => connection.close());
   }
@@ -112,8 +169,10 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
   });
 
   registerErrorHandling(app);
-  registerAuth(app, { secret: config.AUTH_JWT_SECRET, issuer: config.AUTH_JWT_ISSUER });
+  registerAuth(app, authConfigOf(config));
   registerIdempotency(app);
+  registerMetrics(app, db);
+  await registerLimits(app, config);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -130,7 +189,8 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    // Every route's shared answers (problems, 202, 401/403…) documented in one place (api/openapi.ts).
+    transformObject: (input) => completeOpenApi(jsonSchemaTransformObject(input)),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -138,6 +198,7 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
   await app.register(healthRoutes);
   await app.register(
     async (v1) => {
+      await v1.register(fastifyUnderPressure, sheddingOptions(config));
       await v1.register(agencyRoutes, { prefix: '/agencies' });
       await v1.register(paymentRoutes, { prefix: '/payments' });
       await v1.register(bankRoutes, { prefix: '/banks' });

@@ -74,7 +74,7 @@ declare module 'fastify' {
 export async function mintToken(
   config: Pick<AuthConfig, 'secret' | 'issuer'> & { audience?: string },
   actor: Actor,
-  expiresIn: string | number = '12h',
+  expiresIn = '12h',
 ): Promise<string> {
   return new SignJWT({ role: actor.role, ...(actor.agency ? { agency: actor.agency } : {}), ...(actor.bank ? { bank: actor.bank } : {}) })
     .setProtectedHeader({ alg: 'HS256' })

@@ -19,6 +19,7 @@ import { loadConfig } from '../config/index.js';
 import { slaClocks } from '../db/schema/index.js';
 import { createLogger } from '../runtime/logger.js';
 import { createWorker } from '../runtime/worker.js';
+import { dataConverterFor } from '../codec/encryption.js';
 import { benchDatabase, benchTemporal, mib, percentile, report } from './support.js';
 
 const ITEMS = Math.min(10_000, Math.max(10, Number(process.env.FEEDBACK_BENCH_ITEMS ?? 1_000)));
@@ -30,7 +31,11 @@ const gc = () => (globalThis as { gc?: () => void }).gc?.();
 async function main(): Promise<void> {
   const database = await benchDatabase('dvcqg_bench_feedback');
   const temporal = await benchTemporal();
-  const config = loadConfig(process.env, { DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: 'bench-feedback', LOG_LEVEL: 'silent' });
+  // Throughput is measured: no per-token rate limit, no load shedding.
+  const config = loadConfig(process.env, {
+    DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: 'bench-feedback', LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_TOKEN: Number.MAX_SAFE_INTEGER, PRESSURE_MAX_EVENT_LOOP_DELAY_MS: 0,
+  });
   const logger = createLogger('silent');
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('../workflows/feedback.workflow.ts', import.meta.url)),
@@ -38,7 +43,7 @@ async function main(): Promise<void> {
   });
   const { worker, connection } = await createWorker({
     address: temporal.address, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TASK_QUEUE,
-    deps: { db: database.db, logger }, workflowBundle,
+    deps: { db: database.db, logger }, workflowBundle, dataConverter: dataConverterFor(config),
   });
   const running = worker.run();
   const app = await buildApp(config, { db: database.db }, false);

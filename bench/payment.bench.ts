@@ -10,6 +10,7 @@ import { mintToken } from '../api/auth.js';
 import { loadConfig } from '../config/index.js';
 import { createLogger } from '../runtime/logger.js';
 import { createWorker } from '../runtime/worker.js';
+import { dataConverterFor } from '../codec/encryption.js';
 import { benchDatabase, benchTemporal, mib, percentile, report } from './support.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -20,9 +21,14 @@ const CONCURRENCY = Math.min(Number(process.env.PAYMENT_BENCH_CONCURRENCY ?? 16)
 async function main(): Promise<void> {
   const db = await benchDatabase('dvcqg_bench_payment');
   const temporal = await benchTemporal();
-  const config = loadConfig(process.env, { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: `bench-payment-${Date.now()}`, LOG_LEVEL: 'warn', HOST: '127.0.0.1' });
+  // Throughput is measured: no per-token rate limit, no load shedding.
+  const config = loadConfig(process.env, {
+    DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: `bench-payment-${Date.now()}`, LOG_LEVEL: 'warn', HOST: '127.0.0.1',
+    RATE_LIMIT_PER_TOKEN: Number.MAX_SAFE_INTEGER, PRESSURE_MAX_EVENT_LOOP_DELAY_MS: 0,
+  });
   const { worker, connection } = await createWorker({
     address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TASK_QUEUE, deps: { db: db.db, logger: createLogger('warn') },
+    dataConverter: dataConverterFor(config),
   });
   const running = worker.run();
   const app = await buildApp(config, { db: db.db }, false);

@@ -3,12 +3,14 @@
  * period, a deep page, agency-scoped) with its total, due-soon, and on-time rates. The rows are
  * generated in PostgreSQL (INSERT … SELECT generate_series): 500,000 cases of two clocks over two
  * years, 58 agencies, one clock in five owned by VPCP, ~80% met, ~15% breached, ~5% cancelled,
- * recent ones pending. Each query: one warm-up, then the p50 (and max) of RUNS runs.
+ * recent ones pending. Each query: one warm-up, then the p50 (and max) of RUNS runs. Then the
+ * dashboard, the /metrics gauges and the consistency checker on the same rows (supervision-dashboard.ts).
  */
 import { dropDatabase } from '../scripts/runtime.js';
 import { agencies } from '../db/seed-data/agencies.js';
 import { listBreaches, listDueBefore, onTimeRates, type Scope } from '../db/queries/sla.js';
 import { benchDatabase, percentile, report } from './support.js';
+import { benchDashboardAndChecker } from './supervision-dashboard.js';
 
 const ROWS = 1_000_000;
 const RUNS = 7;
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
       'on-time rates, one year, all owners': await timed(() => onTimeRates(db, all, year)),
       'on-time rates, one year, process feedback': await timed(() => onTimeRates(db, all, { ...year, process: 'feedback' })),
     });
+    await benchDashboardAndChecker(database);
   } finally {
     await database.close();
     // 1M rows and their indexes take space on a shared machine: the next run recreates them.

@@ -29,12 +29,16 @@ export async function decodeHistory(history: History, codecs: readonly PayloadCo
   return copy;
 }
 
+// @temporalio/proto's messages are built by protobufjs reflection: each decoded message names its Type in `$type`.
+const PAYLOAD_TYPE: unknown = temporal.api.common.v1.Payload;
+const isPayload = (value: object): value is Payload => (value as { $type?: unknown }).$type === PAYLOAD_TYPE;
+
 /** Every Payload message anywhere in a decoded proto message (events, failures, headers, memos, search attributes). */
 function collectPayloads(value: unknown, into: Payload[]): void {
-  if (value instanceof temporal.api.common.v1.Payload) {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return;
+  if (isPayload(value)) {
     into.push(value);
     return;
   }
-  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return;
   for (const child of Array.isArray(value) ? value : Object.values(value)) collectPayloads(child, into);
 }

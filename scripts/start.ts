@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const dataDir = join(root, 'data');
   mkdirSync(dataDir, { recursive: true });
 
-  const env: Record<string, string> = {};
+  // The local profile: the API listens on loopback and may use the public development secret.
+  const env: Record<string, string> = { DVCQG_PROFILE: 'local' };
   // Local runs encrypt payloads too (README "Payload encryption"), with a key kept under data/.
   if (!process.env.TEMPORAL_PAYLOAD_KEYS) env.TEMPORAL_PAYLOAD_KEYS = ensureLocalPayloadKeys();
   if (!process.env.DATABASE_URL) {
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
       'DVCQG orchestrator is up / Hệ thống đã sẵn sàng:',
       `  API docs (Swagger UI):  ${api}/docs`,
       `  OpenAPI document:       ${api}/openapi.json`,
-      `  Readiness (deep):       ${api}/readyz?deep=1`,
+      `  Readiness (deep):       ${api}/readyz?deep=1  (VPCP bearer token)`,
       `  Temporal Web UI:        ${config.TEMPORAL_UI_URL}`,
       `  Temporal address:       ${config.TEMPORAL_ADDRESS}`,
       `  Mint a token:           npm run token -- --role vpcp --agency VPCP`,

@@ -23,18 +23,29 @@ export const FEEDBACK_CATEGORIES = [
 ] as const;
 export type FeedbackCategory = (typeof FEEDBACK_CATEGORIES)[number];
 
+/**
+ * Art 25.3: what an agency handling TTHCs reports about another agency's TTHC data — in force but
+ * not (correctly, fully) published, repealed but still published, or published differently (Art 37.3a–c).
+ */
+export const TTHC_DATA_CATEGORIES = ['tthc-not-published', 'tthc-repealed-still-published', 'tthc-publication-mismatch'] as const satisfies readonly FeedbackCategory[];
+
 /** Art 38 (Portal, during an online service) and Art 42.2b (paper, phone, fax, e-mail typed in by an officer). */
 export const PORTAL_CHANNELS = ['portal', 'online-service'] as const;
 export const OFFICER_CHANNELS = ['paper', 'phone', 'fax', 'email'] as const;
-export const FEEDBACK_CHANNELS = [...PORTAL_CHANNELS, ...OFFICER_CHANNELS] as const;
+/** Art 25.3: an agency reports wrong TTHC data of another agency; the item goes to the TTHC's owner. */
+export const AGENCY_REPORT_CHANNEL = 'agency-report';
+export const FEEDBACK_CHANNELS = [...PORTAL_CHANNELS, ...OFFICER_CHANNELS, AGENCY_REPORT_CHANNEL] as const;
 export type FeedbackChannel = (typeof FEEDBACK_CHANNELS)[number];
 
-/** Art 39.3: who sent it and how to reach them. */
+/**
+ * Who sent it and how to reach them. Art 39.3 asks phone and e-mail of Portal submissions; an item
+ * typed in by an officer (Art 42.2b) or reported by an agency (Art 25.3) needs a name and an address.
+ */
 export interface FeedbackSender {
   name: string;
   address: string;
-  phone: string;
-  email: string;
+  phone?: string;
+  email?: string;
   /** Portal account (required for Portal submissions, Art 39.3; optional for items typed in by an officer). */
   portalAccountId?: string;
 }
@@ -58,9 +69,10 @@ export type FeedbackStatus =
   | 'approved' // checked, ready to publish
   | 'published' // answer public on the Portal — đã công khai (Art 45.1)
   | 'not-accepted' // refused with reasons — không tiếp nhận (Art 42.3a)
-  | 'closed'; // nothing came after a clarification request (project rule)
+  | 'closed' // nothing came after a clarification request (project rule)
+  | 'state-secret'; // found to involve state secrets: off the system, content removed (Art 44.3)
 
-export const FINAL_STATUSES: readonly FeedbackStatus[] = ['published', 'not-accepted', 'closed'];
+export const FINAL_STATUSES: readonly FeedbackStatus[] = ['published', 'not-accepted', 'closed', 'state-secret'];
 
 export type FeedbackAction =
   | 'classify'
@@ -71,7 +83,9 @@ export type FeedbackAction =
   | 'result'
   | 'review'
   | 'publish'
-  | 'reopen';
+  | 'reopen'
+  | 'escalate'
+  | 'removeStateSecret';
 
 /**
  * Project rules (the Regulation is silent), overridable per workflow for tests and configuration.
@@ -89,6 +103,7 @@ export const DEFAULT_FEEDBACK_RULES: FeedbackRules = {
   continueAsNewAfterWindows: 6,
 };
 
+/** How the item reached each agency: the classifications (Art 42.3), and escalations at a later stage (Art 42.3đ). */
 export interface ClassificationRecord {
   round: number;
   decision: ClassifyInput['decision'];
@@ -97,6 +112,9 @@ export interface ClassificationRecord {
   by: string;
   reason?: string;
   toAgency?: string;
+  /** An escalation after classification: its ground and the status the item had. */
+  ground?: EscalationGround;
+  fromStatus?: FeedbackStatus;
 }
 
 export interface CoordinationRecord {
@@ -165,6 +183,8 @@ export interface FeedbackState {
 
 export interface FeedbackView extends FeedbackState {
   workflowId: string;
+  /** Art 45.1–45.2: who checks and publishes the answer — the body that received and dispatched the item. */
+  reviewingAgency: string;
   actionsAllowed: FeedbackAction[];
   clocks: SlaClock[];
 }
@@ -226,6 +246,16 @@ export interface ReviewInput extends Acting {
 }
 export type PublishInput = Acting;
 
+/** Art 42.3đ: the Government's or the PM's competence, or agencies that cannot agree on how to handle it. */
+export const ESCALATION_GROUNDS = ['government-authority', 'agencies-disagree'] as const;
+export type EscalationGround = (typeof ESCALATION_GROUNDS)[number];
+export interface EscalateInput extends Acting {
+  ground: EscalationGround;
+  reason: string;
+}
+/** Art 44.3: no free text — whatever the officer would write could itself be the secret. */
+export type RemoveStateSecretInput = Acting;
+
 export const feedbackStateQuery = defineQuery<FeedbackView>('feedbackState');
 
 export const classifyFeedbackUpdate = defineUpdate<FeedbackView, [ClassifyInput]>('classifyFeedbackUpdate');
@@ -236,6 +266,8 @@ export const progressFeedbackUpdate = defineUpdate<FeedbackView, [ProgressInput]
 export const resultFeedbackUpdate = defineUpdate<FeedbackView, [ResultInput]>('resultFeedbackUpdate');
 export const reviewFeedbackUpdate = defineUpdate<FeedbackView, [ReviewInput]>('reviewFeedbackUpdate');
 export const publishFeedbackUpdate = defineUpdate<FeedbackView, [PublishInput]>('publishFeedbackUpdate');
+export const escalateFeedbackUpdate = defineUpdate<FeedbackView, [EscalateInput]>('escalateFeedbackUpdate');
+export const removeStateSecretFeedbackUpdate = defineUpdate<FeedbackView, [RemoveStateSecretInput]>('removeStateSecretFeedbackUpdate');
 
 /** Clock keys: one set per round, progress windows numbered within the round. */
 export const clockKeys = {
@@ -256,4 +288,15 @@ export const STATE_SECRET_REFUSAL = {
   reason:
     'Feedback involving state secrets must be handled under the state-secret regime and may not be entered ' +
     'into the Portal feedback system (Art 44.3).',
+};
+
+/** The reason recorded when an item is found during processing to involve state secrets (Art 44.3). */
+export const STATE_SECRET_REMOVAL = {
+  article: 'Art 44.3',
+  reasonVi:
+    'Trong quá trình xử lý phát hiện phản ánh, kiến nghị có thông tin thuộc bí mật nhà nước: việc trả lời được thực hiện ' +
+    'theo chế độ mật, nội dung đã được gỡ khỏi Hệ thống thông tin tiếp nhận, trả lời phản ánh, kiến nghị (Điều 44.3).',
+  reason:
+    'Found during processing to involve state secrets: it is answered under the state-secret regime and its content ' +
+    'was removed from the Portal feedback system (Art 44.3).',
 };

@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -19,23 +20,31 @@ import {
   clockKeys,
   coordinateFeedbackUpdate,
   DEFAULT_FEEDBACK_RULES,
+  ESCALATION_GROUNDS,
+  escalateFeedbackUpdate,
   FEEDBACK_PROCESS,
   feedbackStateQuery,
   FINAL_STATUSES,
   progressFeedbackUpdate,
   publishFeedbackUpdate,
+  removeStateSecretFeedbackUpdate,
   resultFeedbackUpdate,
   reviewFeedbackUpdate,
+  STATE_SECRET_REMOVAL,
   supplementFeedbackUpdate,
   type FeedbackAction,
   type FeedbackOutcome,
+  type FeedbackSender,
   type FeedbackState,
   type FeedbackStatus,
   type FeedbackView,
   type FeedbackWorkflowInput,
 } from './feedback.definitions.js';
 
-const { recordFeedbackChange, publishFeedbackAnswer, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
+const { recordFeedbackChange, publishFeedbackAnswer, removeFeedbackContent, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
+
+/** Patch ids (README, versioning rule): histories recorded before these changes replay on the old path. */
+const PROGRESS_FROM_DAY_20 = 'feedback-progress-windows-from-day-20';
 
 /** The Portal itself acting (closing an item nobody supplemented). */
 const SYSTEM: ActorRef = { userId: 'system', role: 'portal' };
@@ -44,7 +53,6 @@ const RECENT_ACTIONS = 30;
 
 const nowIso = () => new Date().toISOString();
 const hasText = (s: string | undefined): s is string => typeof s === 'string' && s.trim().length > 0;
-/** 'YYYY-MM-DD HH:mm' in Asia/Ho_Chi_Minh (UTC+7, no DST) for messages to citizens. */
 
 function initialState(input: FeedbackWorkflowInput): FeedbackState {
   const receivedAt = input.receivedAt ?? nowIso();
@@ -75,7 +83,7 @@ function initialState(input: FeedbackWorkflowInput): FeedbackState {
 function actionsAllowed(state: FeedbackState): FeedbackAction[] {
   const coordinationOpen = state.coordination.some((c) => !c.answeredAt);
   const byStatus: Record<FeedbackStatus, FeedbackAction[]> = {
-    'received': ['classify'],
+    'received': ['classify', 'progress'],
     'awaiting-supplement': ['supplement'],
     'processing': ['coordinate', 'progress', 'result'],
     'in-review': ['review', 'progress'],
@@ -83,9 +91,36 @@ function actionsAllowed(state: FeedbackState): FeedbackAction[] {
     'published': ['reopen'],
     'not-accepted': [],
     'closed': [],
+    'state-secret': [],
   };
   const allowed = byStatus[state.status];
-  return coordinationOpen && !FINAL_STATUSES.includes(state.status) ? [...allowed, 'answerCoordination'] : allowed;
+  if (FINAL_STATUSES.includes(state.status)) return allowed;
+  // Art 42.3đ and 44.3 apply at any stage while the item is open.
+  const anyStage: FeedbackAction[] = [...(state.agency === 'VPCP' ? [] : ['escalate' as const]), 'removeStateSecret'];
+  return [...allowed, ...(coordinationOpen ? ['answerCoordination' as const] : []), ...anyStage];
+}
+
+/**
+ * Art 45.1–45.2: the body that received and dispatched the item checks its answer before publication
+ * and publishes it — the agency that transferred it to the handling agency (VPCP for the items it
+ * transferred); for an agency's own intake (and for VPCP once escalated) the agency itself, where
+ * the four-eyes project rule applies. Derived from the routing record, so it holds for every case.
+ */
+function reviewingAgencyOf(state: FeedbackState): string {
+  const routed = state.classifications.findLast((c) => c.decision === 'transfer' || c.decision === 'escalate');
+  return routed?.decision === 'transfer' && routed.toAgency === state.agency ? routed.agency : state.agency;
+}
+
+/** Art 44.3: what stays once the content is off the system — ids, agencies, category, channel, dates, who did what. */
+function withoutContent(state: FeedbackState): void {
+  state.submission = { ...state.submission, content: '', sender: { name: '', address: '' } };
+  state.supplements = state.supplements.map((s) => ({ ...s, content: '' }));
+  state.coordination = state.coordination.map(({ answer, ...c }) => ({ ...c, request: '', ...(answer === undefined ? {} : { answer: '' }) }));
+  state.classifications = state.classifications.map(({ reason: _reason, ...c }) => c);
+  state.reviews = state.reviews.map(({ reason: _reason, ...r }) => r);
+  state.progress = state.progress && { ...state.progress, lastNote: '' };
+  state.result = state.result && { ...state.result, answer: '' };
+  state.actions = state.actions.map(({ note: _note, ...a }) => a);
 }
 
 /**
@@ -97,6 +132,8 @@ function actionsAllowed(state: FeedbackState): FeedbackAction[] {
  */
 export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<FeedbackOutcome> {
   const rules = { ...DEFAULT_FEEDBACK_RULES, ...input.rules };
+  // Art 44.1: progress windows run from day 20 whatever the state; runs before the patch keep the old rhythm.
+  const windowsFromDay20 = patched(PROGRESS_FROM_DAY_20);
   const { workflowId } = workflowInfo();
   const state: FeedbackState = input.carried?.state ?? initialState(input);
   const sla = new SlaTracker({ process: FEEDBACK_PROCESS, agency: state.agency, initialStage: state.status, seed: input.carried?.clocks });
@@ -110,7 +147,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
   // Nothing is projected before the intake row exists (a newer revision must never be overwritten by it).
   let intakeRecorded = input.carried !== undefined;
 
-  const view = (): FeedbackView => ({ ...state, workflowId, actionsAllowed: actionsAllowed(state), clocks: sla.list() });
+  const view = (): FeedbackView => ({ ...state, workflowId, reviewingAgency: reviewingAgencyOf(state), actionsAllowed: actionsAllowed(state), clocks: sla.list() });
   const ownerKind = () => (state.agency === 'VPCP' ? ('vpcp' as const) : ('agency' as const));
   const by = (actor: ActorRef) => `${actorCode(actor)}/${actor.userId}`;
 
@@ -149,13 +186,16 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     intakeRecorded = true;
   }
 
-  /** Art 36.3: SMS and e-mail to the sender, once per step (idempotency key = workflow id + step + channel). */
-  async function notifyCitizen(step: string, template: string, subjectVi: string, subject: string, bodyVi: string, body: string, channels: ('sms' | 'email')[] = ['sms', 'email']) {
-    const { sender } = state.submission;
+  /**
+   * Art 36.3: SMS and e-mail to the sender, once per step (idempotency key = workflow id + step + channel);
+   * a channel the sender gave no number or address for is skipped (items typed in from paper, Art 42.2b).
+   */
+  async function notifyCitizen(step: string, template: string, subjectVi: string, subject: string, bodyVi: string, body: string, channels: ('sms' | 'email')[] = ['sms', 'email'], sender: FeedbackSender = state.submission.sender) {
     for (const channel of channels) {
+      const recipient = channel === 'sms' ? sender.phone : sender.email;
+      if (!recipient) continue;
       await sendNotification({
-        key: `${workflowId}:${step}:${channel}`, workflowId, template, channel,
-        recipient: channel === 'sms' ? sender.phone : sender.email,
+        key: `${workflowId}:${step}:${channel}`, workflowId, template, channel, recipient,
         subjectVi, subject, bodyVi, body, data: { itemId: state.itemId, round: state.round },
       });
     }
@@ -182,7 +222,10 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     roundReady = true;
   }
 
-  /** Art 44.1: past the 20 days, a progress update is due every 7 days until the answer is published. */
+  /**
+   * Art 44.1: past the 20 days, a progress update is due every 7 days until the answer is published.
+   * Under the patch window n+1 starts where window n ends: `from` may be ahead, the window opens then.
+   */
   async function startWindow(window: number, from: string): Promise<void> {
     state.progressWindow = window;
     windowsThisRun += 1;
@@ -202,7 +245,9 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
   }
 
   const currentWindow = () => (state.progressWindow > 0 ? sla.get(clockKeys.progress(state.round, state.progressWindow)) : undefined);
-  const windowsActive = () => ['processing', 'in-review', 'approved'].includes(state.status);
+  // Art 44.1: whatever the state (unclassified too); before the patch, only once the item was accepted.
+  const windowsActive = () => (windowsFromDay20 ? !FINAL_STATUSES.includes(state.status) : ['processing', 'in-review', 'approved'].includes(state.status));
+  const windowOpened = (clock: { startedAt: string }, at: string) => Date.parse(clock.startedAt) <= Date.parse(at);
 
   function firstWindowDue(): boolean {
     const answer = sla.get(clockKeys.answer(state.round));
@@ -257,6 +302,14 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
   function requireHandler(actor: ActorRef | undefined, action: string): asserts actor is ActorRef {
     requireRole(actor, ['agency', 'vpcp'], action);
     requireAgency(actor, state.agency, action);
+  }
+  /** Art 45.1–45.2: the answer is checked and published by the body that received and dispatched the item. */
+  function requireReviewer(actor: ActorRef | undefined, action: string): asserts actor is ActorRef {
+    requireRole(actor, ['agency', 'vpcp'], action);
+    const reviewer = reviewingAgencyOf(state);
+    if (actorCode(actor) !== reviewer) {
+      refuse('Forbidden', `${action}: the answer is checked and published by ${reviewer}, the body that received and dispatched the item (Art 45.1–45.2)`);
+    }
   }
   function requireStatus(action: string, ...allowed: FeedbackStatus[]): void {
     if (!allowed.includes(state.status)) refuse('InvalidTransition', `${action}: not allowed while the item is ${state.status} (allowed when ${allowed.join(' or ')})`);
@@ -394,7 +447,8 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
 
   handle('progress', progressFeedbackUpdate, (i) => {
     requireHandler(i?.actor, 'progress');
-    requireStatus('progress', 'processing', 'in-review', 'approved');
+    // Art 44.1: the duty runs whatever the state, so an unclassified item may get its update too.
+    requireStatus('progress', 'received', 'processing', 'in-review', 'approved');
     if (!hasText(i.note)) refuse('Validation', 'progress: the progress note is required (Art 44.1)');
   }, async (i) => {
     const at = nowIso();
@@ -402,12 +456,14 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     const count = state.progress.count;
     const entry = note('progress', i.actor, i.note, { window: state.progressWindow });
     await persist(entry);
-    // An update completes the current window and opens the next one (none before the 20 days pass).
+    // An update completes the current window and opens the next one (none before the 20 days pass):
+    // where the current one ends (every 7 days from day 20; an update before it opens meets nothing),
+    // or — in runs before the patch — from the update.
     await serially(async () => {
       const current = currentWindow();
-      if (!current || current.completedAt) return;
+      if (!current || current.completedAt || !windowOpened(current, at)) return;
       await sla.complete(current.key, by(i.actor));
-      await startWindow(state.progressWindow + 1, at);
+      await startWindow(state.progressWindow + 1, windowsFromDay20 ? current.dueAt : at);
     });
     await notifyCitizen(`progress#${count}`, 'feedback.progress',
       'Cập nhật tình hình xử lý phản ánh, kiến nghị', 'Progress on your feedback',
@@ -439,11 +495,11 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
   });
 
   handle('review', reviewFeedbackUpdate, (i) => {
-    requireHandler(i?.actor, 'review');
+    requireReviewer(i?.actor, 'review');
     requireStatus('review', 'in-review');
     if (i.decision !== 'approve' && i.decision !== 'return') refuse('Validation', 'review: decision must be approve or return');
     if (i.decision === 'return' && !hasText(i.reason)) refuse('Validation', 'review: a reason is required to return the answer (Art 45.2)');
-    // Project rule: the answer is checked by someone other than the officer who entered it.
+    // Project rule (four eyes), for an agency checking its own answer: not the officer who entered it.
     if (state.result?.enteredBy === by(i.actor)) refuse('Forbidden', 'review: the officer who entered the result may not review it');
   }, async (i) => {
     const resultRevision = state.result?.revision ?? 0;
@@ -453,7 +509,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
   });
 
   handle('publish', publishFeedbackUpdate, (i) => {
-    requireHandler(i?.actor, 'publish');
+    requireReviewer(i?.actor, 'publish');
     requireStatus('publish', 'approved');
   }, async (i) => {
     const at = nowIso();
@@ -467,14 +523,64 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     });
     await persist(entry);
     await sla.complete(clockKeys.answer(state.round), by(i.actor));
+    // A window not yet open is moot: the clean-up at the end cancels it.
     await serially(async () => {
       const current = currentWindow();
-      if (current && !current.completedAt) await sla.complete(current.key, by(i.actor));
+      if (current && !current.completedAt && windowOpened(current, at)) await sla.complete(current.key, by(i.actor));
     });
     await notifyCitizen('published', 'feedback.published',
       'Kết quả trả lời phản ánh, kiến nghị đã được công khai', 'The answer to your feedback is published',
       `Kết quả trả lời phản ánh, kiến nghị mã ${state.itemId} đã được đăng tải công khai trên Cổng Dịch vụ công Quốc gia lúc ${vietnamDateTime(at)}.`,
       `The answer to feedback ${state.itemId} was published on the National Public Service Portal at ${vietnamDateTime(at)} (UTC+7).`);
+  });
+
+  handle('escalate', escalateFeedbackUpdate, (i) => {
+    requireRole(i?.actor, ['agency', 'vpcp'], 'escalate');
+    if (FINAL_STATUSES.includes(state.status)) refuse('InvalidTransition', `escalate: the item is ${state.status}`);
+    if (state.agency === 'VPCP') refuse('InvalidTransition', 'escalate: the item is already with VPCP');
+    // Art 42.3đ: the handler asks, VPCP takes it over, or a coordinating agency that disagrees asks.
+    const own = actorCode(i.actor);
+    const coordinating = state.coordination.some((c) => c.agency === own);
+    if (own !== state.agency && own !== 'VPCP' && !coordinating) {
+      refuse('Forbidden', `escalate: only ${state.agency}, a coordinating agency or VPCP may hand the item to VPCP (Art 42.3đ)`);
+    }
+    if (!ESCALATION_GROUNDS.includes(i.ground)) refuse('Validation', `escalate: ground must be ${ESCALATION_GROUNDS.join(' or ')} (Art 42.3đ)`);
+    if (own !== state.agency && own !== 'VPCP' && i.ground !== 'agencies-disagree') {
+      refuse('Validation', 'escalate: a coordinating agency escalates when the agencies cannot agree (ground agencies-disagree, Art 42.3đ)');
+    }
+    if (!hasText(i.reason)) refuse('Validation', 'escalate: a reason is required (Art 42.3đ)');
+  }, async (i) => {
+    const round = state.round;
+    const at = nowIso();
+    const from = state.agency;
+    state.classifications = [...state.classifications, { round, decision: 'escalate', agency: from, at, by: by(i.actor), reason: i.reason, ground: i.ground, fromStatus: state.status }];
+    beginRound('VPCP', at);
+    const entry = note('escalate', i.actor, i.reason, { round, ground: i.ground, from });
+    await condition(() => roundReady);
+    await persist(entry);
+    // Escalating an unclassified item classifies it (Art 42.3đ) when its handler does it; later, nothing to complete.
+    if (actorCode(i.actor) === from) await sla.complete(clockKeys.classify(round), by(i.actor));
+    await sla.cancelAll('escalated to VPCP (Art 42.3đ)');
+  });
+
+  handle('removeStateSecret', removeStateSecretFeedbackUpdate, (i) => {
+    requireRole(i?.actor, ['agency', 'vpcp'], 'removeStateSecret');
+    if (actorCode(i.actor) !== 'VPCP') requireAgency(i.actor, state.agency, 'removeStateSecret');
+    if (FINAL_STATUSES.includes(state.status)) refuse('InvalidTransition', `removeStateSecret: the item is ${state.status}`);
+  }, async (i) => {
+    // Art 44.3: answered under the state-secret regime, off the system — only a content-free record stays.
+    const { sender } = state.submission;
+    state.status = 'state-secret';
+    state.closedReason = STATE_SECRET_REMOVAL.reason;
+    withoutContent(state);
+    const entry = note('removeStateSecret', i.actor, undefined, { article: STATE_SECRET_REMOVAL.article });
+    await persist(entry);
+    await removeFeedbackContent({ itemId: state.itemId, workflowId });
+    // Project rule: the sender learns why the item left the Portal (nothing of its content in the message).
+    await notifyCitizen('stateSecret', 'feedback.stateSecret',
+      'Phản ánh, kiến nghị được xử lý theo chế độ mật', 'Your feedback is handled under the state-secret regime',
+      `Phản ánh, kiến nghị mã ${state.itemId}: ${STATE_SECRET_REMOVAL.reasonVi}`,
+      `Feedback ${state.itemId}: ${STATE_SECRET_REMOVAL.reason}`, ['sms', 'email'], sender);
   });
 
   // ---- the case ----------------------------------------------------------------------------------
@@ -498,9 +604,9 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
       await serially(async () => {
         if (!firstWindowDue()) return;
         const answer = sla.get(clockKeys.answer(state.round));
-        // From the end of the 20 days — or from acceptance, if the item was accepted later than that.
+        // From the end of the 20 days — before the patch, from acceptance if the item was accepted later.
         const dueAt = answer?.dueAt ?? nowIso();
-        const acceptedAt = state.acceptedAt ?? dueAt;
+        const acceptedAt = (!windowsFromDay20 && state.acceptedAt) || dueAt;
         await startWindow(1, Date.parse(acceptedAt) > Date.parse(dueAt) ? acceptedAt : dueAt);
       });
     } else if (windowMissed()) {

@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DeadlineUnit } from '../domain/calendar/types.js';
 import type { ActorRef } from './actors.js';
 
@@ -88,3 +88,19 @@ export interface RecomputeClocksResult {
 export const slaClocksQuery = defineQuery<SlaClock[]>('slaClocks');
 /** Explicit VPCP action after a calendar change: re-derive the due instants of open clocks. */
 export const recomputeSlaClocksUpdate = defineUpdate<RecomputeClocksResult, [RecomputeClocksInput]>('recomputeSlaClocksUpdate');
+
+export interface ReprojectClocksInput {
+  /** Why the case is asked (the consistency checker's finding), kept in the signal's history event. */
+  reason: string;
+  /**
+   * Owners of counted breaches recorded by earlier runs of the case (finished clocks the current run
+   * no longer keeps), for `DvcqgBreachOwners` when visibility lost them at a continue-as-new.
+   */
+  breachOwners?: string[];
+}
+
+/**
+ * The consistency checker's repair of a running case: the workflow writes every clock it keeps to
+ * the projection again, each as a newer revision, and upserts its search attributes again.
+ */
+export const reprojectSlaClocksSignal = defineSignal<[ReprojectClocksInput]>('reprojectSlaClocksSignal');

@@ -22,10 +22,12 @@ import {
 import {
   clockKindOf,
   recomputeSlaClocksUpdate,
+  reprojectSlaClocksSignal,
   slaClocksQuery,
   type ClockSpec,
   type RecomputeClocksInput,
   type RecomputeClocksResult,
+  type ReprojectClocksInput,
   type SlaClock,
 } from './sla.definitions.js';
 
@@ -36,6 +38,7 @@ const nowIso = () => new Date().toISOString();
 /** Patch ids (README, versioning rule): histories from before these changes replay on the old path. */
 const SETTLE_BEFORE_CONTINUE = 'sla-settle-before-continue-as-new';
 const REPROJECT_CARRIED = 'sla-reproject-carried-clocks';
+const KEEP_EARLIER_BREACHES = 'sla-keep-breach-owners-across-continue-as-new';
 
 /**
  * The one SLA helper every process uses. A clock's due instant is computed once by an activity
@@ -49,11 +52,18 @@ export class SlaTracker {
   private stage: string;
   /** Projection writes not yet done (a watcher's breach is written outside any handler). */
   private writing = 0;
+  /** Owners of counted breaches of clocks earlier runs finished (this run no longer keeps those clocks). */
+  private readonly earlierBreachOwners = new Set<string>();
 
   constructor(
     private readonly ctx: { process: string; agency: string; initialStage: string; seed?: SlaClock[] },
   ) {
     this.stage = ctx.initialStage;
+    // A continued run inherits its search attributes, but would rewrite DvcqgBreachOwners from the
+    // clocks it keeps (the open ones): a breach finished by an earlier run must stay visible.
+    if (workflowInfo().continuedFromExecutionRunId && patched(KEEP_EARLIER_BREACHES)) {
+      for (const owner of workflowInfo().typedSearchAttributes.get(breachOwnersKey) ?? []) this.earlierBreachOwners.add(owner);
+    }
     const seed = (ctx.seed ?? []).map((clock) => ({ ...clock, kind: clockKindOf(clock) }));
     for (const clock of seed) this.clocks.set(clock.key, clock);
     // A carried clock's last write may have been lost when the previous run continued as new before
@@ -61,6 +71,7 @@ export class SlaTracker {
     if (seed.length > 0 && patched(REPROJECT_CARRIED)) for (const clock of seed) void this.publish(clock);
     for (const clock of seed) if (this.isOpen(clock)) void this.watch(clock);
     setHandler(slaClocksQuery, () => this.list());
+    setHandler(reprojectSlaClocksSignal, (input) => this.reproject(input));
     setHandler(recomputeSlaClocksUpdate, (input) => this.recompute(input), {
       validator: (input: RecomputeClocksInput) => {
         requireRole(input?.actor, ['vpcp'], 'recompute SLA clocks');
@@ -209,6 +220,13 @@ export class SlaTracker {
     return { recomputed };
   }
 
+  /** The consistency checker's repair: every clock written again as a newer revision, and the search attributes. */
+  private async reproject(input: ReprojectClocksInput): Promise<void> {
+    for (const owner of input?.breachOwners ?? []) this.earlierBreachOwners.add(owner);
+    this.publishSearchAttributes();
+    await Promise.all(this.list().map((clock) => this.publish(clock)));
+  }
+
   private async publish(clock: SlaClock): Promise<void> {
     clock.revision += 1;
     this.publishSearchAttributes();
@@ -231,7 +249,8 @@ export class SlaTracker {
     const open = clocks.filter((c) => c.outcome === 'pending' && this.isOpen(c));
     const nextDue = open.map((c) => c.dueAt).sort()[0];
     // Only counted clocks make a breach of a party of the Portal (not a citizen's wait, not a project rule).
-    const breachOwners = [...new Set(clocks.filter((c) => c.outcome === 'breached' && c.kind === 'regulated').map((c) => c.owner))].sort();
+    const breached = clocks.filter((c) => c.outcome === 'breached' && c.kind === 'regulated').map((c) => c.owner);
+    const breachOwners = [...new Set([...this.earlierBreachOwners, ...breached])].sort();
     upsertSearchAttributes([
       { key: agencyKey, value: this.ctx.agency },
       { key: processKey, value: this.ctx.process },

@@ -1,6 +1,6 @@
 import { and, arrayContains, asc, count, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
-import type { Executor } from '../client.js';
-import { feedbackActions, feedbackAnswers, feedbackItems, feedbackRefusals, slaClocks } from '../schema/index.js';
+import type { Database, Executor } from '../client.js';
+import { feedbackActions, feedbackAnswers, feedbackItems, feedbackRefusals, notifications, slaClocks } from '../schema/index.js';
 import type { ActionRecord } from '../../workflows/actors.js';
 import { caseBreach } from './sla.js';
 
@@ -27,8 +27,9 @@ export interface FeedbackSubmissionRow {
   tthcCode?: string;
   senderName: string;
   senderAddress: string;
-  senderPhone: string;
-  senderEmail: string;
+  /** Required of Portal submissions only (Art 39.3). */
+  senderPhone?: string;
+  senderEmail?: string;
   portalAccountId?: string;
   content: string;
 }
@@ -53,6 +54,8 @@ export async function upsertFeedbackItem(db: Executor, item: FeedbackItemProject
         ...changing,
         ...submission,
         tthcCode: submission.tthcCode ?? null,
+        senderPhone: submission.senderPhone ?? null,
+        senderEmail: submission.senderEmail ?? null,
         portalAccountId: submission.portalAccountId ?? null,
         itemId: item.itemId,
         workflowId: item.workflowId,
@@ -102,6 +105,25 @@ export async function insertPublishedAnswer(db: Executor, row: PublishedAnswerRo
     .insert(feedbackAnswers)
     .values({ ...row, tthcCode: row.tthcCode ?? null, receivedAt: new Date(row.receivedAt), publishedAt: new Date(row.publishedAt) })
     .onConflictDoNothing({ target: feedbackAnswers.itemId });
+}
+
+/** The notice left in place of a message whose text is removed (Art 44.3). */
+const REMOVED_TEXT = '(Nội dung đã gỡ khỏi Hệ thống theo Điều 44.3 / content removed from the system, Art 44.3)';
+
+/**
+ * Art 44.3: an item found to involve state secrets keeps only a content-free record — ids, agencies,
+ * category, channel, dates, status and who did what. Its content, the sender's data, the notes of
+ * its actions and the texts of the messages sent about it are removed, in one transaction.
+ */
+export async function removeFeedbackItemContent(db: Database, params: { itemId: string; workflowId: string }): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx
+      .update(feedbackItems)
+      .set({ content: '', senderName: '', senderAddress: '', senderPhone: null, senderEmail: null, portalAccountId: null })
+      .where(eq(feedbackItems.itemId, params.itemId));
+    await tx.update(feedbackActions).set({ note: null }).where(eq(feedbackActions.workflowId, params.workflowId));
+    await tx.update(notifications).set({ bodyVi: REMOVED_TEXT, body: REMOVED_TEXT }).where(eq(notifications.workflowId, params.workflowId));
+  });
 }
 
 export async function recordFeedbackRefusal(

@@ -1,6 +1,6 @@
-import { and, asc, eq, gt, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import { discrepancies, reconciliationDays, reconciliationLines, reconciliationResults, reconciliationUploads, refundPayouts, refunds } from '../schema/index.js';
+import { discrepancies, payments, reconciliationDays, reconciliationLines, reconciliationResults, reconciliationUploads, refundPayouts, refunds } from '../schema/index.js';
 
 export type ReconciliationSource = (typeof reconciliationLines.source.enumValues)[number];
 export type ReconciliationOutcome = (typeof reconciliationResults.outcome.enumValues)[number];
@@ -39,6 +39,24 @@ export async function replaceUpload(
       .onConflictDoUpdate({ target: [reconciliationUploads.source, reconciliationUploads.agency, reconciliationUploads.bank, reconciliationUploads.txnDate], set: row });
     return { lineCount: lines.length };
   });
+}
+
+/**
+ * The payment ids among `paymentIds` that are no payment of `agency` on the Portal. An upload line
+ * naming one is a mistake of the uploader, refused with the upload — not a difference to investigate
+ * (a payment the Portal knows but has not seen debited still reconciles as `missingAtPortal`).
+ */
+export async function unknownPaymentIds(db: Executor, agency: string, paymentIds: readonly string[]): Promise<Set<string>> {
+  const unknown = new Set(paymentIds);
+  const ids = [...unknown];
+  for (let i = 0; i < ids.length; i += 5000) {
+    const known = await db
+      .select({ id: payments.id })
+      .from(payments)
+      .where(and(eq(payments.agency, agency), inArray(payments.id, ids.slice(i, i + 5000))));
+    for (const { id } of known) unknown.delete(id);
+  }
+  return unknown;
 }
 
 /** work_mem for the reconciliation statement only (SET LOCAL): sorts and hashes of a whole day. */

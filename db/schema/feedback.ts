@@ -22,8 +22,9 @@ export const feedbackItems = pgTable(
     tthcCode: text(),
     senderName: text().notNull(),
     senderAddress: text().notNull(),
-    senderPhone: text().notNull(),
-    senderEmail: text().notNull(),
+    /** Required of Portal submissions (Art 39.3); an officer-entered item may have neither (Art 42.2b). */
+    senderPhone: text(),
+    senderEmail: text(),
     portalAccountId: text(),
     content: text().notNull(),
     round: integer().notNull(),

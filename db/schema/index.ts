@@ -11,3 +11,4 @@ export * from './tthc.js';
 export * from './feedback.js';
 export * from './record.js';
 export * from './idempotency.js';
+export * from './consistency.js';

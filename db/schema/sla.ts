@@ -46,5 +46,9 @@ export const slaClocks = pgTable(
     index('sla_clocks_case_agency_idx').on(t.caseAgency, t.breachedAt),
     index('sla_clocks_pending_due_idx').on(t.dueAt).where(sql`completed_at is null and outcome <> 'cancelled'`),
     index('sla_clocks_started_idx').on(t.startedAt),
+    // On-time rates (dashboard weeks, /on-time-rates): an index-only scan of a due range, grouped by owner.
+    index('sla_clocks_due_rates_idx').on(t.dueAt, t.outcome, t.kind, t.owner, t.ownerKind),
+    // The open clocks and open breaches of /metrics: an index-only scan, grouped by owner, process and kind.
+    index('sla_clocks_open_idx').on(t.owner, t.process, t.kind, t.outcome).where(sql`completed_at is null and outcome <> 'cancelled'`),
   ],
 );

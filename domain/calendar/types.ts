@@ -79,7 +79,8 @@ export interface DeadlineInput {
   unit: DeadlineUnit;
 }
 
-export interface DeadlineResult {
+/** A deadline without its explanation: what `computeDue` returns, index look-ups only. */
+export interface Deadline {
   from: string;
   unit: DeadlineUnit;
   amount: number;
@@ -92,6 +93,10 @@ export interface DeadlineResult {
   calendarVersion: number;
   /** Short legal citation of the counting rule. */
   rule: string;
+}
+
+/** A deadline with its explanation: what `computeDeadline` returns (recorded in history, shown by the API). */
+export interface DeadlineResult extends Deadline {
   explanation: {
     summary: string;
     summaryVi: string;

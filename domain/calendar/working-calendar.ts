@@ -1,24 +1,28 @@
-import { DateTime } from 'luxon';
+import { buildCalendarYear, type CalendarYear } from './calendar-year.js';
 import {
   assertYear,
+  dateOfEpochDay,
+  epochDay,
+  epochDayOf,
+  FIRST_DAY,
   formatInstant,
-  isoDate,
-  localMidnightMs,
+  LAST_DAY,
+  localEpochDay,
+  localMidnightOf,
   MAX_YEAR,
+  MIN_YEAR,
   parseDate,
-  parseInstant,
+  parseInstantMs,
 } from './dates.js';
 import { summarize } from './explain.js';
-import { DEFAULT_ONLY_CODES, statutoryHolidays } from './holidays.js';
 import type {
   CalendarData,
   CalendarOverride,
   DayInfo,
-  DayReason,
+  Deadline,
   DeadlineInput,
   DeadlineResult,
   DeadlineUnit,
-  StatutoryHoliday,
   WorkingHoursWindow,
 } from './types.js';
 import { DEADLINE_UNITS } from './types.js';
@@ -30,8 +34,8 @@ export const DEFAULT_WORKING_HOURS: readonly WorkingHoursWindow[] = Object.freez
 
 export const MAX_LIST_DAYS = 1000;
 
-const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+const PAST_RANGE = `deadline runs past the supported calendar (${MAX_YEAR}-12-31)`;
 
 export const DEADLINE_RULES: Readonly<Record<DeadlineUnit, string>> = Object.freeze({
   workingDays:
@@ -48,38 +52,44 @@ export const DEADLINE_RULES: Readonly<Record<DeadlineUnit, string>> = Object.fre
     'after T (interbank days = this working-day calendar); a debit on a rest day keeps that day as T (project rule)',
 });
 
-const WEEKEND: DayReason = Object.freeze({
-  code: 'weekend',
-  en: 'Weekly rest day (Saturday/Sunday)',
-  vi: 'Ngày nghỉ hằng tuần (thứ Bảy/Chủ nhật)',
-  source: 'Labour Code 2019 Art 111; Decision 188/1999/QĐ-TTg (40-hour week in state agencies)',
-});
-
-interface Window {
-  startMin: number;
-  endMin: number;
+/** Year - MIN_YEAR of every supported day (by days since FIRST_DAY): finding a day's year is one read. */
+const YEAR_OF_DAY = new Uint8Array(LAST_DAY - FIRST_DAY + 1);
+for (let year = MIN_YEAR; year <= MAX_YEAR; year++) {
+  YEAR_OF_DAY.fill(year - MIN_YEAR, epochDayOf(year, 1, 1) - FIRST_DAY, epochDayOf(year + 1, 1, 1) - FIRST_DAY);
 }
 
-/** What a deadline computation consumed, before formatting. */
-interface Span {
+/** A working-hours window in milliseconds after local midnight, half-open [startMs, endMs). */
+interface Window {
+  startMs: number;
+  endMs: number;
+}
+
+/** Where a count starts and ends, as local days (days since 1970-01-01): enough to format or explain it. */
+interface Located {
+  eventMs: number;
+  eventDay: number;
+  /** First day counted. */
+  startDay: number;
+  dueDay: number;
   dueMs: number;
-  dueDate: string;
-  countedDays: string[];
-  skipped: { date: string; reasons: DayInfo['reasons'] }[];
 }
 
 /**
- * Working-day calendar of Vietnamese state agencies for 1990-2100: Mon-Fri, minus Art 112 public
- * holidays, Art 111.3 compensation days and official days off, plus official make-up working days.
- * Pure and deterministic: everything comes from the constructor data.
+ * Working-day calendar of Vietnamese state agencies for 1990-2100 (Mon-Fri, minus holidays and
+ * official days off, plus make-up working days; see calendar-year.ts). Pure and deterministic:
+ * everything comes from the constructor data. Each year is built on first use with an index of
+ * its working days, so a deadline is a few array reads (`computeDue`); the explanation walks the
+ * days only when asked for (`computeDeadline`).
  */
 export class WorkingCalendar {
   readonly version: number;
   private readonly overrides = new Map<string, CalendarOverride>();
   private readonly officialYears: ReadonlySet<number>;
   private readonly windows: readonly Window[];
-  /** Per-year day tables, index = ordinal day - 1; built lazily, then immutable. */
-  private readonly years = new Map<number, readonly DayInfo[]>();
+  /** Working milliseconds of a working day (every working day has the same windows). */
+  private readonly workingDayMs: number;
+  /** Built years, index = year - MIN_YEAR. */
+  private readonly years: (CalendarYear | undefined)[] = [];
 
   constructor(data: CalendarData) {
     if (!Number.isSafeInteger(data.version)) throw new RangeError(`invalid calendar version ${data.version}`);
@@ -94,11 +104,12 @@ export class WorkingCalendar {
     officialYears.forEach(assertYear);
     this.officialYears = new Set(officialYears);
     this.windows = parseWindows(data.workingHours ?? DEFAULT_WORKING_HOURS);
+    this.workingDayMs = this.windows.reduce((sum, w) => sum + w.endMs - w.startMs, 0);
   }
 
   day(date: string): DayInfo {
     const d = parseDate(date);
-    return this.yearTable(d.year)[d.ordinal - 1]!;
+    return this.yearOf(d.year).days[d.ordinal - 1]!;
   }
 
   isWorkingDay(date: string): boolean {
@@ -111,206 +122,159 @@ export class WorkingCalendar {
     if (count < 1 || count > MAX_LIST_DAYS) {
       throw new RangeError(`listDays needs 1..${MAX_LIST_DAYS} days, got ${count} (${from}..${to})`);
     }
-    const out: DayInfo[] = [];
-    for (const d of this.daysFrom(from)) {
-      out.push(d);
-      if (out.length === count) break;
-    }
-    return out;
+    const first = epochDay(from);
+    return Array.from({ length: count }, (_, i) => this.dayAt(first + i));
   }
 
   /** The first working day strictly after `date`. */
   nextWorkingDay(date: string): string {
-    return scan(this.daysAfter(date), (d) => (d.working ? d.date : undefined));
+    parseDate(date);
+    return this.dayAt(this.workingDayAfter(epochDay(date), 1)).date;
   }
 
+  /** The due instant, rule and calendar version, without the explanation: the fast path. */
+  computeDue(input: DeadlineInput): Deadline {
+    return this.format(input, this.locate(input));
+  }
+
+  /** The deadline with its explanation in English and Vietnamese (the days counted and skipped). */
   computeDeadline(input: DeadlineInput): DeadlineResult {
-    const { from, amount, unit } = input;
+    const located = this.locate(input);
+    const deadline = this.format(input, located);
+    return { ...deadline, explanation: this.explain(deadline, located) };
+  }
+
+  private locate({ from, amount, unit }: DeadlineInput): Located {
     if (!DEADLINE_UNITS.includes(unit)) throw new RangeError(`unknown deadline unit '${unit}'`);
     if (!Number.isSafeInteger(amount) || amount <= 0) {
       throw new RangeError(`deadline amount must be a positive integer, got ${amount}`);
     }
-    const event = parseInstant(from);
-    const eventDate = isoDate(event);
-    const span =
-      unit === 'workingHours'
-        ? this.countWorkingHours(event, amount)
-        : unit === 'calendarDays'
-          ? this.countCalendarDays(eventDate, amount)
-          : this.countWorkingDays(eventDate, amount);
-    const due = formatInstant(span.dueMs);
-    const { summary, summaryVi } = summarize({
-      unit,
-      amount,
-      eventDate,
-      eventLocal: event.toISO()!,
-      dueLocal: due.local,
-      dueDate: span.dueDate,
-      countedDays: span.countedDays,
-      skipped: span.skipped,
-    });
+    const eventMs = parseInstantMs(from);
+    const eventDay = localEpochDay(eventMs);
+    if (unit === 'workingHours') return this.locateWorkingHours(eventMs, eventDay, amount);
+    let dueDay: number;
+    if (unit === 'calendarDays') {
+      // Art 148.5: a period ending on a rest day ends with the next working day.
+      const last = eventDay + amount;
+      dueDay = this.dayIsWorking(last) ? last : this.workingDayAfter(last, 1);
+    } else {
+      // workingDays and settlementDay (interbank days use the same calendar).
+      dueDay = this.workingDayAfter(eventDay, amount);
+    }
+    const startDay = unit === 'calendarDays' ? eventDay + 1 : this.workingDayAfter(eventDay, 1);
+    return { eventMs, eventDay, startDay, dueDay, dueMs: localMidnightOf(dueDay + 1) - 1 };
+  }
+
+  private locateWorkingHours(eventMs: number, eventDay: number, hours: number): Located {
+    let remaining = hours * HOUR_MS;
+    let startDay: number | undefined;
+    if (this.dayIsWorking(eventDay)) {
+      const midnight = localMidnightOf(eventDay);
+      for (const w of this.windows) {
+        // Windows are half-open: an instant at a window's end continues at the next window start.
+        const begin = Math.max(eventMs - midnight, w.startMs);
+        const available = w.endMs - begin;
+        if (available <= 0) continue;
+        startDay = eventDay;
+        if (remaining <= available) return { eventMs, eventDay, startDay, dueDay: eventDay, dueMs: midnight + begin + remaining };
+        remaining -= available;
+      }
+    }
+    // Every later working day offers the same hours, so the due day is the k-th working day after.
+    const k = Math.ceil(remaining / this.workingDayMs);
+    const dueDay = this.workingDayAfter(eventDay, k);
+    let rest = remaining - (k - 1) * this.workingDayMs;
+    let dueMs = localMidnightOf(dueDay);
+    for (const w of this.windows) {
+      if (rest <= w.endMs - w.startMs) {
+        dueMs += w.startMs + rest;
+        break;
+      }
+      rest -= w.endMs - w.startMs;
+    }
+    return { eventMs, eventDay, startDay: startDay ?? this.workingDayAfter(eventDay, 1), dueDay, dueMs };
+  }
+
+  private format({ from, unit, amount }: DeadlineInput, at: Located): Deadline {
+    // A day-unit period ends at 24:00 local of its due day: 23:59:59.999 +07:00, 16:59:59.999Z.
+    const endOfDay = this.dayAt(at.dueDay).date;
+    const due = unit === 'workingHours' ? formatInstant(at.dueMs) : { utc: `${endOfDay}T16:59:59.999Z`, local: `${endOfDay}T23:59:59.999+07:00` };
     return {
       from,
       unit,
       amount,
-      startDate: span.countedDays[0]!,
+      startDate: this.dayAt(at.startDay).date,
       dueAt: due.utc,
       dueLocal: due.local,
       calendarVersion: this.version,
       rule: DEADLINE_RULES[unit],
-      explanation: { summary, summaryVi, skipped: span.skipped, countedDays: span.countedDays },
     };
   }
 
-  /** workingDays and settlementDay (interbank days use the same calendar). */
-  private countWorkingDays(eventDate: string, n: number): Span {
+  /**
+   * The days the count went through: counted days (working days from the start, or every day of a
+   * calendar-day period) and the rest days passed over on the way to the due day.
+   */
+  private explain({ unit, amount, dueLocal }: Deadline, at: Located): DeadlineResult['explanation'] {
+    const lastCounted = unit === 'calendarDays' ? at.eventDay + amount : at.dueDay;
+    // Calendar days skip only the rest days the end rolls over; working hours may skip the event day itself.
+    const skipFrom = unit === 'calendarDays' ? lastCounted : unit === 'workingHours' ? at.eventDay : at.eventDay + 1;
     const countedDays: string[] = [];
-    const skipped: Span['skipped'] = [];
-    return scan(this.daysAfter(eventDate), (d) => {
-      if (!d.working) skipped.push({ date: d.date, reasons: d.reasons });
-      else if (countedDays.push(d.date) === n) return { dueMs: endOfDayMs(d.date), dueDate: d.date, countedDays, skipped };
-      return undefined;
-    });
-  }
-
-  private countCalendarDays(eventDate: string, n: number): Span {
-    const countedDays: string[] = [];
-    const skipped: Span['skipped'] = [];
-    return scan(this.daysAfter(eventDate), (d) => {
-      if (countedDays.length < n) countedDays.push(d.date);
-      if (countedDays.length < n) return undefined;
-      // Art 148.5: a period ending on a rest day ends with the next working day.
-      if (d.working) return { dueMs: endOfDayMs(d.date), dueDate: d.date, countedDays, skipped };
-      skipped.push({ date: d.date, reasons: d.reasons });
-      return undefined;
-    });
-  }
-
-  private countWorkingHours(event: DateTime, n: number): Span {
-    const countedDays: string[] = [];
-    const skipped: Span['skipped'] = [];
-    let cursor = event.toMillis();
-    let remaining = n * HOUR_MS;
-    return scan(this.daysFrom(isoDate(event)), (d) => {
-      if (!d.working) {
-        skipped.push({ date: d.date, reasons: d.reasons });
-        return undefined;
-      }
-      const midnight = localMidnightMs(d.date);
-      for (const w of this.windows) {
-        // Windows are half-open: an instant at a window's end continues at the next window start.
-        const begin = Math.max(cursor, midnight + w.startMin * 60_000);
-        const available = midnight + w.endMin * 60_000 - begin;
-        if (available <= 0) continue;
-        if (countedDays[countedDays.length - 1] !== d.date) countedDays.push(d.date);
-        if (remaining <= available) return { dueMs: begin + remaining, dueDate: d.date, countedDays, skipped };
-        remaining -= available;
-        cursor = begin + available;
-      }
-      return undefined;
-    });
-  }
-
-  /** Days from `date` (inclusive) onwards; iteration past 31 Dec MAX_YEAR throws a RangeError. */
-  private *daysFrom(date: string): Generator<DayInfo, never, undefined> {
-    const start = parseDate(date);
-    let index = start.ordinal - 1;
-    for (let year = start.year; year <= MAX_YEAR; year++, index = 0) {
-      const table = this.yearTable(year);
-      for (; index < table.length; index++) yield table[index]!;
+    const skipped: DeadlineResult['explanation']['skipped'] = [];
+    for (let day = Math.min(skipFrom, at.startDay); day <= at.dueDay; day++) {
+      const d = this.dayAt(day);
+      if (unit === 'calendarDays' ? day <= lastCounted : d.working && day >= at.startDay) countedDays.push(d.date);
+      if (!d.working && day >= skipFrom) skipped.push({ date: d.date, reasons: d.reasons });
     }
-    throw new RangeError(`deadline runs past the supported calendar (${MAX_YEAR}-12-31)`);
+    const { summary, summaryVi } = summarize({
+      unit,
+      amount,
+      eventDate: dateOfEpochDay(at.eventDay),
+      eventLocal: formatInstant(at.eventMs).local,
+      dueLocal,
+      dueDate: dateOfEpochDay(at.dueDay),
+      countedDays,
+      skipped,
+    });
+    return { summary, summaryVi, skipped, countedDays };
   }
 
-  private daysAfter(date: string): Generator<DayInfo, never, undefined> {
-    const next = parseDate(date).plus({ days: 1 });
-    if (next.year > MAX_YEAR) throw new RangeError(`deadline runs past the supported calendar (${MAX_YEAR}-12-31)`);
-    return this.daysFrom(isoDate(next));
-  }
-
-  private yearTable(year: number): readonly DayInfo[] {
-    let table = this.years.get(year);
-    if (!table) {
-      table = Object.freeze(this.buildYear(year));
-      this.years.set(year, table);
+  /** The `n`-th working day strictly after local day `day` (n >= 1), read from the year indexes. */
+  private workingDayAfter(day: number, n: number): number {
+    let year = this.yearOfDay(day);
+    let k = year.before[day - year.firstDay + 1]! + n - 1;
+    while (k >= year.working.length) {
+      k -= year.working.length;
+      year = this.yearOf(year.year + 1);
     }
-    return table;
+    return year.working[k]!;
   }
 
-  private buildYear(year: number): DayInfo[] {
-    // In an official year the Government's schedule (overrides) replaces the defaults (Art 112.3).
-    const official = this.officialYears.has(year);
-    const holidays = statutoryHolidays(year).filter((h) => !official || !DEFAULT_ONLY_CODES.has(h.code));
-    const statutory = new Map<string, DayReason>();
-    for (const h of holidays) statutory.set(h.date, reasonOf(h));
-    if (!official) for (const [date, reason] of compensationDays(holidays)) statutory.set(date, reason);
+  private dayIsWorking(day: number): boolean {
+    const year = this.yearOfDay(day);
+    const i = day - year.firstDay;
+    return year.before[i + 1]! > year.before[i]!;
+  }
 
-    const days: DayInfo[] = [];
-    for (let d = DateTime.utc(year, 1, 1); d.year === year; d = d.plus({ days: 1 })) {
-      const date = isoDate(d);
-      const override = this.overrides.get(date);
-      const holiday = statutory.get(date);
-      const weekend = d.weekday >= 6;
-      const reasons: DayReason[] = [];
-      if (override) reasons.push(overrideReason(override));
-      if (holiday) reasons.push(holiday);
-      if (weekend) reasons.push(WEEKEND);
-      const working = override ? override.kind === 'workingDay' : !holiday && !weekend;
-      days.push(Object.freeze({ date, weekday: d.weekday, working, reasons: Object.freeze(reasons) as DayReason[] }));
+  private dayAt(day: number): DayInfo {
+    const year = this.yearOfDay(day);
+    return year.days[day - year.firstDay]!;
+  }
+
+  private yearOfDay(day: number): CalendarYear {
+    if (day > LAST_DAY) throw new RangeError(PAST_RANGE);
+    return this.yearOf(MIN_YEAR + YEAR_OF_DAY[day - FIRST_DAY]!);
+  }
+
+  private yearOf(year: number): CalendarYear {
+    if (year > MAX_YEAR) throw new RangeError(PAST_RANGE);
+    let built = this.years[year - MIN_YEAR];
+    if (!built) {
+      built = buildCalendarYear(year, this.overrides, this.officialYears.has(year));
+      this.years[year - MIN_YEAR] = built;
     }
-    return days;
+    return built;
   }
-}
-
-/** Feeds days to `visit` until it returns a result (the day source throws past its range). */
-function scan<T>(days: Iterator<DayInfo, never, undefined>, visit: (d: DayInfo) => T | undefined): T {
-  for (;;) {
-    const result = visit(days.next().value);
-    if (result !== undefined) return result;
-  }
-}
-
-function reasonOf(h: StatutoryHoliday): DayReason {
-  return Object.freeze({ code: h.code, en: h.en, vi: h.vi, source: h.source });
-}
-
-function overrideReason(o: CalendarOverride): DayReason {
-  return Object.freeze({
-    code: o.kind === 'dayOff' ? 'officialDayOff' : 'makeUpWorkingDay',
-    en: o.name,
-    vi: o.nameVi,
-    source: o.source,
-  });
-}
-
-/**
- * Labour Code 2019 Art 111.3: a holiday on a weekly rest day gives a day off on the next working
- * day. Holidays are taken in date order, so two weekend days of Tết yield the two weekdays after
- * the span. Computed on the statutory calendar only (overrides are applied afterwards).
- */
-function compensationDays(holidays: readonly StatutoryHoliday[]): Map<string, DayReason> {
-  const holidayDates = new Set(holidays.map((h) => h.date));
-  const result = new Map<string, DayReason>();
-  for (const h of holidays) {
-    let d = parseDate(h.date);
-    if (d.weekday < 6) continue;
-    do d = d.plus({ days: 1 });
-    while (d.weekday >= 6 || holidayDates.has(isoDate(d)) || result.has(isoDate(d)));
-    result.set(
-      isoDate(d),
-      Object.freeze({
-        code: 'compensation',
-        en: `Compensation day for ${h.en} on ${h.date} (a weekly rest day)`,
-        vi: `Nghỉ bù cho ${h.vi} ngày ${h.date} (trùng ngày nghỉ hằng tuần)`,
-        source: 'Labour Code 2019 Art 111.3',
-      }),
-    );
-  }
-  return result;
-}
-
-function endOfDayMs(date: string): number {
-  return localMidnightMs(date) + DAY_MS - 1;
 }
 
 const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -329,5 +293,5 @@ function parseWindows(windows: readonly WorkingHoursWindow[]): Window[] {
       throw new RangeError('workingHours windows must be non-empty, ascending and non-overlapping');
     }
   });
-  return parsed;
+  return parsed.map((w) => ({ startMs: w.startMin * 60_000, endMs: w.endMin * 60_000 }));
 }

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
 import type { DatabaseHandle } from '../../db/client.js';
-import { feedbackItems, feedbackRefusals } from '../../db/schema/index.js';
+import { feedbackItems, feedbackRefusals, tthcProcedures } from '../../db/schema/index.js';
 import { insertClock } from '../support/sla-clocks.js';
 import { bearer, testConfig, testDatabase, uniqueId } from '../support/env.js';
 
@@ -65,6 +65,31 @@ describe('feedback intake: validation and authorization', () => {
     const noAccount = await post(portal, body({ sender: { ...body().sender, portalAccountId: undefined }, channel: 'paper' }));
     expect(noAccount.statusCode).toBe(422);
     expect(noAccount.json().errors.map((e: { path: string }) => e.path)).toEqual(['body.channel', 'body.sender.portalAccountId']);
+  });
+
+  it('Art 39.3: a Portal submission needs the sender\'s phone and e-mail → 422 naming both', async () => {
+    const res = await post(portal, body({ sender: { name: 'Trần Thị Bình', address: '5 Lê Lợi, Huế', portalAccountId: 'acc-777' } }));
+    expect(res.statusCode).toBe(422);
+    expect(res.json().errors.map((e: { path: string }) => e.path)).toEqual(['body.sender.phone', 'body.sender.email']);
+    expect(res.json().errors[0].message).toContain('Art 39.3');
+  });
+
+  it('Art 25.3: an agency reports on another agency\'s TTHC data only — of a TTHC-data category, and never on its own TTHCs → 422', async () => {
+    const byt: Actor = { userId: uniqueId('byt-officer'), role: 'agency', agency: 'BYT' };
+    const own = `T25.${uniqueId('c').slice(-8)}`;
+    await database.db.insert(tthcProcedures).values({
+      code: own, agency: 'BYT', currentVersion: 1, status: 'published', name: 'Cấp chứng chỉ hành nghề', field: 'Khám bệnh, chữa bệnh', level: 'central',
+      implementingAgency: 'Cục Quản lý Khám, chữa bệnh', updatedAt: new Date(),
+    });
+    const report = (overrides: Record<string, unknown>) => body({ sender: { name: 'Vụ Pháp chế, Bộ Y tế', address: '138A Giảng Võ, Hà Nội' }, channel: 'agency-report', category: 'tthc-not-published', ...overrides });
+    const burden = await post(byt, report({ category: 'tthc-burden' }));
+    expect(burden.statusCode).toBe(422);
+    expect(burden.json().errors).toEqual([{ path: 'body.category', message: expect.stringContaining('Art 25.3') }]);
+    const ownTthc = await post(byt, report({ tthcCode: own }));
+    expect(ownTthc.statusCode).toBe(422);
+    expect(ownTthc.json().errors).toEqual([{ path: 'body.agency', message: expect.stringContaining('Art 25.3') }]);
+    // The Portal does not file agency reports.
+    expect((await post(portal, report({ sender: body().sender }))).statusCode).toBe(422);
   });
 
   it('the target agency must exist → 422', async () => {

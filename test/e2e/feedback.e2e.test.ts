@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { like } from 'drizzle-orm';
+import { eq, like } from 'drizzle-orm';
 import type { Actor } from '../../api/auth.js';
 import { listFeedbackActions } from '../../db/queries/feedback.js';
-import { notifications } from '../../db/schema/index.js';
+import { feedbackItems, notifications, tthcProcedures } from '../../db/schema/index.js';
 import { startE2e, type E2eStack } from '../support/e2e.js';
 import { eventually, uniqueId } from '../support/env.js';
 
@@ -11,8 +11,11 @@ interface Item {
   workflowId: string;
   status: string;
   agency: string;
+  reviewingAgency: string;
   round: number;
   receivedAt: string;
+  submission: { content: string; sender: Record<string, string | undefined> };
+  closedReason?: string;
   actionSeq: number;
   actionsAllowed: string[];
   clocks: { key: string; outcome: string; owner: string }[];
@@ -40,7 +43,8 @@ describe('citizen feedback end to end: HTTP → Temporal dev server → worker �
 
   const call = <T = Item>(method: string, path: string, actor?: Actor, body?: unknown, headers?: Record<string, string>) =>
     stack.call<T>(method, `/v1/feedback${path}`, actor, body, headers);
-  const submit = (key: string, body: unknown = submission) => call<{ id: string; status: string; replayed: boolean }>('POST', '', portal, body, { 'idempotency-key': key });
+  const submit = (key: string, body: unknown = submission, actor: Actor = portal) =>
+    call<{ id: string; agency: string; status: string; replayed: boolean }>('POST', '', actor, body, { 'idempotency-key': key });
   const act = (id: string, action: string, actor: Actor, body: unknown = {}) => call('POST', `/${id}/${action}`, actor, body);
   const ready = (id: string, actor: Actor, ok: (i: Item) => boolean) =>
     eventually(async () => (await call('GET', `/${id}`, actor)).body, ok);
@@ -64,7 +68,7 @@ describe('citizen feedback end to end: HTTP → Temporal dev server → worker �
     const id = first.body.id;
 
     const received = await ready(id, btp, (i) => i.clocks.length >= 2);
-    expect(received).toMatchObject({ status: 'received', agency: 'BTP', actionsAllowed: ['classify'] });
+    expect(received).toMatchObject({ status: 'received', agency: 'BTP', reviewingAgency: 'BTP', actionsAllowed: ['classify', 'progress', 'escalate', 'removeStateSecret'] });
     expect(received.clocks.map((c) => c.key).sort()).toEqual(['answer#1', 'classify#1']);
 
     // Other agency: cannot see, cannot act, and nothing changes.
@@ -140,5 +144,79 @@ describe('citizen feedback end to end: HTTP → Temporal dev server → worker �
     expect(await ids(btp)).toEqual(['BYT']);
     expect(await ids({ userId: 'x', role: 'agency', agency: 'BCT' })).toEqual([]);
     expect((await act(id, 'classify', btp, { decision: 'accept' })).status).toBe(403);
+  });
+
+  it('Art 45.1–45.2: VPCP checks the answer to an item it transferred, returns it once and publishes it; the handling agency may neither approve nor publish', async () => {
+    const { body: { id } } = await submit(uniqueId('key'), { ...submission, agency: 'VPCP' });
+    await ready(id, vpcp, (i) => i.clocks.length >= 2);
+    expect((await act(id, 'classify', vpcp, { decision: 'transfer', toAgency: 'BTP', reason: 'Thuộc thẩm quyền Bộ Tư pháp' })).status).toBe(200);
+    await ready(id, btp, (i) => i.clocks.some((c) => c.key === 'classify#2'));
+    await act(id, 'classify', btp, { decision: 'accept' });
+    const entered = await act(id, 'result', btp, { answer: 'Bộ Tư pháp trả lời lần 1.', resultObtainedAt: new Date().toISOString() });
+    expect(entered.body).toMatchObject({ status: 'in-review', agency: 'BTP', reviewingAgency: 'VPCP' });
+    const own = await act(id, 'review', btpReviewer, { decision: 'approve' });
+    expect(own.status).toBe(403);
+    expect(JSON.stringify(own.body)).toContain('Art 45.1');
+    expect((await act(id, 'review', vpcp, { decision: 'return', reason: 'Chưa trả lời về thành phần hồ sơ.' })).body.status).toBe('processing');
+    await act(id, 'result', btp, { answer: 'Bộ Tư pháp trả lời lần 2: đã bổ sung thành phần hồ sơ.', resultObtainedAt: new Date().toISOString() });
+    expect((await act(id, 'review', vpcp, { decision: 'approve' })).body.status).toBe('approved');
+    expect((await act(id, 'publish', btpReviewer)).status).toBe(403);
+    expect((await act(id, 'publish', vpcp)).body.status).toBe('published');
+    const actions = await listFeedbackActions(stack.database.db, `feedback-${id}`);
+    expect(actions.filter((a) => ['review', 'publish'].includes(a.action)).map((a) => `${a.action}:${a.actorAgency}`)).toEqual(['review:VPCP', 'review:VPCP', 'publish:VPCP']);
+  });
+
+  it('Art 42.3đ, 44.3: the handler escalates to VPCP during processing; VPCP, finding state secrets, takes the item off the system with that reason', async () => {
+    const { body: { id } } = await submit(uniqueId('key'));
+    await ready(id, btp, (i) => i.clocks.length >= 2);
+    await act(id, 'classify', btp, { decision: 'accept' });
+    expect((await act(id, 'escalate', btp, { ground: 'government-authority' })).status).toBe(400);
+    expect((await act(id, 'escalate', byt, { ground: 'government-authority', reason: 'x' })).status).toBe(403);
+    const escalated = await act(id, 'escalate', btp, { ground: 'government-authority', reason: 'Thuộc thẩm quyền quyết định của Thủ tướng Chính phủ.' });
+    expect(escalated.status).toBe(200);
+    const atVpcp = await ready(id, vpcp, (i) => i.clocks.some((c) => c.key === 'classify#2'));
+    expect(atVpcp).toMatchObject({ agency: 'VPCP', round: 2, status: 'received' });
+    expect((await act(id, 'escalate', vpcp, { ground: 'government-authority', reason: 'x' })).status).toBe(409);
+
+    expect((await act(id, 'state-secret', btp)).status).toBe(403);
+    const removed = await act(id, 'state-secret', vpcp);
+    expect(removed.status).toBe(200);
+    expect(removed.body).toMatchObject({ status: 'state-secret', submission: { content: '' } });
+    expect(removed.body.closedReason).toContain('Art 44.3');
+    expect(JSON.stringify(removed.body)).not.toContain('cuong@example.vn');
+    const [row] = await stack.database.db.select().from(feedbackItems).where(eq(feedbackItems.itemId, id));
+    expect(row).toMatchObject({ status: 'state-secret', content: '', senderEmail: null });
+    expect((await act(id, 'progress', vpcp, { note: 'x' })).status).toBe(409);
+  });
+
+  it('Art 42.2b, 39.3: an officer types in a paper item with the sender\'s name and address only — accepted, and no SMS or e-mail is attempted', async () => {
+    const paper = { ...submission, channel: 'paper', sender: { name: 'Phạm Thị Dung', address: 'Thôn 3, xã Tân Lập, tỉnh Phú Thọ' } };
+    const res = await submit(uniqueId('key'), paper, btp);
+    expect(res.status).toBe(201);
+    expect(res.body.agency).toBe('BTP');
+    const item = await ready(res.body.id, btp, (i) => i.clocks.length >= 2);
+    expect(item.submission.sender).toEqual({ name: 'Phạm Thị Dung', address: 'Thôn 3, xã Tân Lập, tỉnh Phú Thọ' });
+    const sent = await stack.database.db.select().from(notifications).where(like(notifications.key, `feedback-${res.body.id}:%`));
+    expect(sent).toEqual([]);
+  });
+
+  it('Art 25.3: an agency reports wrong TTHC data of another agency — the item goes to the TTHC\'s owner', async () => {
+    const code = `T25.${uniqueId('c').slice(-8)}`;
+    await stack.database.db.insert(tthcProcedures).values({
+      code, agency: 'BTP', currentVersion: 1, status: 'published', name: 'Chứng thực bản sao từ bản chính', field: 'Chứng thực', level: 'central',
+      implementingAgency: 'Phòng Tư pháp', updatedAt: new Date(),
+    });
+    const report = {
+      sender: { name: 'Vụ Pháp chế, Bộ Y tế', address: '138A Giảng Võ, Hà Nội' }, agency: 'BTC', tthcCode: code, category: 'tthc-publication-mismatch', channel: 'agency-report',
+      content: 'Thành phần hồ sơ công bố trên Cơ sở dữ liệu quốc gia khác với thành phần hồ sơ niêm yết tại nơi giải quyết.',
+    };
+    const res = await submit(uniqueId('key'), report, byt);
+    expect(res.status).toBe(201);
+    expect(res.body.agency).toBe('BTP');
+    const item = await ready(res.body.id, btp, (i) => i.clocks.length >= 2);
+    expect(item).toMatchObject({ agency: 'BTP', receivingAgency: 'BTP', status: 'received' });
+    expect(item.clocks.every((c) => c.owner === 'BTP')).toBe(true);
+    // A paper item for another agency is still refused: only a report on TTHC data crosses agencies.
+    expect((await submit(uniqueId('key'), { ...report, channel: 'paper', agency: 'BTP' }, byt)).status).toBe(403);
   });
 });

@@ -170,8 +170,15 @@ describe('online payments and reconciliation through HTTP (dev server, worker, P
     await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank });
     await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, { callbackId: 'd', bankTxnRef: 'FT-R1', amount: 90_000 });
     const day = vietnamDate((await call('agency', 'GET', `/v1/payments/${id}`)).body.debitedAt as string);
+    // A payment the Portal knows but never saw debited: the bank's statement says it was.
+    const unseen = (await call('agency', 'POST', '/v1/payments', request(uniqueId('r'), 12_000))).body.paymentId as string;
+    await call('portal', 'POST', `/v1/payments/${unseen}/payer-bank`, { bank });
 
-    const csv = `payment_id,bank_txn_ref,amount,status\r\n${id},FT-R1,90000,success\r\nPAY-UNKNOWN,FT-R2,"12000",success\r\n`;
+    const csv = `payment_id,bank_txn_ref,amount,status\r\n${id},FT-R1,90000,success\r\n${unseen},FT-R2,"12000",success\r\n`;
+    // A payment id the Portal never issued is the statement's mistake: refused, naming the line.
+    const unknown = await call('bank', 'PUT', `/v1/reconciliation/statements/${bank}/BTP/${day}`, `${csv}PAY-UNKNOWN,FT-R3,5000,success\r\n`, 'text/csv');
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([{ path: 'line 4', message: 'PAY-UNKNOWN is no payment of agency BTP' }]);
     expect((await call('otherBank', 'PUT', `/v1/reconciliation/statements/${bank}/BTP/${day}`, csv, 'text/csv')).status).toBe(403);
     const badCsv = await call('bank', 'PUT', `/v1/reconciliation/statements/${bank}/BTP/${day}`, 'payment_id,bank_txn_ref,amount,status\nX,Y,12.5,success\n', 'text/csv');
     expect(badCsv.status).toBe(400);
@@ -190,18 +197,18 @@ describe('online payments and reconciliation through HTTP (dev server, worker, P
     );
     const detail = report.body.detail as { paymentId: string; outcome: string; ownerKind: string | null }[];
     expect(detail.find((d) => d.paymentId === id)?.outcome).toBe('matched');
-    expect(detail.find((d) => d.paymentId === 'PAY-UNKNOWN')).toMatchObject({ outcome: 'missingAtPortal', ownerKind: 'bank' });
+    expect(detail.find((d) => d.paymentId === unseen)).toMatchObject({ outcome: 'missingAtPortal', ownerKind: 'bank' });
 
     const download = await call('bank', 'GET', `/v1/reconciliation/reports/${day}/BTP/${bank}?format=csv`);
     expect(download.type).toContain('text/csv');
     expect(download.body.split('\r\n')[0]).toContain('paymentId,seq,outcome');
-    expect(download.body).toContain('PAY-UNKNOWN');
+    expect(download.body).toContain(unseen);
     expect((await call('otherBank', 'GET', `/v1/reconciliation/reports/${day}/BTP/${bank}`)).status).toBe(403);
     const otherSummary = await call('otherBank', 'GET', `/v1/reconciliation/reports/${day}`);
     expect((otherSummary.body.pairs as { bank: string }[]).every((p) => p.bank === otherBank)).toBe(true);
 
-    const cases = await eventually(() => call('bank', 'GET', `/v1/reconciliation/discrepancies?txnDate=${day}`), (r) => (r.body.items as unknown[]).length >= 1, 30_000);
-    const found = (cases.body.items as { id: string; paymentId: string; owner: string }[]).find((d) => d.paymentId === 'PAY-UNKNOWN');
+    const cases = await eventually(() => call('bank', 'GET', `/v1/reconciliation/discrepancies?txnDate=${day}`), (r) => (r.body.items as { paymentId: string }[]).some((d) => d.paymentId === unseen), 30_000);
+    const found = (cases.body.items as { id: string; paymentId: string; owner: string }[]).find((d) => d.paymentId === unseen);
     expect(found?.owner).toBe(bank);
     const resolved = await call('bank', 'POST', `/v1/reconciliation/discrepancies/${found!.id}/resolve`, { resolution: 'test transaction, reversed' });
     expect(resolved.body).toMatchObject({ status: 'resolved', breached: false });

@@ -11,7 +11,8 @@ describe('deep readiness: HTTP → Temporal dev server → worker → activity �
   });
 
   it('reports ready with the row the worker wrote', async () => {
-    const res = await stack.call<{ status: string; checks: { path?: { ok: boolean; workflowId?: string; writtenAt?: string } } }>('GET', '/readyz?deep=1');
+    const vpcp = { userId: 'ops-1', role: 'vpcp' as const, agency: 'VPCP' };
+    const res = await stack.call<{ status: string; checks: { path?: { ok: boolean; workflowId?: string; writtenAt?: string } } }>('GET', '/readyz?deep=1', vpcp);
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('ready');
     expect(res.body.checks.path?.ok).toBe(true);

@@ -4,6 +4,7 @@ import type { AppConfig } from '../../config/index.js';
 import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
 import { createWorker } from '../../runtime/worker.js';
+import { dataConverterFor } from '../../codec/encryption.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 import { bearer, quietBundle, testConfig, testLogger } from './env.js';
 
@@ -22,6 +23,8 @@ export interface E2eOptions {
   workflowsPath?: string | URL;
   /** More workers with the real activities, each on its own task queue (fixture workflows that are not deployed). */
   extraWorkers?: { taskQueue: string; workflowsPath: string | URL }[];
+  /** Configuration the suite needs (e.g. TEMPORAL_PAYLOAD_KEYS), for the worker and the API alike. */
+  config?: Partial<AppConfig>;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface E2eOptions {
  * task queue), the API listening on a free port, and the run's PostgreSQL database.
  */
 export async function startE2e(options: E2eOptions = {}): Promise<E2eStack> {
-  const config = testConfig();
+  const config = testConfig(options.config);
   const database = createDatabase(config.DATABASE_URL);
   const queues = [{ taskQueue: config.TASK_QUEUE, workflowsPath: options.workflowsPath }, ...(options.extraWorkers ?? [])];
   const workers: { worker: Worker; running: Promise<void> }[] = [];
@@ -40,6 +43,7 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eStack> {
       taskQueue,
       deps: { db: database.db, logger: testLogger() },
       workflowBundle: await quietBundle(workflowsPath),
+      dataConverter: dataConverterFor(config),
     });
     workers.push({ worker, running: worker.run() });
   }

@@ -13,7 +13,7 @@ import { loadConfig, type AppConfig } from '../../config/index.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 import { createLogger } from '../../runtime/logger.js';
 import { workflowsPath } from '../../runtime/worker.js';
-import { mintToken, type Actor } from '../../api/auth.js';
+import { authConfigOf, mintToken, type Actor } from '../../api/auth.js';
 
 // Keep test output readable: only the SDK's warnings and errors.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -26,6 +26,8 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
       DATABASE_URL: inject('databaseUrl'),
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TASK_QUEUE: `test-${randomUUID()}`,
+      // A test file bundles workflow code on its own event loop: no load shedding unless a test asks for it.
+      PRESSURE_MAX_EVENT_LOOP_DELAY_MS: 0,
       ...overrides,
     },
   );
@@ -116,7 +118,7 @@ export async function timeSkippingHarness(options: { workflowsPath?: string | UR
 export const uniqueId = (prefix: string) => `${prefix}-${randomUUID()}`;
 
 export function bearer(config: AppConfig, actor: Actor): Promise<string> {
-  return mintToken({ secret: config.AUTH_JWT_SECRET, issuer: config.AUTH_JWT_ISSUER }, actor).then((t) => `Bearer ${t}`);
+  return mintToken(authConfigOf(config), actor).then((t) => `Bearer ${t}`);
 }
 
 /** Polls until `fn` returns a value that passes `ok` (queries racing a workflow's first activities). */

@@ -11,12 +11,15 @@ import {
   answerCoordinationFeedbackUpdate,
   classifyFeedbackUpdate,
   coordinateFeedbackUpdate,
+  escalateFeedbackUpdate,
   feedbackStateQuery,
   feedbackWorkflowId,
   progressFeedbackUpdate,
   publishFeedbackUpdate,
+  removeStateSecretFeedbackUpdate,
   resultFeedbackUpdate,
   reviewFeedbackUpdate,
+  STATE_SECRET_REMOVAL,
   supplementFeedbackUpdate,
   type FeedbackRules,
   type FeedbackSubmission,
@@ -30,6 +33,7 @@ const officer = (agency: string, userId = `officer-${agency}`): ActorRef => ({ u
 const btp = officer('BTP');
 const btpReviewer = officer('BTP', 'reviewer-BTP');
 const byt = officer('BYT');
+const bytReviewer = officer('BYT', 'reviewer-BYT');
 const vpcp: ActorRef = { userId: 'vpcp-officer', role: 'vpcp', agency: 'VPCP' };
 const portal: ActorRef = { userId: 'portal-frontend', role: 'portal' };
 
@@ -132,7 +136,7 @@ describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
     const handle = await submit();
     const received = await state(handle);
     expect(received.status).toBe('received');
-    expect(received.actionsAllowed).toEqual(['classify']);
+    expect(received.actionsAllowed).toEqual(['classify', 'progress', 'escalate', 'removeStateSecret']);
     expect(clockOf(received, 'classify#1')?.dueAt).toBe(due(received.receivedAt, 5, 'workingDays'));
     expect(clockOf(received, 'answer#1')?.dueAt).toBe(due(received.receivedAt, 20, 'calendarDays'));
     // Art 36.3a: receipt notified by SMS and e-mail.
@@ -238,7 +242,7 @@ describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
     expect((await refusal(handle.executeUpdate(supplementFeedbackUpdate, { args: [{ actor: portal, content: 'x', portalAccountId: 'acc-999' }] }))).type).toBe('Forbidden');
     await env.sleep('2 days');
     await handle.executeUpdate(supplementFeedbackUpdate, { args: [{ actor: portal, content: 'Số hồ sơ: 000.00.00.H01-261125-0001', portalAccountId: 'acc-001' }] });
-    const round2 = await eventually(() => state(handle), (v) => v.round === 2 && v.clocks.some((c) => c.key === 'classify#2'));
+    const round2 = await eventually(() => state(handle), (v) => v.round === 2 && v.clocks.some((c) => c.key === 'answer#2'));
     expect(round2.status).toBe('received');
     // The new receipt is the supplement instant: both periods count again from it.
     expect(clockOf(round2, 'classify#2')?.startedAt).toBe(round2.roundStartedAt);
@@ -303,11 +307,12 @@ describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
     expect(clockOf(late, 'answer#1')?.outcome).toBe('breached');
     expect(clockOf(late, 'progress#1.1')).toMatchObject({ outcome: 'pending', startedAt: answerDue, dueAt: due(answerDue, 7, 'calendarDays') });
 
-    // Window 1 met by an update, which opens window 2 from the update.
+    // Window 1 met by an update; window 2 follows where window 1 ends (every 7 days from day 20).
     await env.sleep('3 days');
     const updated = await handle.executeUpdate(progressFeedbackUpdate, { args: [{ actor: btp, note: 'Đã có ý kiến của Bộ Tài chính.' }] });
     expect(clockOf(updated, 'progress#1.1')?.outcome).toBe('met');
     const window2 = clockOf(updated, 'progress#1.2')!;
+    expect(window2.startedAt).toBe(clockOf(late, 'progress#1.1')?.dueAt);
     expect(window2.dueAt).toBe(due(window2.startedAt, 7, 'calendarDays'));
 
     // Window 2 missed: breached at its due instant; window 3 starts there (after continue-as-new).
@@ -347,6 +352,136 @@ describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
     await terminateWhenIdle(handle);
   });
 
+  it('Art 45.1–45.2: the answer to a transferred item is checked and published by the agency that received and dispatched it — it may return it; the handling agency neither approves nor publishes its own answer', async () => {
+    const handle = await submit();
+    await handle.executeUpdate(classifyFeedbackUpdate, { args: [{ actor: btp, decision: 'transfer', toAgency: 'BYT', reason: 'Thuộc thẩm quyền Bộ Y tế' }] });
+    await eventually(() => state(handle), (v) => v.clocks.some((c) => c.key === 'classify#2'));
+    await handle.executeUpdate(classifyFeedbackUpdate, { args: [{ actor: byt, decision: 'accept' }] });
+    const entered = await handle.executeUpdate(resultFeedbackUpdate, { args: [{ actor: byt, answer: 'Bản trả lời lần 1 của Bộ Y tế', resultObtainedAt: new Date(await env.currentTimeMs()).toISOString() }] });
+    expect(entered).toMatchObject({ status: 'in-review', agency: 'BYT', reviewingAgency: 'BTP' });
+
+    // Not the handling agency (not even another of its officers), not a third agency.
+    const own = await refusal(handle.executeUpdate(reviewFeedbackUpdate, { args: [{ actor: bytReviewer, decision: 'approve' }] }));
+    expect(own).toMatchObject({ type: 'Forbidden', message: expect.stringMatching(/checked and published by BTP.*Art 45/) });
+    expect((await refusal(handle.executeUpdate(reviewFeedbackUpdate, { args: [{ actor: officer('BTC'), decision: 'approve' }] }))).type).toBe('Forbidden');
+
+    // Art 45.2: the dispatching agency returns it; the handling agency answers again.
+    const returned = await handle.executeUpdate(reviewFeedbackUpdate, { args: [{ actor: btp, decision: 'return', reason: 'Chưa trả lời đúng nội dung phản ánh.' }] });
+    expect(returned.status).toBe('processing');
+    await handle.executeUpdate(resultFeedbackUpdate, { args: [{ actor: byt, answer: 'Bản trả lời lần 2 của Bộ Y tế', resultObtainedAt: new Date(await env.currentTimeMs()).toISOString() }] });
+    // The officer who transferred it may check it: the four-eyes rule is for an agency checking its own answer.
+    expect((await handle.executeUpdate(reviewFeedbackUpdate, { args: [{ actor: btp, decision: 'approve' }] })).status).toBe('approved');
+    expect((await refusal(handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: byt }] }))).type).toBe('Forbidden');
+    const published = await handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: btp }] });
+    expect(published.status).toBe('published');
+    expect(clockOf(published, 'answer#2')?.outcome).toBe('met');
+    await finished(handle);
+
+    const [answer] = await database.db.select().from(feedbackAnswers).where(eq(feedbackAnswers.itemId, published.itemId));
+    expect(answer).toMatchObject({ agency: 'BYT', answer: 'Bản trả lời lần 2 của Bộ Y tế', publishedBy: 'BTP/officer-BTP' });
+    const actions = await listFeedbackActions(database.db, handle.workflowId);
+    expect(actions.filter((a) => ['review', 'publish'].includes(a.action)).map((a) => `${a.action}:${a.actorAgency}`)).toEqual(['review:BTP', 'review:BTP', 'publish:BTP']);
+  });
+
+  it('Art 44.1: past day 20 a progress window opens every 7 days whatever the state — while the item is unclassified too, counted from day 20 and not from acceptance; an update meets its window, the next opens where it ends', async () => {
+    const handle = await submit();
+    const answerDue = clockOf(await state(handle), 'answer#1')!.dueAt;
+    await skipPast(answerDue);
+    // Still unclassified: the first window runs from day 20 all the same.
+    const unclassified = await eventually(() => state(handle), (v) => v.progressWindow === 1);
+    expect(unclassified.status).toBe('received');
+    expect(clockOf(unclassified, 'progress#1.1')).toMatchObject({ outcome: 'pending', article: 'Art 44.1', owner: 'BTP', startedAt: answerDue, dueAt: due(answerDue, 7, 'calendarDays') });
+    expect(unclassified.actionsAllowed).toContain('progress');
+
+    // An update while unclassified meets window 1; window 2 opens where window 1 ends, not at the update.
+    const window1 = clockOf(unclassified, 'progress#1.1')!;
+    const updated = await handle.executeUpdate(progressFeedbackUpdate, { args: [{ actor: btp, note: 'Đang xác định cơ quan có thẩm quyền.' }] });
+    expect(clockOf(updated, 'progress#1.1')?.outcome).toBe('met');
+    expect(clockOf(updated, 'progress#1.2')).toMatchObject({ outcome: 'pending', startedAt: window1.dueAt });
+    // A second update before window 2 opens meets nothing.
+    const again = await handle.executeUpdate(progressFeedbackUpdate, { args: [{ actor: btp, note: 'Đã xin ý kiến Bộ Tài chính.' }] });
+    expect(clockOf(again, 'progress#1.2')?.outcome).toBe('pending');
+    expect(again.progressWindow).toBe(2);
+
+    // Window 2 passes without an update: breached; window 3 starts at its due instant.
+    const window2 = clockOf(again, 'progress#1.2')!;
+    await skipPast(window2.dueAt);
+    const missed = await eventually(() => state(handle), (v) => v.progressWindow === 3);
+    expect(clockOf(missed, 'progress#1.3')?.startedAt).toBe(window2.dueAt);
+
+    // Accepted only now: the rhythm stays the one counted from day 20.
+    const accepted = await handle.executeUpdate(classifyFeedbackUpdate, { args: [{ actor: btp, decision: 'accept' }] });
+    expect(accepted.status).toBe('processing');
+    expect(clockOf(accepted, 'progress#1.3')).toMatchObject({ outcome: 'pending', startedAt: window2.dueAt });
+    expect(Date.parse(accepted.acceptedAt!)).toBeGreaterThan(Date.parse(window2.dueAt));
+
+    const clocks = Object.fromEntries((await eventually(() => projected(handle.workflowId), (rows) => rows.length >= 5)).map((c) => [c.clockKey, c]));
+    expect(clocks['progress#1.1']).toMatchObject({ outcome: 'met', stage: 'received' });
+    expect(clocks['progress#1.2']?.outcome).toBe('breached');
+    expect(clocks['progress#1.2']?.breachedAt?.toISOString()).toBe(window2.dueAt);
+    await terminateWhenIdle(handle);
+  });
+
+  it('Art 42.3đ: escalation to VPCP is possible at any stage while the item is open — a coordinating agency that disagrees, during processing; VPCP\'s clocks start then', async () => {
+    const handle = await submit();
+    await handle.executeUpdate(classifyFeedbackUpdate, { args: [{ actor: btp, decision: 'accept' }] });
+    const coordinated = await handle.executeUpdate(coordinateFeedbackUpdate, { args: [{ actor: btp, agencies: ['BTC'], request: 'Đề nghị cho ý kiến về mức phí.' }] });
+    expect(coordinated.actionsAllowed).toContain('escalate');
+    const btc = officer('BTC');
+    await handle.executeUpdate(answerCoordinationFeedbackUpdate, { args: [{ actor: btc, answer: 'Không đồng ý với phương án của Bộ Tư pháp.' }] });
+
+    // An agency with no part in the item may not; a coordinating agency escalates on disagreement only; a reason is required.
+    expect((await refusal(handle.executeUpdate(escalateFeedbackUpdate, { args: [{ actor: byt, ground: 'agencies-disagree', reason: 'x' }] }))).type).toBe('Forbidden');
+    expect((await refusal(handle.executeUpdate(escalateFeedbackUpdate, { args: [{ actor: btc, ground: 'government-authority', reason: 'x' }] }))).type).toBe('Validation');
+    expect((await refusal(handle.executeUpdate(escalateFeedbackUpdate, { args: [{ actor: btc, ground: 'agencies-disagree', reason: ' ' }] }))).message).toMatch(/reason is required/);
+
+    await handle.executeUpdate(escalateFeedbackUpdate, { args: [{ actor: btc, ground: 'agencies-disagree', reason: 'Bộ Tư pháp và Bộ Tài chính không thống nhất được phương án xử lý.' }] });
+    const atVpcp = await eventually(() => state(handle), (v) => v.clocks.some((c) => c.key === 'classify#2'));
+    expect(atVpcp).toMatchObject({ agency: 'VPCP', round: 2, status: 'received', reviewingAgency: 'VPCP' });
+    expect(clockOf(atVpcp, 'classify#2')).toMatchObject({ owner: 'VPCP', ownerKind: 'vpcp', startedAt: atVpcp.roundStartedAt });
+    expect(atVpcp.classifications.at(-1)).toMatchObject({ decision: 'escalate', agency: 'BTP', ground: 'agencies-disagree', fromStatus: 'processing', by: 'BTC/officer-BTC' });
+    expect(atVpcp.actionsAllowed).not.toContain('escalate');
+    expect((await refusal(handle.executeUpdate(escalateFeedbackUpdate, { args: [{ actor: vpcp, ground: 'government-authority', reason: 'x' }] }))).type).toBe('InvalidTransition');
+    // BTP is done with it; VPCP handles it.
+    expect((await refusal(handle.executeUpdate(resultFeedbackUpdate, { args: [{ actor: btp, answer: 'x', resultObtainedAt: new Date(await env.currentTimeMs()).toISOString() }] }))).type).toBe('Forbidden');
+    expect((await handle.executeUpdate(classifyFeedbackUpdate, { args: [{ actor: vpcp, decision: 'accept' }] })).status).toBe('processing');
+
+    const byKey = Object.fromEntries((await projected(handle.workflowId)).map((c) => [c.clockKey, c]));
+    expect(byKey['classify#1']).toMatchObject({ outcome: 'met', owner: 'BTP' });
+    expect(byKey['answer#1']).toMatchObject({ outcome: 'cancelled', owner: 'BTP' });
+    expect(byKey['classify#2']).toMatchObject({ outcome: 'met', owner: 'VPCP', caseAgency: 'VPCP' });
+    await terminateWhenIdle(handle);
+  });
+
+  it('Art 44.3: an item found during processing to involve state secrets is taken off the system — content removed, a content-free record kept with that reason', async () => {
+    const handle = await submit();
+    await handle.executeUpdate(classifyFeedbackUpdate, { args: [{ actor: btp, decision: 'accept' }] });
+    await handle.executeUpdate(coordinateFeedbackUpdate, { args: [{ actor: btp, agencies: ['BCA'], request: 'Đề nghị cho ý kiến về hồ sơ liên quan.' }] });
+    await handle.executeUpdate(progressFeedbackUpdate, { args: [{ actor: btp, note: 'Đang phối hợp với Bộ Công an.' }] });
+    expect((await refusal(handle.executeUpdate(removeStateSecretFeedbackUpdate, { args: [{ actor: byt }] }))).type).toBe('Forbidden');
+    expect((await refusal(handle.executeUpdate(removeStateSecretFeedbackUpdate, { args: [{ actor: portal }] }))).type).toBe('Forbidden');
+
+    const removed = await handle.executeUpdate(removeStateSecretFeedbackUpdate, { args: [{ actor: btp }] });
+    expect(removed).toMatchObject({ status: 'state-secret', closedReason: STATE_SECRET_REMOVAL.reason, actionsAllowed: [] });
+    const final = await finished(handle);
+    const text = JSON.stringify(final);
+    for (const secret of [submission().content, 'Nguyễn Văn An', 'an.nguyen@example.vn', '0912345678', 'Đề nghị cho ý kiến', 'Đang phối hợp']) expect(text).not.toContain(secret);
+    expect(final.actions.map((a) => a.action)).toEqual(['submit', 'classify', 'coordinate', 'progress', 'removeStateSecret']);
+    expect(final.clocks.every((c) => c.outcome !== 'pending')).toBe(true);
+
+    const [item] = await database.db.select().from(feedbackItems).where(eq(feedbackItems.itemId, final.itemId));
+    expect(item).toMatchObject({ status: 'state-secret', content: '', senderName: '', senderPhone: null, senderEmail: null, portalAccountId: null, closedReason: STATE_SECRET_REMOVAL.reason, category: 'tthc-not-published', agency: 'BTP' });
+    const actions = await listFeedbackActions(database.db, handle.workflowId);
+    expect(actions.map((a) => a.note)).toEqual([null, null, null, null, null]);
+    expect(actions.at(-1)).toMatchObject({ action: 'removeStateSecret', actorAgency: 'BTP', data: { article: 'Art 44.3' } });
+    const sent = await database.db.select().from(notifications).where(like(notifications.key, `${handle.workflowId}:%`));
+    expect(JSON.stringify(sent)).not.toContain('Đang phối hợp');
+    // The sender is told why, with nothing of the content.
+    expect(sent.filter((n) => n.key.includes(':stateSecret:')).map((n) => n.bodyVi)).toEqual([expect.stringContaining('Điều 44.3'), expect.stringContaining('Điều 44.3')]);
+  });
+
+  // Last: terminating this racing case can leave the time-skipping server's clock locked (sdk-java#1138),
+  // and an env.sleep in a later test would then wait in real time.
   it('one action at a time: a progress update racing the result entry is refused as busy or runs after it, and every accepted action is recorded once', async () => {
     const handle = await submit();
     await handle.executeUpdate(classifyFeedbackUpdate, { args: [{ actor: btp, decision: 'accept' }] });

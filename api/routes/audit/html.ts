@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { DateTime } from 'luxon';
 import type { Timeline, TimelineEntry } from '../../../domain/audit/timeline.js';
 import { VN_ZONE } from '../../../domain/calendar/index.js';
@@ -13,6 +14,19 @@ export const local = (iso: string | Date | null | undefined): string => {
   const dt = typeof iso === 'string' ? DateTime.fromISO(iso) : DateTime.fromJSDate(iso);
   return dt.setZone(VN_ZONE).toFormat('dd/MM/yyyy HH:mm');
 };
+
+/** The pages link to no other origin's resources, run no script, and leak nothing (view tokens) through Referer. */
+export function sendHtml(reply: FastifyReply, html: string): FastifyReply {
+  return reply
+    .type('text/html; charset=utf-8')
+    .header('referrer-policy', 'no-referrer')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+    .send(html);
+}
+
+/** The case in Temporal's Web UI. */
+export const temporalUiUrl = (config: { TEMPORAL_UI_URL: string; TEMPORAL_NAMESPACE: string }, workflowId: string): string =>
+  `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
 
 /** Links between the pages carry the view token, so one click opens the next page. */
 export interface PageLinks {
@@ -30,13 +44,13 @@ th{background:#f4f4f4}.en{color:#666;font-size:12px;display:block}
 tr.breach td{background:#fde8e8}tr.late td{background:#fff4e0}tr.met td{background:#eaf7ea}tr.minor td{color:#888}
 code{font-size:12px}.muted{color:#888}`;
 
-function page(titleVi: string, title: string, body: string): string {
+export function page(titleVi: string, title: string, body: string): string {
   return `<!doctype html><html lang="vi"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
 <title>${esc(titleVi)} / ${esc(title)}</title><style>${style}</style></head>
 <body><h1>${esc(titleVi)}<span class="en">${esc(title)}</span></h1>${body}</body></html>`;
 }
 
-const both = (vi: string, en: string) => `${esc(vi)}<span class="en">${esc(en)}</span>`;
+export const both = (vi: string, en: string) => `${esc(vi)}<span class="en">${esc(en)}</span>`;
 
 const actorText = (e: TimelineEntry): string =>
   e.actor ? `${esc(e.actor.userId)}${e.actor.role ? ` <span class="muted">(${esc(e.actor.role)}${e.actor.agency ? `, ${esc(e.actor.agency)}` : ''}${e.actor.bank ? `, ${esc(e.actor.bank)}` : ''})</span>` : ''}` : '';

@@ -5,11 +5,15 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Workf
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { findAgency } from '../../../db/queries/agencies.js';
+import { findProcedure } from '../../../db/queries/tthc.js';
 import { listFeedbackClocks, listFeedbackItems, listPublishedAnswers, recordFeedbackRefusal } from '../../../db/queries/feedback.js';
 import {
+  AGENCY_REPORT_CHANNEL,
   answerCoordinationFeedbackUpdate,
   classifyFeedbackUpdate,
   coordinateFeedbackUpdate,
+  ESCALATION_GROUNDS,
+  escalateFeedbackUpdate,
   FEEDBACK_CATEGORIES,
   FEEDBACK_CHANNELS,
   feedbackStateQuery,
@@ -18,10 +22,12 @@ import {
   PORTAL_CHANNELS,
   progressFeedbackUpdate,
   publishFeedbackUpdate,
+  removeStateSecretFeedbackUpdate,
   resultFeedbackUpdate,
   reviewFeedbackUpdate,
   STATE_SECRET_REFUSAL,
   supplementFeedbackUpdate,
+  TTHC_DATA_CATEGORIES,
   type FeedbackStatus,
   type FeedbackSubmission,
   type FeedbackView,
@@ -33,7 +39,7 @@ import { actorOf, agencyInQuery, type Actor, type Role } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
 
-const STATUSES = ['received', 'awaiting-supplement', 'processing', 'in-review', 'approved', 'published', 'not-accepted', 'closed'] as const satisfies readonly FeedbackStatus[];
+const STATUSES = ['received', 'awaiting-supplement', 'processing', 'in-review', 'approved', 'published', 'not-accepted', 'closed', 'state-secret'] as const satisfies readonly FeedbackStatus[];
 /** Project rule: an officer may back-date a paper/phone/fax/e-mail item's receipt by at most this much (typo guard). */
 const MAX_BACKDATE_DAYS = 30;
 
@@ -44,11 +50,12 @@ const idempotencyHeaders = z.object({ 'idempotency-key': z.string().min(8).max(1
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 const actionErrors = { ...errors, 409: problemSchema, 422: problemSchema };
 
+/** Name and address always; phone and e-mail are required of Portal submissions only (Art 39.3, checked at intake). */
 const senderSchema = z.object({
   name: safeText(200),
   address: text(500),
-  phone: z.string().trim().regex(/^\+?[0-9 .-]{8,20}$/, 'a phone number'),
-  email: z.email(),
+  phone: z.string().trim().regex(/^\+?[0-9 .-]{8,20}$/, 'a phone number').optional(),
+  email: z.email().optional(),
   portalAccountId: safeText(64).optional(),
 });
 const intakeSchema = z.object({
@@ -64,7 +71,8 @@ const intakeSchema = z.object({
   /** Officer-entered items only (Art 42.2b): when the paper, call, fax or e-mail was received. */
   receivedAt: instant.optional(),
 });
-const intakeResultSchema = z.object({ id: z.string(), workflowId: z.string(), status: z.string(), replayed: z.boolean() }).meta({ id: 'FeedbackIntake' });
+/** `agency`: where the item went (an agency report goes to the TTHC's owner, Art 25.3). */
+const intakeResultSchema = z.object({ id: z.string(), workflowId: z.string(), agency: z.string(), status: z.string(), replayed: z.boolean() }).meta({ id: 'FeedbackIntake' });
 
 const viewSchema = z
   .looseObject({
@@ -73,6 +81,8 @@ const viewSchema = z
     status: z.enum(STATUSES),
     agency: z.string(),
     receivingAgency: z.string(),
+    /** Art 45.1–45.2: who checks and publishes the answer (absent from answers recorded before it was shown). */
+    reviewingAgency: z.string().optional(),
     round: z.number(),
     receivedAt: z.string(),
     actionsAllowed: z.array(z.string()),
@@ -121,7 +131,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       }));
       request.log.info({ workflowId, agency: input.submission.agency }, 'feedback received');
-      return { status: 201 as const, body: { id: input.itemId, workflowId, status: 'received', replayed: false } };
+      return { status: 201 as const, body: { id: input.itemId, workflowId, agency: input.submission.agency, status: 'received', replayed: false } };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
@@ -129,14 +139,34 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
     if (view.fingerprint !== input.fingerprint) {
       throw problem('conflict', 'This Idempotency-Key was already used for a different submission');
     }
-    return { status: 200 as const, body: { id: input.itemId, workflowId, status: view.status, replayed: true } };
+    return { status: 200 as const, body: { id: input.itemId, workflowId, agency: view.submission.agency, status: view.status, replayed: true } };
+  }
+
+  /**
+   * Art 25.3: the agency an agency's report on TTHC data goes to — the TTHC's owner in the catalogue
+   * (its publishing agency; a province for its localized copy), unless it is addressed to VPCP (Cục
+   * Kiểm soát TTHC) or the TTHC is not in the catalogue (then the agency the report names).
+   */
+  async function reportTarget(body: { agency: string; tthcCode?: string | undefined }): Promise<string> {
+    if (body.agency === 'VPCP' || !body.tthcCode) return body.agency;
+    return (await findProcedure(app.db, body.tthcCode))?.agency ?? body.agency;
   }
 
   app.post('/', {
-    config: { ownIdempotency: true, access: { roles: ['portal', 'agency'], agencyOf: (req) => (req.body as { agency?: string } | undefined)?.agency } },
+    config: {
+      ownIdempotency: true,
+      access: {
+        roles: ['portal', 'agency'],
+        // Officers type in items for their own agency; an agency report (Art 25.3) goes to another one.
+        agencyOf: (req) => {
+          const body = req.body as { agency?: string; channel?: string } | undefined;
+          return body?.channel === AGENCY_REPORT_CHANNEL ? undefined : body?.agency;
+        },
+      },
+    },
     schema: {
       tags: ['feedback'],
-      summary: 'Submit feedback (Portal), or type in feedback received on paper, by phone, fax or e-mail (agency officer, Art 42.2b)',
+      summary: 'Submit feedback (Portal), type in feedback received on paper, by phone, fax or e-mail (agency officer, Art 42.2b), or report wrong TTHC data of another agency (Art 25.3)',
       description: 'Idempotent on the Idempotency-Key header: a retried submission returns the same item (200).',
       headers: idempotencyHeaders,
       body: intakeSchema,
@@ -155,10 +185,20 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
       throw problem('refused', `${STATE_SECRET_REFUSAL.reasonVi} / ${STATE_SECRET_REFUSAL.reason}`);
     }
     const issues: { path: string; message: string }[] = [];
+    let agency = fields.agency;
     if (actor.role === 'portal') {
       if (!(PORTAL_CHANNELS as readonly string[]).includes(fields.channel)) issues.push({ path: 'body.channel', message: `Portal submissions use ${PORTAL_CHANNELS.join(' or ')} (Art 38)` });
       if (!fields.sender.portalAccountId) issues.push({ path: 'body.sender.portalAccountId', message: 'a Portal account is required to send feedback (Art 39.3)' });
+      if (!fields.sender.phone) issues.push({ path: 'body.sender.phone', message: 'a phone number is required of Portal submissions (Art 39.3)' });
+      if (!fields.sender.email) issues.push({ path: 'body.sender.email', message: 'an e-mail address is required of Portal submissions (Art 39.3)' });
       if (receivedAt) issues.push({ path: 'body.receivedAt', message: 'only officers typing in an item received earlier may set it' });
+    } else if (fields.channel === AGENCY_REPORT_CHANNEL) {
+      if (!(TTHC_DATA_CATEGORIES as readonly string[]).includes(fields.category)) {
+        issues.push({ path: 'body.category', message: `an agency reports wrong TTHC data: ${TTHC_DATA_CATEGORIES.join(', ')} (Art 25.3)` });
+      }
+      if (receivedAt) issues.push({ path: 'body.receivedAt', message: 'only officers typing in an item received earlier may set it' });
+      agency = await reportTarget(fields);
+      if (agency === actor.agency) issues.push({ path: 'body.agency', message: 'an agency corrects its own TTHC data in the catalogue; reports go to another agency or VPCP (Art 25.3)' });
     } else {
       if (!(OFFICER_CHANNELS as readonly string[]).includes(fields.channel)) issues.push({ path: 'body.channel', message: `officers type in items received by ${OFFICER_CHANNELS.join(', ')} (Art 42.2b)` });
       const at = receivedAt ? Date.parse(receivedAt) : undefined;
@@ -167,8 +207,8 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
       }
     }
     if (issues.length > 0) throw problem('unprocessable', 'The submission does not meet the intake requirements', issues);
-    await requireAgencyExists(fields.agency, 'body.agency');
-    const submission: FeedbackSubmission = fields;
+    await requireAgencyExists(agency, 'body.agency');
+    const submission: FeedbackSubmission = { ...fields, agency };
     const result = await startItem(request, {
       itemId, submission, submittedBy: actor, fingerprint: fingerprintOf(request.body),
       ...(receivedAt ? { receivedAt: new Date(receivedAt).toISOString() } : {}),
@@ -324,16 +364,28 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
     update: resultFeedbackUpdate,
   });
   action('review', {
-    summary: 'Check the answer before publication: approve, or return it to the handler (Art 45.2)',
+    summary: 'The body that received and dispatched the item checks the answer: approve, or return it to the handling agency (Art 45.2)',
     roles: handlers,
     body: z.object({ decision: z.enum(['approve', 'return']), reason: text(5000).optional() }),
     update: reviewFeedbackUpdate,
   });
   action('publish', {
-    summary: 'Publish the answer on the Portal and notify the citizen (Art 45.1, 36.3c)',
+    summary: 'The body that received and dispatched the item publishes the answer on the Portal; the citizen is notified (Art 45.1, 36.3c)',
     roles: handlers,
     body: z.object({}),
     update: publishFeedbackUpdate,
+  });
+  action('escalate', {
+    summary: 'Hand the item to VPCP at any stage while it is open: the Government\'s competence, or agencies that cannot agree (Art 42.3đ)',
+    roles: handlers,
+    body: z.object({ ground: z.enum(ESCALATION_GROUNDS), reason: text(5000) }),
+    update: escalateFeedbackUpdate,
+  });
+  action('state-secret', {
+    summary: 'Found to involve state secrets: take the item off the system — content removed, a content-free record kept (Art 44.3)',
+    roles: handlers,
+    body: z.object({}),
+    update: removeStateSecretFeedbackUpdate,
   });
 
   app.post('/:id/reopen', {

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { diagnosticProbes } from '../../../db/schema/index.js';
 import { diagnosticWorkflowId, type DiagnosticInput } from '../../../workflows/diagnostic.definitions.js';
-import { problemSchema } from '../../errors.js';
+import { actorOf } from '../../auth.js';
+import { problem, problemSchema } from '../../errors.js';
 
 const checkSchema = z.object({ ok: z.boolean(), latencyMs: z.number(), detail: z.string().optional() });
 const readySchema = z.object({
@@ -27,6 +28,8 @@ async function timed(fn: () => Promise<string | void>): Promise<z.infer<typeof c
   }
 }
 
+const withoutDetail = ({ detail: _detail, ...check }: z.infer<typeof checkSchema>) => check;
+
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/healthz', {
     schema: { tags: ['health'], summary: 'Liveness: the process answers', security: [], response: { 200: z.object({ status: z.literal('ok') }) } },
@@ -35,12 +38,16 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/readyz', {
     schema: {
       tags: ['health'],
-      summary: 'Readiness: PostgreSQL and Temporal answer; ?deep=1 also runs a diagnostic workflow end to end',
+      summary: 'Readiness: PostgreSQL and Temporal answer; ?deep=1 (VPCP bearer token) also runs a diagnostic workflow end to end',
+      description: 'Without a token the checks say only ok or not; the deep check (VPCP) also gives their details.',
       security: [],
       querystring: z.object({ deep: z.enum(['0', '1', 'true', 'false']).optional() }),
-      response: { 200: readySchema, 503: readySchema, 400: problemSchema },
+      response: { 200: readySchema, 503: readySchema, 400: problemSchema, 401: problemSchema, 403: problemSchema },
     },
   }, async (request, reply) => {
+    const deep = request.query.deep === '1' || request.query.deep === 'true';
+    // The deep check starts a workflow and writes a row: operators only, not anyone who can reach the port.
+    if (deep && actorOf(request).role !== 'vpcp') throw problem('wrong-role', 'Only VPCP may run the deep readiness check');
     const database = await timed(async () => {
       await app.db.execute(sql`select 1`);
     });
@@ -49,7 +56,6 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       const info = await app.temporal.workflowService.getSystemInfo({});
       return `server ${info.serverVersion}`;
     });
-    const deep = request.query.deep === '1' || request.query.deep === 'true';
     let path: z.infer<typeof readySchema>['checks']['path'];
     if (deep && database.ok && temporal.ok) {
       const workflowId = diagnosticWorkflowId(randomUUID());
@@ -72,6 +78,9 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       path = { ...check, workflowId, ...(check.ok && check.detail ? { writtenAt: check.detail, detail: undefined } : {}) };
     }
     const ok = database.ok && temporal.ok && (path?.ok ?? true);
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not-ready', checks: { database, temporal, ...(path ? { path } : {}) } });
+    if (!ok) request.log.warn({ database, temporal, path }, 'not ready');
+    // Plain readiness is public: no server version, no error text.
+    const checks = deep ? { database, temporal, ...(path ? { path } : {}) } : { database: withoutDetail(database), temporal: withoutDetail(temporal) };
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not-ready', checks });
   });
 };

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
@@ -8,9 +10,12 @@ import {
   listDiscrepancies,
   listReconciledDays,
   replaceUpload,
+  unknownPaymentIds,
   type ReconciliationSource,
   type UploadLine,
 } from '../../../db/queries/reconciliation.js';
+import { findAgency } from '../../../db/queries/agencies.js';
+import { findBank } from '../../../db/queries/payment.js';
 import { discrepancyStatus, reconciliationOutcome } from '../../../db/schema/index.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { recordDiscrepancyCauseUpdate, resolveDiscrepancyUpdate } from '../../../workflows/discrepancy.definitions.js';
@@ -20,7 +25,7 @@ import { runUpdate } from '../../idempotency.js';
 import { problem, problemSchema } from '../../errors.js';
 import { caseId, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
 import { vndSchema } from '../payments/index.js';
-import { csvField, parseReconciliationCsv } from './csv.js';
+import { CsvUpload, MAX_LINE_ERRORS, readCsvUpload, reportCsv, type CsvLimits } from './csv.js';
 import { ensureReconciliationSchedule } from './schedule.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
@@ -30,8 +35,8 @@ const lineSchema = z.object({
   paymentId: safeText(200), bankTxnRef: safeText(128), amount: vndSchema,
   status: z.enum(['success', 'failed']), feeTypeCode: code.optional(),
 });
-const uploadBody = z.union([z.object({ lines: z.array(lineSchema).max(2_000_000) }), z.string().describe('text/csv: payment_id,bank_txn_ref,amount,status[,fee_type_code]')]);
-const UPLOAD_LIMIT = 256 * 1024 * 1024;
+// A CSV body arrives parsed by the text/csv parser below (first, so its lines are not re-validated as JSON).
+const uploadBody = z.union([z.instanceof(CsvUpload).describe('text/csv: payment_id,bank_txn_ref,amount,status[,fee_type_code]'), z.object({ lines: z.array(lineSchema).max(2_000_000) })]);
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -75,28 +80,45 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   }
 
-  // Banks send statements as CSV: accepted as text, parsed and validated line by line.
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: UPLOAD_LIMIT }, (_req, body, done) => done(null, body));
+  const limits: CsvLimits = { maxBytes: app.config.UPLOAD_MAX_BYTES, maxRows: app.config.UPLOAD_MAX_ROWS, maxFieldLength: app.config.UPLOAD_MAX_FIELD_LENGTH };
+  // Banks send statements as CSV: parsed as the body streams in, within the upload limits.
+  app.addContentTypeParser(['text/csv', 'text/plain'], async (request: FastifyRequest, body: Readable) => readCsvUpload(body, request.headers['content-length'], limits));
+
+  /**
+   * The agency, the bank and every payment an upload names must be known to the Portal (422 naming
+   * the lines otherwise): a statement about unknown payments is the uploader's mistake to correct.
+   */
+  async function assertKnown(key: { agency: string; bank: string }, lines: UploadLine[], lineOf: (index: number) => string) {
+    const [agency, bank] = await Promise.all([findAgency(app.db, key.agency), findBank(app.db, key.bank)]);
+    const unknownParties = [
+      ...(agency ? [] : [{ path: 'params.agency', message: `unknown agency ${key.agency}` }]),
+      ...(bank ? [] : [{ path: 'params.bank', message: `unknown bank ${key.bank}` }]),
+    ];
+    if (unknownParties.length > 0) throw problem('unprocessable', 'The upload names an agency or bank the Portal does not know', unknownParties);
+    const unknown = await unknownPaymentIds(app.db, key.agency, lines.map((l) => l.paymentId));
+    if (unknown.size === 0) return;
+    const errors: { path: string; message: string }[] = [];
+    let count = 0;
+    lines.forEach((line, i) => {
+      if (!unknown.has(line.paymentId)) return;
+      count++;
+      if (errors.length < MAX_LINE_ERRORS) errors.push({ path: lineOf(i), message: `${line.paymentId} is no payment of agency ${key.agency}` });
+    });
+    throw problem('unprocessable', `${count} line(s) name payments the Portal does not know for agency ${key.agency}`, errors);
+  }
 
   async function upload(source: ReconciliationSource, key: { agency: string; bank: string; txnDate: string }, body: z.infer<typeof uploadBody>, actor: Actor) {
-    let lines: UploadLine[];
-    let format: 'json' | 'csv';
-    if (typeof body === 'string') {
-      const parsed = parseReconciliationCsv(body);
-      if (parsed.errors.length > 0) throw problem('validation', `The CSV has ${parsed.errors.length} invalid line(s)`, parsed.errors.slice(0, 100));
-      lines = parsed.lines;
-      format = 'csv';
-    } else {
-      lines = body.lines;
-      format = 'json';
-    }
-    const { lineCount } = await replaceUpload(app.db, { source, ...key }, lines, { format, uploadedBy: actor.userId });
+    const csv = body instanceof CsvUpload ? body : undefined;
+    if (body.lines.length > limits.maxRows) throw problem('payload-too-large', `The upload has more than ${limits.maxRows} lines`);
+    await assertKnown(key, body.lines, (i) => (csv ? `line ${csv.lineNumbers[i]}` : `body.lines.${i}`));
+    const format = csv ? ('csv' as const) : ('json' as const);
+    const { lineCount } = await replaceUpload(app.db, { source, ...key }, body.lines, { format, uploadedBy: actor.userId });
     return { source, ...key, lineCount, format };
   }
   const uploadResponse = z.object({ source: z.enum(['bank', 'agency']), agency: z.string(), bank: z.string(), txnDate: z.string(), lineCount: z.number(), format: z.enum(['json', 'csv']) });
 
   app.put('/statements/:bank/:agency/:txnDate', {
-    bodyLimit: UPLOAD_LIMIT,
+    bodyLimit: limits.maxBytes,
     config: { access: { roles: ['bank'], bankOf: (req) => (req.params as { bank: string }).bank } },
     schema: {
       tags: ['reconciliation'], summary: "The bank's statement for one day and agency (Art 34.4a–b); replaces an earlier upload",
@@ -105,7 +127,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => upload('bank', request.params, request.body, actorOf(request)));
 
   app.put('/agency-records/:agency/:bank/:txnDate', {
-    bodyLimit: UPLOAD_LIMIT,
+    bodyLimit: limits.maxBytes,
     config: { access: { roles: ['agency'], agencyOf: (req) => (req.params as { agency: string }).agency } },
     schema: {
       tags: ['reconciliation'], summary: "The agency's own records for one day and bank (Art 34.4b–c); replaces an earlier upload",
@@ -188,7 +210,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
     const detail = await dayDetail(app.db, { txnDate, agency, bank, outcome: request.query.outcome });
     if (request.query.format === 'csv') {
       const columns = ['paymentId', 'seq', 'outcome', 'ownerKind', 'feeTypeCode', 'bankTxnRef', 'portalAmount', 'bankAmount', 'agencyAmount', 'portalStatus', 'bankStatus', 'agencyStatus'] as const;
-      const body = [columns.join(','), ...detail.map((r) => columns.map((c) => csvField(r[c])).join(','))].join('\r\n') + '\r\n';
+      const body = reportCsv(detail, columns);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="reconciliation-${txnDate}-${agency}-${bank}.csv"`)

@@ -12,6 +12,7 @@ import { caseId, dateOrInstant, pageQuery, pageWindow, paged, safeCode, safeText
 import { actorOf, agencyInQuery } from '../../auth.js';
 import { clockScopeOf, DUE_SOON_WORKING_DAYS, dueSoon } from './clocks.js';
 import { consistencyRoutes } from './consistency.js';
+import { dashboardRoutes } from './dashboard.js';
 
 const code = safeCode();
 
@@ -83,6 +84,7 @@ const recomputeResultSchema = z.object({
 
 export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(consistencyRoutes);
+  await app.register(dashboardRoutes);
   app.get('/breaches', {
     config: supervisors,
     schema: {

@@ -140,6 +140,21 @@ describe('settlementDay — Regulation Art 33.4a (T+1, interbank working days)',
   });
 });
 
+describe('computeDue — the due instant without the explanation (the fast path)', () => {
+  it('gives the due instant, rule and calendar version of computeDeadline, and no explanation', () => {
+    const input: DeadlineInput = { from: '2026-02-10T09:00:00+07:00', amount: 10, unit: 'workingDays' };
+    const { explanation, ...deadline } = calendar.computeDeadline(input);
+    expect(explanation.countedDays).toHaveLength(10);
+    expect(calendar.computeDue(input)).toStrictEqual(deadline);
+    expect(deadline).toMatchObject({ startDate: '2026-02-11', dueAt: '2026-03-03T16:59:59.999Z', calendarVersion: 3 });
+  });
+
+  it('rejects what computeDeadline rejects', () => {
+    expect(() => calendar.computeDue({ from: '2100-12-29T08:00:00+07:00', amount: 5, unit: 'workingDays' })).toThrow(RangeError);
+    expect(() => calendar.computeDue({ from: '2026-02-30T08:00:00Z', amount: 1, unit: 'workingHours' })).toThrow(RangeError);
+  });
+});
+
 describe('computeDeadline input validation', () => {
   it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('rejects amount %s with RangeError', (amount) => {
     expect(() => due('2026-03-02T08:00:00+07:00', amount, 'workingDays')).toThrow(RangeError);

@@ -1,0 +1,84 @@
+/**
+ * Payment starts through the API on the production topology (scripts/cluster.ts): temporal-server
+ * built from source on PostgreSQL, the API and the workers as separate processes. The same load runs
+ * with one worker process, then with a second one added. A 201 is sent once the worker's first
+ * activity has written the projection row, so the worker side is in every measured request.
+ * CLUSTER_BENCH_COUNT / _CONCURRENCY override the load.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { authConfigOf, mintToken } from '../api/auth.js';
+import { loadConfig } from '../config/index.js';
+import { startCluster, type Cluster } from '../scripts/cluster.js';
+import { percentile, report } from './support.js';
+
+const COUNT = Math.min(Number(process.env.CLUSTER_BENCH_COUNT ?? 600), 5_000);
+const CONCURRENCY = Math.min(Number(process.env.CLUSTER_BENCH_CONCURRENCY ?? 16), 64);
+
+async function startPayments(cluster: Cluster, token: string, run: string, count: number) {
+  const latencies: number[] = [];
+  let failures = 0;
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < count) {
+      const i = next++;
+      const t = performance.now();
+      const res = await fetch(`${cluster.apiUrl}/v1/payments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          agency: 'BTP', requestRef: `${run}-${i}`, dossierCode: `H01-${i}`, feeTypeCode: 'LEPHI', amount: 50_000 + i,
+          beneficiary: { kind: 'treasury', institution: 'KBNN', account: '7111', name: 'KBNN Hà Nội' },
+        }),
+      });
+      await res.arrayBuffer();
+      if (res.status !== 201) failures++;
+      latencies.push(performance.now() - t);
+    }
+  }));
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { perSecond: Math.round((count - failures) / seconds), p50: percentile(latencies, 50), p99: percentile(latencies, 99), failures };
+}
+
+async function main(): Promise<void> {
+  const stamp = `${Date.now()}_${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), 'dvcqg-cluster-bench-'));
+  const started = performance.now();
+  const cluster = await startCluster({
+    databases: { app: `dvcqg_bench_cluster_${stamp}`, persistence: `temporal_bench_${stamp}`, visibility: `temporal_visibility_bench_${stamp}` },
+    workers: 1,
+    dir,
+    // Throughput is measured: no per-token rate limit, no load shedding, few log lines.
+    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_TOKEN: String(Number.MAX_SAFE_INTEGER), PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0' },
+  });
+  const startupSeconds = (performance.now() - started) / 1000;
+  try {
+    const config = loadConfig(cluster.env);
+    const token = await mintToken(authConfigOf(config), { userId: 'bench', role: 'agency', agency: 'BTP' });
+    const rows: Record<string, string | number> = { 'cluster start (server, schemas, namespace, API, 1 worker) (s)': startupSeconds.toFixed(1) };
+    await startPayments(cluster, token, `warm-${stamp}`, 100);
+    for (const workers of [1, 2]) {
+      if (workers === 2) {
+        const t = performance.now();
+        await cluster.addWorker();
+        rows['second worker process polling after (s)'] = ((performance.now() - t) / 1000).toFixed(1);
+      }
+      const r = await startPayments(cluster, token, `w${workers}-${stamp}`, COUNT);
+      rows[`${workers} worker${workers > 1 ? 's' : ''}: payment starts per second (HTTP 201)`] = r.perSecond;
+      rows[`${workers} worker${workers > 1 ? 's' : ''}: latency p50 / p99 (ms)`] = `${r.p50.toFixed(0)} / ${r.p99.toFixed(0)}`;
+      rows[`${workers} worker${workers > 1 ? 's' : ''}: failed requests`] = r.failures;
+    }
+    report(`production topology: payment starts through the API (${COUNT} requests, ${CONCURRENCY} concurrent; temporal-server on PostgreSQL, API and workers as processes)`, rows);
+  } finally {
+    await cluster.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+CREATE INDEX "sla_clocks_due_rates_idx" ON "sla_clocks" USING btree ("due_at","outcome","kind","owner","owner_kind");--> statement-breakpoint
+CREATE INDEX "sla_clocks_open_idx" ON "sla_clocks" USING btree ("owner","process","kind","outcome") WHERE completed_at is null and outcome <> 'cancelled';

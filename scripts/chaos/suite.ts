@@ -1,0 +1,290 @@
+/**
+ * The chaos suite: drives cases of every process through HTTP against its own stack while it
+ * SIGKILLs and restarts the worker (twice per round), the Temporal server, the API and PostgreSQL at
+ * random moments, then reads everything back and reports lost acknowledged actions, duplicated
+ * side effects, stuck clients and the longest recovery.
+ *
+ * Pacing: the cases are released in batches, one before each kill and one after the last, so every
+ * kill lands while cases are in flight; each kill waits for the previous one's recovery (so each
+ * recovery is measured on its own), then a random pause, then SIGKILL, a random restart delay and
+ * the restart.
+ */
+import postgres from 'postgres';
+import { Api, StuckError, UnexpectedAnswer } from './client.js';
+import { CASE_KINDS, CaseContext, drivers, publishedAnswers, verifyCase, vpcp, type CaseKind, type CaseRun, type Shared } from './cases.js';
+import { findDuplicates, type Duplicate } from './duplicates.js';
+import { startChaosStack, type ChaosStack, type PartName } from './stack.js';
+
+export interface ChaosOptions {
+  cases: number;
+  /** Cases in flight at most. */
+  concurrency: number;
+  /** Rounds of kills (each: worker twice, Temporal, API, PostgreSQL, in random order). */
+  rounds: number;
+  /** Longest pause between two actions of a case (ms, uniform). */
+  thinkMs: number;
+  /** A case not at its end state this long after it started is stuck (ms). */
+  caseDeadlineMs: number;
+  /** Random pause before each kill, once the previous one has recovered (ms). */
+  pauseMs: [number, number];
+  /** The kills in order, instead of `rounds` shuffled rounds (e.g. to study one part). */
+  plan?: PartName[];
+  keep?: boolean;
+  log?: (line: string) => void;
+}
+
+export function chaosOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ChaosOptions {
+  const cases = Number(env.CHAOS_CASES ?? 40);
+  return {
+    cases,
+    concurrency: Number(env.CHAOS_CONCURRENCY ?? Math.min(cases, 24)),
+    rounds: Number(env.CHAOS_ROUNDS ?? Math.max(1, Math.round(cases / 200))),
+    thinkMs: Number(env.CHAOS_THINK_MS ?? 800),
+    caseDeadlineMs: Number(env.CHAOS_CASE_DEADLINE_S ?? 300) * 1000,
+    pauseMs: [1000, 4000],
+    plan: env.CHAOS_PLAN ? (env.CHAOS_PLAN.split(',') as PartName[]) : undefined,
+    keep: env.CHAOS_KEEP === '1',
+  };
+}
+
+export interface KillRecord {
+  part: PartName;
+  killedAt: number;
+  upAt: number;
+  inFlight: number;
+  /** Longest time from the part being up again to an in-flight case's next move. */
+  recoveryMs: number | undefined;
+  /** The case and step that took longest to move again. */
+  slowest?: string;
+  /** That case's attempts from the kill to its move (ms after the part was up, step, answer). */
+  slowestTrace?: string[];
+  notRecovered: string[];
+}
+
+export interface ChaosReport {
+  cases: number;
+  byKind: Record<string, number>;
+  done: number;
+  acknowledged: number;
+  lost: { case: string; step: string }[];
+  duplicates: Duplicate[];
+  stuck: { case: string; reason: string }[];
+  appliedButRefused: { case: string; detail: string }[];
+  kills: KillRecord[];
+  longestRecoveryMs: number | undefined;
+  crashes: Record<PartName, number>;
+  client: Api['stats'];
+  messagesSent: number;
+  outboxRows: number;
+  durationMs: number;
+  drivingMs: number;
+  dir: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const between = ([lo, hi]: [number, number]) => lo + Math.random() * (hi - lo);
+
+function shuffled<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** The in-flight cases' next moves after `upAt`: the kill's recovery. */
+function recoveryOf(kill: Pick<KillRecord, 'upAt' | 'killedAt'>, inFlight: CaseRun[]): Pick<KillRecord, 'recoveryMs' | 'slowest' | 'slowestTrace' | 'notRecovered'> {
+  let recoveryMs: number | undefined;
+  let slowest: string | undefined;
+  let slowestTrace: string[] | undefined;
+  const notRecovered: string[] = [];
+  for (const c of inFlight) {
+    const next = c.moves.find((m) => m.at >= kill.upAt);
+    if (!next) {
+      notRecovered.push(c.id);
+      continue;
+    }
+    const ms = next.at - Math.max(kill.upAt, next.since);
+    if (recoveryMs === undefined || ms > recoveryMs) {
+      recoveryMs = ms;
+      slowest = `${c.id} ${next.step}`;
+      slowestTrace = c.trace.filter((t) => t.at >= kill.killedAt && t.at <= next.at).map((t) => `${((t.at - kill.upAt) / 1000).toFixed(1)} s ${t.step} ${t.answer}`);
+    }
+  }
+  return { recoveryMs, slowest, slowestTrace, notRecovered };
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`[chaos] ${line}\n`));
+  const started = Date.now();
+  const stack = await startChaosStack({ keep: options.keep });
+  try {
+    return await drive(stack, options, log, started);
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: string) => void, started: number): Promise<ChaosReport> {
+  const api = new Api(stack.apiUrl, stack.env);
+  const run = Date.now().toString(36).slice(-6).toUpperCase();
+  const kinds: CaseKind[] = Array.from({ length: options.cases }, (_, i) => CASE_KINDS[i % CASE_KINDS.length]!);
+  const reconciliationBanks = new Map<number, string>();
+  const shared: Shared = {
+    run, api, thinkMs: options.thinkMs,
+    paymentBanks: [1, 2, 3].map((n) => `PB${run}${n}`),
+    reconciliationBank: (index) => reconciliationBanks.get(index)!,
+  };
+  // Reference data first (VPCP registers the banks), retried like any action.
+  kinds.forEach((kind, index) => {
+    if (kind === 'reconciliation') reconciliationBanks.set(index, `RB${run}${index}`);
+  });
+  for (const code of [...shared.paymentBanks, ...reconciliationBanks.values()]) {
+    const answer = await api.send(`bank ${code}`, { actor: vpcp, method: 'PUT', path: `/v1/banks/${code}`, body: { name: `Bank ${code}`, nameVi: `Ngân hàng ${code}`, kind: 'bank' } }, Date.now() + 120_000);
+    if (answer.status !== 201 && answer.status !== 200) throw new UnexpectedAnswer(`bank ${code}`, answer.status, answer.body);
+  }
+
+  const cases: CaseRun[] = kinds.map((kind, index) => ({
+    id: `${kind}-${run}-${index}`, kind, index, deadline: Number.POSITIVE_INFINITY, acks: [], moves: [], appliedButRefused: [], data: {}, trace: [],
+  }));
+  const drivingStarted = Date.now();
+
+  // ── The driver: released cases run, at most `concurrency` at a time. ──
+  let released = 0;
+  let next = 0;
+  let running = 0;
+  let wake: () => void = () => undefined;
+  const finished: Promise<void>[] = [];
+  const runCase = async (c: CaseRun) => {
+    c.startedAt = Date.now();
+    c.deadline = c.startedAt + options.caseDeadlineMs;
+    try {
+      await drivers[c.kind](new CaseContext(c, shared));
+      c.outcome = 'done';
+    } catch (err) {
+      c.outcome = 'stuck';
+      c.stuckReason = err instanceof StuckError || err instanceof UnexpectedAnswer ? err.message : String((err as Error)?.stack ?? err);
+      log(`stuck: ${c.stuckReason}`);
+    }
+    c.finishedAt = Date.now();
+  };
+  const pump = () => {
+    while (running < options.concurrency && next < released) {
+      const c = cases[next++]!;
+      running += 1;
+      finished.push(runCase(c).finally(() => {
+        running -= 1;
+        pump();
+        wake();
+      }));
+    }
+  };
+  const release = (upTo: number) => {
+    released = Math.min(cases.length, Math.max(released, upTo));
+    pump();
+  };
+  const inFlight = () => cases.filter((c) => c.startedAt !== undefined && c.finishedAt === undefined);
+  const allDone = () => cases.every((c) => c.finishedAt !== undefined);
+
+  // ── The monkey. ──
+  const plan: PartName[] = options.plan ? [...options.plan] : [];
+  if (!options.plan) for (let r = 0; r < options.rounds; r++) plan.push(...shuffled<PartName>(['worker', 'worker', 'temporal', 'api', 'postgres']));
+  const batch = cases.length / (plan.length + 1);
+  const kills: KillRecord[] = [];
+  for (const [j, part] of plan.entries()) {
+    release(Math.ceil(batch * (j + 1)));
+    await sleep(between(options.pauseMs));
+    const victims = inFlight();
+    const killedAt = Date.now();
+    await stack.parts[part].kill();
+    log(`SIGKILL ${part} (${victims.length} cases in flight)`);
+    await sleep(between([300, 2000]));
+    await stack.parts[part].start();
+    const upAt = stack.parts[part].upAt;
+    const alsoInFlight = inFlight().filter((c) => !victims.includes(c));
+    const watched = [...victims, ...alsoInFlight];
+    log(`${part} up again after ${upAt - killedAt} ms`);
+    // Wait until every case in flight has moved again (or ended), within the case deadline.
+    const waitUntil = Date.now() + options.caseDeadlineMs;
+    while (Date.now() < waitUntil && !watched.every((c) => c.finishedAt !== undefined || c.moves.some((m) => m.at >= upAt))) await sleep(100);
+    const record: KillRecord = { part, killedAt, upAt, inFlight: watched.length, ...recoveryOf({ upAt, killedAt }, watched) };
+    kills.push(record);
+    log(`${part}: recovery ${record.recoveryMs ?? '-'} ms (slowest ${record.slowest ?? '-'}: ${record.slowestTrace?.join('; ') ?? ''})${record.notRecovered.length ? `, not recovered: ${record.notRecovered.join(', ')}` : ''}`);
+  }
+  release(cases.length);
+  while (!allDone()) {
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, 1000);
+    });
+  }
+  await Promise.all(finished);
+  const drivingMs = Date.now() - drivingStarted;
+  log(`driving done in ${drivingMs} ms; reading back`);
+
+  // ── Read back: every part up, the sweeper and projections settled. ──
+  const sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => undefined });
+  try {
+    const published = await publishedAnswers(api);
+    const lost: ChaosReport['lost'] = [];
+    for (const c of cases) {
+      for (const step of await verifyCase(new CaseContext(c, shared), published, sql)) lost.push({ case: c.id, step });
+    }
+    const { duplicates, sends, outboxKeys } = await findDuplicates(sql, stack.workerLogs());
+    const recoveries = kills.map((k) => k.recoveryMs).filter((ms): ms is number => ms !== undefined);
+    const byKind: Record<string, number> = {};
+    for (const c of cases) byKind[c.kind] = (byKind[c.kind] ?? 0) + 1;
+    return {
+      cases: cases.length,
+      byKind,
+      done: cases.filter((c) => c.outcome === 'done').length,
+      acknowledged: cases.reduce((n, c) => n + c.acks.length, 0),
+      lost,
+      duplicates,
+      stuck: cases.filter((c) => c.outcome === 'stuck').map((c) => ({ case: c.id, reason: c.stuckReason ?? '' })),
+      appliedButRefused: cases.flatMap((c) => c.appliedButRefused.map((detail) => ({ case: c.id, detail }))),
+      kills,
+      longestRecoveryMs: recoveries.length ? Math.max(...recoveries) : undefined,
+      crashes: Object.fromEntries(Object.values(stack.parts).map((p) => [p.name, p.crashes])) as Record<PartName, number>,
+      client: api.stats,
+      messagesSent: sends,
+      outboxRows: outboxKeys,
+      durationMs: Date.now() - started,
+      drivingMs,
+      dir: stack.dir,
+    };
+  } finally {
+    await sql.end({ timeout: 2 });
+  }
+}
+
+const s = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
+
+export function formatReport(r: ChaosReport): string {
+  const lines = [
+    '',
+    '== Chaos suite',
+    `  cases driven                         ${r.cases} (${Object.entries(r.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}); ${r.done} at their end state`,
+    `  acknowledged actions                 ${r.acknowledged}`,
+    `  acknowledged actions lost            ${r.lost.length}`,
+    `  side effects duplicated              ${r.duplicates.length} (messages sent ${r.messagesSent} for ${r.outboxRows} outbox rows)`,
+    `  clients stuck                        ${r.stuck.length}`,
+    `  longest recovery                     ${s(r.longestRecoveryMs)}`,
+    `  kills                                ${r.kills.map((k) => `${k.part} ${s(k.recoveryMs)}`).join(', ')}`,
+    `  retried actions refused though applied ${r.appliedButRefused.length}`,
+    `  unplanned process exits              ${Object.entries(r.crashes).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+    `  client retries                       ${r.client.retries} of ${r.client.requests} requests (network ${r.client.networkErrors}, 5xx ${r.client.serverErrors}, busy ${r.client.busy}, 429 ${r.client.rateLimited}, 202 ${r.client.pending202}, Location 404 ${r.client.locationNotFound})`,
+    `  time                                 ${s(r.durationMs)} in all, ${s(r.drivingMs)} driving`,
+  ];
+  for (const k of r.kills) {
+    lines.push(`    kill ${k.part.padEnd(8)} down ${s(k.upAt - k.killedAt).padStart(7)}  in flight ${String(k.inFlight).padStart(4)}  recovery ${s(k.recoveryMs).padStart(7)}  slowest ${k.slowest ?? '-'}${k.notRecovered.length ? `  not recovered ${k.notRecovered.length}` : ''}`);
+  }
+  const slowest = r.kills.reduce<KillRecord | undefined>((a, k) => ((k.recoveryMs ?? 0) > (a?.recoveryMs ?? -1) ? k : a), undefined);
+  if (slowest?.slowestTrace?.length) lines.push(`    longest recovery: ${slowest.part} kill, ${slowest.slowest}: ${slowest.slowestTrace.join('; ')}`);
+  for (const l of r.lost) lines.push(`    LOST ${l.case} ${l.step}`);
+  for (const d of r.duplicates) lines.push(`    DUPLICATE ${d.what}: ${d.key} ×${d.count}`);
+  for (const st of r.stuck) lines.push(`    STUCK ${st.case}: ${st.reason}`);
+  for (const a of r.appliedButRefused) lines.push(`    REFUSED-THOUGH-APPLIED ${a.case}: ${a.detail}`);
+  return `${lines.join('\n')}\n`;
+}
