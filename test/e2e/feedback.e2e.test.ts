@@ -144,6 +144,11 @@ describe('citizen feedback end to end: HTTP → Temporal dev server → worker �
     expect(await ids(btp)).toEqual(['BYT']);
     expect(await ids({ userId: 'x', role: 'agency', agency: 'BCT' })).toEqual([]);
     expect((await act(id, 'classify', btp, { decision: 'accept' })).status).toBe(403);
+    // Every agency that handled the case opens its timeline (BTP received and transferred it); others do not.
+    const timeline = `/v1/audit/workflows/${encodeURIComponent(atByt.workflowId)}/timeline`;
+    expect((await stack.call('GET', timeline, byt)).status).toBe(200);
+    expect((await stack.call('GET', timeline, btp)).status).toBe(200);
+    expect((await stack.call('GET', timeline, { userId: 'x', role: 'agency', agency: 'BCT' })).status).toBe(403);
   });
 
   it('Art 45.1–45.2: VPCP checks the answer to an item it transferred, returns it once and publishes it; the handling agency may neither approve nor publish', async () => {

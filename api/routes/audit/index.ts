@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { agencyKey } from '../../../workflows/search-attributes.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -40,6 +42,19 @@ const viewQuery = z.object({
 const REPLAY_WAIT_MS = 60_000;
 const replayPendingSchema = z.object({ status: z.literal('pending'), jobId: z.string() });
 
+/** Every agency a run named as the case's (DvcqgAgency at its start and in each upsert). */
+function caseAgenciesOf(run: CaseRun): string[] {
+  const found: string[] = [];
+  for (const event of run.proto.events ?? []) {
+    const fields = (event.workflowExecutionStartedEventAttributes ?? event.upsertWorkflowSearchAttributesEventAttributes)?.searchAttributes?.indexedFields;
+    const payload = fields?.[agencyKey.name];
+    if (!payload) continue;
+    const value = defaultPayloadConverter.fromPayload<unknown>(payload);
+    if (typeof value === 'string') found.push(value);
+  }
+  return found;
+}
+
 /** HTML when asked for by `?format=html`, or by a browser's Accept header when no format is given. */
 const wantsHtml = (format: string | undefined, accept: string | undefined): boolean =>
   format === 'html' || (format === undefined && (accept ?? '').includes('text/html'));
@@ -67,10 +82,21 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     });
 
   /** The case, if this actor may read it; a refusal is recorded too. */
+  /**
+   * Whether an agency took part in a case now owned by another (a province that received an item and
+   * transferred it, a coordinating ministry): it acted in it, or the case was its own in an earlier run.
+   */
+  async function handledBy(info: CaseInfo, agency: string | undefined): Promise<boolean> {
+    if (!agency) return false;
+    const runs = await loadCaseRuns(app, info);
+    const timeline = buildTimeline(info.workflowId, await Promise.all(runs.map(decodedRun)));
+    return timeline.entries.some((e) => e.actor?.agency === agency) || runs.some((run) => caseAgenciesOf(run).includes(agency));
+  }
+
   async function openCase(request: FastifyRequest, workflowId: string, action: AuditReadAction): Promise<CaseInfo> {
     const actor = actorOf(request);
     const info = await describeCase(app, workflowId);
-    if (actor.role === 'agency' && info.agency !== actor.agency) {
+    if (actor.role === 'agency' && info.agency !== actor.agency && !(await handledBy(info, actor.agency))) {
       await record(request, actor, action, { workflowId, outcome: 'denied', detail: `case agency ${info.agency ?? 'none'}` });
       throw problem('wrong-scope', `Agency ${actor.agency} may not read case ${workflowId} of ${info.agency ? `agency ${info.agency}` : 'no agency'}`);
     }
