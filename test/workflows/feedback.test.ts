@@ -340,6 +340,53 @@ describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
     expect(weeks).toBeGreaterThan(5);
   });
 
+  it('Art 44.1: past day 20 a progress window opens every 7 days whatever the state — while the item is unclassified too, counted from day 20 and not from acceptance; an update meets its window, the next opens where it ends', async () => {
+    const handle = await submit();
+    const answerDue = clockOf(await state(handle), 'answer#1')!.dueAt;
+    await skipPast(answerDue);
+    // Still unclassified: the first window runs from day 20 all the same.
+    const unclassified = await eventually(() => state(handle), (v) => v.progressWindow === 1);
+    expect(unclassified.status).toBe('received');
+    expect(clockOf(unclassified, 'progress#1.1')).toMatchObject({ outcome: 'pending', article: 'Art 44.1', owner: 'BTP', startedAt: answerDue, dueAt: due(answerDue, 7, 'calendarDays') });
+    expect(unclassified.actionsAllowed).toContain('progress');
+
+    // An update while unclassified meets window 1; window 2 opens where window 1 ends, not at the update.
+    const window1 = clockOf(unclassified, 'progress#1.1')!;
+    const updated = await handle.executeUpdate(progressFeedbackUpdate, { args: [{ actor: btp, note: 'Đang xác định cơ quan có thẩm quyền.' }] });
+    expect(clockOf(updated, 'progress#1.1')?.outcome).toBe('met');
+    expect(clockOf(updated, 'progress#1.2')).toMatchObject({ outcome: 'pending', startedAt: window1.dueAt });
+    // A second update before window 2 opens meets nothing.
+    const again = await handle.executeUpdate(progressFeedbackUpdate, { args: [{ actor: btp, note: 'Đã xin ý kiến Bộ Tài chính.' }] });
+    expect(clockOf(again, 'progress#1.2')?.outcome).toBe('pending');
+    expect(again.progressWindow).toBe(2);
+
+    // Window 2 passes without an update: breached; window 3 starts at its due instant.
+    const window2 = clockOf(again, 'progress#1.2')!;
+    await skipPast(window2.dueAt);
+    const missed = await eventually(() => state(handle), (v) => v.progressWindow === 3);
+    expect(clockOf(missed, 'progress#1.3')?.startedAt).toBe(window2.dueAt);
+
+    // Accepted only now: the rhythm stays the one counted from day 20.
+    const accepted = await handle.executeUpdate(classifyFeedbackUpdate, { args: [{ actor: btp, decision: 'accept' }] });
+    expect(accepted.status).toBe('processing');
+    expect(clockOf(accepted, 'progress#1.3')).toMatchObject({ outcome: 'pending', startedAt: window2.dueAt });
+    expect(Date.parse(accepted.acceptedAt!)).toBeGreaterThan(Date.parse(window2.dueAt));
+
+    // Window 3 met; the answer is published before window 4 opens: that window is cancelled, not met.
+    const window3 = await handle.executeUpdate(progressFeedbackUpdate, { args: [{ actor: btp, note: 'Đang dự thảo trả lời.' }] });
+    expect(clockOf(window3, 'progress#1.4')?.startedAt).toBe(clockOf(window3, 'progress#1.3')?.dueAt);
+    await handle.executeUpdate(resultFeedbackUpdate, { args: [{ actor: btp, answer: 'Trả lời', resultObtainedAt: new Date(await env.currentTimeMs()).toISOString() }] });
+    await handle.executeUpdate(reviewFeedbackUpdate, { args: [{ actor: btpReviewer, decision: 'approve' }] });
+    await handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: btpReviewer }] });
+    await finished(handle);
+
+    const clocks = Object.fromEntries((await projected(handle.workflowId)).map((c) => [c.clockKey, c]));
+    expect(clocks['progress#1.1']).toMatchObject({ outcome: 'met', stage: 'received' });
+    expect(clocks['progress#1.2']?.outcome).toBe('breached');
+    expect(clocks['progress#1.2']?.breachedAt?.toISOString()).toBe(window2.dueAt);
+    expect([3, 4].map((n) => clocks[`progress#1.${n}`]?.outcome)).toEqual(['met', 'cancelled']);
+  });
+
   it('Art 44.2: a result entered more than 2 working days after it was obtained is recorded as late', async () => {
     const handle = await submit();
     await handle.executeUpdate(classifyFeedbackUpdate, { args: [{ actor: btp, decision: 'accept' }] });
@@ -381,45 +428,6 @@ describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
     expect(answer).toMatchObject({ agency: 'BYT', answer: 'Bản trả lời lần 2 của Bộ Y tế', publishedBy: 'BTP/officer-BTP' });
     const actions = await listFeedbackActions(database.db, handle.workflowId);
     expect(actions.filter((a) => ['review', 'publish'].includes(a.action)).map((a) => `${a.action}:${a.actorAgency}`)).toEqual(['review:BTP', 'review:BTP', 'publish:BTP']);
-  });
-
-  it('Art 44.1: past day 20 a progress window opens every 7 days whatever the state — while the item is unclassified too, counted from day 20 and not from acceptance; an update meets its window, the next opens where it ends', async () => {
-    const handle = await submit();
-    const answerDue = clockOf(await state(handle), 'answer#1')!.dueAt;
-    await skipPast(answerDue);
-    // Still unclassified: the first window runs from day 20 all the same.
-    const unclassified = await eventually(() => state(handle), (v) => v.progressWindow === 1);
-    expect(unclassified.status).toBe('received');
-    expect(clockOf(unclassified, 'progress#1.1')).toMatchObject({ outcome: 'pending', article: 'Art 44.1', owner: 'BTP', startedAt: answerDue, dueAt: due(answerDue, 7, 'calendarDays') });
-    expect(unclassified.actionsAllowed).toContain('progress');
-
-    // An update while unclassified meets window 1; window 2 opens where window 1 ends, not at the update.
-    const window1 = clockOf(unclassified, 'progress#1.1')!;
-    const updated = await handle.executeUpdate(progressFeedbackUpdate, { args: [{ actor: btp, note: 'Đang xác định cơ quan có thẩm quyền.' }] });
-    expect(clockOf(updated, 'progress#1.1')?.outcome).toBe('met');
-    expect(clockOf(updated, 'progress#1.2')).toMatchObject({ outcome: 'pending', startedAt: window1.dueAt });
-    // A second update before window 2 opens meets nothing.
-    const again = await handle.executeUpdate(progressFeedbackUpdate, { args: [{ actor: btp, note: 'Đã xin ý kiến Bộ Tài chính.' }] });
-    expect(clockOf(again, 'progress#1.2')?.outcome).toBe('pending');
-    expect(again.progressWindow).toBe(2);
-
-    // Window 2 passes without an update: breached; window 3 starts at its due instant.
-    const window2 = clockOf(again, 'progress#1.2')!;
-    await skipPast(window2.dueAt);
-    const missed = await eventually(() => state(handle), (v) => v.progressWindow === 3);
-    expect(clockOf(missed, 'progress#1.3')?.startedAt).toBe(window2.dueAt);
-
-    // Accepted only now: the rhythm stays the one counted from day 20.
-    const accepted = await handle.executeUpdate(classifyFeedbackUpdate, { args: [{ actor: btp, decision: 'accept' }] });
-    expect(accepted.status).toBe('processing');
-    expect(clockOf(accepted, 'progress#1.3')).toMatchObject({ outcome: 'pending', startedAt: window2.dueAt });
-    expect(Date.parse(accepted.acceptedAt!)).toBeGreaterThan(Date.parse(window2.dueAt));
-
-    const clocks = Object.fromEntries((await eventually(() => projected(handle.workflowId), (rows) => rows.length >= 5)).map((c) => [c.clockKey, c]));
-    expect(clocks['progress#1.1']).toMatchObject({ outcome: 'met', stage: 'received' });
-    expect(clocks['progress#1.2']?.outcome).toBe('breached');
-    expect(clocks['progress#1.2']?.breachedAt?.toISOString()).toBe(window2.dueAt);
-    await terminateWhenIdle(handle);
   });
 
   it('Art 42.3đ: escalation to VPCP is possible at any stage while the item is open — a coordinating agency that disagrees, during processing; VPCP\'s clocks start then', async () => {
