@@ -22,6 +22,7 @@ import {
   CONSISTENCY_BATCH,
   CONSISTENCY_MAX_CASES,
   CONSISTENCY_MAX_FINDINGS,
+  CONSISTENCY_RUNS_KEPT,
   type ConsistencyCause,
   type ConsistencyCheckInput,
   type ConsistencyCheckResult,
@@ -101,10 +102,10 @@ export function createConsistencyActivities(db: Database, temporal: Client | und
     };
     // Ids that cannot be quoted in a visibility query are described one by one.
     const quotable = workflowIds.filter((id) => !/['\\]/.test(id));
-    for (let i = 0; i < quotable.length; i += VISIBILITY_IDS_PER_QUERY) {
-      const ids = quotable.slice(i, i + VISIBILITY_IDS_PER_QUERY);
+    const chunks = Array.from({ length: Math.ceil(quotable.length / VISIBILITY_IDS_PER_QUERY) }, (_, i) => quotable.slice(i * VISIBILITY_IDS_PER_QUERY, (i + 1) * VISIBILITY_IDS_PER_QUERY));
+    await Promise.all(chunks.map(async (ids) => {
       for await (const info of client().workflow.list({ query: `WorkflowId IN (${ids.map((id) => `'${id}'`).join(', ')})` })) keep(info);
-    }
+    }));
     for (const id of workflowIds.filter((w) => /['\\]/.test(w))) {
       try {
         keep(await client().workflow.getHandle(id).describe());
@@ -230,9 +231,27 @@ export function createConsistencyActivities(db: Database, temporal: Client | und
     return out;
   }
 
+  /** The latest execution as Temporal itself has it (not the index), if it still has the id. */
+  async function latestExecution(workflowId: string): Promise<TemporalCase | undefined> {
+    try {
+      return fromInfo(await withDeadline(() => client().workflow.getHandle(workflowId).describe()));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
   /** One case of `sla_clocks` against Temporal. */
   async function checkCase(projection: CaseProjection, temporalCase: TemporalCase | undefined): Promise<ConsistencyFinding[]> {
     const { workflowId } = projection;
+    // Pending clocks are cancelled only once Temporal itself (not its lagging index) says no execution
+    // of the id runs: a new case not indexed yet, a continued run, a re-run id are compared next time.
+    if (projection.pending > 0 && temporalCase?.status !== 'RUNNING') {
+      const latest = await latestExecution(workflowId);
+      if (latest && (latest.status === 'RUNNING' || latest.status === 'CONTINUED_AS_NEW')) return [];
+      temporalCase = latest ?? temporalCase;
+    }
+    if (temporalCase?.status === 'CONTINUED_AS_NEW') return [];
     if (!temporalCase) {
       // Purged after retention (the permanent record knows how it closed) or never run here.
       if (projection.pending === 0) return [];
@@ -298,6 +317,7 @@ export function createConsistencyActivities(db: Database, temporal: Client | und
     // Pass 2: running cases whose visibility shows clocks but whose rows are all missing; at least
     // one page per run, so that it moves on even when pass 1 used the whole budget.
     let pageToken = previous?.visibilityPageToken ? Buffer.from(previous.visibilityPageToken, 'base64') : undefined;
+    let listed = 0;
     const prefix = scope ? ` AND WorkflowId STARTS_WITH '${scope.replace(/['\\]/g, '')}'` : '';
     const query = `ExecutionStatus = 'Running' AND ${processKey.name} IS NOT NULL AND (${slaBreachedKey.name} = true OR ${nextDueAtKey.name} IS NOT NULL)${prefix}`;
     do {
@@ -311,10 +331,12 @@ export function createConsistencyActivities(db: Database, temporal: Client | und
         const listed = (await visibilityOf([id])).get(id);
         return listed?.status === 'RUNNING' ? confirmRunning(id, listed, { ...empty, workflowId: id }) : [];
       })));
-      checked += page.executions?.length ?? 0;
+      // Cases pass 1 compared already are not counted twice; the pages listed bound the work.
+      checked += ids.length;
+      listed += page.executions?.length ?? 0;
       pageToken = page.nextPageToken && page.nextPageToken.length > 0 ? Buffer.from(page.nextPageToken) : undefined;
       heartbeat({ checked, visibilityPage: !!pageToken });
-    } while (pageToken && checked < maxCases);
+    } while (pageToken && checked + listed < maxCases);
 
     const byCause: Record<string, number> = {};
     for (const f of findings) byCause[f.cause] = (byCause[f.cause] ?? 0) + 1;
@@ -323,7 +345,7 @@ export function createConsistencyActivities(db: Database, temporal: Client | und
       scope, startedAt, finishedAt: new Date(), fromWorkflowId, nextWorkflowId: after,
       visibilityPageToken: pageToken ? pageToken.toString('base64') : null,
       cycleCompleted, casesChecked: checked, disagreements: findings.length, repaired, byCause,
-    }, findings, CONSISTENCY_MAX_FINDINGS);
+    }, findings, CONSISTENCY_MAX_FINDINGS, CONSISTENCY_RUNS_KEPT);
     if (findings.length > 0) {
       logger.warn({ scope, runId, disagreements: findings.length, repaired, byCause, alert: 'sla-consistency-disagreements' }, 'SLA consistency check found disagreements');
     }

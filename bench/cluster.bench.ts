@@ -6,7 +6,7 @@
  * CLUSTER_BENCH_COUNT / _CONCURRENCY override the load.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authConfigOf, mintToken } from '../api/auth.js';
 import { loadConfig } from '../config/index.js';
@@ -58,7 +58,11 @@ async function main(): Promise<void> {
   try {
     const config = loadConfig(cluster.env);
     const token = await mintToken(authConfigOf(config), { userId: 'bench', role: 'agency', agency: 'BTP' });
-    const rows: Record<string, string | number> = { 'cluster start (server, schemas, namespace, API, 1 worker) (s)': startupSeconds.toFixed(1) };
+    // The machine is shared: its load says how much of the two cores these processes had.
+    const rows: Record<string, string | number> = {
+      'machine load average (1 min) at start': loadavg()[0]!.toFixed(1),
+      'cluster start (server, schemas, namespace, API, 1 worker) (s)': startupSeconds.toFixed(1),
+    };
     await startPayments(cluster, token, `warm-${stamp}`, 100);
     for (const workers of [1, 2]) {
       if (workers === 2) {
@@ -71,6 +75,7 @@ async function main(): Promise<void> {
       rows[`${workers} worker${workers > 1 ? 's' : ''}: latency p50 / p99 (ms)`] = `${r.p50.toFixed(0)} / ${r.p99.toFixed(0)}`;
       rows[`${workers} worker${workers > 1 ? 's' : ''}: failed requests`] = r.failures;
     }
+    rows['machine load average (1 min) at end'] = loadavg()[0]!.toFixed(1);
     report(`production topology: payment starts through the API (${COUNT} requests, ${CONCURRENCY} concurrent; temporal-server on PostgreSQL, API and workers as processes)`, rows);
   } finally {
     await cluster.destroy();

@@ -26,12 +26,17 @@ export function installTemporalLogging(logger: Logger, metricsAddress?: string):
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const temporalLogger = logger.child({ source: 'temporal' });
-  Runtime.install({
-    logger: new DefaultLogger('INFO', ({ level, message, meta }) => {
-      temporalLogger[pinoLevel[level]](meta ?? {}, message);
-    }),
-    ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
+  const forward = new DefaultLogger('INFO', ({ level, message, meta }) => {
+    temporalLogger[pinoLevel[level]](meta ?? {}, message);
   });
+  try {
+    Runtime.install({ logger: forward, ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}) });
+  } catch (err) {
+    if (!metricsAddress) throw err;
+    // A busy metrics port must not keep the worker from working: it runs without the exporter.
+    logger.error({ err, metricsAddress, alert: 'temporal-metrics-exporter-failed' }, 'Temporal SDK metrics exporter not started');
+    Runtime.install({ logger: forward });
+  }
 }
 
 export interface CreateWorkerOptions {

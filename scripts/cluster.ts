@@ -10,9 +10,10 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Connection } from '@temporalio/client';
+import { Connection, type TLSConfig } from '@temporalio/client';
 // @temporalio/proto is CommonJS without static named exports: take the namespace from its default.
 import proto from '@temporalio/proto';
+import { temporalTls } from '../config/temporal-tls.js';
 import { createDatabase } from '../db/client.js';
 import { migrateAndSeed } from '../db/migrate.js';
 import { dropDatabase, ensureDatabase, ensurePostgres, freePort, waitForPort } from './runtime.js';
@@ -34,6 +35,8 @@ export interface ClusterOptions {
   /** Environment of the API and the workers on top of the cluster's own (addresses, database, keys). */
   env?: Record<string, string>;
   retentionDays?: number;
+  /** mTLS everywhere, as compose: certificates in the layout of scripts/temporal-certs.sh (one per holder). */
+  tlsDir?: string;
 }
 
 export interface ClusterProcess {
@@ -58,6 +61,8 @@ export interface Cluster {
   archiveDir: string;
   /** The environment the API and workers run with (a client of this cluster uses the same keys). */
   env: Record<string, string>;
+  /** A client's TLS options (the operators' `admin` certificate) when the cluster runs mTLS. */
+  clientTls: TLSConfig | undefined;
   server: TemporalServer;
   api: ClusterProcess;
   workers: ClusterProcess[];
@@ -80,8 +85,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const archiveDir = join(options.dir, 'archive');
   await setupTemporalSchemas(baseUrl, options.databases);
   const server = await startTemporalServer({
-    baseUrl, databases: options.databases, archiveDir, logFile: join(options.dir, 'temporal-server.log'), port: options.temporalPort,
+    baseUrl, databases: options.databases, archiveDir, logFile: join(options.dir, 'temporal-server.log'), port: options.temporalPort, tlsDir: options.tlsDir,
   });
+  // Each process presents its own certificate (README "Trust boundary around Temporal").
+  const tlsOf = (holder: string): Record<string, string> =>
+    options.tlsDir
+      ? {
+        TEMPORAL_TLS_CA: join(options.tlsDir, 'ca.crt'), TEMPORAL_TLS_SERVER_NAME: 'temporal',
+        TEMPORAL_TLS_CERT: join(options.tlsDir, `${holder}.crt`), TEMPORAL_TLS_KEY: join(options.tlsDir, `${holder}.key`),
+      }
+      : {};
+  const clientTls = temporalTls(tlsOf('admin'));
   const children: ClusterProcess[] = [];
   const stop = async () => {
     await Promise.all(children.map(async (c) => {
@@ -92,7 +106,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
   try {
     const retentionDays = options.retentionDays ?? 14;
-    await setupNamespace(server.address, { namespace: 'default', retentionDays, archiveDir });
+    await setupNamespace(server, { namespace: 'default', retentionDays, archiveDir });
 
     const databaseUrl = await ensureDatabase(baseUrl, options.databases.app);
     const database = createDatabase(databaseUrl, { max: 1 });
@@ -116,25 +130,30 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       PUBLIC_BASE_URL: apiUrl,
     };
     const taskQueue = env.TASK_QUEUE ?? 'dvcqg';
-    const connection = await Connection.connect({ address: server.address });
+    const connection = await Connection.connect({ address: server.address, tls: clientTls });
     let workerCount = 0;
-    const spawnProcess = async (name: string, entry: string, metricsKey: string): Promise<ClusterProcess> => {
+    const spawnProcess = async (name: string, entry: string, holder: string, metricsKey: string): Promise<ClusterProcess> => {
       const logFile = options.inheritOutput ? undefined : join(options.dir, `${name}.log`);
       const out = logFile ? openSync(logFile, 'a') : 'inherit';
       // Processes on one host: each its own metrics listener.
       const metrics = `127.0.0.1:${await freePort()}`;
       // One process per role: node with tsx's loader (the tsx CLI would put a second process in between).
       const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
-        cwd: root, stdio: ['ignore', out, out], env: { ...process.env, ...env, [metricsKey]: metrics },
+        cwd: root, stdio: ['ignore', out, out], env: { ...process.env, ...env, ...tlsOf(holder), [metricsKey]: metrics },
       });
       if (!child.pid) throw new Error(`${name} did not start`);
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const killOnExit = () => child.kill('SIGKILL');
+      process.once('exit', killOnExit);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+        process.off('exit', killOnExit);
+        resolve(code);
+      }));
       const started: ClusterProcess = { name, pid: child.pid, identity: `${child.pid}@${hostname()}`, logFile, metricsUrl: `http://${metrics}/metrics`, child, exited };
       children.push(started);
       return started;
     };
     const addWorker = async () => {
-      const worker = await spawnProcess(`worker-${++workerCount}`, 'worker.ts', 'TEMPORAL_METRICS_ADDRESS');
+      const worker = await spawnProcess(`worker-${++workerCount}`, 'worker.ts', 'worker', 'TEMPORAL_METRICS_ADDRESS');
       await Promise.race([
         waitForPoller(connection, taskQueue, worker.identity),
         worker.exited.then((code) => Promise.reject(new Error(`${worker.name} exited with code ${code} during start${tailOf(worker.logFile)}`))),
@@ -144,7 +163,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     try {
       // Started together (each bundles the workflow code), then waited for.
       const workers = await Promise.all(Array.from({ length: options.workers }, () => addWorker()));
-      const api = await spawnProcess('api', 'server.ts', 'METRICS_ADDRESS');
+      const api = await spawnProcess('api', 'server.ts', 'api', 'METRICS_ADDRESS');
       await Promise.race([
         waitForPort('127.0.0.1', apiPort, 120_000, 'API'),
         api.exited.then((code) => Promise.reject(new Error(`the API exited with code ${code} during start${tailOf(api.logFile)}`))),
@@ -154,7 +173,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         await connection.close();
       };
       return {
-        apiUrl, temporalAddress: server.address, namespace: 'default', taskQueue, databaseUrl, archiveDir, env, server, api, workers, addWorker,
+        apiUrl, temporalAddress: server.address, namespace: 'default', taskQueue, databaseUrl, archiveDir, env, clientTls, server, api, workers, addWorker,
         stop: stopAll,
         async destroy() {
           await stopAll();

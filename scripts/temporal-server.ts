@@ -112,13 +112,39 @@ export interface TemporalServerOptions {
   /** The frontend's port (a free one when not given); the server's other ports are always free ones. */
   port?: number;
   numHistoryShards?: number;
+  /**
+   * mTLS as in compose (README "Trust boundary around Temporal"): a directory in the layout of
+   * scripts/temporal-certs.sh; the server presents `temporal.crt` (name `temporal`) and requires a
+   * client certificate of `ca.crt`; the operator calls here use `admin.crt`.
+   */
+  tlsDir?: string;
 }
 
-export interface TemporalServer {
+/** How an operator tool reaches the frontend: its address and, with mTLS, the certificates. */
+export interface TemporalEndpoint {
   address: string;
+  tlsDir?: string | undefined;
+}
+
+export interface TemporalServer extends TemporalEndpoint {
   archiveDir: string;
   pid: number | undefined;
   stop(): Promise<void>;
+}
+
+/** The server's mTLS settings, under the names compose gives them (temporal-docker-compose.yml). */
+function serverTlsEnv(dir: string): Record<string, string> {
+  return {
+    TEMPORAL_TLS_REQUIRE_CLIENT_AUTH: 'true',
+    TEMPORAL_TLS_SERVER_CA_CERT: join(dir, 'ca.crt'),
+    TEMPORAL_TLS_SERVER_CERT: join(dir, 'temporal.crt'),
+    TEMPORAL_TLS_SERVER_KEY: join(dir, 'temporal.key'),
+    TEMPORAL_TLS_FRONTEND_CERT: join(dir, 'temporal.crt'),
+    TEMPORAL_TLS_FRONTEND_KEY: join(dir, 'temporal.key'),
+    TEMPORAL_TLS_CLIENT1_CA_CERT: join(dir, 'ca.crt'),
+    TEMPORAL_TLS_INTERNODE_SERVER_NAME: 'temporal',
+    TEMPORAL_TLS_FRONTEND_SERVER_NAME: 'temporal',
+  };
 }
 
 /**
@@ -146,15 +172,25 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     VISIBILITY_DBNAME: options.databases.visibility,
     NUM_HISTORY_SHARDS: String(options.numHistoryShards ?? 4),
     TEMPORAL_ARCHIVE_DIR: options.archiveDir,
+    // Each of the four services has its own pools (up to 4 × 20 + 4 × 10 connections at the
+    // template's production defaults); here they share one PostgreSQL (max_connections 100) with the
+    // application and the tests.
+    SQL_MAX_CONNS: '5',
+    SQL_VIS_MAX_CONNS: '2',
     DYNAMIC_CONFIG_FILE_PATH: join(TEMPORAL_SERVER_CONFIG_DIR, 'dynamicconfig', 'postgres.yaml'),
     LOG_LEVEL: 'warn',
+    ...(options.tlsDir ? serverTlsEnv(options.tlsDir) : {}),
   };
   const out = openSync(options.logFile, 'a');
   // No authorizer (README "Trust boundary around Temporal"): said explicitly, as the server asks.
   const child = spawn(server, ['--root', root, '--config', 'config/temporal-server', '--env', 'postgres', '--allow-no-auth', 'start'], {
     stdio: ['ignore', out, out], env,
   });
-  const address = `127.0.0.1:${port}`;
+  // A caller that dies (an uncaught error, the end of a test run) takes the server with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  const endpoint: TemporalEndpoint = { address: `127.0.0.1:${port}`, tlsDir: options.tlsDir };
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -167,13 +203,13 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   );
   exited.catch(() => undefined);
   try {
-    await Promise.race([waitForServing(address, 120_000), exited]);
+    await Promise.race([waitForServing(endpoint, 120_000), exited]);
   } catch (err) {
     await stop();
     throw err;
   }
-  log(`temporal-server ${TEMPORAL_SERVER_VERSION} pid ${child.pid} serving on ${address} (PostgreSQL ${options.databases.persistence}, ${options.databases.visibility})`);
-  return { address, archiveDir: options.archiveDir, pid: child.pid, stop };
+  log(`temporal-server ${TEMPORAL_SERVER_VERSION} pid ${child.pid} serving on ${endpoint.address}${options.tlsDir ? ' (mTLS)' : ''} (PostgreSQL ${options.databases.persistence}, ${options.databases.visibility})`);
+  return { ...endpoint, archiveDir: options.archiveDir, pid: child.pid, stop };
 }
 
 /**
@@ -193,22 +229,27 @@ async function serverPort(): Promise<number> {
   }
 }
 
-function temporal(args: string[], options: { allowFailure?: boolean } = {}): { ok: boolean; stdout: string; stderr: string } {
-  const r = spawnSync(ensureTemporalCli(), args, { encoding: 'utf8' });
+/** The Temporal CLI against `endpoint`, as the operator (the admin certificate with mTLS). */
+function temporal(endpoint: TemporalEndpoint, args: string[], options: { allowFailure?: boolean } = {}): { ok: boolean; stdout: string; stderr: string } {
+  const { address, tlsDir } = endpoint;
+  const tls = tlsDir
+    ? ['--tls-ca-path', join(tlsDir, 'ca.crt'), '--tls-cert-path', join(tlsDir, 'admin.crt'), '--tls-key-path', join(tlsDir, 'admin.key'), '--tls-server-name', 'temporal']
+    : [];
+  const r = spawnSync(ensureTemporalCli(), [...args, '--address', address, ...tls], { encoding: 'utf8' });
   const result = { ok: r.status === 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   if (!result.ok && !options.allowFailure) throw new Error(`temporal ${args.join(' ')} failed: ${result.stderr.trim() || result.stdout.trim()}`);
   return result;
 }
 
-async function waitForServing(address: string, timeoutMs: number): Promise<void> {
-  const [host, port] = address.split(':') as [string, string];
+async function waitForServing(endpoint: TemporalEndpoint, timeoutMs: number): Promise<void> {
+  const [host, port] = endpoint.address.split(':') as [string, string];
   await waitForPort(host, Number(port), timeoutMs, 'temporal-server frontend');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (temporal(['operator', 'cluster', 'health', '--address', address], { allowFailure: true }).stdout.includes('SERVING')) return;
+    if (temporal(endpoint, ['operator', 'cluster', 'health'], { allowFailure: true }).stdout.includes('SERVING')) return;
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`temporal-server at ${address} did not report SERVING within ${timeoutMs} ms`);
+  throw new Error(`temporal-server at ${endpoint.address} did not report SERVING within ${timeoutMs} ms`);
 }
 
 /**
@@ -216,11 +257,12 @@ async function waitForServing(address: string, timeoutMs: number): Promise<void>
  * retained `retentionDays`, history and visibility archival on (filestore under `archiveDir`), and
  * the project's search attributes registered. Creates or updates, so it may run on every start.
  */
-export async function setupNamespace(address: string, options: { namespace: string; retentionDays: number; archiveDir: string }): Promise<void> {
+export async function setupNamespace(endpoint: TemporalEndpoint, options: { namespace: string; retentionDays: number; archiveDir: string }): Promise<void> {
   const { namespace, retentionDays, archiveDir } = options;
-  const common = ['--address', address, '--namespace', namespace];
-  const exists = temporal(['operator', 'namespace', 'describe', ...common], { allowFailure: true }).ok;
-  temporal([
+  const { address } = endpoint;
+  const common = ['--namespace', namespace];
+  const exists = temporal(endpoint, ['operator', 'namespace', 'describe', ...common], { allowFailure: true }).ok;
+  temporal(endpoint, [
     'operator', 'namespace', exists ? 'update' : 'create', ...common,
     '--retention', `${retentionDays * 24}h`,
     '--history-archival-state', 'enabled', '--history-uri', `file://${archiveDir}/history`,
@@ -234,16 +276,16 @@ export async function setupNamespace(address: string, options: { namespace: stri
     if (Date.now() > deadline) throw new Error(`namespace ${namespace} at ${address}: ${what}`);
     await new Promise((r) => setTimeout(r, 500));
   };
-  let listed = temporal(['operator', 'search-attribute', 'list', ...common, '--output', 'json'], { allowFailure: true });
+  let listed = temporal(endpoint, ['operator', 'search-attribute', 'list', ...common, '--output', 'json'], { allowFailure: true });
   while (!listed.ok) {
     await wait(`not found after create (${listed.stderr.trim()})`);
-    listed = temporal(['operator', 'search-attribute', 'list', ...common, '--output', 'json'], { allowFailure: true });
+    listed = temporal(endpoint, ['operator', 'search-attribute', 'list', ...common, '--output', 'json'], { allowFailure: true });
   }
   const missing = SEARCH_ATTRIBUTES.filter((a) => !listed.stdout.includes(`"${a.name}"`));
-  if (missing.length > 0) temporal(['operator', 'search-attribute', 'create', ...common, ...missing.flatMap((a) => ['--name', a.name, '--type', a.cliType])]);
+  if (missing.length > 0) temporal(endpoint, ['operator', 'search-attribute', 'create', ...common, ...missing.flatMap((a) => ['--name', a.name, '--type', a.cliType])]);
   const query = SEARCH_ATTRIBUTES.map((a) => `${a.name} ${({ Bool: '= true', Datetime: "> '2000-01-01T00:00:00Z'" } as Record<string, string>)[a.cliType] ?? "= 'x'"}`).join(' AND ');
   for (;;) {
-    const probe = temporal(['workflow', 'list', ...common, '--query', query, '--limit', '1'], { allowFailure: true });
+    const probe = temporal(endpoint, ['workflow', 'list', ...common, '--query', query, '--limit', '1'], { allowFailure: true });
     if (probe.ok) break;
     await wait(`search attributes not usable (${probe.stderr.trim()})`);
   }

@@ -8,6 +8,8 @@ export const CONSISTENCY_MAX_CASES = 20_000;
 export const CONSISTENCY_BATCH = 500;
 /** Findings stored per run (every one is counted, by cause). */
 export const CONSISTENCY_MAX_FINDINGS = 1_000;
+/** Runs kept per scope (project rule: about a week of the Schedule's runs); older ones are deleted with their findings. */
+export const CONSISTENCY_RUNS_KEPT = 1_000;
 
 /**
  * Why Temporal and `sla_clocks` disagree about a case:

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { consistencyFindings, consistencyRuns, slaClocks } from '../schema/index.js';
 import { countedClock } from './sla.js';
@@ -25,13 +25,17 @@ const caseColumns = {
 
 /**
  * The next `limit` cases after `after` in workflow-id order (keyset on the primary key, so each
- * batch costs the same wherever it starts), narrowed to ids starting with `prefix`.
+ * batch costs the same wherever it starts), narrowed to ids starting with `prefix` (an id sorts
+ * after its prefix, so the index scan starts there).
  */
 export async function caseProjectionsAfter(db: Executor, f: { after: string; prefix: string; limit: number }): Promise<CaseProjection[]> {
   return db
     .select(caseColumns)
     .from(slaClocks)
-    .where(and(gt(slaClocks.workflowId, f.after), f.prefix ? sql`starts_with(${slaClocks.workflowId}, ${f.prefix})` : undefined))
+    .where(and(
+      gt(slaClocks.workflowId, f.after),
+      f.prefix ? and(gte(slaClocks.workflowId, f.prefix), sql`starts_with(${slaClocks.workflowId}, ${f.prefix})`) : undefined,
+    ))
     .groupBy(slaClocks.workflowId)
     .orderBy(asc(slaClocks.workflowId))
     .limit(f.limit);
@@ -87,8 +91,11 @@ export async function latestConsistencyRun(db: Executor, scope: string): Promise
   return row;
 }
 
-/** Records a run and (at most `keep` of) its findings in one transaction; returns the run id. */
-export async function saveConsistencyRun(db: Executor, run: NewConsistencyRun, findings: ConsistencyFinding[], keep: number): Promise<number> {
+/**
+ * Records a run and (at most `keep` of) its findings in one transaction, and forgets the scope's runs
+ * older than its `history` latest ones (their findings with them); returns the run id.
+ */
+export async function saveConsistencyRun(db: Executor, run: NewConsistencyRun, findings: ConsistencyFinding[], keep: number, history: number): Promise<number> {
   return db.transaction(async (tx) => {
     const kept = findings.slice(0, keep);
     const [row] = await tx.insert(consistencyRuns).values({ ...run, findingsKept: kept.length }).returning({ id: consistencyRuns.id });
@@ -96,6 +103,9 @@ export async function saveConsistencyRun(db: Executor, run: NewConsistencyRun, f
     for (let i = 0; i < kept.length; i += 500) {
       await tx.insert(consistencyFindings).values(kept.slice(i, i + 500).map((f, j) => ({ ...f, runId, seq: i + j + 1 })));
     }
+    const [oldest] = await tx.select({ id: consistencyRuns.id }).from(consistencyRuns).where(eq(consistencyRuns.scope, run.scope))
+      .orderBy(desc(consistencyRuns.id)).offset(history - 1).limit(1);
+    if (oldest) await tx.delete(consistencyRuns).where(and(eq(consistencyRuns.scope, run.scope), lt(consistencyRuns.id, oldest.id)));
     return runId;
   });
 }

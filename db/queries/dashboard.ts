@@ -1,47 +1,49 @@
-import { and, asc, count, desc, eq, gte, inArray, isNull, lte, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNull, lte, sql, type Column } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { agencies, banks, slaClocks } from '../schema/index.js';
 import { clockColumns, countedClock, rateScope, scopeFilter, type Scope } from './sla.js';
 
 /**
- * Weeks and days are counted in local time (Asia/Ho_Chi_Minh), Monday first: rows are grouped by the
- * truncated local timestamp (cheap), which is then formatted once per group.
+ * The bucket of an instant among ascending period starts (local weeks or days, computed by the
+ * caller): 1 for the first period, 0 before it. A binary search per row, far cheaper on 100,000
+ * rows than converting each instant to local time. The starts are inlined (ISO instants: digits and
+ * separators only), so that the grouped expression reads the same in the select list and the GROUP BY.
  */
-const truncLocal = (unit: 'week' | 'day', column: Column) => sql`date_trunc(${sql.raw(`'${unit}'`)}, ${column} at time zone 'Asia/Ho_Chi_Minh')`;
-const formatted = (key: SQL) => sql<string>`to_char(${key}, 'YYYY-MM-DD')`;
+const bucketOf = (column: Column, starts: Date[]) =>
+  sql<number>`width_bucket(${column}, ${sql.raw(`array[${starts.map((d) => `'${d.toISOString()}'`).join(', ')}]::timestamptz[]`)})`.mapWith(Number);
 const countWhere = (condition: ReturnType<typeof sql>) => sql<number>`count(*) filter (where ${condition})`.mapWith(Number);
 
-/** Met and breached counted clocks per owner and local week of their due instant, due in [from, to]. */
-export async function weeklyOnTime(db: Executor, scope: Scope, f: { from: Date; to: Date }) {
-  const week = truncLocal('week', slaClocks.dueAt);
+/** Met and breached counted clocks per owner and week (`weeks`: their starts) of their due instant, due by `to`. */
+export async function weeklyOnTime(db: Executor, scope: Scope, f: { weeks: Date[]; to: Date }) {
+  const week = bucketOf(slaClocks.dueAt, f.weeks);
   return db
     .select({
       owner: slaClocks.owner,
       ownerKind: slaClocks.ownerKind,
-      week: formatted(week),
+      week,
       met: countWhere(sql`${slaClocks.outcome} = 'met'`),
       breached: countWhere(sql`${slaClocks.outcome} = 'breached'`),
     })
     .from(slaClocks)
-    .where(and(gte(slaClocks.dueAt, f.from), lte(slaClocks.dueAt, f.to), sql`${slaClocks.outcome} in ('met', 'breached')`, countedClock, rateScope(scope)))
+    .where(and(gte(slaClocks.dueAt, f.weeks[0]!), lte(slaClocks.dueAt, f.to), sql`${slaClocks.outcome} in ('met', 'breached')`, countedClock, rateScope(scope)))
     .groupBy(slaClocks.owner, slaClocks.ownerKind, week);
 }
 
-/** Counted breaches per process and local week of the breach, breached in [from, to]. */
-export async function weeklyBreaches(db: Executor, scope: Scope, f: { from: Date; to: Date }) {
-  const week = truncLocal('week', slaClocks.breachedAt);
+/** Counted breaches per process and week (`weeks`: their starts) of the breach, breached by `to`. */
+export async function weeklyBreaches(db: Executor, scope: Scope, f: { weeks: Date[]; to: Date }) {
+  const week = bucketOf(slaClocks.breachedAt, f.weeks);
   return db
-    .select({ process: slaClocks.process, week: formatted(week), breaches: count() })
+    .select({ process: slaClocks.process, week, breaches: count() })
     .from(slaClocks)
-    .where(and(eq(slaClocks.outcome, 'breached'), countedClock, gte(slaClocks.breachedAt, f.from), lte(slaClocks.breachedAt, f.to), scopeFilter(scope)))
+    .where(and(eq(slaClocks.outcome, 'breached'), countedClock, gte(slaClocks.breachedAt, f.weeks[0]!), lte(slaClocks.breachedAt, f.to), scopeFilter(scope)))
     .groupBy(slaClocks.process, week);
 }
 
-/** Pending clocks (every kind) due by `until`, per local day and process. */
-export async function dueByDay(db: Executor, scope: Scope, f: { until: Date }) {
-  const day = truncLocal('day', slaClocks.dueAt);
+/** Pending clocks (every kind) due by `until`, per day (`days`: their starts; 0 = before the first) and process. */
+export async function dueByDay(db: Executor, scope: Scope, f: { days: Date[]; until: Date }) {
+  const day = bucketOf(slaClocks.dueAt, f.days);
   return db
-    .select({ day: formatted(day), process: slaClocks.process, clocks: count() })
+    .select({ day, process: slaClocks.process, clocks: count() })
     .from(slaClocks)
     .where(and(eq(slaClocks.outcome, 'pending'), isNull(slaClocks.completedAt), lte(slaClocks.dueAt, f.until), scopeFilter(scope)))
     .groupBy(day, slaClocks.process);

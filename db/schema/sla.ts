@@ -46,9 +46,12 @@ export const slaClocks = pgTable(
     index('sla_clocks_case_agency_idx').on(t.caseAgency, t.breachedAt),
     index('sla_clocks_pending_due_idx').on(t.dueAt).where(sql`completed_at is null and outcome <> 'cancelled'`),
     index('sla_clocks_started_idx').on(t.startedAt),
-    // On-time rates (dashboard weeks, /on-time-rates): an index-only scan of a due range, grouped by owner.
-    index('sla_clocks_due_rates_idx').on(t.dueAt, t.outcome, t.kind, t.owner, t.ownerKind),
-    // The open clocks and open breaches of /metrics: an index-only scan, grouped by owner, process and kind.
-    index('sla_clocks_open_idx').on(t.owner, t.process, t.kind, t.outcome).where(sql`completed_at is null and outcome <> 'cancelled'`),
+    // Index-only scans for the dashboard, /metrics and the supervision lists (migration 0016):
+    // on-time rates over a due range (counted clocks that are met or breached), grouped by owner;
+    index('sla_clocks_rates_idx').on(t.dueAt, t.owner, t.ownerKind, t.outcome).where(sql`outcome in ('met', 'breached') and kind = 'regulated'`),
+    // open clocks (pending or breached, not done): the soonest due per outcome, per day and process, the gauges;
+    index('sla_clocks_open_idx').on(t.outcome, t.dueAt, t.owner, t.caseAgency, t.process, t.kind).where(sql`completed_at is null and outcome <> 'cancelled'`),
+    // counted breaches by breach instant: per week and process, the latest, the longest open.
+    index('sla_clocks_counted_breaches_idx').on(t.breachedAt, t.process, t.owner, t.caseAgency, t.completedAt).where(sql`outcome = 'breached' and kind = 'regulated'`),
   ],
 );

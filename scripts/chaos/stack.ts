@@ -242,49 +242,8 @@ export async function startChaosStack(options: { keep?: boolean; dir?: string } 
     '-D', join(pgDir, 'data'), '-p', String(pgPort), '-k', pgDir, '-c', 'listen_addresses=127.0.0.1',
     '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'log_min_messages=warning',
   ]);
-  const parts = {} as Record<PartName, Part>;
-  parts.postgres = new Part({
-    name: 'postgres', command: pg.command, args: pg.args, cwd: '/',
-    ready: () => until('PostgreSQL', 60_000, async () => {
-      const sql = postgres(`${serverUrl}/postgres`, { max: 1, connect_timeout: 2, onnotice: () => undefined });
-      try {
-        await sql`select 1`;
-        return true;
-      } finally {
-        await sql.end({ timeout: 1 });
-      }
-    }),
-    extraPids: () => {
-      const pid = postmasterPid();
-      return pid && alive(pid) ? [pid, ...childrenOf(pid)] : [];
-    },
-  }, join(dir, 'postgres.log'));
-  await parts.postgres.start();
-  const admin = postgres(`${serverUrl}/postgres`, { max: 1, onnotice: () => undefined });
-  await admin.unsafe('CREATE DATABASE dvcqg');
-  await admin.end();
-
   const temporalAddress = `127.0.0.1:${temporalPort}`;
-  parts.temporal = new Part({
-    name: 'temporal',
-    command: ensureTemporalCli(),
-    args: [
-      'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(temporalPort), '--headless', '--log-level', 'warn',
-      '--db-filename', join(dir, 'temporal.sqlite'),
-      ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.cliType}`]),
-    ],
-    ready: () => until('Temporal', 120_000, async () => {
-      if (!(await portOpen('127.0.0.1', temporalPort))) return undefined;
-      const connection = await Connection.connect({ address: temporalAddress, connectTimeout: 2000 });
-      try {
-        await connection.workflowService.describeNamespace({ namespace: 'default' });
-        return true;
-      } finally {
-        await connection.close();
-      }
-    }),
-  }, join(dir, 'temporal.log'));
-
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
   const taskQueue = 'chaos';
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -304,35 +263,80 @@ export async function startChaosStack(options: { keep?: boolean; dir?: string } 
     // Short enough that some actions are answered 202 (and polled) while a worker is down.
     UPDATE_WAIT_MS: '5000',
   };
-  await parts.temporal.start();
-
-  const migrate = spawn(process.execPath, ['--import', 'tsx', 'db/migrate.ts'], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  const migrated = await new Promise<number | null>((resolve) => migrate.once('exit', resolve));
-  if (migrated !== 0) throw new Error(`db/migrate.ts exited with ${migrated}`);
-
   const node = (entry: string) => ({ command: process.execPath, args: ['--import', 'tsx', entry], env: { ...env } });
-  parts.worker = new Part({
-    name: 'worker', ...node('worker.ts'),
-    // worker.ts logs this once the workflow bundle is built and the Worker created, just before it polls.
-    readyLine: /"msg":"worker started"/,
-    ready: async () => undefined,
-  }, join(dir, 'worker.log'));
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  parts.api = new Part({
-    name: 'api', ...node('server.ts'), env: { ...env, LOG_LEVEL: 'warn' },
-    ready: () => until('API', 120_000, async () => ((await fetch(`${apiUrl}/healthz`)).ok ? true : undefined)),
-  }, join(dir, 'api.log'));
-  await Promise.all([parts.worker.start(), parts.api.start()]);
+
+  const parts: Record<PartName, Part> = {
+    postgres: new Part({
+      name: 'postgres', command: pg.command, args: pg.args, cwd: '/',
+      ready: () => until('PostgreSQL', 60_000, async () => {
+        const sql = postgres(`${serverUrl}/postgres`, { max: 1, connect_timeout: 2, onnotice: () => undefined });
+        try {
+          await sql`select 1`;
+          return true;
+        } finally {
+          await sql.end({ timeout: 1 });
+        }
+      }),
+      extraPids: () => {
+        const pid = postmasterPid();
+        return pid && alive(pid) ? [pid, ...childrenOf(pid)] : [];
+      },
+    }, join(dir, 'postgres.log')),
+    temporal: new Part({
+      name: 'temporal',
+      command: ensureTemporalCli(),
+      args: [
+        'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(temporalPort), '--headless', '--log-level', 'warn',
+        '--db-filename', join(dir, 'temporal.sqlite'),
+        ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.cliType}`]),
+      ],
+      ready: () => until('Temporal', 120_000, async () => {
+        if (!(await portOpen('127.0.0.1', temporalPort))) return undefined;
+        const connection = await Connection.connect({ address: temporalAddress, connectTimeout: 2000 });
+        try {
+          await connection.workflowService.describeNamespace({ namespace: 'default' });
+          return true;
+        } finally {
+          await connection.close();
+        }
+      }),
+    }, join(dir, 'temporal.log')),
+    worker: new Part({
+      name: 'worker', ...node('worker.ts'),
+      // worker.ts logs this once the workflow bundle is built and the Worker created, just before it polls.
+      readyLine: /"msg":"worker started"/,
+      ready: async () => undefined,
+    }, join(dir, 'worker.log')),
+    api: new Part({
+      name: 'api', ...node('server.ts'), env: { ...env, LOG_LEVEL: 'warn' },
+      ready: () => until('API', 120_000, async () => ((await fetch(`${apiUrl}/healthz`)).ok ? true : undefined)),
+    }, join(dir, 'api.log')),
+  };
+  const stop = async () => {
+    for (const name of ['api', 'worker', 'temporal', 'postgres'] as const) await parts[name].stop();
+    if (!options.keep) rmSync(dir, { recursive: true, force: true });
+    else log(`kept ${dir}`);
+  };
+
+  try {
+    await parts.postgres.start();
+    const admin = postgres(`${serverUrl}/postgres`, { max: 1, onnotice: () => undefined });
+    await admin.unsafe('CREATE DATABASE dvcqg');
+    await admin.end();
+    await parts.temporal.start();
+    const migrate = spawn(process.execPath, ['--import', 'tsx', 'db/migrate.ts'], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const migrated = await new Promise<number | null>((resolve) => migrate.once('exit', resolve));
+    if (migrated !== 0) throw new Error(`db/migrate.ts exited with ${migrated}`);
+    await Promise.all([parts.worker.start(), parts.api.start()]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   log(`stack up in ${dir}: PostgreSQL :${pgPort}, Temporal ${temporalAddress}, API ${apiUrl}`);
 
   return {
-    dir, parts, apiUrl, databaseUrl, temporalAddress, taskQueue, env,
+    dir, parts, apiUrl, databaseUrl, temporalAddress, taskQueue, env, stop,
     workerLogs: () => [join(dir, 'worker.log')].filter((f) => existsSync(f)),
-    async stop() {
-      for (const name of ['api', 'worker', 'temporal', 'postgres'] as const) await parts[name].stop();
-      if (!options.keep) rmSync(dir, { recursive: true, force: true });
-      else log(`kept ${dir}`);
-    },
   };
 }
 

@@ -13,6 +13,7 @@ import postgres from 'postgres';
 import { Api, StuckError, UnexpectedAnswer } from './client.js';
 import { CASE_KINDS, CaseContext, drivers, publishedAnswers, verifyCase, vpcp, type CaseKind, type CaseRun, type Shared } from './cases.js';
 import { findDuplicates, type Duplicate } from './duplicates.js';
+import { findOddities, type Oddity } from './oddities.js';
 import { startChaosStack, type ChaosStack, type PartName } from './stack.js';
 
 export interface ChaosOptions {
@@ -70,6 +71,8 @@ export interface ChaosReport {
   duplicates: Duplicate[];
   stuck: { case: string; reason: string }[];
   appliedButRefused: { case: string; detail: string }[];
+  /** Seen by the cases or in the read-back: processes out of step with their own record. */
+  oddities: Oddity[];
   kills: KillRecord[];
   longestRecoveryMs: number | undefined;
   crashes: Record<PartName, number>;
@@ -119,9 +122,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? ((line: string) => process.stderr.write(`[chaos] ${line}\n`));
   const started = Date.now();
   const stack = await startChaosStack({ keep: options.keep });
+  // Ctrl-C: the stack's processes are detached (their own process groups), so stop them first.
+  const interrupted = () => void stack.stop().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     return await drive(stack, options, log, started);
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await stack.stop();
   }
 }
@@ -130,23 +139,21 @@ async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: strin
   const api = new Api(stack.apiUrl, stack.env);
   const run = Date.now().toString(36).slice(-6).toUpperCase();
   const kinds: CaseKind[] = Array.from({ length: options.cases }, (_, i) => CASE_KINDS[i % CASE_KINDS.length]!);
-  const reconciliationBanks = new Map<number, string>();
+  // Each reconciliation case has its own bank, so its day's report pair is its own.
   const shared: Shared = {
     run, api, thinkMs: options.thinkMs,
     paymentBanks: [1, 2, 3].map((n) => `PB${run}${n}`),
-    reconciliationBank: (index) => reconciliationBanks.get(index)!,
+    reconciliationBank: (index) => `RB${run}${index}`,
   };
+  const banks = [...shared.paymentBanks, ...kinds.flatMap((kind, index) => (kind === 'reconciliation' ? [shared.reconciliationBank(index)] : []))];
   // Reference data first (VPCP registers the banks), retried like any action.
-  kinds.forEach((kind, index) => {
-    if (kind === 'reconciliation') reconciliationBanks.set(index, `RB${run}${index}`);
-  });
-  for (const code of [...shared.paymentBanks, ...reconciliationBanks.values()]) {
+  for (const code of banks) {
     const answer = await api.send(`bank ${code}`, { actor: vpcp, method: 'PUT', path: `/v1/banks/${code}`, body: { name: `Bank ${code}`, nameVi: `Ngân hàng ${code}`, kind: 'bank' } }, Date.now() + 120_000);
     if (answer.status !== 201 && answer.status !== 200) throw new UnexpectedAnswer(`bank ${code}`, answer.status, answer.body);
   }
 
   const cases: CaseRun[] = kinds.map((kind, index) => ({
-    id: `${kind}-${run}-${index}`, kind, index, deadline: Number.POSITIVE_INFINITY, acks: [], moves: [], appliedButRefused: [], data: {}, trace: [],
+    id: `${kind}-${run}-${index}`, kind, index, deadline: Number.POSITIVE_INFINITY, acks: [], moves: [], appliedButRefused: [], data: {}, trace: [], notes: [],
   }));
   const drivingStarted = Date.now();
 
@@ -154,8 +161,6 @@ async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: strin
   let released = 0;
   let next = 0;
   let running = 0;
-  let wake: () => void = () => undefined;
-  const finished: Promise<void>[] = [];
   const runCase = async (c: CaseRun) => {
     c.startedAt = Date.now();
     c.deadline = c.startedAt + options.caseDeadlineMs;
@@ -173,11 +178,10 @@ async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: strin
     while (running < options.concurrency && next < released) {
       const c = cases[next++]!;
       running += 1;
-      finished.push(runCase(c).finally(() => {
+      void runCase(c).finally(() => {
         running -= 1;
         pump();
-        wake();
-      }));
+      });
     }
   };
   const release = (upTo: number) => {
@@ -208,18 +212,14 @@ async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: strin
     // Wait until every case in flight has moved again (or ended), within the case deadline.
     const waitUntil = Date.now() + options.caseDeadlineMs;
     while (Date.now() < waitUntil && !watched.every((c) => c.finishedAt !== undefined || c.moves.some((m) => m.at >= upAt))) await sleep(100);
-    const record: KillRecord = { part, killedAt, upAt, inFlight: watched.length, ...recoveryOf({ upAt, killedAt }, watched) };
+    // A case that reached its end before the part was up again was not waiting for it.
+    const waiting = watched.filter((c) => c.finishedAt === undefined || c.finishedAt >= upAt);
+    const record: KillRecord = { part, killedAt, upAt, inFlight: waiting.length, ...recoveryOf({ upAt, killedAt }, waiting) };
     kills.push(record);
     log(`${part}: recovery ${record.recoveryMs ?? '-'} ms (slowest ${record.slowest ?? '-'}: ${record.slowestTrace?.join('; ') ?? ''})${record.notRecovered.length ? `, not recovered: ${record.notRecovered.join(', ')}` : ''}`);
   }
   release(cases.length);
-  while (!allDone()) {
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-      setTimeout(resolve, 1000);
-    });
-  }
-  await Promise.all(finished);
+  while (!allDone()) await sleep(250);
   const drivingMs = Date.now() - drivingStarted;
   log(`driving done in ${drivingMs} ms; reading back`);
 
@@ -244,6 +244,7 @@ async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: strin
       duplicates,
       stuck: cases.filter((c) => c.outcome === 'stuck').map((c) => ({ case: c.id, reason: c.stuckReason ?? '' })),
       appliedButRefused: cases.flatMap((c) => c.appliedButRefused.map((detail) => ({ case: c.id, detail }))),
+      oddities: [...cases.flatMap((c) => c.notes.map((key) => ({ what: `seen by ${c.id}`, key }))), ...(await findOddities(sql))],
       kills,
       longestRecoveryMs: recoveries.length ? Math.max(...recoveries) : undefined,
       crashes: Object.fromEntries(Object.values(stack.parts).map((p) => [p.name, p.crashes])) as Record<PartName, number>,
@@ -257,6 +258,15 @@ async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: strin
   } finally {
     await sql.end({ timeout: 2 });
   }
+}
+
+function summarize(oddities: Oddity[]): string {
+  const counts = new Map<string, number>();
+  for (const o of oddities) {
+    const what = o.what.startsWith('seen by') ? 'seen by the cases' : o.what;
+    counts.set(what, (counts.get(what) ?? 0) + 1);
+  }
+  return counts.size ? ` (${[...counts].map(([what, n]) => `${what}: ${n}`).join('; ')})` : '';
 }
 
 const s = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
@@ -273,6 +283,7 @@ export function formatReport(r: ChaosReport): string {
     `  longest recovery                     ${s(r.longestRecoveryMs)}`,
     `  kills                                ${r.kills.map((k) => `${k.part} ${s(k.recoveryMs)}`).join(', ')}`,
     `  retried actions refused though applied ${r.appliedButRefused.length}`,
+    `  other oddities                       ${r.oddities.length}${summarize(r.oddities)}`,
     `  unplanned process exits              ${Object.entries(r.crashes).map(([k, n]) => `${k} ${n}`).join(', ')}`,
     `  client retries                       ${r.client.retries} of ${r.client.requests} requests (network ${r.client.networkErrors}, 5xx ${r.client.serverErrors}, busy ${r.client.busy}, 429 ${r.client.rateLimited}, 202 ${r.client.pending202}, Location 404 ${r.client.locationNotFound})`,
     `  time                                 ${s(r.durationMs)} in all, ${s(r.drivingMs)} driving`,
@@ -286,5 +297,7 @@ export function formatReport(r: ChaosReport): string {
   for (const d of r.duplicates) lines.push(`    DUPLICATE ${d.what}: ${d.key} ×${d.count}`);
   for (const st of r.stuck) lines.push(`    STUCK ${st.case}: ${st.reason}`);
   for (const a of r.appliedButRefused) lines.push(`    REFUSED-THOUGH-APPLIED ${a.case}: ${a.detail}`);
+  for (const o of r.oddities.slice(0, 30)) lines.push(`    ODD ${o.what}: ${o.key}`);
+  if (r.oddities.length > 30) lines.push(`    … ${r.oddities.length - 30} more oddities`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,8 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type * as Proto from '@temporalio/proto';
@@ -37,7 +38,7 @@ const bank: Actor = { userId: 'bank-api', role: 'bank', bank: bankCode };
 interface Case {
   process: string;
   workflowId: string;
-  /** Reads the case through the API; resolves to its state name. */
+  /** Reads the state name of the case (through the API; a reconciliation run through Temporal). */
   state(): Promise<string>;
   end: string;
 }
@@ -53,22 +54,34 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
   const cases: Case[] = [];
 
   beforeAll(async () => {
+    // mTLS as in compose: this run's CA, the server's certificate and one per holder (api, worker, admin).
+    const tlsDir = join(dir, 'certs');
+    execFileSync('bash', ['scripts/temporal-certs.sh', tlsDir], { stdio: 'ignore' });
+    const started = Date.now();
     // The first run builds the server from the Go module proxy (minutes); later runs reuse it.
     cluster = await startCluster({
       databases: { app: `dvcqg_cluster_${stamp}`, persistence: `temporal_${stamp}`, visibility: `temporal_visibility_${stamp}` },
       workers: 2,
       dir,
+      tlsDir,
       env: { LOG_LEVEL: 'info', RATE_LIMIT_PER_TOKEN: '1000000', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0' },
     });
+    console.log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: server ${cluster.temporalAddress} (mTLS), API ${cluster.apiUrl}, workers ${cluster.workers.map((w) => w.identity).join(', ')}`);
     config = loadConfig(cluster.env);
-    client = new Client({ connection: await Connection.connect({ address: cluster.temporalAddress }), namespace: cluster.namespace });
+    client = new Client({ connection: await Connection.connect({ address: cluster.temporalAddress, tls: cluster.clientTls }), namespace: cluster.namespace });
     expect((await call(vpcp, 'PUT', `/v1/banks/${bankCode}`, { name: `Bank ${bankCode}`, nameVi: `Ngân hàng ${bankCode}`, kind: 'bank' })).status).toBe(201);
   }, 20 * 60_000);
 
+  // The run's logs and captured histories stay when a test failed (or with KEEP_TEST_DB).
+  let failed = false;
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail') failed = true;
+  });
   afterAll(async () => {
     await client?.connection.close();
     await cluster?.destroy();
-    if (!process.env.KEEP_TEST_DB) rmSync(dir, { recursive: true, force: true });
+    if (failed || process.env.KEEP_TEST_DB) console.log(`cluster logs and histories kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
   async function call<T = Record<string, unknown>>(actor: Actor, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -97,6 +110,21 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
     }
   }
 
+  /**
+   * An action on an open case, sent once the case is at rest (no workflow task and no activity
+   * pending), as an officer acting on what the case shows. An update arriving together with an
+   * activity completion of the case's own main code, in a workflow task that had timed out on a dead
+   * worker, hits a known defect below this project (test/cluster/update-race-replay.test.ts).
+   */
+  async function actOn<T = Record<string, unknown>>(workflowId: string, actor: Actor, method: string, path: string, body: unknown = {}): Promise<T> {
+    await eventually(
+      async () => (await client.workflow.getHandle(workflowId).describe()).raw,
+      (d) => !d.pendingWorkflowTask && (d.pendingActivities ?? []).length === 0,
+      180_000,
+    );
+    return act<T>(actor, method, path, body);
+  }
+
   const read = async (actor: Actor, path: string, field: string) => {
     const res = await call(actor, 'GET', path);
     return res.status === 200 ? String(res.body[field]) : `HTTP ${res.status}`;
@@ -111,14 +139,14 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
     const id = created.paymentId;
     const c: Case = { process: 'payment', workflowId: id, end: 'settled', state: () => read(btp, `/v1/payments/${id}`, 'status') };
     cases.push(c);
-    await act(portal, 'POST', `/v1/payments/${id}/payer-bank`, { bank: bankCode });
-    await act(bank, 'POST', `/v1/payments/${id}/callbacks/debit`, { callbackId: `${id}-d`, bankTxnRef: `FT-${id.slice(-12)}`, amount: 150_000 });
+    await actOn(id, portal, 'POST', `/v1/payments/${id}/payer-bank`, { bank: bankCode });
+    await actOn(id, bank, 'POST', `/v1/payments/${id}/callbacks/debit`, { callbackId: `${id}-d`, bankTxnRef: `FT-${id.slice(-12)}`, amount: 150_000 });
     const signedAt = new Date().toISOString();
-    await act(bank, 'POST', `/v1/payments/${id}/callbacks/receipt`, {
+    await actOn(id, bank, 'POST', `/v1/payments/${id}/callbacks/receipt`, {
       callbackId: `${id}-r`, receiptNo: `CT-${id.slice(-12)}`, issuedAt: signedAt, document: 'PD94bWw+',
       signature: { signer: `CN=${bankCode}`, algorithm: 'RSA-SHA256', value: 'c2ln', signedAt },
     });
-    await act(bank, 'POST', `/v1/payments/${id}/callbacks/settlement`, { callbackId: `${id}-s`, transferRef: `TT-${id.slice(-12)}`, amount: 150_000 });
+    await actOn(id, bank, 'POST', `/v1/payments/${id}/callbacks/settlement`, { callbackId: `${id}-s`, transferRef: `TT-${id.slice(-12)}`, amount: 150_000 });
     return c;
   }
 
@@ -131,11 +159,10 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
     });
     const c: Case = { process: 'feedback', workflowId: feedbackWorkflowId(id), end: 'published', state: () => read(btp, `/v1/feedback/${id}`, 'status') };
     cases.push(c);
-    await eventually(() => call<{ actionsAllowed?: string[] }>(btp, 'GET', `/v1/feedback/${id}`), (r) => r.body.actionsAllowed?.includes('classify') === true, 120_000);
-    await act(btp, 'POST', `/v1/feedback/${id}/classify`, { decision: 'accept' });
-    await act(btp, 'POST', `/v1/feedback/${id}/result`, { answer: 'Bộ Tư pháp đã cập nhật thành phần hồ sơ.', resultObtainedAt: new Date().toISOString() });
-    await act(btpReviewer, 'POST', `/v1/feedback/${id}/review`, { decision: 'approve' });
-    await act(btpReviewer, 'POST', `/v1/feedback/${id}/publish`);
+    await actOn(c.workflowId, btp, 'POST', `/v1/feedback/${id}/classify`, { decision: 'accept' });
+    await actOn(c.workflowId, btp, 'POST', `/v1/feedback/${id}/result`, { answer: 'Bộ Tư pháp đã cập nhật thành phần hồ sơ.', resultObtainedAt: new Date().toISOString() });
+    await actOn(c.workflowId, btpReviewer, 'POST', `/v1/feedback/${id}/review`, { decision: 'approve' });
+    await actOn(c.workflowId, btpReviewer, 'POST', `/v1/feedback/${id}/publish`);
     return c;
   }
 
@@ -145,10 +172,11 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
     await act(btp, 'POST', '/v1/dvctt/services', { code, name: 'Cấp phiếu lý lịch tư pháp', tthcCode: '1.001234', agency: 'BTP', level: 4 });
     const c: Case = { process: 'dvctt', workflowId: dvcttWorkflowId(code), end: 'live', state: () => read(vpcp, `/v1/dvctt/services/${code}`, 'status') };
     cases.push(c);
+    // The proposal starts the case (the declaration is a catalogue row).
     await act(btp, 'POST', `/v1/dvctt/services/${code}/propose`);
-    await act(vpcp, 'POST', `/v1/dvctt/services/${code}/review`, { decision: 'approve' });
-    await act(btp, 'POST', `/v1/dvctt/services/${code}/test-report`, { tthcName: 'Cấp phiếu LLTP', serviceName: 'Cấp phiếu LLTP trực tuyến', dossierCodes: ['H01-0001'] });
-    await act(vpcp, 'POST', `/v1/dvctt/services/${code}/confirm`, { result: 'pass' });
+    await actOn(c.workflowId, vpcp, 'POST', `/v1/dvctt/services/${code}/review`, { decision: 'approve' });
+    await actOn(c.workflowId, btp, 'POST', `/v1/dvctt/services/${code}/test-report`, { tthcName: 'Cấp phiếu LLTP', serviceName: 'Cấp phiếu LLTP trực tuyến', dossierCodes: ['H01-0001'] });
+    await actOn(c.workflowId, vpcp, 'POST', `/v1/dvctt/services/${code}/confirm`, { result: 'pass' });
     return c;
   }
 
@@ -161,10 +189,9 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
     });
     const c: Case = { process: 'tthc', workflowId: tthcDecisionWorkflowId(decisionId), end: 'published', state: () => read(btp, `/v1/tthc/decisions/${decisionId}`, 'stage') };
     cases.push(c);
-    await eventually(() => call<{ issueTiming?: unknown }>(btp, 'GET', `/v1/tthc/decisions/${decisionId}`), (r) => r.status === 200 && r.body.issueTiming !== undefined, 120_000);
-    await act(btp, 'POST', `/v1/tthc/decisions/${decisionId}/items`, { items: [{ kind: 'new', code: tthcTestCode('CL'), content: fullContent('Đăng ký khai tử') }] });
-    await act(btp, 'POST', `/v1/tthc/decisions/${decisionId}/check`);
-    await act(btp, 'POST', `/v1/tthc/decisions/${decisionId}/publish`);
+    await actOn(c.workflowId, btp, 'POST', `/v1/tthc/decisions/${decisionId}/items`, { items: [{ kind: 'new', code: tthcTestCode('CL'), content: fullContent('Đăng ký khai tử') }] });
+    await actOn(c.workflowId, btp, 'POST', `/v1/tthc/decisions/${decisionId}/check`);
+    await actOn(c.workflowId, btp, 'POST', `/v1/tthc/decisions/${decisionId}/publish`);
     return c;
   }
 
@@ -202,6 +229,17 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
       const identity = e.activityTaskStartedEventAttributes?.identity ?? e.workflowTaskStartedEventAttributes?.identity;
       return identity ? [{ identity, at: Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6 }] : [];
     });
+
+  it('the server requires a client certificate of its CA (mTLS, as compose configures it)', async () => {
+    const plaintext = await Connection.connect({ address: cluster.temporalAddress, connectTimeout: '2 seconds' }).then(
+      async (c) => c.workflowService.getSystemInfo({}).finally(() => c.close()),
+    ).then(() => 'connected', () => 'refused');
+    expect(plaintext).toBe('refused');
+    const withoutCertificate = await Connection.connect({
+      address: cluster.temporalAddress, connectTimeout: '2 seconds', tls: { ...cluster.clientTls, clientCertPair: undefined },
+    }).then(async (c) => c.workflowService.getSystemInfo({}).finally(() => c.close())).then(() => 'connected', () => 'refused');
+    expect(withoutCertificate).toBe('refused');
+  });
 
   it('the server keeps its state in PostgreSQL, with the search attributes, explicit retention and history archival', async () => {
     const described = await client.workflowService.describeNamespace({ namespace: cluster.namespace });
@@ -279,8 +317,11 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
     const types = new Set(runs.map((r) => r.type));
     for (const type of ['paymentWorkflow', 'feedbackWorkflow', 'dvcttWorkflow', 'tthcDecisionWorkflow', 'reconciliationWorkflow']) expect([...types]).toContain(type);
     // The captured form of the committed samples (test/replay/histories): decrypted proto JSON.
+    mkdirSync(join(dir, 'histories'), { recursive: true });
     const histories = await Promise.all(runs.map(async (r) => {
-      const json = JSON.parse(JSON.stringify(historyToJson(await historyOf(r.workflowId, r.runId))));
+      const text = JSON.stringify(historyToJson(await historyOf(r.workflowId, r.runId)));
+      writeFileSync(join(dir, 'histories', `${r.type}-${r.workflowId}-${r.runId}.json`), text);
+      const json = JSON.parse(text) as { events: unknown[] };
       expect(workflowTypeOf(json)).toBe(r.type);
       return { workflowId: `${r.workflowId}/${r.runId}`, history: historyFromJson(json) };
     }));

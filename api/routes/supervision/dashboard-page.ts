@@ -1,6 +1,5 @@
 import { DateTime } from 'luxon';
 import type { Scope } from '../../../db/queries/sla.js';
-import { VN_ZONE } from '../../../domain/calendar/index.js';
 import { PROCESS_NAMES, processName } from '../../../domain/processes/names.js';
 import { both, esc, local, page, withToken } from '../audit/html.js';
 import { heatmap, stackedBars } from './charts.js';
@@ -26,6 +25,8 @@ export interface DashboardData {
   names: Map<string, { nameVi: string; name: string }>;
   /** Local weeks (Monday), oldest first: `key` = yyyy-MM-dd. */
   weeks: { key: string; label: string }[];
+  /** Local days from today to the due-soon horizon. */
+  days: DateTime[];
   until: Date;
   workingDays: number;
   onTime: { owner: string; week: string; met: number; breached: number }[];
@@ -117,13 +118,8 @@ export function dashboardPage(d: DashboardData): string {
   });
   const breachTotal = d.breachWeeks.reduce((n, r) => n + r.breaches, 0);
 
-  // Open clocks due per local day until the horizon (clocks already past due count on today).
-  const today = DateTime.fromJSDate(d.now).setZone(VN_ZONE).startOf('day');
-  const lastDay = DateTime.fromJSDate(d.until).setZone(VN_ZONE).startOf('day');
-  const days: DateTime[] = [];
-  for (let day = today; day <= lastDay; day = day.plus({ days: 1 })) days.push(day);
-  const todayKey = today.toISODate()!;
-  const dayOf = (key: string) => (key < todayKey ? todayKey : key);
+  // Open clocks due per local day until the horizon.
+  const { days } = d;
   const dueProcesses = [...new Set(d.due.map((r) => r.process))].sort(processOrder);
   const dueChart = stackedBars({
     id: 'due-chart',
@@ -132,7 +128,7 @@ export function dashboardPage(d: DashboardData): string {
     series: dueProcesses.map((p) => ({
       key: p,
       label: processLabel(p),
-      values: days.map((day) => d.due.filter((r) => r.process === p && dayOf(r.day) === day.toISODate()).reduce((n, r) => n + r.clocks, 0)),
+      values: days.map((day) => d.due.filter((r) => r.process === p && r.day === day.toISODate()).reduce((n, r) => n + r.clocks, 0)),
     })),
   });
   const dueTotal = d.due.reduce((n, r) => n + r.clocks, 0);

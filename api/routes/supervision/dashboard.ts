@@ -54,13 +54,16 @@ export const dashboardRoutes: FastifyPluginAsyncZod = async (app) => {
     const now = new Date();
     const thisWeek = DateTime.fromJSDate(now).setZone(VN_ZONE).startOf('week');
     const weeks = Array.from({ length: DASHBOARD_WEEKS }, (_, i) => thisWeek.minus({ weeks: DASHBOARD_WEEKS - 1 - i }));
-    const from = weeks[0]!.toJSDate();
     const calendar = await app.calendars.get();
     const until = new Date(calendar.computeDeadline({ from: now.toISOString(), amount: DUE_SOON_WORKING_DAYS, unit: 'workingDays' }).dueAt);
+    // Local days from today to the due-soon horizon (clocks already past due count on today).
+    const days: DateTime[] = [];
+    for (let day = DateTime.fromJSDate(now).setZone(VN_ZONE).startOf('day'); day.toJSDate() <= until; day = day.plus({ days: 1 })) days.push(day);
+    const weekStarts = weeks.map((w) => w.toJSDate());
     const [onTime, breachWeeks, due, latest, longest, dueSoonest] = await Promise.all([
-      weeklyOnTime(app.db, scope, { from, to: now }),
-      weeklyBreaches(app.db, scope, { from, to: now }),
-      dueByDay(app.db, scope, { until }),
+      weeklyOnTime(app.db, scope, { weeks: weekStarts, to: now }),
+      weeklyBreaches(app.db, scope, { weeks: weekStarts, to: now }),
+      dueByDay(app.db, scope, { days: days.map((d) => d.toJSDate()), until }),
       latestBreaches(app.db, scope, DASHBOARD_ROWS),
       longestOpenBreaches(app.db, scope, DASHBOARD_ROWS),
       soonestDue(app.db, scope, { until, limit: DASHBOARD_ROWS }),
@@ -75,11 +78,13 @@ export const dashboardRoutes: FastifyPluginAsyncZod = async (app) => {
       scope,
       names: await partyNames(app.db, codes),
       weeks: weeks.map((w) => ({ key: w.toISODate()!, label: w.toFormat('dd/MM') })),
+      days,
       until,
       workingDays: DUE_SOON_WORKING_DAYS,
-      onTime,
-      breachWeeks,
-      due,
+      // Buckets (1 = the first period) back to their week and day keys.
+      onTime: onTime.map((r) => ({ ...r, week: weeks[r.week - 1]!.toISODate()! })),
+      breachWeeks: breachWeeks.map((r) => ({ ...r, week: weeks[r.week - 1]!.toISODate()! })),
+      due: due.map((r) => ({ ...r, day: days[Math.max(1, r.day) - 1]!.toISODate()! })),
       latest,
       longest,
       dueSoonest,
