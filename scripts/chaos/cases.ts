@@ -27,7 +27,7 @@ export interface CaseRun {
   /** Retried actions answered 4xx although the first attempt had been applied (the answer was lost). */
   appliedButRefused: string[];
   /** Ids the verification reads back. */
-  data: Record<string, string | number | boolean | string[]>;
+  data: Record<string, string | number | boolean>;
   /** Every attempt: when, which step, what came back (to explain a slow recovery). */
   trace: { at: number; step: string; answer: string }[];
   /** What the case saw that is not what the process should show (reported, not counted as lost). */
@@ -63,15 +63,15 @@ export class CaseContext {
     await sleep(Math.random() * this.shared.thinkMs);
   }
 
+  private traced(step: string, spec: RequestSpec): RequestSpec {
+    return { ...spec, onAttempt: (at, answer) => this.c.trace.push({ at, step, answer }) };
+  }
+
   /**
    * An action, retried with one Idempotency-Key. A final status outside `ok` stops the case —
    * unless the request had to be retried and `appliedIf` finds its effect in place (its first
    * attempt was applied; the retry was refused because the case had moved on or closed).
    */
-  private traced(step: string, spec: RequestSpec): RequestSpec {
-    return { ...spec, onAttempt: (at, answer) => this.c.trace.push({ at, step, answer }) };
-  }
-
   async act<T = Record<string, unknown>>(step: string, spec: RequestSpec, ok: number[] = [200, 201], appliedIf?: () => Promise<boolean>): Promise<Answer<T>> {
     const answer = await this.api.send<T>(`${this.c.id} ${step}`, this.traced(step, { ...spec, key: spec.key ?? `${this.c.id}:${step}` }), this.c.deadline);
     if (ok.includes(answer.status)) {

@@ -217,7 +217,7 @@ export async function startChaosStack(options: { keep?: boolean; dir?: string } 
   mkdirSync(dir, { recursive: true });
   const pgDir = join(dir, 'pg');
   mkdirSync(pgDir, { recursive: true });
-  const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const [pgPort, temporalPort, apiPort, apiMetricsPort, workerMetricsPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
 
   // PostgreSQL refuses to run as root: the cluster belongs to the `postgres` user.
   const asPostgres = (cmd: string, args: string[]) => (asRoot ? { command: 'runuser', args: ['-u', 'postgres', '--', cmd, ...args] } : { command: cmd, args });
@@ -262,6 +262,9 @@ export async function startChaosStack(options: { keep?: boolean; dir?: string } 
     RATE_LIMIT_PER_ADDRESS: '1000000',
     // Short enough that some actions are answered 202 (and polled) while a worker is down.
     UPDATE_WAIT_MS: '5000',
+    // Its own metrics ports, never the defaults another stack on this machine may hold.
+    METRICS_ADDRESS: `127.0.0.1:${apiMetricsPort}`,
+    TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${workerMetricsPort}`,
   };
   const node = (entry: string) => ({ command: process.execPath, args: ['--import', 'tsx', entry], env: { ...env } });
 
