@@ -79,9 +79,20 @@ export function ephemeralPayloadKeys(): string {
   return `cluster-${process.pid}:${randomBytes(32).toString('base64')}`;
 }
 
+/** The PostgreSQL server the cluster's databases live on: DATABASE_URL's, else the local one. */
+async function postgresBaseUrl(): Promise<string> {
+  return process.env.DATABASE_URL ? process.env.DATABASE_URL.replace(/\/[^/]*$/, '') : (await ensurePostgres()).baseUrl;
+}
+
+/** Drops a throw-away cluster's databases (also after a start that failed half-way). */
+export async function dropClusterDatabases(databases: ClusterOptions['databases']): Promise<void> {
+  const baseUrl = await postgresBaseUrl();
+  for (const name of Object.values(databases)) await dropDatabase(baseUrl, name);
+}
+
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   mkdirSync(options.dir, { recursive: true });
-  const baseUrl = process.env.DATABASE_URL ? process.env.DATABASE_URL.replace(/\/[^/]*$/, '') : (await ensurePostgres()).baseUrl;
+  const baseUrl = await postgresBaseUrl();
   const archiveDir = join(options.dir, 'archive');
   await setupTemporalSchemas(baseUrl, options.databases);
   const server = await startTemporalServer({
@@ -177,7 +188,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         stop: stopAll,
         async destroy() {
           await stopAll();
-          for (const name of Object.values(options.databases)) await dropDatabase(baseUrl, name);
+          await dropClusterDatabases(options.databases);
         },
       };
     } catch (err) {

@@ -19,7 +19,7 @@ import { dvcttWorkflowId } from '../../workflows/dvctt.definitions.js';
 import { feedbackWorkflowId } from '../../workflows/feedback.definitions.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { tthcDecisionWorkflowId } from '../../workflows/tthc.definitions.js';
-import { startCluster, type Cluster } from '../../scripts/cluster.js';
+import { dropClusterDatabases, startCluster, type Cluster } from '../../scripts/cluster.js';
 import { TEMPORAL_SERVER_VERSION } from '../../scripts/temporal-server.js';
 import { fullContent, tthcTestCode } from '../fixtures/tthc-content.js';
 import { eventually, quietBundle, uniqueId } from '../support/env.js';
@@ -45,6 +45,7 @@ interface Case {
 
 describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on PostgreSQL, the API and two workers as separate processes`, () => {
   const stamp = `${Date.now()}_${process.pid}`;
+  const databases = { app: `dvcqg_cluster_${stamp}`, persistence: `temporal_${stamp}`, visibility: `temporal_visibility_${stamp}` };
   const dir = mkdtempSync(join(tmpdir(), 'dvcqg-cluster-'));
   let cluster: Cluster;
   let config: AppConfig;
@@ -60,7 +61,7 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
     const started = Date.now();
     // The first run builds the server from the Go module proxy (minutes); later runs reuse it.
     cluster = await startCluster({
-      databases: { app: `dvcqg_cluster_${stamp}`, persistence: `temporal_${stamp}`, visibility: `temporal_visibility_${stamp}` },
+      databases,
       workers: 2,
       dir,
       tlsDir,
@@ -79,7 +80,8 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
   });
   afterAll(async () => {
     await client?.connection.close();
-    await cluster?.destroy();
+    if (cluster) await cluster.destroy();
+    else await dropClusterDatabases(databases);
     if (failed || process.env.KEEP_TEST_DB) console.log(`cluster logs and histories kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }, 120_000);
