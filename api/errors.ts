@@ -103,6 +103,8 @@ function send(reply: FastifyReply, request: FastifyRequest, status: number, kind
 const UNAVAILABLE_RETRY_AFTER_S = 5;
 /** gRPC status UNAVAILABLE: the Temporal frontend cannot be reached. */
 const GRPC_UNAVAILABLE = 14;
+/** gRPC status DEADLINE_EXCEEDED: Temporal (or the case's worker, for a query) did not answer within the API's bound. */
+const GRPC_DEADLINE_EXCEEDED = 4;
 
 /**
  * Rejections raised by workflow update validators and handlers. Workflows throw
@@ -205,7 +207,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
 /** Temporal cannot be reached: gRPC UNAVAILABLE, as thrown or as the cause of the client's `ServiceError`. */
 function isTemporalUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (isGrpcServiceError(e) && e.code === GRPC_UNAVAILABLE) return true;
+    if (isGrpcServiceError(e) && (e.code === GRPC_UNAVAILABLE || e.code === GRPC_DEADLINE_EXCEEDED)) return true;
   }
   return false;
 }

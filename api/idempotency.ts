@@ -123,15 +123,11 @@ export async function runUpdate<R, A extends unknown[]>(
   naturalUpdateId?: string,
 ): Promise<R> {
   const updateId = naturalUpdateId ?? request.idempotency?.updateId ?? randomUUID();
-  const waitMs = request.server.config.UPDATE_WAIT_MS;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), waitMs);
-  });
   try {
-    const outcome = await Promise.race([(handle.executeUpdate.bind(handle) as (def: UpdateDefinition<R, A>, options: { args: A; updateId: string }) => Promise<R>)(update, { args, updateId }), timeout]);
-    if (outcome === 'timeout') throw pending(handle.workflowId, updateId);
-    return outcome;
+    const execute = handle.executeUpdate.bind(handle) as (def: UpdateDefinition<R, A>, options: { args: A; updateId: string }) => Promise<R>;
+    const outcome = await within(execute(update, { args, updateId }), request.server.config.UPDATE_WAIT_MS);
+    if (outcome === undefined) throw pending(handle.workflowId, updateId);
+    return outcome.value;
   } catch (err) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw pending(handle.workflowId, updateId);
     // A case Temporal no longer holds but the permanent record does has ended: no action applies.
@@ -139,6 +135,20 @@ export async function runUpdate<R, A extends unknown[]>(
       throw problem('case-closed', `Case ${handle.workflowId} has ended; no action applies to it any more`);
     }
     throw err;
+  }
+}
+
+/**
+ * A bounded wait: the promise's value (wrapped, so any value counts), or undefined once `waitMs`
+ * has passed. The work goes on; the caller answers 202 and says where to read the outcome.
+ */
+export async function within<T>(promise: Promise<T>, waitMs: number): Promise<{ value: T } | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), waitMs);
+  });
+  try {
+    return await Promise.race([promise.then((value) => ({ value })), timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -14,6 +14,8 @@ import { agencyKey, processKey } from '../workflows/search-attributes.js';
  * (`case_runs`, copied by the record sweeper) answers instead, with the same content.
  */
 
+const QUERY_DEADLINE_MS = 10_000;
+
 export interface CaseInfo {
   workflowId: string;
   workflowType: string;
@@ -108,7 +110,8 @@ async function temporalRun(temporal: Client, workflowId: string, runId: string):
  */
 export async function queryCase<T>({ temporal, db }: CaseReaderDeps, workflowId: string, query: QueryDefinition<T>): Promise<T> {
   try {
-    return await temporal.workflow.getHandle(workflowId).query(query);
+    // Bounded: a query of a case whose worker is down would otherwise wait on the server's own timeout.
+    return await temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => temporal.workflow.getHandle(workflowId).query(query));
   } catch (err) {
     if (!db) throw err;
     // A closed case already copied answers from its record, whether Temporal purged it (not found)

@@ -3,45 +3,40 @@ import { RECORD_SWEEP_INTERVAL, RECORD_SWEEP_SCHEDULE_ID } from '../workflows/re
 import { CONSISTENCY_INTERVAL, CONSISTENCY_SCHEDULE_ID } from '../workflows/consistency.definitions.js';
 
 /**
- * The permanent-record sweeper's Schedule (idempotent): every minute, `recordSweepWorkflow` copies
- * the task queue's closed runs not yet stored. Created by the worker, which runs the sweeps.
+ * An interval Schedule the worker owns (idempotent): it starts `workflowType` every `every`; a run
+ * still going when the next is due makes the next skip (SKIP), since each run continues from a watermark.
  */
-export async function ensureRecordSweepSchedule(client: Client, taskQueue: string): Promise<{ created: boolean; scheduleId: string }> {
-  const scheduleId = `${RECORD_SWEEP_SCHEDULE_ID}-${taskQueue}`;
+async function ensureIntervalSchedule(client: Client, s: {
+  scheduleId: string; every: string; workflowType: string; args: unknown[]; taskQueue: string; catchupWindow: string; description: string;
+}): Promise<{ created: boolean; scheduleId: string }> {
   try {
     await client.schedule.create({
-      scheduleId,
-      spec: { intervals: [{ every: RECORD_SWEEP_INTERVAL }] },
-      action: { type: 'startWorkflow', workflowType: 'recordSweepWorkflow', args: [], taskQueue, workflowId: `${scheduleId}-run` },
-      // A sweep still copying when the next is due: skip the next (it would list the same runs).
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '5 minutes' },
-      memo: { description: 'Permanent record: copy closed runs of this task queue into PostgreSQL' },
+      scheduleId: s.scheduleId,
+      spec: { intervals: [{ every: s.every }] },
+      action: { type: 'startWorkflow', workflowType: s.workflowType, args: s.args, taskQueue: s.taskQueue, workflowId: `${s.scheduleId}-run` },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: s.catchupWindow },
+      memo: { description: s.description },
     });
-    return { created: true, scheduleId };
+    return { created: true, scheduleId: s.scheduleId };
   } catch (err) {
-    if (err instanceof ScheduleAlreadyRunning) return { created: false, scheduleId };
+    if (err instanceof ScheduleAlreadyRunning) return { created: false, scheduleId: s.scheduleId };
     throw err;
   }
 }
 
+/** The permanent-record sweeper: every minute `recordSweepWorkflow` copies the task queue's closed runs not yet stored. */
+export const ensureRecordSweepSchedule = (client: Client, taskQueue: string) =>
+  ensureIntervalSchedule(client, {
+    scheduleId: `${RECORD_SWEEP_SCHEDULE_ID}-${taskQueue}`, every: RECORD_SWEEP_INTERVAL, workflowType: 'recordSweepWorkflow', args: [], taskQueue,
+    catchupWindow: '5 minutes', description: 'Permanent record: copy closed runs of this task queue into PostgreSQL',
+  });
+
 /**
- * The SLA consistency checker's Schedule (idempotent; one per namespace, whichever worker creates it
- * runs it): every CONSISTENCY_INTERVAL, `consistencyCheckWorkflow` compares Temporal with `sla_clocks`.
+ * The SLA consistency checker (one per namespace; whichever worker creates it runs it): every
+ * CONSISTENCY_INTERVAL `consistencyCheckWorkflow` compares Temporal with `sla_clocks`.
  */
-export async function ensureConsistencyCheckSchedule(client: Client, taskQueue: string): Promise<{ created: boolean; scheduleId: string }> {
-  const scheduleId = CONSISTENCY_SCHEDULE_ID;
-  try {
-    await client.schedule.create({
-      scheduleId,
-      spec: { intervals: [{ every: CONSISTENCY_INTERVAL }] },
-      action: { type: 'startWorkflow', workflowType: 'consistencyCheckWorkflow', args: [{}], taskQueue, workflowId: `${scheduleId}-run` },
-      // A run still comparing when the next is due: skip the next (it continues from the watermark anyway).
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
-      memo: { description: 'SLA consistency: Temporal visibility and the workflows against sla_clocks, repaired and recorded' },
-    });
-    return { created: true, scheduleId };
-  } catch (err) {
-    if (err instanceof ScheduleAlreadyRunning) return { created: false, scheduleId };
-    throw err;
-  }
-}
+export const ensureConsistencyCheckSchedule = (client: Client, taskQueue: string) =>
+  ensureIntervalSchedule(client, {
+    scheduleId: CONSISTENCY_SCHEDULE_ID, every: CONSISTENCY_INTERVAL, workflowType: 'consistencyCheckWorkflow', args: [{}], taskQueue,
+    catchupWindow: '10 minutes', description: 'SLA consistency: Temporal visibility and the workflows against sla_clocks, repaired and recorded',
+  });

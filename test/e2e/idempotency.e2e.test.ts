@@ -139,4 +139,19 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
     const altered = await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, { ...debit, amount: 210_000 });
     expect(altered.status).toBe(409);
   });
+
+  it('a bounded wait on a bank callback: the bank reads the outcome of its own callback at the 202 Location, another bank cannot', async () => {
+    const id = (await call('agency', 'POST', '/v1/payments', payment(uniqueId('cbwait')))).body.paymentId as string;
+    expect((await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank })).status).toBe(200);
+    await stopWorker();
+    const debit = { callbackId: uniqueId('cb'), bankTxnRef: uniqueId('txn'), amount: 200_000 };
+    const accepted = await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, debit);
+    expect(accepted.status).toBe(202);
+    const location = accepted.headers.get('location')!;
+    expect((await call('otherBank', 'GET', location)).status).toBe(404);
+    expect((await call('bank', 'GET', location)).status).toBe(202);
+    await startWorker();
+    const outcome = await eventually(() => call('bank', 'GET', location), (r) => r.status === 200, 30_000);
+    expect(outcome.body).toMatchObject({ paymentId: id, kind: 'debit', status: 'debited' });
+  }, 90_000);
 });

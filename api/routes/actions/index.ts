@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { idempotencyKeys } from '../../../db/schema/index.js';
 import { actorOf, isSupervisor } from '../../auth.js';
 import { problem, problemSchema } from '../../errors.js';
+import { within } from '../../idempotency.js';
 import { caseId } from '../../schemas.js';
 
 const OUTCOME_WAIT_MS = 2_000;
@@ -19,7 +20,7 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['actions'],
       summary: 'The outcome of an action answered 202 (by case and update id)',
-      params: z.object({ workflowId: caseId, updateId: z.string().regex(/^[\w-]{1,64}$/) }),
+      params: z.object({ workflowId: caseId, updateId: caseId }),
       response: {
         200: z.unknown().describe("The action's answer, as its route gives it"),
         202: z.object({ status: z.literal('pending'), workflowId: z.string(), updateId: z.string() }),
@@ -30,13 +31,12 @@ export const actionRoutes: FastifyPluginAsyncZod = async (app) => {
     const actor = actorOf(request);
     const { workflowId, updateId } = request.params;
     const [own] = await app.db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.updateId, updateId), eq(idempotencyKeys.scope, `${actor.role}/${actor.agency ?? actor.bank ?? '-'}/${actor.userId}`)));
-    if (!own && !isSupervisor(actor)) throw problem('not-found', `No action ${updateId} of yours on case ${workflowId}`);
+    // A bank's callbacks run under their callback id (`callback-<bank>-<callbackId>`): the bank reads its own.
+    const ownCallback = actor.role === 'bank' && updateId.startsWith(`callback-${actor.bank}-`);
+    if (!own && !ownCallback && !isSupervisor(actor)) throw problem('not-found', `No action ${updateId} of yours on case ${workflowId}`);
     if (own?.responseStatus != null) return reply.status(own.responseStatus as 200).type(own.responseType ?? 'application/json').send(own.responseBody);
-    const outcome = await Promise.race([
-      app.temporal.workflow.getHandle(workflowId).getUpdateHandle(updateId).result(),
-      new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), OUTCOME_WAIT_MS).unref()),
-    ]);
-    if (outcome === 'pending') return reply.status(202).header('retry-after', '2').send({ status: 'pending' as const, workflowId, updateId });
-    return outcome;
+    const outcome = await within(app.temporal.workflow.getHandle(workflowId).getUpdateHandle(updateId).result(), OUTCOME_WAIT_MS);
+    if (!outcome) return reply.status(202).header('retry-after', '2').send({ status: 'pending' as const, workflowId, updateId });
+    return outcome.value;
   });
 };

@@ -11,6 +11,7 @@ import { findIssuedExports, recordAuditRead, type AuditReadAction } from '../../
 import { listBreaches } from '../../../db/queries/sla.js';
 import { actorOf, assertAgencyScope, type Actor, type Role } from '../../auth.js';
 import { problem, problemSchema } from '../../errors.js';
+import { within } from '../../idempotency.js';
 import { caseId, queryInt, safeCode, safeText } from '../../schemas.js';
 import { clockScopeOf, dueSoon } from '../supervision/clocks.js';
 import { auditReplayWorkflowId, type AuditReplayResult } from '../../../workflows/audit.definitions.js';
@@ -240,17 +241,8 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   const recordReplay = (request: FastifyRequest, result: AuditReplayResult) =>
     record(request, actorOf(request), 'replay', { workflowId: result.workflowId, detail: result.ok ? 'ok' : `diverged: ${result.runs.find((r) => !r.ok)?.error?.message ?? ''}`.slice(0, 2000) });
 
-  async function boundedResult(workflowId: string, waitMs: number): Promise<AuditReplayResult | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), waitMs);
-    });
-    try {
-      return await Promise.race([app.temporal.workflow.getHandle(workflowId).result() as Promise<AuditReplayResult>, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  const boundedResult = async (workflowId: string, waitMs: number) =>
+    (await within(app.temporal.workflow.getHandle(workflowId).result() as Promise<AuditReplayResult>, waitMs))?.value;
 
   app.get('/replays/:jobId', {
     config: { access: { roles: AUDIT_ROLES } },

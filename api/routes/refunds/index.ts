@@ -87,10 +87,12 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
       }));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      // The same request again is answered with its case; a different one for the same debit is a conflict.
+      // The same request again (its key claimed with the same content) is answered with its case, also
+      // while the case's first write is still under way; a different one for the same debit is a conflict.
+      await untilProjected(() => findRefund(app.db, refundId));
       const existing = await findRefund(app.db, refundId);
-      if (!existing || existing.amount !== body.amount) throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`);
-      return reply.status(200).send({ refundId, status: existing.status });
+      if (existing && existing.amount !== body.amount) throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`);
+      return reply.status(200).send({ refundId, status: existing?.status ?? ('investigating' as const) });
     }
     await untilProjected(() => findRefund(app.db, refundId));
     return reply.status(201).send({ refundId, status: 'investigating' as const });

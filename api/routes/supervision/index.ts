@@ -8,6 +8,7 @@ import { listBreaches, onTimeRates } from '../../../db/queries/sla.js';
 import { slaClockKind, slaOutcome, slaOwnerKind, slaUnit } from '../../../db/schema/index.js';
 import { recomputeJobWorkflowId, type RecomputeJobInput, type RecomputeJobResult } from '../../../workflows/recompute.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
+import { within } from '../../idempotency.js';
 import { caseId, dateOrInstant, pageQuery, pageWindow, paged, safeCode, safeText } from '../../schemas.js';
 import { actorOf, agencyInQuery } from '../../auth.js';
 import { clockScopeOf, DUE_SOON_WORKING_DAYS, dueSoon } from './clocks.js';
@@ -198,17 +199,8 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   /** The job's result once it has finished (undefined while it runs past `waitMs`). */
-  async function jobOutcome(workflowId: string, waitMs: number): Promise<RecomputeJobResult | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), waitMs);
-    });
-    try {
-      return await Promise.race([app.temporal.workflow.getHandle(workflowId).result() as Promise<RecomputeJobResult>, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  const jobOutcome = async (workflowId: string, waitMs: number) =>
+    (await within(app.temporal.workflow.getHandle(workflowId).result() as Promise<RecomputeJobResult>, waitMs))?.value;
 
   app.get('/recompute-clocks/:jobId', {
     config: { access: { roles: ['vpcp', 'auditor'] as const } },
