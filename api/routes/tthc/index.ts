@@ -31,7 +31,7 @@ import {
   type StartTthcDecisionInput,
   type StartTthcReviewInput,
 } from '../../../workflows/tthc.definitions.js';
-import { agencyOfDecisionId, authorityAllowed, decisionIdOf, startOfLocalDay } from '../../../workflows/tthc.rules.js';
+import { agencyOfDecisionId, authorityAllowed, decisionIdOf } from '../../../workflows/tthc.rules.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
 import { boundedInt, dateOrInstant, MAX_INT4, pageQuery, pageWindow, paged, realDate, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
@@ -139,13 +139,6 @@ const decisionParams = z.object({ id: z.string().regex(/^[A-Za-z0-9-]+\.[a-z0-9-
 const reviewParams = z.object({ id: z.string().uuid() });
 
 /** A local date means "at the end of that day" (what the catalogue said on D); an instant is taken as is. */
-function instantOf(at: string): Date {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(at)) return new Date(Date.parse(startOfLocalDay(at)) + 86_400_000 - 1);
-  const parsed = new Date(at);
-  if (Number.isNaN(parsed.getTime())) throw problem('validation', `at: ${at} is neither a date nor an instant`);
-  return parsed;
-}
-
 /**
  * P1 — the National TTHC Database. Decisions: agencies enter, check and publish their own
  * decisions; every role may read them, agencies only their own. The catalogue (procedures, their
@@ -297,7 +290,8 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     const { code } = request.params;
     const procedure = await findProcedure(app.db, code);
     if (!procedure) throw problem('not-found', `No TTHC with code ${code}`);
-    const at = request.query.at ? instantOf(request.query.at) : undefined;
+    // `at` is already an instant: a plain date was read as the end of that day in Viet Nam (dateOrInstant).
+    const at = request.query.at ? new Date(request.query.at) : undefined;
     const rows = at ? [await procedureVersionAt(app.db, code, at)] : await procedureVersions(app.db, code);
     if (at && !rows[0]) throw problem('not-found', `TTHC ${code} had no published version at ${at.toISOString()}`);
     const versions = rows.filter((v) => v !== undefined).map((v) => ({ ...v, validFrom: v.validFrom.toISOString(), validTo: iso(v.validTo) }));
