@@ -117,7 +117,7 @@ async function answerAndPublish(handle: WorkflowHandle, handler: ActorRef, revie
     await enter();
   }
   ensure((await handle.executeUpdate(reviewFeedbackUpdate, { args: [{ actor: reviewer, decision: 'approve' }] })).status, 'approved', 'reviewed');
-  const published = await handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: reviewer }] });
+  const published = await handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: reviewer, publicQuestion: 'Đề nghị công khai thành phần hồ sơ của thủ tục.' }] });
   ensure(published.clocks.find((c) => c.key === `answer#${published.round}`)?.completedAt !== undefined, true, 'answer clock completed');
   ensure(((await handle.result()) as FeedbackOutcome).status, 'published', 'outcome');
 }

@@ -244,7 +244,14 @@ export interface ReviewInput extends Acting {
   decision: 'approve' | 'return';
   reason?: string;
 }
-export type PublishInput = Acting;
+export interface PublishInput extends Acting {
+  /**
+   * The public version of the question, approved by the publishing officer: the citizen's question
+   * with personal details removed (project rule, Art 45.1 — the Portal publishes the answer, not the
+   * sender's data). Required of every publication since it was introduced; absent from older histories.
+   */
+  publicQuestion?: string;
+}
 
 /** Art 42.3đ: the Government's or the PM's competence, or agencies that cannot agree on how to handle it. */
 export const ESCALATION_GROUNDS = ['government-authority', 'agencies-disagree'] as const;

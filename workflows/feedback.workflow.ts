@@ -508,9 +508,29 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     await persist(note('review', i.actor, i.reason, { decision: i.decision, resultRevision }));
   });
 
+  /**
+   * Project rule (Art 45.1; issue: public answers never show the citizen): the public version of the
+   * question must be written by the publishing officer and must not contain the sender's name,
+   * phone, e-mail or address as given in the submission.
+   */
+  function requirePublicQuestion(text: string | undefined): void {
+    if (!hasText(text)) refuse('Validation', 'publish: publicQuestion is required — the question as it will be shown on the Portal, with personal details removed');
+    const folded = text.toLocaleLowerCase('vi');
+    const digits = text.replace(/\D/g, '');
+    const { name, address, phone, email } = state.submission.sender;
+    const leaks: string[] = [];
+    if (hasText(name) && name.trim().length >= 3 && folded.includes(name.trim().toLocaleLowerCase('vi'))) leaks.push('name');
+    if (hasText(address) && address.trim().length >= 6 && folded.includes(address.trim().toLocaleLowerCase('vi'))) leaks.push('address');
+    const phoneDigits = (phone ?? '').replace(/\D/g, '');
+    if (phoneDigits.length >= 6 && digits.includes(phoneDigits.slice(-9))) leaks.push('phone');
+    if (hasText(email) && folded.includes(email.trim().toLocaleLowerCase('vi'))) leaks.push('e-mail');
+    if (leaks.length) refuse('Validation', `publish: publicQuestion contains the sender's ${leaks.join(', ')}; remove personal details before publishing`);
+  }
+
   handle('publish', publishFeedbackUpdate, (i) => {
     requireReviewer(i?.actor, 'publish');
     requireStatus('publish', 'approved');
+    requirePublicQuestion(i.publicQuestion);
   }, async (i) => {
     const at = nowIso();
     state.status = 'published';
@@ -519,7 +539,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     const result = state.result as NonNullable<FeedbackState['result']>;
     await publishFeedbackAnswer({
       itemId: state.itemId, agency: state.agency, category: state.submission.category, tthcCode: state.submission.tthcCode,
-      question: state.submission.content, answer: result.answer, receivedAt: state.receivedAt, publishedAt: at, publishedBy: by(i.actor),
+      question: (i.publicQuestion ?? '').trim(), answer: result.answer, receivedAt: state.receivedAt, publishedAt: at, publishedBy: by(i.actor),
     });
     await persist(entry);
     await sla.complete(clockKeys.answer(state.round), by(i.actor));

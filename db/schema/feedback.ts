@@ -61,7 +61,10 @@ export const feedbackActions = pgTable(
   (t) => [primaryKey({ columns: [t.workflowId, t.seq] })],
 );
 
-/** Published answers (Art 45.1), public on the Portal: the question and the answer, never the sender's contact data. */
+/**
+ * Published answers (Art 45.1), public on the Portal: the officer-approved public version of the
+ * question (personal details removed) and the answer — never the citizen's raw text or contact data.
+ */
 export const feedbackAnswers = pgTable(
   'feedback_answers',
   {

@@ -255,7 +255,7 @@ async function driveFeedback(x: CaseContext): Promise<void> {
   await x.think();
   await x.act('review', { actor: reviewer, method: 'POST', path: `${item}/review`, body: { decision: 'approve' } }, [200], statusIs('approved', 'published'));
   await x.think();
-  await x.act('publish', { actor: reviewer, method: 'POST', path: `${item}/publish`, body: {} }, [200], statusIs('published'));
+  await x.act('publish', { actor: reviewer, method: 'POST', path: `${item}/publish`, body: { publicQuestion: 'Đề nghị công khai thành phần hồ sơ của thủ tục.' } }, [200], statusIs('published'));
 }
 
 async function verifyFeedback(x: CaseContext, published: Set<string>): Promise<string[]> {

@@ -75,7 +75,7 @@ describe('citizen feedback end to end: HTTP → Temporal dev server → worker �
     expect((await call('GET', `/${id}`, byt)).status).toBe(403);
     expect((await act(id, 'classify', byt, { decision: 'accept' })).status).toBe(403);
     expect((await act(id, 'classify', auditor, { decision: 'accept' })).status).toBe(403);
-    const wrongState = await act(id, 'publish', btp);
+    const wrongState = await act(id, 'publish', btp, { publicQuestion: 'Đề nghị công khai thành phần hồ sơ.' });
     expect(wrongState.status).toBe(409);
     const noReason = await act(id, 'classify', btp, { decision: 'reject' });
     expect(noReason.status).toBe(400);
@@ -88,14 +88,24 @@ describe('citizen feedback end to end: HTTP → Temporal dev server → worker �
     expect(entered.body.status).toBe('in-review');
     expect((await act(id, 'review', btp, { decision: 'approve' })).status).toBe(403);
     expect((await act(id, 'review', btpReviewer, { decision: 'approve' })).body.status).toBe('approved');
-    const published = await act(id, 'publish', btpReviewer);
+    // Project rule (Art 45.1): the officer approves a public version of the question; one that still
+    // names the sender or carries their phone is refused and changes nothing.
+    expect((await act(id, 'publish', btpReviewer)).status).toBe(400);
+    const leaky = await act(id, 'publish', btpReviewer, { publicQuestion: 'Ông Lê Văn Cường (0901 234 567) đề nghị công khai thành phần hồ sơ.' });
+    expect(leaky.status).toBe(400);
+    expect(JSON.stringify(leaky.body)).toMatch(/name, phone/);
+    expect((await call('GET', `/${id}`, btp)).body.status).toBe('approved');
+    const publicQuestion = 'Đề nghị công khai đầy đủ thành phần hồ sơ của thủ tục chứng thực bản sao điện tử.';
+    const published = await act(id, 'publish', btpReviewer, { publicQuestion: `  ${publicQuestion} ` });
     expect(published.status).toBe(200);
     expect(published.body.status).toBe('published');
 
-    const publicList = await call<{ items: { itemId: string; answer: string }[] }>('GET', '/published?agency=BTP&pageSize=200');
+    const publicList = await call<{ items: { itemId: string; question: string; answer: string }[] }>('GET', '/published?agency=BTP&pageSize=200');
     const answer = publicList.body.items.find((a) => a.itemId === id);
     expect(answer?.answer).toContain('đã cập nhật thành phần hồ sơ');
+    expect(answer?.question).toBe(publicQuestion);
     expect(JSON.stringify(answer)).not.toContain('cuong@example.vn');
+    expect(JSON.stringify(answer)).not.toContain('Cường');
     const sent = await stack.database.db.select().from(notifications).where(like(notifications.key, `feedback-${id}:%`));
     expect(sent.map((n) => n.key.split(':').slice(1).join(':')).sort()).toEqual(['published:email', 'published:sms', 'receipt:email', 'receipt:sms']);
     const actions = await listFeedbackActions(stack.database.db, `feedback-${id}`);
@@ -165,8 +175,9 @@ describe('citizen feedback end to end: HTTP → Temporal dev server → worker �
     expect((await act(id, 'review', vpcp, { decision: 'return', reason: 'Chưa trả lời về thành phần hồ sơ.' })).body.status).toBe('processing');
     await act(id, 'result', btp, { answer: 'Bộ Tư pháp trả lời lần 2: đã bổ sung thành phần hồ sơ.', resultObtainedAt: new Date().toISOString() });
     expect((await act(id, 'review', vpcp, { decision: 'approve' })).body.status).toBe('approved');
-    expect((await act(id, 'publish', btpReviewer)).status).toBe(403);
-    expect((await act(id, 'publish', vpcp)).body.status).toBe('published');
+    const publicVersion = { publicQuestion: 'Đề nghị công khai thành phần hồ sơ của thủ tục.' };
+    expect((await act(id, 'publish', btpReviewer, publicVersion)).status).toBe(403);
+    expect((await act(id, 'publish', vpcp, publicVersion)).body.status).toBe('published');
     const actions = await listFeedbackActions(stack.database.db, `feedback-${id}`);
     expect(actions.filter((a) => ['review', 'publish'].includes(a.action)).map((a) => `${a.action}:${a.actorAgency}`)).toEqual(['review:VPCP', 'review:VPCP', 'publish:VPCP']);
   });

@@ -54,6 +54,9 @@ async function refusal(update: Promise<unknown>): Promise<{ type?: string; messa
   return { type: cause.type ?? undefined, message: cause.message };
 }
 
+/** Project rule (Art 45.1): the public version of the question the publishing officer approves. */
+const publicQuestion = 'Thủ tục cấp phiếu lý lịch tư pháp trên Cổng chưa cập nhật mức phí mới.';
+
 const clockOf = (view: FeedbackView, key: string): SlaClock | undefined => view.clocks.find((c) => c.key === key);
 
 describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
@@ -180,14 +183,14 @@ describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
     const again = await handle.executeUpdate(resultFeedbackUpdate, { args: [{ actor: btp, answer: 'Bản trả lời lần 2', resultObtainedAt: new Date(await env.currentTimeMs()).toISOString() }] });
     expect(again.result?.revision).toBe(2);
     await handle.executeUpdate(reviewFeedbackUpdate, { args: [{ actor: btpReviewer, decision: 'approve' }] });
-    const published = await handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: btpReviewer }] });
+    const published = await handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: btpReviewer, publicQuestion }] });
     expect(published.status).toBe('published');
     expect(clockOf(published, 'answer#1')?.outcome).toBe('met');
     expect((await finished(handle)).status).toBe('published');
 
     const [answer] = await database.db.select().from(feedbackAnswers).where(eq(feedbackAnswers.itemId, published.itemId));
     expect(answer?.answer).toBe('Bản trả lời lần 2');
-    expect(answer?.question).toBe(submission().content);
+    expect(answer?.question).toBe(publicQuestion);
     const [item] = await database.db.select().from(feedbackItems).where(eq(feedbackItems.itemId, published.itemId));
     expect(item?.status).toBe('published');
     expect(item?.involvedAgencies).toEqual(['BTP', 'BTC']);
@@ -327,7 +330,7 @@ describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
     await eventually(() => state(handle), (v) => v.progressWindow === 4);
     await handle.executeUpdate(resultFeedbackUpdate, { args: [{ actor: btp, answer: 'Trả lời', resultObtainedAt: new Date(await env.currentTimeMs()).toISOString() }] });
     await handle.executeUpdate(reviewFeedbackUpdate, { args: [{ actor: btpReviewer, decision: 'approve' }] });
-    const published = await handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: btpReviewer }] });
+    const published = await handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: btpReviewer, publicQuestion }] });
     expect(published.status).toBe('published');
     await finished(handle);
 
@@ -377,7 +380,7 @@ describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
     expect(clockOf(window3, 'progress#1.4')?.startedAt).toBe(clockOf(window3, 'progress#1.3')?.dueAt);
     await handle.executeUpdate(resultFeedbackUpdate, { args: [{ actor: btp, answer: 'Trả lời', resultObtainedAt: new Date(await env.currentTimeMs()).toISOString() }] });
     await handle.executeUpdate(reviewFeedbackUpdate, { args: [{ actor: btpReviewer, decision: 'approve' }] });
-    await handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: btpReviewer }] });
+    await handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: btpReviewer, publicQuestion }] });
     await finished(handle);
 
     const clocks = Object.fromEntries((await projected(handle.workflowId)).map((c) => [c.clockKey, c]));
@@ -418,8 +421,8 @@ describe('Citizen feedback (PAKN) "2 / 5 / 20 / 7" (time-skipping)', () => {
     await handle.executeUpdate(resultFeedbackUpdate, { args: [{ actor: byt, answer: 'Bản trả lời lần 2 của Bộ Y tế', resultObtainedAt: new Date(await env.currentTimeMs()).toISOString() }] });
     // The officer who transferred it may check it: the four-eyes rule is for an agency checking its own answer.
     expect((await handle.executeUpdate(reviewFeedbackUpdate, { args: [{ actor: btp, decision: 'approve' }] })).status).toBe('approved');
-    expect((await refusal(handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: byt }] }))).type).toBe('Forbidden');
-    const published = await handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: btp }] });
+    expect((await refusal(handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: byt, publicQuestion }] }))).type).toBe('Forbidden');
+    const published = await handle.executeUpdate(publishFeedbackUpdate, { args: [{ actor: btp, publicQuestion }] });
     expect(published.status).toBe('published');
     expect(clockOf(published, 'answer#2')?.outcome).toBe('met');
     await finished(handle);

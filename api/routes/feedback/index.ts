@@ -253,7 +253,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/published', {
     schema: {
       tags: ['feedback'],
-      summary: 'Published answers (Art 45.1) — public, no token',
+      summary: 'Published answers (Art 45.1) — public, no token. `question` is the officer-approved public version, never the citizen\'s raw text',
       security: [],
       querystring: z.object({
         agency: agencyCode.optional(),
@@ -370,9 +370,11 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
     update: reviewFeedbackUpdate,
   });
   action('publish', {
-    summary: 'The body that received and dispatched the item publishes the answer on the Portal; the citizen is notified (Art 45.1, 36.3c)',
+    summary: 'The body that received and dispatched the item publishes the answer on the Portal with the public version of the question it approved (personal details removed); the citizen is notified (Art 45.1, 36.3c)',
     roles: handlers,
-    body: z.object({}),
+    body: z.object({
+      publicQuestion: text(20_000).describe('The question as it will be shown on the Portal, written or approved by the publishing officer, without the sender\'s name, phone, e-mail or address (project rule)'),
+    }),
     update: publishFeedbackUpdate,
   });
   action('escalate', {
