@@ -12,3 +12,4 @@ export * from './feedback.js';
 export * from './record.js';
 export * from './idempotency.js';
 export * from './consistency.js';
+export * from './account.js';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, pgEnum, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
-export const slaUnit = pgEnum('sla_unit', ['workingDays', 'calendarDays', 'workingHours', 'settlementDay']);
+export const slaUnit = pgEnum('sla_unit', ['workingDays', 'calendarDays', 'workingHours', 'settlementDay', 'hours']);
 export const slaOutcome = pgEnum('sla_outcome', ['pending', 'met', 'breached', 'cancelled']);
 export const slaOwnerKind = pgEnum('sla_owner_kind', ['agency', 'vpcp', 'bank', 'citizen']);
 /** `regulated` clocks count against their owner; `projectRule` periods and `citizenWait`s are shown, never counted. */

@@ -79,6 +79,11 @@ export function summarize(s: SummaryInput): { summary: string; summaryVi: string
           (rolled ? `, là ngày nghỉ nên hết hạn vào cuối ngày làm việc tiếp theo ${s.dueDate}; ${vi}` : `, hết hạn vào cuối ngày đó`),
       };
     }
+    case 'hours':
+      return {
+        summary: `${n} hour(s) from ${s.eventLocal}, rest days included: due ${s.dueLocal}`,
+        summaryVi: `${n} giờ kể từ ${s.eventLocal}, tính cả ngày nghỉ: hết hạn lúc ${s.dueLocal}`,
+      };
     case 'workingHours':
       return {
         summary: `${n} working hour(s) from ${s.eventLocal}: counting starts on ${s.countedDays[0]}, due ${s.dueLocal}; ${en}`,

@@ -1,10 +1,12 @@
-export type DeadlineUnit = 'workingDays' | 'calendarDays' | 'workingHours' | 'settlementDay';
+/** `hours` are elapsed clock hours ("giờ", e.g. Art 13.1); `workingHours` count only working time ("giờ làm việc", e.g. Art 51). */
+export type DeadlineUnit = 'workingDays' | 'calendarDays' | 'workingHours' | 'settlementDay' | 'hours';
 
 export const DEADLINE_UNITS: readonly DeadlineUnit[] = Object.freeze([
   'workingDays',
   'calendarDays',
   'workingHours',
   'settlementDay',
+  'hours',
 ]);
 
 /** An official yearly decision (days off, make-up working days), stored as DATA in the DB. */

@@ -50,6 +50,9 @@ export const DEADLINE_RULES: Readonly<Record<DeadlineUnit, string>> = Object.fre
   settlementDay:
     'Regulation Art 33.4a: T+N, T = local day of the debit; ends at the end of the N-th interbank working day ' +
     'after T (interbank days = this working-day calendar); a debit on a rest day keeps that day as T (project rule)',
+  hours:
+    'Civil Code 2015 Art 147.1: N hours counted from the event instant, every hour of every day (rest days included); ' +
+    'ends when the N-th hour has passed',
 });
 
 /** Year - MIN_YEAR of every supported day (by days since FIRST_DAY): finding a day's year is one read. */
@@ -152,6 +155,10 @@ export class WorkingCalendar {
     const eventMs = parseInstantMs(from);
     const eventDay = localEpochDay(eventMs);
     if (unit === 'workingHours') return this.locateWorkingHours(eventMs, eventDay, amount);
+    if (unit === 'hours') {
+      const dueMs = eventMs + amount * HOUR_MS;
+      return { eventMs, eventDay, startDay: eventDay, dueDay: localEpochDay(dueMs), dueMs };
+    }
     let dueDay: number;
     if (unit === 'calendarDays') {
       // Art 148.5: a period ending on a rest day ends with the next working day.
@@ -198,7 +205,7 @@ export class WorkingCalendar {
   private format({ from, unit, amount }: DeadlineInput, at: Located): Deadline {
     // A day-unit period ends at 24:00 local of its due day: 23:59:59.999 +07:00, 16:59:59.999Z.
     const endOfDay = this.dayAt(at.dueDay).date;
-    const due = unit === 'workingHours' ? formatInstant(at.dueMs) : { utc: `${endOfDay}T16:59:59.999Z`, local: `${endOfDay}T23:59:59.999+07:00` };
+    const due = unit === 'workingHours' || unit === 'hours' ? formatInstant(at.dueMs) : { utc: `${endOfDay}T16:59:59.999Z`, local: `${endOfDay}T23:59:59.999+07:00` };
     return {
       from,
       unit,
@@ -217,13 +224,13 @@ export class WorkingCalendar {
    */
   private explain({ unit, amount, dueLocal }: Deadline, at: Located): DeadlineResult['explanation'] {
     const lastCounted = unit === 'calendarDays' ? at.eventDay + amount : at.dueDay;
-    // Calendar days skip only the rest days the end rolls over; working hours may skip the event day itself.
-    const skipFrom = unit === 'calendarDays' ? lastCounted : unit === 'workingHours' ? at.eventDay : at.eventDay + 1;
+    // Calendar days skip only the rest days the end rolls over; working hours may skip the event day itself; hours skip nothing.
+    const skipFrom = unit === 'calendarDays' ? lastCounted : unit === 'workingHours' ? at.eventDay : unit === 'hours' ? at.dueDay + 1 : at.eventDay + 1;
     const countedDays: string[] = [];
     const skipped: DeadlineResult['explanation']['skipped'] = [];
     for (let day = Math.min(skipFrom, at.startDay); day <= at.dueDay; day++) {
       const d = this.dayAt(day);
-      if (unit === 'calendarDays' ? day <= lastCounted : d.working && day >= at.startDay) countedDays.push(d.date);
+      if (unit === 'hours' || (unit === 'calendarDays' ? day <= lastCounted : d.working && day >= at.startDay)) countedDays.push(d.date);
       if (!d.working && day >= skipFrom) skipped.push({ date: d.date, reasons: d.reasons });
     }
     const { summary, summaryVi } = summarize({

@@ -104,7 +104,7 @@ describe('calendar API', () => {
         '/v1/calendar/deadline', '/v1/calendar/years/{year}', '/v1/supervision/breaches', '/v1/supervision/recompute-clocks',
       ]));
       const units = doc.paths['/v1/calendar/deadline'].get.parameters.find((p: { name: string }) => p.name === 'unit');
-      expect(units.schema.enum).toEqual(['workingDays', 'calendarDays', 'workingHours', 'settlementDay']);
+      expect(units.schema.enum).toEqual(['workingDays', 'calendarDays', 'workingHours', 'settlementDay', 'hours']);
     });
 
     it('requires a token to read', async () => {

@@ -66,7 +66,9 @@ export class ReferenceCalendar {
     const event = parseInstant(from);
     const eventDate = isoDate(event);
     const span =
-      unit === 'workingHours'
+      unit === 'hours'
+        ? this.countHours(event, amount)
+        : unit === 'workingHours'
         ? this.countWorkingHours(event, amount)
         : unit === 'calendarDays'
           ? this.countCalendarDays(eventDate, amount)
@@ -115,6 +117,17 @@ export class ReferenceCalendar {
       if (d.working) return { dueMs: endOfDayMs(d.date), dueDate: d.date, countedDays, skipped };
       skipped.push({ date: d.date, reasons: d.reasons });
       return undefined;
+    });
+  }
+
+  /** Elapsed hours: every day from the event's to the due instant's is counted, none skipped. */
+  private countHours(event: DateTime, n: number): Span {
+    const dueMs = event.toMillis() + n * HOUR_MS;
+    const dueDate = isoDate(DateTime.fromMillis(dueMs, { zone: VN_ZONE }));
+    const countedDays: string[] = [];
+    return scan(this.daysFrom(isoDate(event)), (d) => {
+      countedDays.push(d.date);
+      return d.date === dueDate ? { dueMs, dueDate, countedDays, skipped: [] } : undefined;
     });
   }
 
