@@ -58,6 +58,8 @@ export const reconciliationOutcome = pgEnum('reconciliation_outcome', [
   'amountMismatch',
   'statusMismatch',
   'duplicate',
+  /** A party (bank or agency) has not uploaded its records for the day yet: no difference is raised (Art 34.2). */
+  'awaitingUpload',
 ]);
 export const discrepancyOwnerKind = pgEnum('discrepancy_owner_kind', ['bank', 'agency']);
 
@@ -135,7 +137,7 @@ export const discrepancies = pgTable(
   (t) => [index('discrepancies_day_idx').on(t.txnDate, t.agency, t.bank), index('discrepancies_owner_idx').on(t.owner, t.status)],
 );
 
-export const refundOrigin = pgEnum('refund_origin', ['reconciliation', 'payerRequest']);
+export const refundOrigin = pgEnum('refund_origin', ['reconciliation', 'payerRequest', 'agencyInitiated']);
 export const refundStatus = pgEnum('refund_status', ['investigating', 'awaitingRefund', 'refunded', 'rejected', 'alreadyRefunded']);
 
 /** Projection of the refund workflows (Art 34.6). */
