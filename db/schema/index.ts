@@ -14,3 +14,4 @@ export * from './idempotency.js';
 export * from './consistency.js';
 export * from './account.js';
 export * from './operations.js';
+export * from './evaluation.js';
