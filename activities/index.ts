@@ -15,8 +15,12 @@ import { createRecordActivities } from './record.js';
 import { createRecomputeActivities } from './recompute.js';
 import { createReplayActivities } from './replay.js';
 import { createConsistencyActivities } from './consistency.js';
+import { createEvaluationActivities } from './evaluation.js';
 import { failFastOnRefusedData } from './errors.js';
+import { heartbeatWhileRunning } from './heartbeat.js';
 import { createNotificationActivities, loggingSender, type NotificationSender } from './notifications.js';
+import { createAccountActivities, recordingIdentityProvider, type IdentityProvider } from './account.js';
+import { createOperationsActivities } from './operations.js';
 
 export interface ActivityDeps {
   db: Database;
@@ -27,12 +31,15 @@ export interface ActivityDeps {
   temporal?: Client;
   /** The worker's payload codecs (the audit replay decodes encrypted histories with them). */
   dataConverter?: DataConverter;
+  /** The Portal's identity system (account contacts and locks, Art 13.2); defaults to a recording fake. */
+  identityProvider?: IdentityProvider;
 }
 
-/** Every side effect the workflows may ask for, with its dependencies injected; data PostgreSQL refuses fails fast. */
+/** Every side effect the workflows may ask for, with its dependencies injected; data PostgreSQL refuses fails fast; long ones heartbeat. */
 export function createActivities(deps: ActivityDeps) {
   const calendars = createCalendarCache(deps.db);
-  return failFastOnRefusedData({
+  const notifications = createNotificationActivities(deps.db, deps.notificationSender ?? loggingSender(deps.logger));
+  return heartbeatWhileRunning(failFastOnRefusedData({
     ...createDiagnosticActivities(deps.db),
     ...createFeedbackActivities(deps.db),
     ...createDvcttActivities(deps.db),
@@ -45,8 +52,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createRecomputeActivities(deps.db, deps.temporal),
     ...createReplayActivities(deps.db, deps.temporal, deps.logger, deps.dataConverter),
     ...createConsistencyActivities(deps.db, deps.temporal, deps.logger),
-    ...createNotificationActivities(deps.db, deps.notificationSender ?? loggingSender(deps.logger)),
-  });
+    ...createEvaluationActivities(deps.db),
+    ...notifications,
+    ...createAccountActivities(deps.db, notifications.sendNotification, deps.identityProvider ?? recordingIdentityProvider(deps.logger)),
+    ...createOperationsActivities(deps.db, notifications.sendNotification),
+  }));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

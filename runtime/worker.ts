@@ -65,8 +65,11 @@ export async function createWorker(options: CreateWorkerOptions): Promise<{ work
     // with the same converter: the final query answers it records are decoded.
     activities: createActivities({ dataConverter, ...options.deps, temporal: options.deps.temporal ?? new Client({ connection, namespace: options.namespace, dataConverter }) }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    // A case cached on a worker that died moves to another worker after this, not the 10 s default.
-    stickyQueueScheduleToStartTimeout: '3 seconds',
+    // A case cached on a worker that died moves to another worker after this, not the 10 s default:
+    // its next task (an update, an activity's result) waits this long on the dead worker's queue.
+    // A live worker's pollers (in the SDK core, not on the event loop) take a task in milliseconds,
+    // so this is short without sending a busy worker's cases through full replays.
+    stickyQueueScheduleToStartTimeout: '2 seconds',
   });
   return { worker, connection };
 }
