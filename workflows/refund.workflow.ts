@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { shortActivity } from './activity-options.js';
 import { ActionGate, actorCode, refuse, requireRole, type ActionRecord, type ActorRef } from './actors.js';
@@ -8,6 +8,9 @@ import { SlaTracker } from './sla.js';
 const { projectRefund, recordRefundPayout, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
 
 const END_STATES: readonly RefundStatus[] = ['refunded', 'rejected', 'alreadyRefunded'];
+
+/** Patch id (README, versioning rule): histories from before the fix replay on the old path. */
+const FINDING_AFTER_CLOCK = 'refund-finding-waits-for-investigate-clock';
 
 /**
  * Refund to a payer (Art 34.6). Found by reconciliation (duplicate or over-payment): the bank
@@ -31,6 +34,11 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
   let revision = 0;
   /** One action at a time: a validator refuses while another handler awaits its activities. */
   const gate = new ActionGate();
+  // A bank's finding that arrived while the investigate clock was being started (its deadline is an
+  // activity) completed nothing, and the clock then started and stayed pending past the case's end
+  // (found by the chaos suite). Now the finding waits until the case has started its clocks.
+  const findingWaitsForClock = patched(FINDING_AFTER_CLOCK);
+  let clocksStarted = false;
 
   const record = (action: string, actor: ActorRef, note?: string, data?: Record<string, unknown>) =>
     actions.push({ seq: actions.length + 1, action, actor, at: new Date().toISOString(), ...(note ? { note } : {}), ...(data ? { data } : {}) });
@@ -54,6 +62,7 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
   setHandler(
     decideRefundUpdate,
     ({ finding, note, actor }) => gate.run('decide', async () => {
+      if (findingWaitsForClock) await condition(() => clocksStarted);
       view.finding = finding;
       record('investigated', actor, note, { finding });
       await sla.complete('investigate', actorCode(actor));
@@ -129,6 +138,7 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
       stage: 'investigating', step: 'Investigate the refund request', stepVi: 'Tra soát đề nghị hoàn trả',
     });
   }
+  clocksStarted = true;
   await condition(() => END_STATES.includes(view.status));
   await condition(allHandlersFinished);
   return snapshot();
