@@ -32,6 +32,7 @@ import { healthRoutes } from './routes/health/index.js';
 import { agencyRoutes } from './routes/agencies/index.js';
 import { paymentRoutes } from './routes/payments/index.js';
 import { bankRoutes } from './routes/banks/index.js';
+import { feeTypeRoutes } from './routes/fee-types/index.js';
 import { reconciliationRoutes } from './routes/reconciliation/index.js';
 import { refundRoutes } from './routes/refunds/index.js';
 import { feedbackRoutes } from './routes/feedback/index.js';
@@ -202,6 +203,7 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
       await v1.register(agencyRoutes, { prefix: '/agencies' });
       await v1.register(paymentRoutes, { prefix: '/payments' });
       await v1.register(bankRoutes, { prefix: '/banks' });
+      await v1.register(feeTypeRoutes, { prefix: '/fee-types' });
       await v1.register(reconciliationRoutes, { prefix: '/reconciliation' });
       await v1.register(refundRoutes, { prefix: '/refunds' });
       await v1.register(feedbackRoutes, { prefix: '/feedback' });

@@ -5,6 +5,7 @@ import { createDatabase, type Database } from './client.js';
 import { agencies } from './schema/index.js';
 import { agencies as agencySeed } from './seed-data/agencies.js';
 import { seedCalendar } from './queries/calendar.js';
+import { seedFeeTypes } from './queries/fee-types.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -19,6 +20,7 @@ export async function migrateAndSeed(db: Database): Promise<void> {
       set: { name: sql`excluded.name`, nameVi: sql`excluded.name_vi`, kind: sql`excluded.kind` },
     });
   await seedCalendar(db);
+  await seedFeeTypes(db);
 }
 
 async function main(): Promise<void> {

@@ -8,8 +8,11 @@ export type RefundStatus = 'investigating' | 'awaitingRefund' | 'refunded' | 're
 export type RefundFinding = 'bankFault' | 'agencyFault' | 'unfounded';
 
 export interface RefundInput {
-  /** Art 34.6a: found by reconciliation (duplicate / over-payment); Art 34.6b: the payer asked. */
-  origin: 'reconciliation' | 'payerRequest';
+  /**
+   * Art 34.6a: found by reconciliation (duplicate / over-payment); Art 34.6b: the payer asked;
+   * Art 34.6c: the agency found it ("các trường hợp còn lại") and refunds with the bank or Treasury.
+   */
+  origin: 'reconciliation' | 'payerRequest' | 'agencyInitiated';
   paymentId: string;
   agency: string;
   bank: string;

@@ -342,7 +342,7 @@ export async function findDiscrepancy(db: Executor, id: string) {
 
 export interface RefundRow {
   id: string;
-  origin: 'reconciliation' | 'payerRequest';
+  origin: (typeof refunds.origin.enumValues)[number];
   paymentId: string;
   agency: string;
   bank: string;

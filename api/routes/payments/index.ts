@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { findCallback, findPayment, findReceipt, listPayments } from '../../../db/queries/payment.js';
+import { paymentReferenceErrors } from '../../../db/queries/fee-types.js';
 import { paymentStatus } from '../../../db/schema/index.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import {
@@ -111,6 +112,9 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request, reply) => {
     const { body } = request;
+    // Art 34.1, 33.4: a catalogued fee type, a beneficiary at a registered bank or the State Treasury.
+    const unknown = await paymentReferenceErrors(app.db, body);
+    if (unknown.length > 0) throw problem('validation', 'The payment request names a fee type or beneficiary the Portal does not know', unknown);
     const paymentId = paymentWorkflowId(body.agency, body.requestRef);
     const input: PaymentRequest = { ...body, actor: actorOf(request) };
     try {

@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNo
 import { z } from 'zod';
 import { findPayment } from '../../../db/queries/payment.js';
 import { debitsOf, findRefund, listRefunds, liveRefundsOfDebit } from '../../../db/queries/reconciliation.js';
-import { refundStatus } from '../../../db/schema/index.js';
+import { refundOrigin, refundStatus } from '../../../db/schema/index.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { REFUND_PROCESS, decideRefundUpdate, payRefundUpdate, refundWorkflowId, type RefundInput, type RefundView } from '../../../workflows/refund.definitions.js';
 import { actorOf, isSupervisor, type Actor } from '../../auth.js';
@@ -18,7 +18,7 @@ const params = z.object({ id: caseId });
 
 const refundSchema = z
   .object({
-    id: z.string(), origin: z.enum(['reconciliation', 'payerRequest']), paymentId: z.string(), agency: z.string(), bank: z.string(), bankTxnRef: z.string(),
+    id: z.string(), origin: z.enum(refundOrigin.enumValues), paymentId: z.string(), agency: z.string(), bank: z.string(), bankTxnRef: z.string(),
     amount: z.number().int(), reason: z.string(), status: z.enum(refundStatus.enumValues), responsibleKind: z.enum(['bank', 'agency']),
     finding: z.string().nullable(), discrepancyId: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
   })
