@@ -6,6 +6,7 @@ export * from './notifications.js';
 export * from './audit.js';
 export * from './payment.js';
 export * from './reconciliation.js';
+export * from './fee-types.js';
 export * from './dvctt.js';
 export * from './tthc.js';
 export * from './feedback.js';
