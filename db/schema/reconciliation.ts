@@ -129,6 +129,10 @@ export const discrepancies = pgTable(
     dueAt: timestamp({ withTimezone: true }),
     breached: boolean().notNull().default(false),
     refundId: text(),
+    /** What each side recorded when the case last learnt of the difference: a re-run compares against it. */
+    portalAmount: vnd(),
+    bankAmount: vnd(),
+    agencyAmount: vnd(),
     revision: integer().notNull(),
     detectedAt: timestamp({ withTimezone: true }).notNull(),
     resolvedAt: timestamp({ withTimezone: true }),

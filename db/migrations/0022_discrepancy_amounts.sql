@@ -1,0 +1,3 @@
+ALTER TABLE "discrepancies" ADD COLUMN "portal_amount" bigint;--> statement-breakpoint
+ALTER TABLE "discrepancies" ADD COLUMN "bank_amount" bigint;--> statement-breakpoint
+ALTER TABLE "discrepancies" ADD COLUMN "agency_amount" bigint;
