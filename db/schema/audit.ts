@@ -1,6 +1,6 @@
 import { bigint, index, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
-export const auditReadAction = pgEnum('audit_read_action', ['timeline', 'history', 'verify', 'replay', 'supervisor', 'view-token']);
+export const auditReadAction = pgEnum('audit_read_action', ['timeline', 'history', 'verify', 'replay', 'supervisor', 'view-token', 'personal-data']);
 export const auditReadOutcome = pgEnum('audit_read_outcome', ['granted', 'denied']);
 
 /**

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq, like } from 'drizzle-orm';
+import { and, eq, like } from 'drizzle-orm';
 import type { Actor } from '../../api/auth.js';
 import { listFeedbackActions } from '../../db/queries/feedback.js';
-import { feedbackItems, notifications, tthcProcedures } from '../../db/schema/index.js';
+import { auditReads, feedbackItems, notifications, tthcProcedures } from '../../db/schema/index.js';
 import { startE2e, type E2eStack } from '../support/e2e.js';
 import { eventually, uniqueId } from '../support/env.js';
 
@@ -73,6 +73,11 @@ describe('citizen feedback end to end: HTTP → Temporal dev server → worker �
 
     // Other agency: cannot see, cannot act, and nothing changes.
     expect((await call('GET', `/${id}`, byt)).status).toBe(403);
+    // Issue 14.5 (Decision 274 level 4): every read of the sender's data is in the audit trail, the refusal too.
+    const reads = await stack.database.db.select().from(auditReads)
+      .where(and(eq(auditReads.workflowId, `feedback-${id}`), eq(auditReads.action, 'personal-data')));
+    expect(reads.filter((r) => r.userId === btp.userId && r.outcome === 'granted').length).toBeGreaterThan(0);
+    expect(reads.filter((r) => r.userId === byt.userId).map((r) => r.outcome)).toEqual(['denied']);
     expect((await act(id, 'classify', byt, { decision: 'accept' })).status).toBe(403);
     expect((await act(id, 'classify', auditor, { decision: 'accept' })).status).toBe(403);
     const wrongState = await act(id, 'publish', btp, { publicQuestion: 'Đề nghị công khai thành phần hồ sơ.' });

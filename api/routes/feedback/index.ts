@@ -6,6 +6,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { findAgency } from '../../../db/queries/agencies.js';
 import { findProcedure } from '../../../db/queries/tthc.js';
+import { recordAuditRead } from '../../../db/queries/audit.js';
 import { listFeedbackClocks, listFeedbackItems, listPublishedAnswers, recordFeedbackRefusal } from '../../../db/queries/feedback.js';
 import {
   AGENCY_REPORT_CHANNEL,
@@ -36,6 +37,8 @@ import {
 import { problem, problemSchema } from '../../errors.js';
 import { dateOrInstant, instant, pageQuery, pageWindow, paged, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, type Actor, type Role } from '../../auth.js';
+import type { Permission } from '../../../domain/permissions/catalogue.js';
+import { feedbackActionsFor } from '../../../domain/permissions/case-actions.js';
 import { runUpdate } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
 
@@ -109,6 +112,8 @@ function assertCanSee(actor: Actor, view: Pick<FeedbackView, 'involvedAgencies' 
 /** Citizen feedback — phản ánh, kiến nghị (Art 36–45): intake, one route per action, reads. */
 export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
   const handleOf = (id: string): WorkflowHandle => app.temporal.workflow.getHandle(feedbackWorkflowId(id));
+  /** Issue 13.6: the actions this caller may take now (role, agency, permissions), named as their routes. */
+  const actionsFor = async (view: FeedbackView, actor: Actor) => feedbackActionsFor(view, await app.permissions.callerOf(actor));
 
   async function requireAgencyExists(code: string, path: string): Promise<void> {
     if (!(await findAgency(app.db, code))) {
@@ -155,6 +160,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/', {
     config: {
       ownIdempotency: true,
+      permission: 'feedback.receive',
       access: {
         roles: ['portal', 'agency'],
         // Officers type in items for their own agency; an agency report (Art 25.3) goes to another one.
@@ -286,21 +292,34 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const actor = actorOf(request);
-    const view = await queryCase(app, feedbackWorkflowId(request.params.id), feedbackStateQuery);
-    assertCanSee(actor, view);
-    return asBody(view, { clockHistory: await listFeedbackClocks(app.db, view.workflowId) });
+    const workflowId = feedbackWorkflowId(request.params.id);
+    const view = await queryCase(app, workflowId, feedbackStateQuery);
+    // Issue 14.5: every read of a citizen's personal data (sender, content) is in the audit trail, refusals too.
+    const readOf = (outcome: 'granted' | 'denied') => recordAuditRead(app.db, {
+      userId: actor.userId, role: actor.role, agency: actor.agency, action: 'personal-data', workflowId, outcome,
+      requestId: request.id, detail: 'feedback item: sender and content',
+    });
+    try {
+      assertCanSee(actor, view);
+    } catch (err) {
+      await readOf('denied');
+      throw err;
+    }
+    await readOf('granted');
+    return asBody(view, { actionsAllowed: await actionsFor(view, actor), clockHistory: await listFeedbackClocks(app.db, view.workflowId) });
   });
 
   /** One route per action: the workflow's update validator refuses wrong state, agency, role or a missing reason. */
   function action<B extends z.ZodObject, I>(path: string, spec: {
     summary: string;
     roles: readonly Role[];
+    permission: Permission;
     body: B;
     update: UpdateDefinition<FeedbackView, [I]>;
     precheck?: (body: z.infer<B>) => Promise<void>;
   }) {
     app.post(`/:id/${path}`, {
-      config: { access: { roles: spec.roles } },
+      config: { access: { roles: spec.roles }, permission: spec.permission },
       schema: { tags: ['feedback'], summary: spec.summary, params: itemParams, body: spec.body, response: { 200: viewSchema, ...actionErrors } },
     }, async (request) => {
       const actor = actorOf(request);
@@ -308,7 +327,8 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
       await spec.precheck?.(body);
       const handle = handleOf(request.params.id);
       try {
-        return asBody(await runUpdate(request, handle, spec.update, [{ ...body, actor } as I]));
+        const view = await runUpdate(request, handle, spec.update, [{ ...body, actor } as I]);
+        return asBody(view, { actionsAllowed: await actionsFor(view, actor) });
       } catch (err) {
         // An update cannot reach a closed item: say so rather than "not found".
         if (err instanceof WorkflowNotFoundError) {
@@ -322,6 +342,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
 
   const handlers: readonly Role[] = ['agency', 'vpcp'];
   action('classify', {
+    permission: 'feedback.classify',
     summary: 'Classify (Art 42.3): reject with reasons, ask to clarify, transfer to the competent agency, accept, or escalate to VPCP',
     roles: handlers,
     body: z.object({ decision: z.enum(['reject', 'clarify', 'transfer', 'accept', 'escalate']), reason: text(5000).optional(), toAgency: agencyCode.optional() }),
@@ -331,12 +352,14 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   });
   action('supplement', {
+    permission: 'feedback.receive',
     summary: 'Supplement or clarify the feedback (the citizen through the Portal, or an officer typing it in)',
     roles: ['portal', 'agency'],
     body: z.object({ content: safeMultilineText(20_000), portalAccountId: safeText(64).optional() }),
     update: supplementFeedbackUpdate,
   });
   action('coordinate', {
+    permission: 'feedback.answer',
     summary: 'Ask coordinating agencies for their opinion (Art 43.2)',
     roles: handlers,
     body: z.object({ agencies: z.array(agencyCode).min(1).max(20), request: text(5000) }),
@@ -346,30 +369,35 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   });
   action('coordination-answer', {
+    permission: 'feedback.answer',
     summary: "A coordinating agency's answer (Art 43.2)",
     roles: ['agency'],
     body: z.object({ answer: text(20_000) }),
     update: answerCoordinationFeedbackUpdate,
   });
   action('progress', {
+    permission: 'feedback.answer',
     summary: 'Post a progress update (Art 44.1: every 7 days once the 20 days have passed)',
     roles: handlers,
     body: z.object({ note: text(5000) }),
     update: progressFeedbackUpdate,
   });
   action('result', {
+    permission: 'feedback.answer',
     summary: 'Enter the result (Art 44.2: within 2 working days of having it)',
     roles: handlers,
     body: z.object({ answer: text(20_000), resultObtainedAt: instant }),
     update: resultFeedbackUpdate,
   });
   action('review', {
+    permission: 'feedback.review',
     summary: 'The body that received and dispatched the item checks the answer: approve, or return it to the handling agency (Art 45.2)',
     roles: handlers,
     body: z.object({ decision: z.enum(['approve', 'return']), reason: text(5000).optional() }),
     update: reviewFeedbackUpdate,
   });
   action('publish', {
+    permission: 'feedback.publish',
     summary: 'The body that received and dispatched the item publishes the answer on the Portal with the public version of the question it approved (personal details removed); the citizen is notified (Art 45.1, 36.3c)',
     roles: handlers,
     body: z.object({
@@ -378,12 +406,14 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
     update: publishFeedbackUpdate,
   });
   action('escalate', {
+    permission: 'feedback.classify',
     summary: 'Hand the item to VPCP at any stage while it is open: the Government\'s competence, or agencies that cannot agree (Art 42.3đ)',
     roles: handlers,
     body: z.object({ ground: z.enum(ESCALATION_GROUNDS), reason: text(5000) }),
     update: escalateFeedbackUpdate,
   });
   action('state-secret', {
+    permission: 'feedback.remove',
     summary: 'Found to involve state secrets: take the item off the system — content removed, a content-free record kept (Art 44.3)',
     roles: handlers,
     body: z.object({}),

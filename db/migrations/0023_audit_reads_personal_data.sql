@@ -1,0 +1,1 @@
+ALTER TYPE "public"."audit_read_action" ADD VALUE 'personal-data';
