@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, timestamp } from 'drizzle-orm/pg-core';
-import { DVCTT_STATUSES, type DvcttRound } from '../../workflows/dvctt.definitions.js';
+import { DVCTT_STATUSES, type DvcttRound, type TthcRepealNotice } from '../../workflows/dvctt.definitions.js';
 import type { ActorRef } from '../../workflows/actors.js';
 import { agencies } from './agencies.js';
 
@@ -26,6 +26,8 @@ export const dvcttServices = pgTable(
     statusChangedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     currentRound: integer(),
     workflowId: text(),
+    /** Art 28.1: the TTHC it delivers was repealed (by this decision, from this day): no new dossiers, no new rounds. */
+    tthcRepeal: jsonb().$type<TthcRepealNotice>(),
     /** The workflow's projection revision: an older (retried, reordered) write never wins. */
     revision: integer().notNull().default(0),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

@@ -3,6 +3,7 @@ import { boolean, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text
 import type {
   DecisionItem,
   IssueTiming,
+  LocalizationRecord,
   ReviewFinding,
   ReviewRound,
   TthcComponents,
@@ -34,6 +35,8 @@ export const tthcDecisions = pgTable(
     signedOn: date({ mode: 'string' }).notNull(),
     /** When the legal document that defines the TTHCs takes effect (Decree 63 Art 15). */
     legalEffectiveOn: date({ mode: 'string' }).notNull(),
+    /** Who signed it (name and title), public with the decision (Art 16.5). */
+    signer: text(),
     stage: tthcDecisionStage().notNull(),
     items: jsonb().$type<DecisionItem[]>().notNull(),
     /** Decree 63 Art 15: issued late before the law takes effect (recorded, not blocking). */
@@ -77,8 +80,12 @@ export const tthcProcedures = pgTable(
 );
 
 /**
- * Every published version of every TTHC, never rewritten except to close it: a version is valid
- * over [validFrom, validTo), so "what did TTHC X say at instant D" is one indexed lookup.
+ * Every published version of every TTHC, never rewritten except to close it. Two intervals:
+ * [validFrom, validTo) is when the version was the catalogue's current entry (published → replaced);
+ * [effectiveFrom, effectiveTo) is when it was legally in force — from the effective day of the act
+ * that made it, until the effective day of the act that amended or repealed it (Art 16.5, 19.1).
+ * The in-force intervals of one TTHC never overlap (a later act cuts every earlier one), so "what
+ * did TTHC X say on date D" is one indexed lookup.
  */
 export const tthcVersions = pgTable(
   'tthc_versions',
@@ -100,12 +107,17 @@ export const tthcVersions = pgTable(
     /** A localized copy: the central version it was made from. */
     centralVersion: integer(),
     interconnectedWith: jsonb().$type<string[]>(),
+    /** A localized copy: the authorized agency and the provincial acts it rests on (Art 17.2). */
+    localization: jsonb().$type<LocalizationRecord>(),
     validFrom: timestamp({ withTimezone: true }).notNull(),
     validTo: timestamp({ withTimezone: true }),
+    effectiveFrom: timestamp({ withTimezone: true }).notNull(),
+    effectiveTo: timestamp({ withTimezone: true }),
   },
   (t) => [
     primaryKey({ columns: [t.code, t.version] }),
     index('tthc_versions_valid_idx').on(t.code, t.validFrom, t.validTo),
+    index('tthc_versions_effective_idx').on(t.code, t.effectiveFrom, t.effectiveTo),
     uniqueIndex('tthc_versions_one_open_idx').on(t.code).where(sql`valid_to is null`),
   ],
 );
