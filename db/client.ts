@@ -13,9 +13,17 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function createDatabase(url: string, options: { max?: number } = {}): DatabaseHandle {
+export interface DatabaseOptions {
+  max?: number;
+  /** Sees every statement sent with its parameters (tests: the query-plan check). */
+  debug?: (query: string, parameters: unknown[]) => void;
+}
+
+export function createDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
+  const { debug } = options;
   const sql = postgres(url, {
     max: options.max ?? 10,
+    ...(debug ? { debug: (_connection: number, query: string, parameters: unknown[]) => debug(query, parameters) } : {}),
     onnotice: () => undefined,
     // Timestamps are stored as timestamptz and always handled as UTC instants.
     connection: { TimeZone: 'UTC' },
