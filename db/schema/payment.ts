@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, boolean, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** Amounts are whole VND: bigint columns, read as JS numbers (the API caps them at 2^53 - 1). */
@@ -20,6 +21,9 @@ export const banks = pgTable('banks', {
   statusReason: text(),
   statusChangedBy: text(),
   statusChangedAt: timestamp({ withTimezone: true }),
+  /** The certificate (PEM) the bank's signed receipts are verified against (Art 31.2c), and its SHA-256 fingerprint. */
+  receiptCertificate: text(),
+  receiptCertFingerprint: text(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -64,7 +68,15 @@ export const payments = pgTable(
     bankTxnRef: text(),
     status: paymentStatus().notNull(),
     txnDate: date({ mode: 'string' }),
+    /** When the payer was debited, as the bank states it (T of Art 33.4a). */
     debitedAt: timestamp({ withTimezone: true }),
+    /** When the bank reported the debit to the Portal. */
+    debitReportedAt: timestamp({ withTimezone: true }),
+    /** Project rule: the debit was reported more than the allowed hours after it happened. */
+    debitReportedLate: boolean().notNull().default(false),
+    /** The bank's signed receipt was verified (Art 31.2c–d), or VPCP recorded why the payment settles without one. */
+    receiptVerifiedAt: timestamp({ withTimezone: true }),
+    receiptException: text(),
     settledAt: timestamp({ withTimezone: true }),
     settlementRef: text(),
     settlementDueAt: timestamp({ withTimezone: true }),
@@ -83,6 +95,7 @@ export const payments = pgTable(
     index('payments_payer_bank_idx').on(t.payerBank, t.createdAt),
     index('payments_agency_idx').on(t.agency, t.createdAt),
     index('payments_dossier_idx').on(t.dossierCode),
+    index('payments_debit_reported_late_idx').on(t.debitReportedAt).where(sql`${t.debitReportedLate}`),
   ],
 );
 
@@ -101,6 +114,10 @@ export const paymentReceipts = pgTable('payment_receipts', {
   signatureAlgorithm: text().notNull(),
   signatureValue: text().notNull(),
   signedAt: timestamp({ withTimezone: true }).notNull(),
+  /** How the signature was verified: the registered certificate's fingerprint, the document's SHA-256, when. */
+  certFingerprint: text(),
+  documentSha256: text(),
+  verifiedAt: timestamp({ withTimezone: true }),
   receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 
