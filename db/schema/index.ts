@@ -16,3 +16,4 @@ export * from './consistency.js';
 export * from './account.js';
 export * from './operations.js';
 export * from './evaluation.js';
+export * from './permissions.js';
