@@ -1,6 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { RECORD_SWEEP_INTERVAL, RECORD_SWEEP_SCHEDULE_ID } from '../workflows/record.definitions.js';
 import { CONSISTENCY_INTERVAL, CONSISTENCY_SCHEDULE_ID } from '../workflows/consistency.definitions.js';
+import { EVALUATION_SCHEDULE_ID, EVALUATION_SCHEDULE_SPEC, type EvaluationRunInput } from '../workflows/evaluation.definitions.js';
 
 /**
  * An interval Schedule the worker owns (idempotent): it starts `workflowType` every `every`; a run
@@ -40,3 +41,26 @@ export const ensureConsistencyCheckSchedule = (client: Client, taskQueue: string
     scheduleId: CONSISTENCY_SCHEDULE_ID, every: CONSISTENCY_INTERVAL, workflowType: 'consistencyCheckWorkflow', args: [{}], taskQueue,
     catchupWindow: '10 minutes', description: 'SLA consistency: Temporal visibility and the workflows against sla_clocks, repaired and recorded',
   });
+
+/**
+ * The yearly agency evaluation (Art 30.3), one per namespace: every 15 January, 02:00 UTC+7,
+ * `evaluationWorkflow` scores the previous calendar year and publishes it. Missed by up to a week
+ * (a worker down over the date), it still runs.
+ */
+export async function ensureEvaluationSchedule(client: Client, taskQueue: string): Promise<{ created: boolean; scheduleId: string }> {
+  const input: EvaluationRunInput = { trigger: 'schedule', publish: true };
+  const { timezone, ...at } = EVALUATION_SCHEDULE_SPEC;
+  try {
+    await client.schedule.create({
+      scheduleId: EVALUATION_SCHEDULE_ID,
+      spec: { calendars: [{ ...at, minute: 0 }], timezone },
+      action: { type: 'startWorkflow', workflowType: 'evaluationWorkflow', args: [input], taskQueue, workflowId: `${EVALUATION_SCHEDULE_ID}-run` },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '7 days' },
+      memo: { description: 'Agency evaluation (Art 30): the previous year scored, classified and published' },
+    });
+    return { created: true, scheduleId: EVALUATION_SCHEDULE_ID };
+  } catch (err) {
+    if (err instanceof ScheduleAlreadyRunning) return { created: false, scheduleId: EVALUATION_SCHEDULE_ID };
+    throw err;
+  }
+}

@@ -12,6 +12,7 @@ export { recordSweepWorkflow } from './record.workflow.js';
 export { consistencyCheckWorkflow } from './consistency.workflow.js';
 export { recomputeClocksWorkflow } from './recompute.workflow.js';
 export { auditReplayWorkflow } from './audit.workflow.js';
+export { evaluationWorkflow } from './evaluation.workflow.js';
 export { securityServerChangeWorkflow, maintenanceWorkflow } from './operations.workflow.js';
 export { supportRequestWorkflow } from './operations-support.workflow.js';
 export { connectionMonitorWorkflow } from './operations-monitor.workflow.js';

@@ -1,5 +1,5 @@
 import { EVALUATION_LEVELS, LEVEL_NAMES, type EvaluationConfig, type EvaluationLevel } from './config.js';
-import { INDICATOR_KEYS, INDICATORS, type IndicatorCounts, type IndicatorKey } from './indicators.js';
+import { INDICATOR_KEYS, type IndicatorCounts, type IndicatorKey } from './indicators.js';
 
 /** Ministries and sectors are ranked together (bộ, ngành), provinces among themselves (địa phương). */
 export type EvaluationGroup = 'ministry' | 'province';
@@ -9,13 +9,12 @@ export interface EvaluatedAgency {
   group: EvaluationGroup;
 }
 
-/** One indicator of one agency, with everything needed to recompute its points by hand. */
+/**
+ * One indicator of one agency, with everything needed to recompute its points by hand (its names,
+ * measure and source are in the catalogue, INDICATORS, by key).
+ */
 export interface IndicatorResult {
   key: IndicatorKey;
-  nameVi: string;
-  nameEn: string;
-  measure: string;
-  source: string;
   numerator: number | null;
   denominator: number | null;
   /** The rate (null: no data in the period). */
@@ -88,9 +87,8 @@ export function scoreAgency(agency: EvaluatedAgency, counts: IndicatorCounts, co
   const indicators: IndicatorResult[] = measured.map(({ key, count, value, weight }) => {
     const score = value === null ? null : round2(100 * value);
     const effectiveWeight = value === null || weightWithData === 0 ? 0 : round4((weight * 100) / weightWithData);
-    const d = INDICATORS[key];
     return {
-      key, nameVi: d.nameVi, nameEn: d.nameEn, measure: d.measure, source: d.source,
+      key,
       numerator: count && count.denominator > 0 ? count.numerator : null,
       denominator: count && count.denominator > 0 ? count.denominator : null,
       value: value === null ? null : round4(value),

@@ -3,6 +3,7 @@ import type { Scope } from '../../../db/queries/sla.js';
 import { PROCESS_NAMES, processName } from '../../../domain/processes/names.js';
 import { both, esc, local, page, withToken } from '../audit/html.js';
 import { heatmap, stackedBars } from './charts.js';
+import { evaluationSection, type DashboardEvaluation } from './dashboard-evaluation.js';
 
 export interface DashboardClock {
   workflowId: string;
@@ -35,6 +36,8 @@ export interface DashboardData {
   latest: DashboardClock[];
   longest: DashboardClock[];
   dueSoonest: DashboardClock[];
+  /** The latest published agency evaluation (Art 30.3), if any. */
+  evaluation?: DashboardEvaluation;
   links: { token?: string; temporalUi: (workflowId: string) => string; timelines: boolean };
 }
 
@@ -189,5 +192,6 @@ ${clockTable('due-table', d.dueSoonest, 'due')}
 <h2>${both(`${d.latest.length} vi phạm gần nhất`, `The ${d.latest.length} latest breaches`)}</h2>
 ${clockTable('latest-breaches', d.latest, 'breach')}
 <h2>${both(`${d.longest.length} vi phạm chưa xử lý lâu nhất`, `The ${d.longest.length} longest open breaches (step still not done)`)}</h2>
-${clockTable('longest-breaches', d.longest, 'breach')}`);
+${clockTable('longest-breaches', d.longest, 'breach')}
+${evaluationSection(d.evaluation, partyCell)}`);
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { dueByDay, latestBreaches, longestOpenBreaches, partyNames, soonestDue, weeklyBreaches, weeklyOnTime } from '../../../db/queries/dashboard.js';
+import { latestPublishedLevels } from '../../../db/queries/evaluation.js';
 import { VN_ZONE } from '../../../domain/calendar/index.js';
 import { actorOf, authConfigOf, type Role } from '../../auth.js';
 import { problemSchema } from '../../errors.js';
@@ -60,18 +61,21 @@ export const dashboardRoutes: FastifyPluginAsyncZod = async (app) => {
     const days: DateTime[] = [];
     for (let day = DateTime.fromJSDate(now).setZone(VN_ZONE).startOf('day'); day.toJSDate() <= until; day = day.plus({ days: 1 })) days.push(day);
     const weekStarts = weeks.map((w) => w.toJSDate());
-    const [onTime, breachWeeks, due, latest, longest, dueSoonest] = await Promise.all([
+    const [onTime, breachWeeks, due, latest, longest, dueSoonest, evaluation] = await Promise.all([
       weeklyOnTime(app.db, scope, { weeks: weekStarts, to: now }),
       weeklyBreaches(app.db, scope, { weeks: weekStarts, to: now }),
       dueByDay(app.db, scope, { days: days.map((d) => d.toJSDate()), until }),
       latestBreaches(app.db, scope, DASHBOARD_ROWS),
       longestOpenBreaches(app.db, scope, DASHBOARD_ROWS),
       soonestDue(app.db, scope, { until, limit: DASHBOARD_ROWS }),
+      // Published results are public: every role sees the whole table (Art 30.3).
+      latestPublishedLevels(app.db),
     ]);
     const codes = [
       ...onTime.map((r) => r.owner),
       ...[...latest, ...longest, ...dueSoonest].flatMap((c) => [c.owner, c.caseAgency]),
       ...(scope.agency ? [scope.agency] : scope.bank ? [scope.bank] : []),
+      ...(evaluation?.results.map((r) => r.agency) ?? []),
     ];
     const data: DashboardData = {
       now,
@@ -88,6 +92,7 @@ export const dashboardRoutes: FastifyPluginAsyncZod = async (app) => {
       latest,
       longest,
       dueSoonest,
+      evaluation,
       // A bank's token opens no audit timeline: its rows link to none.
       links: { token: request.query.token, temporalUi: (workflowId) => temporalUiUrl(app.config, workflowId), timelines: actor.role !== 'bank' },
     };
