@@ -4,7 +4,7 @@ import { createDatabase } from './db/client.js';
 import { createLogger } from './runtime/logger.js';
 import { Client } from '@temporalio/client';
 import { dataConverterFor } from './codec/encryption.js';
-import { ensureConsistencyCheckSchedule, ensureEvaluationSchedule, ensureRecordSweepSchedule } from './runtime/schedules.js';
+import { ensureAccountInactivitySchedule, ensureConsistencyCheckSchedule, ensureEvaluationSchedule, ensureRecordSweepSchedule } from './runtime/schedules.js';
 import { createWorker, installTemporalLogging } from './runtime/worker.js';
 
 async function main(): Promise<void> {
@@ -35,6 +35,11 @@ async function main(): Promise<void> {
   ensureEvaluationSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), config.TASK_QUEUE).then(
     ({ created, scheduleId }) => logger.info({ created, scheduleId }, 'agency evaluation schedule ensured'),
     (err: unknown) => logger.error({ err, alert: 'evaluation-schedule-missing' }, 'agency evaluation schedule not ensured'),
+  );
+  // And the daily account inactivity sweep (Art 13.2).
+  ensureAccountInactivitySchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), config.TASK_QUEUE).then(
+    ({ created, scheduleId }) => logger.info({ created, scheduleId }, 'account inactivity schedule ensured'),
+    (err: unknown) => logger.error({ err, alert: 'account-inactivity-schedule-missing' }, 'account inactivity schedule not ensured'),
   );
   // Worker.run installs SIGINT/SIGTERM handlers and drains in-flight tasks before resolving.
   logger.info({ address: config.TEMPORAL_ADDRESS, payloadEncryption: (dataConverter.payloadCodecs ?? []).length > 0 }, 'worker started');

@@ -43,6 +43,7 @@ import { calendarRoutes } from './routes/calendar/index.js';
 import { supervisionRoutes } from './routes/supervision/index.js';
 import { notificationRoutes } from './routes/notifications/index.js';
 import { codecRoutes } from './routes/codec/index.js';
+import { accountRoutes } from './routes/accounts/index.js';
 import { evaluationRoutes } from './routes/evaluation/index.js';
 
 export interface AppDeps {
@@ -216,6 +217,7 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
       await v1.register(actionRoutes, { prefix: '/actions' });
       await v1.register(notificationRoutes, { prefix: '/notifications' });
       await v1.register(codecRoutes, { prefix: '/codec' });
+      await v1.register(accountRoutes, { prefix: '/accounts' });
       await v1.register(evaluationRoutes, { prefix: '/evaluation' });
     },
     { prefix: '/v1' },

@@ -1,6 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { RECORD_SWEEP_INTERVAL, RECORD_SWEEP_SCHEDULE_ID } from '../workflows/record.definitions.js';
 import { CONSISTENCY_INTERVAL, CONSISTENCY_SCHEDULE_ID } from '../workflows/consistency.definitions.js';
+import { ACCOUNT_INACTIVITY_INTERVAL, ACCOUNT_INACTIVITY_SCHEDULE_ID } from '../workflows/account.definitions.js';
 import { EVALUATION_SCHEDULE_ID, EVALUATION_SCHEDULE_SPEC, type EvaluationRunInput } from '../workflows/evaluation.definitions.js';
 
 /**
@@ -64,3 +65,13 @@ export async function ensureEvaluationSchedule(client: Client, taskQueue: string
     throw err;
   }
 }
+
+/**
+ * The account inactivity sweep (Art 13.2; one per namespace): once a day `accountInactivityWorkflow`
+ * sends the lock notices and locks that are due. A missed day is caught up within a day.
+ */
+export const ensureAccountInactivitySchedule = (client: Client, taskQueue: string) =>
+  ensureIntervalSchedule(client, {
+    scheduleId: ACCOUNT_INACTIVITY_SCHEDULE_ID, every: ACCOUNT_INACTIVITY_INTERVAL, workflowType: 'accountInactivityWorkflow', args: [{}], taskQueue,
+    catchupWindow: '1 day', description: 'Account inactivity (Art 13.2): lock notices and locks that are due',
+  });

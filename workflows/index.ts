@@ -13,6 +13,7 @@ export { consistencyCheckWorkflow } from './consistency.workflow.js';
 export { recomputeClocksWorkflow } from './recompute.workflow.js';
 export { auditReplayWorkflow } from './audit.workflow.js';
 export { evaluationWorkflow } from './evaluation.workflow.js';
+export { accountIssueWorkflow, accountInactivityWorkflow } from './account.workflow.js';
 export { securityServerChangeWorkflow, maintenanceWorkflow } from './operations.workflow.js';
 export { supportRequestWorkflow } from './operations-support.workflow.js';
 export { connectionMonitorWorkflow } from './operations-monitor.workflow.js';
