@@ -27,12 +27,17 @@ function asFailure(err: unknown): never {
 export function createTthcActivities(db: Database) {
   return {
     /** Art 16.4: completeness and reconciliation of the entered items against the catalogue. */
-    async checkTthcDecision(input: { agency: string; agencyKind: PublisherKind; items: DecisionItem[] }): Promise<{ gaps: CheckGap[] }> {
+    async checkTthcDecision(input: { agency: string; agencyKind: PublisherKind; signedOn?: string; items: DecisionItem[] }): Promise<{ gaps: CheckGap[] }> {
       return { gaps: await reconcileItems(db, input) };
     },
 
-    /** Art 16.5 + 19.1: one transaction publishes every item and cascades repeals; idempotent on the decision id. */
-    async publishTthcDecision(input: { decisionId: string; workflowId: string; agency: string; agencyKind: PublisherKind; items: DecisionItem[] }): Promise<TthcPublishResult> {
+    /**
+     * Art 16.5 + 19.1: one transaction publishes every item and cascades repeals; idempotent on the
+     * decision id. Versions and repeals are in force from the decision's effective day.
+     */
+    async publishTthcDecision(input: {
+      decisionId: string; workflowId: string; agency: string; agencyKind: PublisherKind; items: DecisionItem[]; signedOn?: string; effectiveOn?: string;
+    }): Promise<TthcPublishResult> {
       return publishDecision(db, input).catch(asFailure);
     },
 

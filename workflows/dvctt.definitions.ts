@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionRecord, ActorRef } from './actors.js';
 import type { SlaClock } from './sla.definitions.js';
 
@@ -45,6 +45,24 @@ export const PROPOSABLE: readonly DvcttStatus[] = ['declared', 'returned', 'unpu
 
 /** Only a live service takes new dossiers; dossiers already submitted keep being processed (Art 28.4). */
 export const acceptsNewDossiers = (status: DvcttStatus): boolean => status === 'live';
+
+/**
+ * Art 28.1 / 19: the TTHC a service delivers was repealed. Sent by the publishing decision's
+ * workflow once the repeal takes effect; the service is suspended for good with this reason.
+ */
+export interface TthcRepealNotice {
+  /** The repealed TTHC (a province's copy when the repeal cascaded to it, Art 19.1). */
+  tthcCode: string;
+  decisionId: string;
+  decisionNumber: string;
+  /** Local date the repeal takes effect. */
+  effectiveOn: string;
+  /** The officer who published the repeal. */
+  actor: ActorRef;
+}
+
+export const tthcRepealReason = (n: TthcRepealNotice): string =>
+  `TTHC ${n.tthcCode} was repealed by decision ${n.decisionNumber}, in force from ${n.effectiveOn} (Art 19, 28.1)`;
 
 export type DvcttAction =
   | 'propose'
@@ -108,6 +126,9 @@ export interface DvcttCarriedState {
   actionSeq: number;
   suspensions: number;
   fixReported?: { at: string; by: string; note: string };
+  tthcRepeal?: TthcRepealNotice;
+  /** A repeal notice received but not applied yet (an action was in progress). */
+  pendingRepeal?: TthcRepealNotice;
   projectionRevision: number;
   openClocks: SlaClock[];
   finishedClocks: SlaClock[];
@@ -128,6 +149,8 @@ export interface DvcttView {
   /** The recent rounds with their clocks (every round: `GET /services/:code/rounds`). */
   rounds: (DvcttRound & { clocks: SlaClock[] })[];
   fixReported?: { at: string; by: string; note: string };
+  /** Art 28.1: the TTHC was repealed; the service is suspended for good. */
+  tthcRepeal?: TthcRepealNotice;
   allowedActions: DvcttAllowedAction[];
   /** The recent actions (the full log is in `dvctt_actions`). */
   actions: ActionRecord[];
@@ -186,6 +209,7 @@ export const withdrawDvcttUpdate = defineUpdate<DvcttActionResult, [ReasonInput]
 export const closeDvcttLoopUpdate = defineUpdate<DvcttActionResult, [ReasonInput]>('closeDvcttLoopUpdate');
 
 export const dvcttStateQuery = defineQuery<DvcttView>('dvcttState');
+export const tthcRepealedSignal = defineSignal<[TthcRepealNotice]>('tthcRepealedSignal');
 
 /** What the projection activities write (the register row, the rounds, the action log). */
 export interface DvcttProjection {
@@ -199,4 +223,5 @@ export interface DvcttProjection {
   /** The round the action touched, if any, and the action itself. */
   round?: DvcttRound;
   action: ActionRecord;
+  tthcRepeal?: TthcRepealNotice;
 }

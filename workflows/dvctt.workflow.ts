@@ -20,6 +20,8 @@ import {
   submitDvcttTestReportUpdate,
   suspendDvcttServiceUpdate,
   withdrawDvcttUpdate,
+  tthcRepealedSignal,
+  tthcRepealReason,
   type DvcttAction,
   type DvcttActionResult,
   type DvcttAllowedAction,
@@ -27,6 +29,7 @@ import {
   type DvcttStatus,
   type DvcttView,
   type DvcttWorkflowInput,
+  type TthcRepealNotice,
 } from './dvctt.definitions.js';
 
 const { projectDvctt, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
@@ -57,6 +60,9 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   let actionSeq = carried?.actionSeq ?? 0;
   let suspensions = carried?.suspensions ?? 0;
   let fixReported = carried?.fixReported;
+  // Art 28.1: once the TTHC it delivers is repealed, the service is suspended for good.
+  let tthcRepeal = carried?.tthcRepeal;
+  let pendingRepeal: TthcRepealNotice | undefined = carried?.pendingRepeal;
   let revision = carried?.projectionRevision ?? 0;
   const finishedClocks: SlaClock[] = carried?.finishedClocks ?? [];
   const sla = new SlaTracker({ process: DVCTT_PROCESS, agency: service.agency, initialStage: status, seed: carried?.openClocks });
@@ -94,6 +100,8 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
     const rule = rules[action];
     requireRole(actor, [rule.by], action);
     requireAgency(actor, rule.by === 'vpcp' ? 'VPCP' : service.agency, action);
+    const repeal = tthcRepeal ?? pendingRepeal;
+    if (repeal) refuse('InvalidTransition', `${action}: service ${service.code} is no longer provided: ${tthcRepealReason(repeal)}`);
     const why = rule.when();
     if (why) refuse('InvalidTransition', `${action}: service ${service.code} is ${status}; ${why}`);
   }
@@ -102,7 +110,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   };
 
   const allowedActions = (): DvcttAllowedAction[] =>
-    (Object.keys(rules) as DvcttAction[])
+    tthcRepeal ? [] : (Object.keys(rules) as DvcttAction[])
       .filter((a) => rules[a].when() === undefined)
       .map((a) => ({ action: a, by: rules[a].by === 'vpcp' ? 'VPCP' : service.agency }));
 
@@ -118,6 +126,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
       currentRound: current()?.round,
       rounds: recentRounds().map((r) => ({ ...r, clocks: clocks.filter((c) => r.clockKeys.includes(c.key)) })),
       fixReported,
+      ...(tthcRepeal ? { tthcRepeal } : {}),
       allowedActions: allowedActions(),
       actions,
       abandonAfterWorkingDays: abandonAfter,
@@ -125,7 +134,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   }
 
   /** Records the step in state at once, before the handler's first await. */
-  function moveTo(next: DvcttStatus, action: DvcttAction, actor: ActorRef, note?: string, data?: Record<string, unknown>): ActionRecord {
+  function moveTo(next: DvcttStatus, action: DvcttAction | 'tthcRepealed', actor: ActorRef, note?: string, data?: Record<string, unknown>): ActionRecord {
     const at = new Date().toISOString();
     if (next !== status) statusChangedAt = at;
     status = next;
@@ -138,7 +147,9 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   async function project(action: ActionRecord, round = current()): Promise<DvcttActionResult> {
     sla.setStage(status);
     revision += 1;
-    await projectDvctt({ workflowId, serviceCode: service.code, status, currentRound: current()?.round, statusChangedAt, revision, round, action });
+    await projectDvctt({
+      workflowId, serviceCode: service.code, status, currentRound: current()?.round, statusChangedAt, revision, round, action, ...(tthcRepeal ? { tthcRepeal } : {}),
+    });
     return {
       workflowId, serviceCode: service.code, status, acceptsNewDossiers: acceptsNewDossiers(status), currentRound: current()?.round,
       action, allowedActions: allowedActions(),
@@ -310,8 +321,36 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
 
   setHandler(dvcttStateQuery, view);
 
+  // Art 28.1, 19: the TTHC was repealed (signalled by its decision's workflow once the repeal is in
+  // force). Applied in the main loop, after any action in progress; a repeated notice is ignored.
+  setHandler(tthcRepealedSignal, (notice) => {
+    if (!tthcRepeal && !pendingRepeal) pendingRepeal = notice;
+  });
+
+  /**
+   * No new dossiers and no new rounds; dossiers already submitted keep being processed (Art 28.4,
+   * last sentence). A withdrawn or closed service keeps its status; every other one is suspended.
+   */
+  const applyRepeal = (notice: TthcRepealNotice) => gate.run('tthcRepealed', async () => {
+    tthcRepeal = notice;
+    pendingRepeal = undefined;
+    const reason = tthcRepealReason(notice);
+    const round = current();
+    if (round?.outcome === 'open') round.outcome = 'closed';
+    const { actor, ...data } = notice;
+    const record = moveTo(status === 'withdrawn' || status === 'closed' ? status : 'suspended', 'tthcRepealed', actor, reason, { ...data });
+    await sla.cancelAll(`tthc repealed: ${reason}`);
+    await notifyAgency('tthc-repealed', `ngừng cung cấp do thủ tục hành chính ${notice.tthcCode} đã bị bãi bỏ`, `no longer provided: TTHC ${notice.tthcCode} was repealed`, reason);
+    return project(record, round);
+  });
+
   // Long-lived: the service's whole life on the Portal. Keep history small with continueAsNew.
-  await condition(() => (input.maxHistoryEvents ? workflowInfo().historyLength >= input.maxHistoryEvents : workflowInfo().continueAsNewSuggested));
+  const historyFull = () => (input.maxHistoryEvents ? workflowInfo().historyLength >= input.maxHistoryEvents : workflowInfo().continueAsNewSuggested);
+  for (;;) {
+    await condition(() => historyFull() || (pendingRepeal !== undefined && !gate.busy));
+    if (pendingRepeal === undefined || gate.busy) break;
+    await applyRepeal(pendingRepeal);
+  }
   await sla.settle();
   const openClocks = sla.carryOver();
   const kept = recentRounds();
@@ -319,7 +358,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   await continueAsNew<typeof dvcttWorkflow>({
     ...input,
     carried: {
-      status, statusChangedAt, rounds: kept, actions, actionSeq, suspensions, fixReported, projectionRevision: revision, openClocks,
+      status, statusChangedAt, rounds: kept, actions, actionSeq, suspensions, fixReported, tthcRepeal, pendingRepeal, projectionRevision: revision, openClocks,
       finishedClocks: [...finishedClocks, ...sla.list().filter((c) => !openClocks.includes(c))].filter((c) => keptKeys.has(c.key)),
     },
   });

@@ -45,13 +45,35 @@ export interface TthcContent {
   components: TthcComponents;
 }
 
-/** What a province adds when it localizes a central TTHC (Art 17.2): time, place, agency, fees. */
+/** A provincial legal act (văn bản quy định chi tiết thuộc thẩm quyền của cấp tỉnh) a localization rests on. */
+export interface ProvincialAct {
+  /** Số, ký hiệu, e.g. '25/2026/QĐ-UBND'. */
+  number: string;
+  /** Local date it was issued (YYYY-MM-DD); not after the localizing decision was signed. */
+  issuedOn: string;
+  title?: string;
+}
+
+/**
+ * What a province adds when it localizes a central TTHC (Art 17.2): time, place, implementing and
+ * authorized agency, fees, and the provincial acts those details rest on.
+ */
 export interface LocalDetails {
   implementingAgency?: string;
+  /** Cơ quan được ủy quyền thực hiện thủ tục hành chính. */
+  authorizedAgency?: string;
   level?: TthcLevel;
   processingTime?: string;
   place?: string;
   fees?: { name: string; amountVnd: number }[];
+  /** The provincial legal basis of the local details (Art 17.2): at least one act, checked by Art 16.4. */
+  legalBasis?: ProvincialAct[];
+}
+
+/** What a localized version records of its localization (Art 17.2), shown with the version. */
+export interface LocalizationRecord {
+  authorizedAgency?: string;
+  legalBasis: ProvincialAct[];
 }
 
 /** One TTHC listed in a decision, by kind (Art 17–20). */
@@ -110,8 +132,13 @@ export interface StartTthcDecisionInput {
   authorityKind: AuthorityKind;
   /** Local date the decision was signed: the entry-and-publication clock counts from it. */
   signedOn: string;
-  /** Local date the underlying legal document takes effect (Decree 63 Art 15). */
+  /**
+   * Local date the underlying legal document takes effect (Decree 63 Art 15). The decision's
+   * versions and repeals are in force from the start of that day (Art 16.5, 19.1), whenever published.
+   */
   legalEffectiveOn: string;
+  /** Who signed the decision (name and title), made public with it (Art 16.5). */
+  signer?: string;
   createdBy: ActorRef;
 }
 

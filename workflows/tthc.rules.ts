@@ -7,6 +7,7 @@ import type {
   CheckGap,
   DecisionItem,
   LocalDetails,
+  LocalizationRecord,
   PublisherKind,
   TthcContent,
 } from './tthc.definitions.js';
@@ -109,6 +110,32 @@ export function localize(central: Required<Omit<TthcContent, 'components'>> & Pi
     },
   };
 }
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Art 17.2: a localization names the provincial acts its local details rest on — at least one,
+ * each with its number and a real issue date not after the localizing decision was signed.
+ */
+export function localizationGaps(code: string, local: LocalDetails, signedOn: string): CheckGap[] {
+  const acts = local.legalBasis ?? [];
+  if (acts.length === 0) return [{ code, component: 'local.legalBasis', problem: 'missing: the provincial act (number, date) the local details rest on (Art 17.2)' }];
+  const gaps: CheckGap[] = [];
+  for (const act of acts) {
+    const gap = (problem: string) => gaps.push({ code, component: 'local.legalBasis', problem: `${act.number || '(no number)'}: ${problem}` });
+    if (!act.number?.trim()) gap('the act has no number');
+    if (!ISO_DATE.test(act.issuedOn ?? '') || Number.isNaN(Date.parse(act.issuedOn))) gap('the issue date is not a date');
+    else if (act.issuedOn > signedOn) gap(`issued on ${act.issuedOn}, after the decision was signed (${signedOn})`);
+  }
+  if (local.authorizedAgency !== undefined && !local.authorizedAgency.trim()) gaps.push({ code, component: 'local.authorizedAgency', problem: 'empty' });
+  return gaps;
+}
+
+/** What a localized version records of its localization (Art 17.2). */
+export const localizationOf = (local: LocalDetails): LocalizationRecord => ({
+  ...(local.authorizedAgency ? { authorizedAgency: local.authorizedAgency } : {}),
+  legalBasis: local.legalBasis ?? [],
+});
 
 /** Only provinces localize central TTHCs (Art 17.2, 18.2); every publisher may list the other kinds (Art 17–20). */
 export const itemKindAllowed = (kind: DecisionItem['kind'], publisher: PublisherKind): boolean =>

@@ -1,7 +1,20 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { batchActivity, shortActivity } from './activity-options.js';
 import { ActionGate, actorCode, refuse, requireAgency, requireRole, type ActorRef } from './actors.js';
+import { dvcttWorkflowId, tthcRepealedSignal, type TthcRepealNotice } from './dvctt.definitions.js';
 import { SlaTracker } from './sla.js';
 import {
   addTthcItemsUpdate,
@@ -22,7 +35,7 @@ import { ISSUE_LEAD, itemKey, itemKindAllowed, PUBLICATION_DEADLINES, startOfLoc
 
 type Activities = ReturnType<typeof createActivities>;
 
-const { computeDeadline, projectTthcDecision } = proxyActivities<Activities>(shortActivity);
+const { computeDeadline, projectTthcDecision, recordTthcRepealOnServices } = proxyActivities<Activities>(shortActivity);
 // Every item of the decision against the catalogue; publication is one transaction over them all.
 const { checkTthcDecision, publishTthcDecision } = proxyActivities<Activities>(batchActivity);
 
@@ -40,6 +53,7 @@ export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promi
   const sla = new SlaTracker({ process: TTHC_PROCESS, agency: input.agency, initialStage: 'entering' });
   let revision = 0;
   let clockStarted = false;
+  let publishedBy: ActorRef | undefined;
   // One action at a time: items cannot change while they are checked or published.
   const gate = new ActionGate();
 
@@ -87,7 +101,7 @@ export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promi
   setHandler(
     checkTthcDecisionUpdate,
     ({ actor }) => gate.run('check the decision', async () => {
-      const { gaps } = await checkTthcDecision({ agency: input.agency, agencyKind: input.agencyKind, items: state.items });
+      const { gaps } = await checkTthcDecision({ agency: input.agency, agencyKind: input.agencyKind, signedOn: input.signedOn, items: state.items });
       state.lastCheck = { at: new Date().toISOString(), gaps };
       state.stage = gaps.length === 0 ? 'checked' : 'entering';
       record('check', actor, { gaps: gaps.length });
@@ -105,8 +119,10 @@ export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promi
         await condition(() => clockStarted);
         const publication = await publishTthcDecision({
           decisionId: input.decisionId, workflowId, agency: input.agency, agencyKind: input.agencyKind, items: state.items,
+          signedOn: input.signedOn, effectiveOn: input.legalEffectiveOn,
         });
         state.publication = publication;
+        publishedBy = actor;
         state.stage = 'published';
         record('publish', actor, { versions: publication.versions.length, cascaded: publication.cascaded.length });
         await sla.complete('publish', actorCode(actor));
@@ -161,8 +177,36 @@ export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promi
   await notifyProvinces(workflowId, publication, {
     vi: `Quyết định ${state.number} (${state.agency})`, en: `Decision ${state.number} (${state.agency})`, data: { decisionId: state.decisionId },
   });
+  // Decisions published before this rule ended here.
+  if (patched('tthc-repeal-suspends-dvctt')) await suspendServicesOfRepealed(input, publication, publishedBy as ActorRef);
   await condition(allHandlersFinished);
   return state;
+}
+
+/**
+ * Art 19, 28.1: a repealed TTHC's online services stop taking new dossiers once the repeal is in
+ * force — from the start of the decision's effective day, not from its publication (the TTHC is
+ * law until then). The services bound to the repealed TTHCs (and to the copies the repeal
+ * cascaded to) are marked in the register, and each running service case is signalled; the
+ * signal is a command in this history, so it is sent once.
+ */
+async function suspendServicesOfRepealed(input: StartTthcDecisionInput, publication: TthcPublishResult, actor: ActorRef): Promise<void> {
+  const codes = [...publication.versions.filter((v) => v.kind === 'repealed').map((v) => v.code), ...publication.cascaded.map((c) => c.code)];
+  if (codes.length === 0) return;
+  // Not a deadline anyone must meet: the instant the repeal takes legal effect.
+  const wait = Date.parse(startOfLocalDay(input.legalEffectiveOn)) - Date.now();
+  if (wait > 0) await sleep(wait);
+  const notice: Omit<TthcRepealNotice, 'tthcCode'> = { decisionId: input.decisionId, decisionNumber: input.number, effectiveOn: input.legalEffectiveOn, actor };
+  const services = await recordTthcRepealOnServices({ codes, notice });
+  for (const service of services) {
+    if (!service.started) continue;
+    try {
+      await getExternalWorkflowHandle(dvcttWorkflowId(service.serviceCode)).signal(tthcRepealedSignal, { ...notice, tthcCode: service.tthcCode });
+    } catch (err) {
+      // The service's case is gone (terminated by an operator): its register row records the repeal.
+      log.warn('repeal notice not delivered', { serviceCode: service.serviceCode, error: String(err) });
+    }
+  }
 }
 
 /** Decree 63 Art 15: the lead period counted from signing must end before the law takes effect. */

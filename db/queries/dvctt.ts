@@ -1,7 +1,7 @@
-import { and, asc, count, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import { dvcttActions, dvcttRounds, dvcttServices, slaClocks } from '../schema/index.js';
-import { DVCTT_PROCESS, type DvcttProjection, type DvcttService, type DvcttStatus } from '../../workflows/dvctt.definitions.js';
+import { dvcttActions, dvcttRounds, dvcttServices, slaClocks, tthcProcedures } from '../schema/index.js';
+import { DVCTT_PROCESS, type DvcttProjection, type DvcttService, type DvcttStatus, type TthcRepealNotice } from '../../workflows/dvctt.definitions.js';
 import { caseBreach, countedClock } from './sla.js';
 
 /** Agencies see their own services; VPCP, auditors and the Portal see all. */
@@ -21,6 +21,7 @@ const serviceColumns = {
   statusChangedAt: dvcttServices.statusChangedAt,
   currentRound: dvcttServices.currentRound,
   workflowId: dvcttServices.workflowId,
+  tthcRepeal: dvcttServices.tthcRepeal,
   ...caseBreach(dvcttServices.workflowId),
 };
 
@@ -74,7 +75,10 @@ export async function listServices(db: Executor, scope: Scope, f: ServiceFilter)
 export async function projectDvctt(db: Executor, p: DvcttProjection): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.update(dvcttServices)
-      .set({ status: p.status, statusChangedAt: new Date(p.statusChangedAt), currentRound: p.currentRound ?? null, workflowId: p.workflowId, revision: p.revision, updatedAt: new Date() })
+      .set({
+        status: p.status, statusChangedAt: new Date(p.statusChangedAt), currentRound: p.currentRound ?? null, workflowId: p.workflowId, revision: p.revision, updatedAt: new Date(),
+        ...(p.tthcRepeal ? { tthcRepeal: p.tthcRepeal } : {}),
+      })
       .where(and(eq(dvcttServices.code, p.serviceCode), lt(dvcttServices.revision, p.revision)));
     if (p.round) {
       const row = {
@@ -95,6 +99,34 @@ export async function projectDvctt(db: Executor, p: DvcttProjection): Promise<vo
       .values({ serviceCode: p.serviceCode, seq: action.seq, workflowId: p.workflowId, action: action.action, actor: action.actor, at: new Date(action.at), note: action.note ?? null, data: action.data ?? null })
       .onConflictDoNothing();
   });
+}
+
+/**
+ * Art 19, 28.1: the services bound to repealed TTHCs — declared for the TTHC itself, or (a province)
+ * for the central TTHC whose copy `<central>@<province>` was repealed — are marked with the repeal,
+ * the first notice winning (a retry changes nothing). Answers every bound service and whether its
+ * case has started (only a started case can be signalled).
+ */
+export async function recordTthcRepeal(db: Executor, p: { codes: string[]; notice: Omit<TthcRepealNotice, 'tthcCode'> }) {
+  if (p.codes.length === 0) return [];
+  const copies = await db.select({ code: tthcProcedures.code, central: tthcProcedures.localizesCode, agency: tthcProcedures.agency })
+    .from(tthcProcedures).where(inArray(tthcProcedures.code, p.codes));
+  const boundTo = (code: string) => {
+    const copy = copies.find((c) => c.code === code && c.central);
+    return or(eq(dvcttServices.tthcCode, code), copy?.central ? and(eq(dvcttServices.tthcCode, copy.central), eq(dvcttServices.agency, copy.agency)) : undefined);
+  };
+  const bound = new Map<string, { serviceCode: string; tthcCode: string; started: boolean }>();
+  for (const code of p.codes) {
+    await db.update(dvcttServices)
+      .set({ tthcRepeal: { ...p.notice, tthcCode: code }, updatedAt: new Date() })
+      .where(and(boundTo(code), isNull(dvcttServices.tthcRepeal)));
+    const all = await db.select({ serviceCode: dvcttServices.code, workflowId: dvcttServices.workflowId, repeal: dvcttServices.tthcRepeal })
+      .from(dvcttServices).where(boundTo(code)).orderBy(asc(dvcttServices.code));
+    for (const s of all) {
+      if (!bound.has(s.serviceCode)) bound.set(s.serviceCode, { serviceCode: s.serviceCode, tthcCode: s.repeal?.tthcCode ?? code, started: s.workflowId !== null });
+    }
+  }
+  return [...bound.values()];
 }
 
 export function listRounds(db: Executor, serviceCode: string) {

@@ -1,4 +1,5 @@
-import { and, asc, count, desc, eq, gt, ilike, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, ilike, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Executor, Transaction } from '../client.js';
 import { agencies, tthcDecisions, tthcProcedures, tthcPublications, tthcReviews, tthcVersions } from '../schema/index.js';
 import type {
@@ -6,12 +7,13 @@ import type {
   DecisionItem,
   PublisherKind,
   TthcComponents,
+  LocalizationRecord,
   TthcContent,
   TthcDecisionState,
   TthcPublishResult,
   TthcReviewState,
 } from '../../workflows/tthc.definitions.js';
-import { contentGaps, itemCode, itemKindAllowed, localize } from '../../workflows/tthc.rules.js';
+import { contentGaps, itemCode, itemKindAllowed, localizationGaps, localizationOf, localize, startOfLocalDay } from '../../workflows/tthc.rules.js';
 import { caseBreach } from './sla.js';
 
 type ProcedureRow = typeof tthcProcedures.$inferSelect;
@@ -51,7 +53,7 @@ const contentOf = (v: VersionRow): FullContent => ({
  */
 export async function reconcileItems(
   db: Executor,
-  params: { agency: string; agencyKind: PublisherKind; items: DecisionItem[]; lock?: boolean },
+  params: { agency: string; agencyKind: PublisherKind; items: DecisionItem[]; lock?: boolean; signedOn?: string },
 ): Promise<CheckGap[]> {
   const { agency, items } = params;
   const gaps: CheckGap[] = [];
@@ -104,6 +106,8 @@ export async function reconcileItems(
         if (owner?.kind === 'province') gap('centralCode', `${item.centralCode} is a provincial TTHC, not a central one`);
         const source = await currentVersion(db, item.centralCode);
         if (source) gaps.push(...contentGaps(code, localize(contentOf(source), item.local)));
+        // Art 17.2: the provincial acts the local details rest on (a decision entered before this rule has no signing date here).
+        gaps.push(...localizationGaps(code, item.local, params.signedOn ?? '9999-12-31'));
         break;
       }
     }
@@ -120,17 +124,34 @@ async function closeVersion(tx: Transaction, code: string, version: number, stat
     .where(and(eq(tthcVersions.code, code), eq(tthcVersions.version, version)));
 }
 
+/**
+ * Art 16.5, 19.1: a TTHC's earlier versions are no longer in force from `from` (the effective day
+ * of the act that amends or repeals it). Every earlier in-force interval is cut there, so the
+ * intervals of one TTHC never overlap, whatever order the acts take effect in.
+ */
+async function endInForce(tx: Transaction, code: string, from: Date, exceptVersion?: number) {
+  const at = sql`${from.toISOString()}::timestamptz`;
+  await tx
+    .update(tthcVersions)
+    .set({ effectiveTo: sql`least(coalesce(${tthcVersions.effectiveTo}, ${at}), ${at})` })
+    .where(and(eq(tthcVersions.code, code), exceptVersion === undefined ? undefined : ne(tthcVersions.version, exceptVersion)));
+}
+
 async function openVersion(
   tx: Transaction,
-  row: { code: string; version: number; decisionId: string; content: FullContent; at: Date; reviewId?: string; centralVersion?: number; interconnectedWith?: string[] },
+  row: {
+    code: string; version: number; decisionId: string; content: FullContent; at: Date; effectiveFrom: Date;
+    reviewId?: string; centralVersion?: number; interconnectedWith?: string[]; localization?: LocalizationRecord;
+  },
 ) {
   const { content } = row;
   await tx.insert(tthcVersions).values({
     code: row.code, version: row.version, status: 'published', decisionId: row.decisionId, reviewId: row.reviewId ?? null,
     name: content.name, field: content.field, level: content.level, implementingAgency: content.implementingAgency,
     components: content.components, centralVersion: row.centralVersion ?? null, interconnectedWith: row.interconnectedWith ?? null,
-    validFrom: row.at,
+    localization: row.localization ?? null, validFrom: row.at, effectiveFrom: row.effectiveFrom,
   });
+  await endInForce(tx, row.code, row.effectiveFrom, row.version);
 }
 
 const searchFields = (content: FullContent) => ({
@@ -140,12 +161,18 @@ const searchFields = (content: FullContent) => ({
 /** A new version of a published TTHC supersedes the current one; localized copies of a central TTHC are flagged (Art 18.2). */
 async function supersede(
   tx: Transaction,
-  params: { procedure: ProcedureRow; decisionId: string; content: FullContent; at: Date; reviewId?: string; centralVersion?: number },
+  params: {
+    procedure: ProcedureRow; decisionId: string; content: FullContent; at: Date; effectiveFrom: Date;
+    reviewId?: string; centralVersion?: number; localization?: LocalizationRecord;
+  },
 ): Promise<{ version: number; flagged: TthcPublishResult['flagged'] }> {
   const { procedure, at } = params;
   const version = procedure.currentVersion + 1;
   await closeVersion(tx, procedure.code, procedure.currentVersion, 'superseded', at, params.decisionId);
-  await openVersion(tx, { code: procedure.code, version, decisionId: params.decisionId, content: params.content, at, reviewId: params.reviewId, centralVersion: params.centralVersion });
+  await openVersion(tx, {
+    code: procedure.code, version, decisionId: params.decisionId, content: params.content, at, effectiveFrom: params.effectiveFrom,
+    reviewId: params.reviewId, centralVersion: params.centralVersion, localization: params.localization,
+  });
   await tx
     .update(tthcProcedures)
     .set({ ...searchFields(params.content), currentVersion: version, status: 'published', ...(params.centralVersion ? { centralAmendedVersion: null } : {}), updatedAt: at })
@@ -174,14 +201,17 @@ async function flaggedBy(tx: Transaction, centralCode: string, version: number):
  * locked (SELECT … FOR UPDATE, in code order) and the decision re-reconciled under the locks, so
  * two decisions amending the same version cannot both win: the later one gets a conflict.
  * A repeal of a central TTHC repeals every province's localized copy in the same transaction
- * (Art 19.1: exactly once, with the repeal).
+ * (Art 19.1: exactly once, with the repeal). What the decision publishes is in force from the
+ * start of its effective day (`effectiveOn`), before or after the day it is published.
  */
 export async function publishDecision(
   db: Executor,
-  params: { decisionId: string; workflowId: string; agency: string; agencyKind: PublisherKind; items: DecisionItem[] },
+  params: { decisionId: string; workflowId: string; agency: string; agencyKind: PublisherKind; items: DecisionItem[]; signedOn?: string; effectiveOn?: string },
 ): Promise<TthcPublishResult> {
   return db.transaction(async (tx) => {
     const at = new Date();
+    // Cases started before effective dates were recorded take effect on publication.
+    const effectiveFrom = params.effectiveOn ? new Date(startOfLocalDay(params.effectiveOn)) : at;
     const claimed = await tx
       .insert(tthcPublications)
       .values({ decisionId: params.decisionId, workflowId: params.workflowId, publishedAt: at, result: { decisionId: params.decisionId, publishedAt: at.toISOString(), versions: [], cascaded: [], flagged: [] } })
@@ -206,34 +236,34 @@ export async function publishDecision(
           await tx.insert(tthcProcedures).values({
             code, agency: params.agency, interconnected: !!interconnectedWith, currentVersion: 1, status: 'published', ...searchFields(content), updatedAt: at,
           });
-          await openVersion(tx, { code, version: 1, decisionId: params.decisionId, content, at, interconnectedWith });
+          await openVersion(tx, { code, version: 1, decisionId: params.decisionId, content, at, effectiveFrom, interconnectedWith });
           result.versions.push({ code, version: 1, kind: item.kind });
           break;
         }
         case 'amended': {
-          const { version, flagged } = await supersede(tx, { procedure: procedure!, decisionId: params.decisionId, content: item.content as FullContent, at });
+          const { version, flagged } = await supersede(tx, { procedure: procedure!, decisionId: params.decisionId, content: item.content as FullContent, at, effectiveFrom });
           result.versions.push({ code, version, kind: item.kind });
           result.flagged.push(...flagged);
           break;
         }
         case 'repealed': {
-          await closeVersion(tx, code, procedure!.currentVersion, 'repealed', at, params.decisionId);
-          await tx.update(tthcProcedures).set({ status: 'repealed', updatedAt: at }).where(eq(tthcProcedures.code, code));
+          await repeal(tx, code, procedure!.currentVersion, params.decisionId, at, effectiveFrom);
           result.versions.push({ code, version: procedure!.currentVersion, kind: item.kind });
-          result.cascaded.push(...(await cascadeRepeal(tx, code, params.decisionId, at)));
+          result.cascaded.push(...(await cascadeRepeal(tx, code, params.decisionId, at, effectiveFrom)));
           break;
         }
         case 'localized': {
           const source = (await currentVersion(tx, item.centralCode))!;
           const content = localize(contentOf(source), item.local);
+          const localization = localizationOf(item.local);
           if (procedure) {
-            const { version } = await supersede(tx, { procedure, decisionId: params.decisionId, content, at, centralVersion: source.version });
+            const { version } = await supersede(tx, { procedure, decisionId: params.decisionId, content, at, effectiveFrom, centralVersion: source.version, localization });
             result.versions.push({ code, version, kind: item.kind });
           } else {
             await tx.insert(tthcProcedures).values({
               code, agency: params.agency, localizesCode: item.centralCode, currentVersion: 1, status: 'published', ...searchFields(content), updatedAt: at,
             });
-            await openVersion(tx, { code, version: 1, decisionId: params.decisionId, content, at, centralVersion: source.version });
+            await openVersion(tx, { code, version: 1, decisionId: params.decisionId, content, at, effectiveFrom, centralVersion: source.version, localization });
             result.versions.push({ code, version: 1, kind: item.kind });
           }
           break;
@@ -245,18 +275,22 @@ export async function publishDecision(
   });
 }
 
-/** Art 19.1: the provinces' localized copies of a repealed central TTHC end with it. */
-async function cascadeRepeal(tx: Transaction, centralCode: string, decisionId: string, at: Date): Promise<TthcPublishResult['cascaded']> {
+/** Art 19: the TTHC leaves the catalogue now and is no longer in force from the repeal's effective day. */
+async function repeal(tx: Transaction, code: string, version: number, decisionId: string, at: Date, effectiveFrom: Date) {
+  await closeVersion(tx, code, version, 'repealed', at, decisionId);
+  await endInForce(tx, code, effectiveFrom);
+  await tx.update(tthcProcedures).set({ status: 'repealed', updatedAt: at }).where(eq(tthcProcedures.code, code));
+}
+
+/** Art 19.1: the provinces' localized copies of a repealed central TTHC end with it, from the same day. */
+async function cascadeRepeal(tx: Transaction, centralCode: string, decisionId: string, at: Date, effectiveFrom: Date): Promise<TthcPublishResult['cascaded']> {
   const copies = await tx
     .select()
     .from(tthcProcedures)
     .where(and(eq(tthcProcedures.localizesCode, centralCode), eq(tthcProcedures.status, 'published')))
     .orderBy(asc(tthcProcedures.code))
     .for('update');
-  for (const copy of copies) {
-    await closeVersion(tx, copy.code, copy.currentVersion, 'repealed', at, decisionId);
-    await tx.update(tthcProcedures).set({ status: 'repealed', updatedAt: at }).where(eq(tthcProcedures.code, copy.code));
-  }
+  for (const copy of copies) await repeal(tx, copy.code, copy.currentVersion, decisionId, at, effectiveFrom);
   return copies.map((c) => ({ code: c.code, centralCode, province: c.agency, version: c.currentVersion }));
 }
 
@@ -278,7 +312,11 @@ export async function applyCorrection(
     if (procedure.currentVersion !== params.baseVersion) throw gap(`version ${procedure.currentVersion} replaced the reviewed version ${params.baseVersion}`);
     const base = (await currentVersion(tx, params.code))!;
     const content = { ...contentOf(base), components: { ...base.components, ...params.components } };
-    return supersede(tx, { procedure, decisionId: base.decisionId, content, at: new Date(), reviewId: params.reviewId });
+    // A correction fixes the entry of the same act: it replaces the corrected version over the whole time that version was in force.
+    return supersede(tx, {
+      procedure, decisionId: base.decisionId, content, at: new Date(), effectiveFrom: base.effectiveFrom, reviewId: params.reviewId,
+      localization: base.localization ?? undefined,
+    });
   });
 }
 
@@ -288,7 +326,7 @@ export async function upsertDecision(db: Executor, params: { workflowId: string;
   const { state } = params;
   const row = {
     id: state.decisionId, workflowId: params.workflowId, revision: params.revision, number: state.number, title: state.title,
-    agency: state.agency, authorityKind: state.authorityKind, signedOn: state.signedOn, legalEffectiveOn: state.legalEffectiveOn,
+    agency: state.agency, authorityKind: state.authorityKind, signedOn: state.signedOn, legalEffectiveOn: state.legalEffectiveOn, signer: state.signer ?? null,
     stage: state.stage, items: state.items, lateIssue: state.issueTiming?.late ?? false, issueTiming: state.issueTiming ?? null,
     publishedAt: state.publication ? new Date(state.publication.publishedAt) : null, updatedAt: new Date(),
   };
@@ -311,7 +349,7 @@ export async function upsertReview(db: Executor, params: { workflowId: string; r
 
 const decisionColumns = {
   id: tthcDecisions.id, number: tthcDecisions.number, title: tthcDecisions.title, agency: tthcDecisions.agency,
-  authorityKind: tthcDecisions.authorityKind, signedOn: tthcDecisions.signedOn, legalEffectiveOn: tthcDecisions.legalEffectiveOn,
+  authorityKind: tthcDecisions.authorityKind, signedOn: tthcDecisions.signedOn, legalEffectiveOn: tthcDecisions.legalEffectiveOn, signer: tthcDecisions.signer,
   stage: tthcDecisions.stage, items: tthcDecisions.items, lateIssue: tthcDecisions.lateIssue, issueTiming: tthcDecisions.issueTiming,
   publishedAt: tthcDecisions.publishedAt,
 };
@@ -378,25 +416,70 @@ export async function findProcedure(db: Executor, code: string) {
   return row;
 }
 
+const opening = alias(tthcDecisions, 'opening_decision');
+const closing = alias(tthcDecisions, 'closing_decision');
 const versionColumns = {
   code: tthcVersions.code, version: tthcVersions.version, status: tthcVersions.status, decisionId: tthcVersions.decisionId,
   reviewId: tthcVersions.reviewId, closedByDecisionId: tthcVersions.closedByDecisionId, name: tthcVersions.name, field: tthcVersions.field,
   level: tthcVersions.level, implementingAgency: tthcVersions.implementingAgency, components: tthcVersions.components,
-  centralVersion: tthcVersions.centralVersion, interconnectedWith: tthcVersions.interconnectedWith,
-  validFrom: tthcVersions.validFrom, validTo: tthcVersions.validTo,
+  centralVersion: tthcVersions.centralVersion, interconnectedWith: tthcVersions.interconnectedWith, localization: tthcVersions.localization,
+  validFrom: tthcVersions.validFrom, validTo: tthcVersions.validTo, effectiveFrom: tthcVersions.effectiveFrom, effectiveTo: tthcVersions.effectiveTo,
+  // Art 16.5: the (public) decision that made the version, and the one that amended or repealed it.
+  decisionNumber: opening.number, decisionEffectiveOn: opening.legalEffectiveOn,
+  closedByDecisionNumber: closing.number, closedByDecisionEffectiveOn: closing.legalEffectiveOn,
 };
+
+const versionsWithDecisions = (db: Executor) =>
+  db.select(versionColumns).from(tthcVersions)
+    .leftJoin(opening, eq(opening.id, tthcVersions.decisionId))
+    .leftJoin(closing, eq(closing.id, tthcVersions.closedByDecisionId));
 
 /** The full history of a TTHC, oldest first. */
 export function procedureVersions(db: Executor, code: string) {
-  return db.select(versionColumns).from(tthcVersions).where(eq(tthcVersions.code, code)).orderBy(asc(tthcVersions.version));
+  return versionsWithDecisions(db).where(eq(tthcVersions.code, code)).orderBy(asc(tthcVersions.version));
 }
 
-/** What the catalogue said about a TTHC at an instant: the version valid then, if any. */
+/**
+ * What a TTHC said at an instant (Art 16.5, 19.1): the version legally in force then — from the
+ * effective day of the act that made it to the effective day of the act that amended or repealed
+ * it — whenever those acts were published. In-force intervals never overlap (see `endInForce`).
+ */
 export async function procedureVersionAt(db: Executor, code: string, at: Date) {
-  const [row] = await db
-    .select(versionColumns)
-    .from(tthcVersions)
-    .where(and(eq(tthcVersions.code, code), lte(tthcVersions.validFrom, at), or(isNull(tthcVersions.validTo), gt(tthcVersions.validTo, at))));
+  const [row] = await versionsWithDecisions(db)
+    .where(and(eq(tthcVersions.code, code), lte(tthcVersions.effectiveFrom, at), or(isNull(tthcVersions.effectiveTo), gt(tthcVersions.effectiveTo, at))))
+    .orderBy(desc(tthcVersions.version))
+    .limit(1);
+  return row;
+}
+
+// ── Art 16.5: published decisions are public ──────────────────────────────────────────────────
+
+const publishedDecisionColumns = {
+  id: tthcDecisions.id, number: tthcDecisions.number, title: tthcDecisions.title, agency: tthcDecisions.agency,
+  authorityKind: tthcDecisions.authorityKind, signer: tthcDecisions.signer, signedOn: tthcDecisions.signedOn,
+  effectiveOn: tthcDecisions.legalEffectiveOn, items: tthcDecisions.items, publishedAt: tthcPublications.publishedAt, result: tthcPublications.result,
+};
+
+/** Published decisions (a decision becomes public with its publication, never before), newest signed first. */
+export async function listPublishedDecisions(db: Executor, params: { agency?: string; code?: string; signedFrom?: string; signedTo?: string; limit: number; offset: number }) {
+  const where = and(
+    params.agency ? eq(tthcDecisions.agency, params.agency) : undefined,
+    params.code ? sql`exists (select 1 from jsonb_array_elements(${tthcPublications.result}->'versions') v where v->>'code' = ${params.code})` : undefined,
+    params.signedFrom ? gte(tthcDecisions.signedOn, params.signedFrom) : undefined,
+    params.signedTo ? lte(tthcDecisions.signedOn, params.signedTo) : undefined,
+  );
+  const joined = <T extends Parameters<typeof db.select>[0]>(fields: T) =>
+    db.select(fields).from(tthcPublications).innerJoin(tthcDecisions, eq(tthcDecisions.id, tthcPublications.decisionId));
+  const [items, [total]] = await Promise.all([
+    joined(publishedDecisionColumns).where(where).orderBy(desc(tthcDecisions.signedOn), asc(tthcDecisions.id)).limit(params.limit).offset(params.offset),
+    joined({ n: count() }).where(where),
+  ]);
+  return { items, total: total?.n ?? 0 };
+}
+
+export async function findPublishedDecision(db: Executor, id: string) {
+  const [row] = await db.select(publishedDecisionColumns).from(tthcPublications)
+    .innerJoin(tthcDecisions, eq(tthcDecisions.id, tthcPublications.decisionId)).where(eq(tthcPublications.decisionId, id));
   return row;
 }
 

@@ -14,7 +14,9 @@ import {
   type DvcttServiceRow,
   type Scope,
 } from '../../../db/queries/dvctt.js';
+import { findProcedure } from '../../../db/queries/tthc.js';
 import { dvcttRoundOutcome, slaClockKind } from '../../../db/schema/index.js';
+import { localizedCode } from '../../../workflows/tthc.rules.js';
 import {
   acceptsNewDossiers,
   closeDvcttLoopUpdate,
@@ -32,15 +34,18 @@ import {
   submitDvcttTestReportUpdate,
   suspendDvcttServiceUpdate,
   withdrawDvcttUpdate,
+  tthcRepealReason,
   type DvcttActionResult,
   type DvcttService,
   type DvcttView,
   type DvcttWorkflowInput,
+  type TthcRepealNotice,
 } from '../../../workflows/dvctt.definitions.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
 import { pageQuery, pageWindow, paged, queryInt, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, type Actor, type Role } from '../../auth.js';
+import type { Permission } from '../../../domain/permissions/catalogue.js';
 import { runUpdate } from '../../idempotency.js';
 import { describeCase, queryCase, startOnce } from '../../case-record.js';
 
@@ -56,6 +61,15 @@ const readers = ['agency', 'vpcp', 'auditor', 'portal'] as const satisfies reado
 /** Agencies read only their own services; VPCP, auditors and the Portal read all. */
 const scopeOf = (actor: Actor): Scope => (actor.role === 'agency' ? { agency: actor.agency } : {});
 
+const tthcRepealSchema = z
+  .object({
+    tthcCode: z.string(), decisionId: z.string(), decisionNumber: z.string(), effectiveOn: z.string(),
+    actor: z.object({ userId: z.string(), role: z.string(), agency: z.string().optional(), bank: z.string().optional() }),
+  })
+  .meta({ id: 'DvcttTthcRepeal', description: 'Art 28.1: the TTHC the service delivers was repealed; the service is no longer provided' });
+/** A TTHC code as the catalogue writes it (a province's copy is `<central code>@<province>`). */
+const tthcCodeSchema = z.string().trim().regex(/^[0-9A-Za-z.@-]{3,80}$/, 'a TTHC code such as 1.001234');
+
 const serviceSchema = z
   .object({
     code: z.string(),
@@ -69,6 +83,7 @@ const serviceSchema = z
     statusChangedAt: z.string(),
     currentRound: z.number().int().nullable(),
     workflowId: z.string().nullable(),
+    tthcRepeal: tthcRepealSchema.nullable(),
     /** A counted clock of the service's case breached (not an abandonment clock), and against whom. */
     slaBreached: z.boolean(),
     breachOwners: z.array(z.string()),
@@ -106,6 +121,7 @@ const viewSchema = z
     currentRound: z.number().int().optional(),
     rounds: z.array(roundSchema.extend({ clocks: z.array(slaClockSchema) })),
     fixReported: z.object({ at: z.string(), by: z.string(), note: z.string() }).optional(),
+    tthcRepeal: tthcRepealSchema.optional(),
     allowedActions: z.array(z.object({ action: z.string(), by: z.string() })),
     actions: z.array(z.object({ seq: z.number().int(), action: z.string(), actor: actorRefSchema, at: z.string(), note: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() })),
     abandonAfterWorkingDays: z.number().int(),
@@ -117,7 +133,8 @@ const asService = (s: NonNullable<DvcttServiceRow>): DvcttService => ({ code: s.
 /** A declared service has no workflow until its first proposal: its case is just the declaration. */
 const declaredView = (s: NonNullable<DvcttServiceRow>): DvcttView => ({
   workflowId: dvcttWorkflowId(s.code), service: asService(s), status: 'declared', acceptsNewDossiers: false, rounds: [],
-  allowedActions: [{ action: 'propose', by: s.agency }], actions: [], abandonAfterWorkingDays: DEFAULT_ABANDON_AFTER_WORKING_DAYS,
+  ...(s.tthcRepeal ? { tthcRepeal: s.tthcRepeal } : {}),
+  allowedActions: s.tthcRepeal ? [] : [{ action: 'propose', by: s.agency }], actions: [], abandonAfterWorkingDays: DEFAULT_ABANDON_AFTER_WORKING_DAYS,
 });
 
 /**
@@ -132,6 +149,28 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
     assertAgencyScope(actor, service.agency, `service ${serviceCode}`);
     return service;
   }
+  /**
+   * Art 27.1, 28.1: a service is declared in the National TTHC Database for a TTHC published there
+   * by the declaring agency, or for a central TTHC that agency (a province) has localized.
+   */
+  async function assertDeliverable(tthcCode: string, agency: string): Promise<void> {
+    const tthc = await findProcedure(app.db, tthcCode);
+    if (!tthc) throw problem('unprocessable', `Art 28.1: TTHC ${tthcCode} is not in the National TTHC Database; an online service is declared only for a published TTHC`);
+    if (tthc.status !== 'published') throw problem('unprocessable', `Art 28.1: TTHC ${tthcCode} was repealed; no online service is declared for it`);
+    if (tthc.agency === agency) return;
+    const copy = await findProcedure(app.db, localizedCode(tthcCode, agency));
+    if (copy?.status === 'published') return;
+    throw problem('unprocessable', `Art 27.1: TTHC ${tthcCode} is published by ${tthc.agency}; ${agency} declares online services only for its own TTHCs or those it localized`);
+  }
+  /** Art 28.1, 19: no new round for a service whose TTHC was repealed (its repeal published, or in force). */
+  async function assertNotRepealed(service: { code: string; tthcCode: string; agency: string; tthcRepeal: TthcRepealNotice | null }): Promise<void> {
+    if (service.tthcRepeal) throw problem('invalid-transition', `Service ${service.code} is no longer provided: ${tthcRepealReason(service.tthcRepeal)}`);
+    const tthc = await findProcedure(app.db, service.tthcCode);
+    const copy = tthc && tthc.agency !== service.agency ? await findProcedure(app.db, localizedCode(service.tthcCode, service.agency)) : undefined;
+    if (tthc?.status === 'repealed' || copy?.status === 'repealed') {
+      throw problem('invalid-transition', `Service ${service.code}: its TTHC ${copy?.code ?? service.tthcCode} was repealed (Art 19, 28.1); it is not proposed again`);
+    }
+  }
   const handleOf = (serviceCode: string): WorkflowHandle => app.temporal.workflow.getHandle(dvcttWorkflowId(serviceCode));
 
   /** The update answers compactly; the caller gets the case as it stands after it (the workflow's query). */
@@ -142,16 +181,19 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.post('/services', {
-    config: { access: { roles: ['agency'] as const, agencyOf: (request) => (request.body as { agency?: string } | undefined)?.agency } },
+    config: { access: { roles: ['agency'] as const, agencyOf: (request) => (request.body as { agency?: string } | undefined)?.agency }, permission: 'dvctt.register' },
     schema: {
       tags: ['dvctt'],
       summary: 'Declare a level 3/4 online public service (Art 27.1, 28.1); idempotent on the code',
-      body: z.object({ code, name: text(500), tthcCode: z.string().trim().regex(/^[0-9A-Za-z.-]{3,32}$/, 'a TTHC code such as 1.001234'), agency: code, level: z.union([z.literal(3), z.literal(4)]) }),
+      description: 'Only for a TTHC the declaring agency published in the National TTHC Database, or a central TTHC it localized (422 with the reason otherwise).',
+      body: z.object({ code, name: text(500), tthcCode: tthcCodeSchema, agency: code, level: z.union([z.literal(3), z.literal(4)]) }),
       response: { 200: serviceSchema, 201: serviceSchema, ...errors, 409: problemSchema, 422: problemSchema },
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
     if (!(await findAgency(app.db, request.body.agency))) throw problem('unprocessable', `Unknown agency ${request.body.agency}`);
+    // A declaration already made is answered as before (replay or conflict), whatever became of its TTHC since.
+    if (!(await findService(app.db, request.body.code))) await assertDeliverable(request.body.tthcCode, request.body.agency);
     const { outcome, service } = await declareService(app.db, { ...request.body, declaredBy: actor.userId });
     if (outcome === 'conflict') throw problem('already-exists', `Service ${service.code} is already declared differently (by ${service.agency}); nothing was changed`);
     return reply.status(outcome === 'created' ? 201 : 200).send(toServiceDto(service));
@@ -203,12 +245,18 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['dvctt'],
       summary: 'Whether the Portal may accept NEW dossiers for the service (only when live); dossiers already submitted keep being processed (Art 28.4)',
       params,
-      response: { 200: z.object({ code: z.string(), status: z.enum(DVCTT_STATUSES), acceptsNewDossiers: z.boolean(), since: z.string() }), ...errors },
+      response: {
+        200: z.object({ code: z.string(), status: z.enum(DVCTT_STATUSES), acceptsNewDossiers: z.boolean(), since: z.string(), reason: z.string().optional() }),
+        ...errors,
+      },
     },
   }, async (request) => {
     const service = await findService(app.db, request.params.code);
     if (!service) throw problem('not-found', `No declared online service with code ${request.params.code}`);
-    return { code: service.code, status: service.status, acceptsNewDossiers: acceptsNewDossiers(service.status), since: service.statusChangedAt.toISOString() };
+    return {
+      code: service.code, status: service.status, acceptsNewDossiers: acceptsNewDossiers(service.status) && !service.tthcRepeal, since: service.statusChangedAt.toISOString(),
+      ...(service.tthcRepeal ? { reason: tthcRepealReason(service.tthcRepeal) } : {}),
+    };
   });
 
   app.get('/services/:code/rounds', {
@@ -227,7 +275,7 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
 
   // Art 27.2: the first proposal starts the service's workflow; later ones are updates on it.
   app.post('/services/:code/propose', {
-    config: { access: { roles: ['agency'] as const } },
+    config: { access: { roles: ['agency'] as const }, permission: 'dvctt.propose' },
     schema: {
       tags: ['dvctt'], summary: 'Agency proposes the service for publication for testing (Art 27.2); opens a new round', params,
       body: z.object({ note: safeMultilineText(2000, 0).optional() }).default({}),
@@ -236,6 +284,7 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const actor = actorOf(request);
     const service = await serviceInScope(request.params.code, actor);
+    await assertNotRepealed(service);
     const input: DvcttWorkflowInput = { service: asService(service) };
     try {
       // One case per service for its whole life (claimed in PostgreSQL, so also after Temporal purged it).
@@ -262,9 +311,9 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   /** One route per action: authorize, then the workflow's validator decides (refusals never reach history). */
-  function action<B extends z.ZodObject>(path: string, spec: { summary: string; roles: readonly Role[]; body: B; update: UpdateDefinition<DvcttActionResult, [z.infer<B> & { actor: Actor }]> }) {
+  function action<B extends z.ZodObject>(path: string, spec: { summary: string; roles: readonly Role[]; permission: Permission; body: B; update: UpdateDefinition<DvcttActionResult, [z.infer<B> & { actor: Actor }]> }) {
     app.post(`/services/:code/${path}`, {
-      config: { access: { roles: spec.roles } },
+      config: { access: { roles: spec.roles }, permission: spec.permission },
       schema: { tags: ['dvctt'], summary: spec.summary, params, body: spec.body, response: { 200: viewSchema, ...actionErrors } },
     }, async (request) => {
       const actor = actorOf(request);
@@ -275,25 +324,28 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
   const reasons = z.object({ reasons: note });
 
   action('review', {
+    permission: 'dvctt.review',
     summary: 'VPCP reviews the proposal within 2 working days (Art 27.3): approve → published for testing; reject with reasons → back to the agency',
     roles: ['vpcp'], update: reviewDvcttProposalUpdate,
     body: z.object({ decision: z.enum(['approve', 'reject']), reasons: note.optional() }),
   });
   action('test-report', {
+    permission: 'dvctt.report',
     summary: 'Agency sends its test report within 5 working days (Art 27.4): TTHC name, service name, test dossier codes',
     roles: ['agency'], update: submitDvcttTestReportUpdate, body: testReportSchema,
   });
   action('confirm', {
+    permission: 'dvctt.review',
     summary: 'VPCP confirms the test result within 2 working days (Art 27.5): pass → live; fail with reasons → unpublished, back to the agency',
     roles: ['vpcp'], update: confirmDvcttTestUpdate,
     body: z.object({ result: z.enum(['pass', 'fail']), reasons: note.optional() }),
   });
-  action('suspend', { summary: 'VPCP suspends a live service for quality (Art 28.4): no new dossiers; those in flight go on', roles: ['vpcp'], update: suspendDvcttServiceUpdate, body: reasons });
-  action('fix', { summary: 'Agency reports the fix of a suspended service (Art 28.4)', roles: ['agency'], update: reportDvcttFixUpdate, body: z.object({ note }) });
-  action('resume', { summary: "VPCP resumes a suspended service after the agency's fix (Art 28.4)", roles: ['vpcp'], update: resumeDvcttServiceUpdate, body: z.object({ note: safeMultilineText(2000, 0).optional() }) });
-  action('stop', { summary: 'VPCP stops a service for quality (Art 28.4): unpublished; it returns only through a new test round', roles: ['vpcp'], update: stopDvcttServiceUpdate, body: reasons });
-  action('withdraw', { summary: 'Agency withdraws the service from the test loop', roles: ['agency'], update: withdrawDvcttUpdate, body: reasons });
-  action('close', { summary: 'VPCP closes a loop the agency abandoned (project rule: its abandonment clock breached)', roles: ['vpcp'], update: closeDvcttLoopUpdate, body: reasons });
+  action('suspend', { permission: 'dvctt.supervise', summary: 'VPCP suspends a live service for quality (Art 28.4): no new dossiers; those in flight go on', roles: ['vpcp'], update: suspendDvcttServiceUpdate, body: reasons });
+  action('fix', { permission: 'dvctt.report', summary: 'Agency reports the fix of a suspended service (Art 28.4)', roles: ['agency'], update: reportDvcttFixUpdate, body: z.object({ note }) });
+  action('resume', { permission: 'dvctt.supervise', summary: "VPCP resumes a suspended service after the agency's fix (Art 28.4)", roles: ['vpcp'], update: resumeDvcttServiceUpdate, body: z.object({ note: safeMultilineText(2000, 0).optional() }) });
+  action('stop', { permission: 'dvctt.supervise', summary: 'VPCP stops a service for quality (Art 28.4): unpublished; it returns only through a new test round', roles: ['vpcp'], update: stopDvcttServiceUpdate, body: reasons });
+  action('withdraw', { permission: 'dvctt.propose', summary: 'Agency withdraws the service from the test loop', roles: ['agency'], update: withdrawDvcttUpdate, body: reasons });
+  action('close', { permission: 'dvctt.supervise', summary: 'VPCP closes a loop the agency abandoned (project rule: its abandonment clock breached)', roles: ['vpcp'], update: closeDvcttLoopUpdate, body: reasons });
 
   app.get('/reports/rounds', {
     config: { access: { roles: readers, agencyOf: agencyInQuery } },

@@ -5,8 +5,10 @@ import { z } from 'zod';
 import { findAgency } from '../../../db/queries/agencies.js';
 import {
   findProcedure,
+  findPublishedDecision,
   findReview,
   listDecisions,
+  listPublishedDecisions,
   listReviews,
   procedureVersionAt,
   procedureVersions,
@@ -58,6 +60,9 @@ const contentSchema = z.object({
   name: safeText(1000, 0).optional(), field: safeText(300, 0).optional(), level: level.optional(),
   implementingAgency: safeText(500, 0).optional(), components: componentsSchema,
 });
+const provincialActSchema = z
+  .object({ number: safeText(100), issuedOn: realDate, title: safeText(1000).optional() })
+  .meta({ id: 'TthcProvincialAct' });
 const itemSchema = z
   .discriminatedUnion('kind', [
     z.object({ kind: z.literal('new'), code: tthcCode, content: contentSchema }),
@@ -66,7 +71,13 @@ const itemSchema = z
     z.object({ kind: z.literal('repealed'), code: tthcCode }),
     z.object({
       kind: z.literal('localized'), centralCode: tthcCode,
-      local: z.object({ implementingAgency: safeText(500, 0).optional(), level: level.optional(), processingTime: safeMultilineText(500, 0).optional(), place: safeMultilineText(1000, 0).optional(), fees: fees.optional() }),
+      local: z.object({
+        implementingAgency: safeText(500, 0).optional(),
+        authorizedAgency: safeText(500).optional().describe('Cơ quan được ủy quyền thực hiện (Art 17.2)'),
+        level: level.optional(), processingTime: safeMultilineText(500, 0).optional(), place: safeMultilineText(1000, 0).optional(), fees: fees.optional(),
+        legalBasis: z.array(provincialActSchema).max(50).optional()
+          .describe('The provincial acts the local details rest on (Art 17.2): at least one, issued no later than the decision was signed (checked, Art 16.4)'),
+      }),
     }),
   ])
   .meta({ id: 'TthcDecisionItem' });
@@ -90,7 +101,7 @@ const actionSchema = z.object({
 const decisionStateSchema = z
   .object({
     decisionId: z.string(), number: z.string(), title: z.string(), agency: z.string(), agencyKind: z.string(),
-    authorityKind: z.enum(tthcAuthorityKind.enumValues), signedOn: z.string(), legalEffectiveOn: z.string(),
+    authorityKind: z.enum(tthcAuthorityKind.enumValues), signedOn: z.string(), legalEffectiveOn: z.string(), signer: z.string().optional(),
     stage: z.enum(tthcDecisionStage.enumValues), items: z.array(itemSchema), issueTiming: issueTimingSchema.optional(),
     lastCheck: z.object({ at: z.string(), gaps: z.array(gapSchema) }).optional(), publication: publishResultSchema.optional(),
     actions: z.array(actionSchema), clocks: z.array(slaClockSchema),
@@ -98,7 +109,7 @@ const decisionStateSchema = z
   .meta({ id: 'TthcDecision' });
 const decisionSummarySchema = z.object({
   id: z.string(), number: z.string(), title: z.string(), agency: z.string(), authorityKind: z.enum(tthcAuthorityKind.enumValues),
-  signedOn: z.string(), legalEffectiveOn: z.string(), stage: z.enum(tthcDecisionStage.enumValues), items: z.array(itemSchema),
+  signedOn: z.string(), legalEffectiveOn: z.string(), signer: z.string().nullable(), stage: z.enum(tthcDecisionStage.enumValues), items: z.array(itemSchema),
   lateIssue: z.boolean(), issueTiming: issueTimingSchema.nullable(), publishedAt: z.string().nullable(),
   /** A counted clock of the decision breached, and against whom. */
   slaBreached: z.boolean(), breachOwners: z.array(z.string()),
@@ -110,14 +121,31 @@ const procedureSchema = z
     centralAmendedVersion: z.number().nullable(), updatedAt: z.string(),
   })
   .meta({ id: 'Tthc' });
+const decisionLinkSchema = z
+  .object({ id: z.string(), number: z.string(), effectiveOn: z.string(), href: z.string() })
+  .meta({ id: 'TthcDecisionLink', description: 'A published decision (public: GET href)' });
 const versionSchema = z
   .object({
     code: z.string(), version: z.number(), status: z.enum(tthcVersionStatus.enumValues), decisionId: z.string(), reviewId: z.string().nullable(),
     closedByDecisionId: z.string().nullable(), name: z.string(), field: z.string(), level, implementingAgency: z.string(),
     components: componentsSchema, centralVersion: z.number().nullable(), interconnectedWith: z.array(z.string()).nullable(),
-    validFrom: z.string(), validTo: z.string().nullable(),
+    localization: z.object({ authorizedAgency: z.string().optional(), legalBasis: z.array(provincialActSchema) }).nullable()
+      .describe('A localized copy: the authorized agency and the provincial acts its local details rest on (Art 17.2)'),
+    validFrom: z.string().describe('Published: became the current entry of the catalogue'),
+    validTo: z.string().nullable().describe('Replaced in the catalogue by a later version or the repeal'),
+    effectiveFrom: z.string().describe('In force from: the start of the effective day of the decision that made it (Art 16.5)'),
+    effectiveTo: z.string().nullable().describe('In force until: the effective day of the decision that amended or repealed it (Art 19.1)'),
+    decision: decisionLinkSchema.nullable().describe('The decision that created or amended the TTHC into this version'),
+    closedBy: decisionLinkSchema.nullable().describe('The decision that amended or repealed this version'),
   })
   .meta({ id: 'TthcVersion' });
+const publishedDecisionSchema = z
+  .object({
+    id: z.string(), number: z.string(), title: z.string(), agency: z.string(), authorityKind: z.enum(tthcAuthorityKind.enumValues),
+    signer: z.string().nullable(), signedOn: z.string(), effectiveOn: z.string(), publishedAt: z.string(), items: z.array(itemSchema),
+    versions: publishResultSchema.shape.versions, cascaded: publishResultSchema.shape.cascaded,
+  })
+  .meta({ id: 'TthcPublishedDecision', description: 'A published decision (Art 16.5): public' });
 const findingSchema = z.object({ criterion: z.enum(['completeness', 'accuracy', 'timeliness']), component: safeText(200), detail: safeMultilineText(2000, 3) });
 const roundSchema = z.object({
   round: z.number(), requestedAt: z.string(), dueAt: z.string().optional(),
@@ -133,6 +161,16 @@ const reviewSchema = z
   .meta({ id: 'TthcReview' });
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const decisionLink = (id: string | null, number: string | null, effectiveOn: string | null) =>
+  id && number && effectiveOn ? { id, number, effectiveOn, href: `/v1/tthc/published-decisions/${id}` } : null;
+type VersionRow = Awaited<ReturnType<typeof procedureVersions>>[number];
+const toVersion = ({ decisionNumber, decisionEffectiveOn, closedByDecisionNumber, closedByDecisionEffectiveOn, ...v }: VersionRow) => ({
+  ...v, validFrom: v.validFrom.toISOString(), validTo: iso(v.validTo), effectiveFrom: v.effectiveFrom.toISOString(), effectiveTo: iso(v.effectiveTo),
+  decision: decisionLink(v.decisionId, decisionNumber, decisionEffectiveOn),
+  closedBy: decisionLink(v.closedByDecisionId, closedByDecisionNumber, closedByDecisionEffectiveOn),
+});
+type PublishedRow = Awaited<ReturnType<typeof listPublishedDecisions>>['items'][number];
+const toPublished = ({ result, publishedAt, ...d }: PublishedRow) => ({ ...d, publishedAt: publishedAt.toISOString(), versions: result.versions, cascaded: result.cascaded });
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 const actionErrors = { ...errors, 409: problemSchema, 422: problemSchema };
 const decisionParams = z.object({ id: z.string().regex(/^[A-Za-z0-9-]+\.[a-z0-9-]+$/, 'a decision id') });
@@ -158,13 +196,15 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
   // ── Decisions ──
 
   app.post('/decisions', {
-    config: { access: { roles: ['agency'], agencyOf: (req) => (req.body as { agency?: string }).agency } },
+    config: { access: { roles: ['agency'], agencyOf: (req) => (req.body as { agency?: string }).agency }, permission: 'tthc.enter' },
     schema: {
       tags: ['tthc'], summary: 'Enter a signed publication decision (Art 16.3); starts its clock from the signing day',
       description: 'One case per decision number, for good: the same decision again is an idempotent replay (200); a different one under the same number is refused (409).',
       body: z.object({
         agency: safeCode(32), number: safeText(100), title: safeText(1000, 3),
-        authorityKind: z.enum(tthcAuthorityKind.enumValues), signedOn: realDate, legalEffectiveOn: realDate,
+        authorityKind: z.enum(tthcAuthorityKind.enumValues), signedOn: realDate,
+        legalEffectiveOn: realDate.describe('Effective date: the decision\'s TTHCs (and its repeals) are in force from this day (Art 16.5, 19.1); not before signedOn'),
+        signer: safeText(300, 3).optional().describe('Who signed it (name and title); public with the decision (Art 16.5)'),
       }),
       response: { 200: z.object({ decisionId: z.string(), workflowId: z.string() }), 201: z.object({ decisionId: z.string(), workflowId: z.string() }), ...actionErrors },
     },
@@ -176,7 +216,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     if (agency.kind === 'government-office') throw problem('unprocessable', 'VPCP does not publish TTHC decisions');
     const agencyKind: PublisherKind = agency.kind;
     if (!authorityAllowed(body.authorityKind, agencyKind)) throw problem('unprocessable', `A ${agencyKind} decision cannot be signed by authority ${body.authorityKind}`);
-    if (body.legalEffectiveOn < body.signedOn) throw problem('validation', 'legalEffectiveOn is before signedOn');
+    if (body.legalEffectiveOn < body.signedOn) throw problem('validation', 'legalEffectiveOn (the effective date) is before signedOn');
     const decisionId = decisionIdOf(agency.code, body.number);
     const workflowId = tthcDecisionWorkflowId(decisionId);
     const input: StartTthcDecisionInput = { decisionId, ...body, agencyKind, createdBy: actor };
@@ -184,7 +224,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
       // Even after its case closed and was purged, a decision number is never entered again (claimed in PostgreSQL).
       await startOnce(app, {
         kind: 'tthc-decision', key: decisionId, workflowId,
-        content: { title: body.title, authorityKind: body.authorityKind, signedOn: body.signedOn, legalEffectiveOn: body.legalEffectiveOn },
+        content: { title: body.title, authorityKind: body.authorityKind, signedOn: body.signedOn, legalEffectiveOn: body.legalEffectiveOn, ...(body.signer ? { signer: body.signer } : {}) },
         conflict: `Decision ${body.number} of ${agency.code} was already entered with different details; nothing was changed`,
       }, () => app.temporal.workflow.start('tthcDecisionWorkflow', {
         taskQueue: app.config.TASK_QUEUE, workflowId, args: [input],
@@ -194,7 +234,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const existing = await queryCase(app, workflowId, tthcDecisionQuery);
-      const same = (['title', 'authorityKind', 'signedOn', 'legalEffectiveOn'] as const).every((field) => existing[field] === body[field]);
+      const same = (['title', 'authorityKind', 'signedOn', 'legalEffectiveOn', 'signer'] as const).every((field) => existing[field] === body[field]);
       if (!same) throw problem('already-exists', `Decision ${body.number} of ${agency.code} was already entered (${existing.stage}) with different details; nothing was changed`);
       return reply.status(200).send({ decisionId, workflowId });
     }
@@ -234,7 +274,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
   const decisionAction = { roles: ['agency'] as const, agencyOf: (req: { params: unknown }) => agencyOfDecisionId((req.params as { id: string }).id) };
 
   app.post('/decisions/:id/items', {
-    config: { access: decisionAction },
+    config: { access: decisionAction, permission: 'tthc.enter' },
     schema: {
       tags: ['tthc'], summary: 'Enter items: new (Art 17), amended (Art 18), repealed (Art 19), interconnected (Art 20), localized (Art 17.2)',
       params: decisionParams, body: z.object({ items: z.array(itemSchema).max(500), remove: z.array(tthcCode).max(500).optional() }),
@@ -247,7 +287,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/decisions/:id/check', {
-    config: { access: decisionAction },
+    config: { access: decisionAction, permission: 'tthc.enter' },
     schema: {
       tags: ['tthc'], summary: 'Check and reconcile the entered items against the decision and the catalogue (Art 16.4)', params: decisionParams,
       response: { 200: z.object({ gaps: z.array(gapSchema), stage: z.enum(tthcDecisionStage.enumValues) }), ...actionErrors },
@@ -255,12 +295,40 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => runUpdate(request, decisionHandle(request.params.id), checkTthcDecisionUpdate, [{ actor: actorOf(request) }]));
 
   app.post('/decisions/:id/publish', {
-    config: { access: decisionAction },
+    config: { access: decisionAction, permission: 'tthc.publish' },
     schema: {
       tags: ['tthc'], summary: 'Publish every item of the decision at once (Art 16.5); repeals cascade to localized copies (Art 19.1)',
       params: decisionParams, response: { 200: publishResultSchema, ...actionErrors },
     },
   }, async (request) => runUpdate(request, decisionHandle(request.params.id), publishTthcDecisionUpdate, [{ actor: actorOf(request) }]));
+
+  // ── Published decisions (public, Art 16.5) ──
+
+  app.get('/published-decisions', {
+    schema: {
+      tags: ['tthc'], summary: 'Published decisions (Art 16.5) — public, no token: number, signer, signing and effective dates, items', security: [],
+      querystring: z.object({
+        agency: safeCode().optional(), code: safeText(80).optional().describe('Only decisions that created, amended or repealed this TTHC'),
+        signedFrom: realDate.optional(), signedTo: realDate.optional(), ...pageQuery,
+      }),
+      response: { 200: paged(publishedDecisionSchema), 400: problemSchema },
+    },
+  }, async (request) => {
+    const { page, pageSize, ...filters } = request.query;
+    const { items, total } = await listPublishedDecisions(app.db, { ...filters, ...pageWindow({ page, pageSize }) });
+    return { items: items.map(toPublished), total, page, pageSize };
+  });
+
+  app.get('/published-decisions/:id', {
+    schema: {
+      tags: ['tthc'], summary: 'One published decision (Art 16.5) — public; an unpublished one is not found', security: [],
+      params: decisionParams, response: { 200: publishedDecisionSchema, 400: problemSchema, 404: problemSchema },
+    },
+  }, async (request) => {
+    const decision = await findPublishedDecision(app.db, request.params.id);
+    if (!decision) throw problem('not-found', `No published decision ${request.params.id}`);
+    return toPublished(decision);
+  });
 
   // ── The catalogue (public) ──
 
@@ -281,7 +349,8 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/procedures/:code', {
     schema: {
-      tags: ['tthc'], summary: 'A TTHC with its full version history, or (?at=) the version in force at a date or instant (public)', security: [],
+      tags: ['tthc'], security: [],
+      summary: 'A TTHC with its full version history, or (?at=) the version legally in force at a date or instant — by the effective dates of its decisions, not their publication (public)',
       params: z.object({ code: tthcCode }),
       querystring: z.object({ at: dateOrInstant('to').optional() }),
       response: { 200: z.object({ procedure: procedureSchema, at: z.string().optional(), versions: z.array(versionSchema) }), 400: problemSchema, 404: problemSchema },
@@ -293,15 +362,15 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     // `at` is already an instant: a plain date was read as the end of that day in Viet Nam (dateOrInstant).
     const at = request.query.at ? new Date(request.query.at) : undefined;
     const rows = at ? [await procedureVersionAt(app.db, code, at)] : await procedureVersions(app.db, code);
-    if (at && !rows[0]) throw problem('not-found', `TTHC ${code} had no published version at ${at.toISOString()}`);
-    const versions = rows.filter((v) => v !== undefined).map((v) => ({ ...v, validFrom: v.validFrom.toISOString(), validTo: iso(v.validTo) }));
+    if (at && !rows[0]) throw problem('not-found', `TTHC ${code} was not in force at ${at.toISOString()} (by the effective dates of its decisions)`);
+    const versions = rows.filter((v) => v !== undefined).map(toVersion);
     return { procedure: { ...procedure, updatedAt: procedure.updatedAt.toISOString() }, ...(at ? { at: at.toISOString() } : {}), versions };
   });
 
   // ── Quality reviews (Art 24.2a) ──
 
   app.post('/reviews', {
-    config: { access: { roles: ['vpcp'] } },
+    config: { access: { roles: ['vpcp'] }, permission: 'tthc.review' },
     schema: {
       tags: ['tthc'], summary: 'VPCP opens a quality review of a published TTHC with its findings; the agency has 10 working days to fix (Art 24.2a)',
       body: z.object({ code: tthcCode, findings: z.array(findingSchema).min(1).max(100) }),
@@ -355,7 +424,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   app.post('/reviews/:id/fix', {
-    config: { access: { roles: ['agency'] } },
+    config: { access: { roles: ['agency'] }, permission: 'tthc.enter' },
     schema: {
       tags: ['tthc'], summary: 'The agency submits its fix, optionally with corrected components (Art 24.2a)', params: reviewParams,
       body: z.object({ note: safeMultilineText(2000, 3), components: componentsSchema.optional() }),
@@ -367,7 +436,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/reviews/:id/decision', {
-    config: { access: { roles: ['vpcp'] } },
+    config: { access: { roles: ['vpcp'] }, permission: 'tthc.review' },
     schema: {
       tags: ['tthc'], summary: 'VPCP accepts the fix or returns it for another round (Art 24.2a)', params: reviewParams,
       body: z.object({ outcome: z.enum(['accept', 'return']), reason: safeMultilineText(2000, 0).optional() }),
