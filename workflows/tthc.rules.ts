@@ -112,6 +112,11 @@ export function localize(central: Required<Omit<TthcContent, 'components'>> & Pi
 }
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A real calendar date 'YYYY-MM-DD' (no 30 February). */
+function isRealDate(d: string | undefined): boolean {
+  const t = ISO_DATE.test(d ?? '') ? Date.parse(`${d}T00:00:00Z`) : NaN;
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
+}
 
 /**
  * Art 17.2: a localization names the provincial acts its local details rest on — at least one,
@@ -124,7 +129,7 @@ export function localizationGaps(code: string, local: LocalDetails, signedOn: st
   for (const act of acts) {
     const gap = (problem: string) => gaps.push({ code, component: 'local.legalBasis', problem: `${act.number || '(no number)'}: ${problem}` });
     if (!act.number?.trim()) gap('the act has no number');
-    if (!ISO_DATE.test(act.issuedOn ?? '') || Number.isNaN(Date.parse(act.issuedOn))) gap('the issue date is not a date');
+    if (!isRealDate(act.issuedOn)) gap('the issue date is not a real date');
     else if (act.issuedOn > signedOn) gap(`issued on ${act.issuedOn}, after the decision was signed (${signedOn})`);
   }
   if (local.authorizedAgency !== undefined && !local.authorizedAgency.trim()) gaps.push({ code, component: 'local.authorizedAgency', problem: 'empty' });

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.js';
 import { findProcedure, procedureVersionAt, procedureVersions, publishDecision, reconcileItems, TthcConflictError } from '../../db/queries/tthc.js';
+import { declareService, findService, recordTthcRepeal } from '../../db/queries/dvctt.js';
 import { tthcProcedures } from '../../db/schema/index.js';
 import type { DecisionItem } from '../../workflows/tthc.definitions.js';
 import { localizedCode } from '../../workflows/tthc.rules.js';
-import { fullContent, tthcTestCode } from '../fixtures/tthc-content.js';
+import { fullContent, provincialBasis, tthcTestCode } from '../fixtures/tthc-content.js';
 import { testDatabase, uniqueId } from '../support/env.js';
 
 describe('TTHC catalogue: atomic publication, version history, cascade, concurrency', () => {
@@ -17,8 +18,10 @@ describe('TTHC catalogue: atomic publication, version history, cascade, concurre
     await database?.close();
   });
 
-  const publish = (agency: string, items: DecisionItem[], agencyKind: 'ministry' | 'province' = 'ministry', decisionId = uniqueId('dec')) =>
-    publishDecision(database.db, { decisionId, workflowId: `wf-${decisionId}`, agency, agencyKind, items });
+  const publish = (agency: string, items: DecisionItem[], agencyKind: 'ministry' | 'province' = 'ministry', decisionId = uniqueId('dec'), dates: { signedOn?: string; effectiveOn?: string } = {}) =>
+    publishDecision(database.db, { decisionId, workflowId: `wf-${decisionId}`, agency, agencyKind, items, ...dates });
+  /** A local instant in Viet Nam (UTC+7). */
+  const local = (date: string, time = '12:00') => new Date(`${date}T${time}:00+07:00`);
 
   it('Art 16.5: a decision publishes all of its items or none of them', async () => {
     const existing = tthcTestCode();
@@ -70,8 +73,8 @@ describe('TTHC catalogue: atomic publication, version history, cascade, concurre
   it('Art 19.1: a ministry repeal repeals every province copy in the same transaction, exactly once on retry', async () => {
     const central = tthcTestCode();
     await publish('BTP', [{ kind: 'new', code: central, content: fullContent('Cấp phiếu lý lịch tư pháp') }]);
-    await publish('UBND-HN', [{ kind: 'localized', centralCode: central, local: { place: 'Hà Nội', processingTime: '7 ngày' } }], 'province');
-    await publish('UBND-HCM', [{ kind: 'localized', centralCode: central, local: { place: 'TP HCM' } }], 'province');
+    await publish('UBND-HN', [{ kind: 'localized', centralCode: central, local: { place: 'Hà Nội', processingTime: '7 ngày', legalBasis: provincialBasis() } }], 'province');
+    await publish('UBND-HCM', [{ kind: 'localized', centralCode: central, local: { place: 'TP HCM', legalBasis: provincialBasis() } }], 'province');
     const copy = await procedureVersions(database.db, localizedCode(central, 'UBND-HN'));
     expect(copy[0]).toMatchObject({ status: 'published', centralVersion: 1, components: expect.objectContaining({ place: 'Hà Nội', processingTime: '7 ngày', dossier: [{ name: 'Tờ khai', copies: 1 }] }) });
 
@@ -90,14 +93,129 @@ describe('TTHC catalogue: atomic publication, version history, cascade, concurre
   it('Art 18.2: amending a central TTHC flags the provinces that localized it', async () => {
     const central = tthcTestCode();
     await publish('BTP', [{ kind: 'new', code: central, content: fullContent('Đăng ký nuôi con nuôi') }]);
-    await publish('UBND-HN', [{ kind: 'localized', centralCode: central, local: { place: 'Hà Nội' } }], 'province');
+    await publish('UBND-HN', [{ kind: 'localized', centralCode: central, local: { place: 'Hà Nội', legalBasis: provincialBasis() } }], 'province');
     const amended = await publish('BTP', [{ kind: 'amended', code: central, baseVersion: 1, content: fullContent('Đăng ký nuôi con nuôi (sửa đổi)') }]);
     expect(amended.flagged).toEqual([{ code: localizedCode(central, 'UBND-HN'), centralCode: central, centralVersion: 2, province: 'UBND-HN' }]);
     expect((await findProcedure(database.db, localizedCode(central, 'UBND-HN')))?.centralAmendedVersion).toBe(2);
     // Re-localizing on the amended central version clears the flag.
-    await publish('UBND-HN', [{ kind: 'localized', centralCode: central, local: { place: 'Hà Nội' } }], 'province');
+    await publish('UBND-HN', [{ kind: 'localized', centralCode: central, local: { place: 'Hà Nội', legalBasis: provincialBasis() } }], 'province');
     const copy = await findProcedure(database.db, localizedCode(central, 'UBND-HN'));
     expect(copy).toMatchObject({ currentVersion: 2, centralAmendedVersion: null, name: 'Đăng ký nuôi con nuôi (sửa đổi)' });
+  });
+
+  it('Art 16.5, 19.1: what a TTHC said on date D follows the effective dates of its decisions, not the day they were published', async () => {
+    const code = tthcTestCode();
+    const first = uniqueId('dec');
+    await publish('BTP', [{ kind: 'new', code, content: fullContent('Cấp bản sao trích lục', { processingTime: '3 ngày làm việc' }) }], 'ministry', first, { signedOn: '2025-12-01', effectiveOn: '2026-01-01' });
+    // Published today, in force from 1 Feb 2027: on 15 Dec 2026 the first version still applies.
+    const amending = uniqueId('dec');
+    await publish('BTP', [{ kind: 'amended', code, baseVersion: 1, content: fullContent('Cấp bản sao trích lục', { processingTime: '1 ngày làm việc' }) }], 'ministry', amending, { signedOn: '2026-11-30', effectiveOn: '2027-02-01' });
+    const at = async (instant: Date) => (await procedureVersionAt(database.db, code, instant))?.version;
+    expect(await at(local('2025-12-31'))).toBeUndefined();
+    expect(await at(local('2026-01-01', '00:00'))).toBe(1);
+    expect(await at(local('2026-12-15'))).toBe(1);
+    expect(await at(local('2027-01-31', '23:59'))).toBe(1);
+    expect(await at(local('2027-02-01', '00:00'))).toBe(2);
+    // The catalogue already shows version 2 as current (published), in force from its effective day.
+    expect(await findProcedure(database.db, code)).toMatchObject({ currentVersion: 2, status: 'published' });
+    const [v1, v2] = await procedureVersions(database.db, code);
+    expect(v1).toMatchObject({ status: 'superseded', closedByDecisionId: amending, effectiveFrom: local('2026-01-01', '00:00'), effectiveTo: local('2027-02-01', '00:00') });
+    expect(v2).toMatchObject({ status: 'published', decisionId: amending, effectiveFrom: local('2027-02-01', '00:00'), effectiveTo: null });
+
+    // A repeal published now counts from its own effective day, 1 Mar 2027.
+    const repealing = uniqueId('dec');
+    await publish('BTP', [{ kind: 'repealed', code }], 'ministry', repealing, { signedOn: '2026-11-30', effectiveOn: '2027-03-01' });
+    expect((await findProcedure(database.db, code))?.status).toBe('repealed');
+    expect(await at(local('2027-02-15'))).toBe(2);
+    expect(await at(local('2027-03-01', '00:00'))).toBeUndefined();
+    expect(await at(local('2026-12-15'))).toBe(1);
+  });
+
+  it('Art 16.5, 19.1: a later act in force earlier cuts every earlier version — the in-force periods never overlap', async () => {
+    const code = tthcTestCode();
+    await publish('BTP', [{ kind: 'new', code, content: fullContent('Cấp chứng chỉ', { processingTime: 'A' }) }], 'ministry', uniqueId('dec'), { signedOn: '2025-01-02', effectiveOn: '2025-03-01' });
+    await publish('BTP', [{ kind: 'amended', code, baseVersion: 1, content: fullContent('Cấp chứng chỉ', { processingTime: 'B' }) }], 'ministry', uniqueId('dec'), { signedOn: '2026-11-30', effectiveOn: '2027-06-01' });
+    // Version 3 amends version 2 before it took effect, from an earlier day: version 2 is never in force.
+    await publish('BTP', [{ kind: 'amended', code, baseVersion: 2, content: fullContent('Cấp chứng chỉ', { processingTime: 'C' }) }], 'ministry', uniqueId('dec'), { signedOn: '2026-11-30', effectiveOn: '2027-01-01' });
+    const said = async (date: string) => (await procedureVersionAt(database.db, code, local(date)))?.components.processingTime;
+    expect(await said('2026-12-31')).toBe('A');
+    expect(await said('2027-01-01')).toBe('C');
+    expect(await said('2027-07-01')).toBe('C');
+  });
+
+  it('Art 19.1: the province copies repealed with a central TTHC stay in force until the repeal takes effect', async () => {
+    const central = tthcTestCode();
+    await publish('BTP', [{ kind: 'new', code: central, content: fullContent('Cấp thẻ') }], 'ministry', uniqueId('dec'), { signedOn: '2026-01-02', effectiveOn: '2026-03-01' });
+    await publish('UBND-HN', [{ kind: 'localized', centralCode: central, local: { place: 'Hà Nội', legalBasis: provincialBasis() } }], 'province', uniqueId('dec'), { signedOn: '2026-02-01', effectiveOn: '2026-03-01' });
+    const repealing = uniqueId('dec');
+    const { cascaded } = await publish('BTP', [{ kind: 'repealed', code: central }], 'ministry', repealing, { signedOn: '2026-11-30', effectiveOn: '2027-01-01' });
+    expect(cascaded.map((c) => c.code)).toEqual([localizedCode(central, 'UBND-HN')]);
+    const copy = localizedCode(central, 'UBND-HN');
+    expect((await procedureVersionAt(database.db, copy, local('2026-12-31')))?.version).toBe(1);
+    expect(await procedureVersionAt(database.db, copy, local('2027-01-01'))).toBeUndefined();
+    expect((await procedureVersions(database.db, copy))[0]).toMatchObject({ status: 'repealed', closedByDecisionId: repealing, effectiveTo: local('2027-01-01', '00:00') });
+  });
+
+  it('Art 17.2: a localization names its provincial legal basis (number, date not after signing) and the authorized agency, recorded with the version', async () => {
+    const central = tthcTestCode();
+    await publish('BTP', [{ kind: 'new', code: central, content: fullContent('Đăng ký hộ kinh doanh') }]);
+    const copy = localizedCode(central, 'UBND-HN');
+    const gapsOf = async (local: Extract<DecisionItem, { kind: 'localized' }>['local']) =>
+      (await reconcileItems(database.db, { agency: 'UBND-HN', agencyKind: 'province', signedOn: '2026-11-30', items: [{ kind: 'localized', centralCode: central, local }] }))
+        .filter((g) => g.component.startsWith('local.'));
+    expect(await gapsOf({ place: 'Hà Nội' })).toEqual([{ code: copy, component: 'local.legalBasis', problem: expect.stringContaining('missing') }]);
+    expect(await gapsOf({ legalBasis: provincialBasis('30/2026/QĐ-UBND', '2026-12-01') })).toEqual([
+      { code: copy, component: 'local.legalBasis', problem: '30/2026/QĐ-UBND: issued on 2026-12-01, after the decision was signed (2026-11-30)' },
+    ]);
+    expect(await gapsOf({ legalBasis: [{ number: ' ', issuedOn: '2026-02-30' }] })).toHaveLength(2);
+    expect(await gapsOf({ legalBasis: [{ number: '1/QĐ', issuedOn: '2026-13-45' }] })).toHaveLength(1);
+    expect(await gapsOf({ authorizedAgency: 'UBND cấp xã', legalBasis: provincialBasis() })).toEqual([]);
+
+    // Publication refuses a localization without its legal basis, and records it when given.
+    await expect(publish('UBND-HN', [{ kind: 'localized', centralCode: central, local: { place: 'Hà Nội' } }], 'province', uniqueId('dec'), { signedOn: '2026-11-30' }))
+      .rejects.toThrow(/local\.legalBasis: missing/);
+    await publish('UBND-HN', [{ kind: 'localized', centralCode: central, local: { place: 'Hà Nội', authorizedAgency: 'UBND cấp xã', legalBasis: provincialBasis() } }], 'province', uniqueId('dec'), { signedOn: '2026-11-30' });
+    expect((await procedureVersions(database.db, copy))[0]?.localization).toEqual({ authorizedAgency: 'UBND cấp xã', legalBasis: provincialBasis() });
+  });
+
+  it('Art 20: an interconnected TTHC names the published TTHCs it connects; otherwise the check finds the gap', async () => {
+    const a = tthcTestCode();
+    const b = tthcTestCode();
+    await publish('BTP', [{ kind: 'new', code: a, content: fullContent('Đăng ký khai sinh') }, { kind: 'new', code: b, content: fullContent('Đăng ký thường trú') }]);
+    const linked = tthcTestCode();
+    const missing = tthcTestCode();
+    const gaps = await reconcileItems(database.db, {
+      agency: 'BTP', agencyKind: 'ministry', items: [{ kind: 'interconnected', code: linked, content: fullContent('Liên thông khai sinh, thường trú'), interconnectedWith: [a, missing] }],
+    });
+    expect(gaps).toEqual([{ code: linked, component: 'interconnectedWith', problem: `${missing} is not a published TTHC` }]);
+    await publish('BTP', [{ kind: 'repealed', code: b }]);
+    await expect(publish('BTP', [{ kind: 'interconnected', code: linked, content: fullContent('Liên thông'), interconnectedWith: [a, b] }]))
+      .rejects.toThrow(`${b} is not a published TTHC`);
+    const { versions } = await publish('BTP', [{ kind: 'interconnected', code: linked, content: fullContent('Liên thông khai sinh'), interconnectedWith: [a] }]);
+    expect(versions).toEqual([{ code: linked, version: 1, kind: 'interconnected' }]);
+    expect(await findProcedure(database.db, linked)).toMatchObject({ interconnected: true, status: 'published' });
+    expect((await procedureVersions(database.db, linked))[0]?.interconnectedWith).toEqual([a]);
+  });
+
+  it('Art 28.1, 19.1: a repeal marks the online services of the TTHC and of the copies it cascaded to, once', async () => {
+    const central = tthcTestCode();
+    await publish('BTP', [{ kind: 'new', code: central, content: fullContent('Cấp giấy phép lao động') }]);
+    await publish('UBND-HN', [{ kind: 'localized', centralCode: central, local: { legalBasis: provincialBasis() } }], 'province');
+    const ministry = uniqueId('DVC');
+    const province = uniqueId('DVC');
+    const other = uniqueId('DVC');
+    await declareService(database.db, { code: ministry, name: 'DVC Bộ', tthcCode: central, agency: 'BTP', level: 4, declaredBy: 'o' });
+    await declareService(database.db, { code: province, name: 'DVC tỉnh', tthcCode: central, agency: 'UBND-HN', level: 4, declaredBy: 'o' });
+    await declareService(database.db, { code: other, name: 'DVC khác', tthcCode: tthcTestCode(), agency: 'BTP', level: 4, declaredBy: 'o' });
+    const { cascaded } = await publish('BTP', [{ kind: 'repealed', code: central }]);
+    const actor = { userId: 'o', role: 'agency' as const, agency: 'BTP' };
+    const notice = { decisionId: 'BTP.x', decisionNumber: '1/QĐ-BTP', effectiveOn: '2026-12-01', actor };
+    const codes = [central, ...cascaded.map((c) => c.code)];
+    const first = await recordTthcRepeal(database.db, { codes, notice });
+    expect(first.map((s) => s.serviceCode).sort()).toEqual([ministry, province].sort());
+    expect(await recordTthcRepeal(database.db, { codes, notice: { ...notice, decisionId: 'BTP.later' } })).toEqual(first);
+    expect((await findService(database.db, province))?.tthcRepeal).toMatchObject({ decisionId: 'BTP.x', tthcCode: central });
+    expect((await findService(database.db, other))?.tthcRepeal).toBeNull();
   });
 
   it('project rule (concurrency): two decisions amending the same version — one publishes, the other gets a conflict and must rebase; no change is lost', async () => {
