@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionRecord, ActorRef } from './actors.js';
 
 export const DISCREPANCY_PROCESS = 'discrepancy';
@@ -52,3 +52,22 @@ export const discrepancyQuery = defineQuery<DiscrepancyView>('discrepancy');
 export const recordDiscrepancyCauseUpdate = defineUpdate<DiscrepancyView, [{ cause: string; actor: ActorRef }]>('recordDiscrepancyCauseUpdate');
 /** The owner records how the difference was settled (Art 34.5 "xử lý dứt điểm"). */
 export const resolveDiscrepancyUpdate = defineUpdate<DiscrepancyView, [{ resolution: string; actor: ActorRef }]>('resolveDiscrepancyUpdate');
+
+/**
+ * What a re-run of the day (a corrected or late upload) found for an open case (Art 34.5): the
+ * difference as it is now, or none (`current` absent: the difference has disappeared). Sent by the
+ * reconciliation workflow only; the case checks it and records it with the reason.
+ */
+export interface DifferenceRevisited {
+  txnDate: string;
+  current?: DiscrepancyCase;
+  reason: string;
+}
+export const differenceRevisitedSignal = defineSignal<[DifferenceRevisited]>('differenceRevisitedSignal');
+
+/** Whether a re-run's finding differs from what the case holds (kind, owner, amounts, statuses). */
+export function differenceChanged(held: DiscrepancyCase, now: DiscrepancyCase): boolean {
+  return held.kind !== now.kind || held.ownerKind !== now.ownerKind || held.owner !== now.owner ||
+    held.portalAmount !== now.portalAmount || held.bankAmount !== now.bankAmount || held.agencyAmount !== now.agencyAmount ||
+    held.portalStatus !== now.portalStatus || held.bankStatus !== now.bankStatus;
+}

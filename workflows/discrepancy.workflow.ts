@@ -4,6 +4,8 @@ import { shortActivity } from './activity-options.js';
 import { ActionGate, actorCode, refuse, requireRole, type ActionRecord, type ActorRef } from './actors.js';
 import {
   DISCREPANCY_PROCESS,
+  differenceChanged,
+  differenceRevisitedSignal,
   discrepancyQuery,
   recordDiscrepancyCauseUpdate,
   resolveDiscrepancyUpdate,
@@ -13,6 +15,7 @@ import {
 import { refundWorkflowId, type RefundInput } from './refund.definitions.js';
 import { refundWorkflow } from './refund.workflow.js';
 import { SlaTracker } from './sla.js';
+import type { SlaClock } from './sla.definitions.js';
 
 const { projectDiscrepancy } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
 
@@ -52,13 +55,19 @@ export async function discrepancyWorkflow(input: DiscrepancyCase): Promise<Discr
   const snapshot = (): DiscrepancyView => ({ ...view, actions: [...actions] });
   const publish = async () => {
     revision += 1;
-    const { actions: _a, portalAmount: _p, bankAmount: _b, agencyAmount: _g, bankTxnRef: _r, portalStatus: _ps, bankStatus: _bs, ...row } = view;
+    const { actions: _a, bankTxnRef: _r, portalStatus: _ps, bankStatus: _bs, ...row } = view;
     await projectDiscrepancy({ ...row, revision });
   };
   /** The two parties of the pair, and VPCP as supervisor. */
   const isParty = (actor: ActorRef) =>
     actor.role === 'vpcp' || (actor.role === 'bank' && actor.bank === input.bank) || (actor.role === 'agency' && actor.agency === input.agency);
-  const isOwner = (actor: ActorRef) => (input.ownerKind === 'bank' ? actor.role === 'bank' && actor.bank === input.owner : actor.role === 'agency' && actor.agency === input.owner);
+  // The owner as the case holds it now: a re-run may hand the difference to the other party.
+  const isOwner = (actor: ActorRef) => (view.ownerKind === 'bank' ? actor.role === 'bank' && actor.bank === view.owner : actor.role === 'agency' && actor.agency === view.owner);
+  const startClock = (owner: string, ownerKind: DiscrepancyCase['ownerKind']) =>
+    sla.start({
+      key: 'resolve', article: 'Art 34.5', owner, ownerKind, amount: 1, unit: 'workingDays', stage: 'open',
+      step: 'Investigate and settle the reconciliation difference', stepVi: 'Tìm hiểu nguyên nhân và xử lý dứt điểm chênh lệch đối soát',
+    });
 
   setHandler(discrepancyQuery, snapshot);
   setHandler(
@@ -98,19 +107,48 @@ export async function discrepancyWorkflow(input: DiscrepancyCase): Promise<Discr
       validator: ({ resolution, actor }) => {
         gate.assertFree('resolve');
         requireRole(actor, ['bank', 'agency'], 'resolve a difference');
-        if (!isOwner(actor)) refuse('Forbidden', `only the owner ${input.ownerKind} ${input.owner} resolves this difference`);
+        if (!isOwner(actor)) refuse('Forbidden', `only the owner ${view.ownerKind} ${view.owner} resolves this difference`);
         if (!resolution) refuse('Validation', 'resolution is required');
         if (view.status !== 'open') refuse('InvalidTransition', 'the difference is already resolved');
       },
     },
   );
 
+  // A re-run of the day (corrected or late upload, Art 34.5): a difference that has disappeared is
+  // settled by that correction (its clock met, or late if past due); a changed one is recorded, and
+  // handed with a new clock to a new owner when the odd one out is now the other party.
+  setHandler(differenceRevisitedSignal, async ({ current, reason }) => {
+    await condition(() => !gate.busy);
+    if (view.status !== 'open') return;
+    if (current && (current.id !== workflowInfo().workflowId || !differenceChanged(view, current))) return;
+    await gate.run('revisit', async () => {
+      if (!current) {
+        view.status = 'resolved';
+        view.resolution = reason;
+        view.resolvedAt = new Date().toISOString();
+        // A refund this difference started stays for its bank (or VPCP) to close as unfounded (Art 34.6).
+        record('differenceGone', SYSTEM, view.refundId ? `${reason}; refund ${view.refundId} may be closed as unfounded` : reason);
+        const done = await sla.complete('resolve', SYSTEM.userId);
+        view.breached = view.breached || done?.outcome === 'breached';
+        sla.setStage('resolved');
+      } else {
+        const from = `${view.kind} (${view.ownerKind} ${view.owner})`;
+        const newOwner = current.ownerKind !== view.ownerKind || current.owner !== view.owner;
+        const { id: _id, alreadyOpened: _o, txnDate: _d, ...now } = current;
+        Object.assign(view, now);
+        record('differenceChanged', SYSTEM, `${reason}: ${from} → ${current.kind} (${current.ownerKind} ${current.owner})`);
+        if (newOwner) {
+          await sla.cancel('resolve', `re-run: the difference is now ${current.ownerKind} ${current.owner}'s`);
+          view.dueAt = (await startClock(current.owner, current.ownerKind)).dueAt;
+        }
+      }
+      await publish();
+    });
+  });
+
   record('detected', SYSTEM, `${input.kind} on ${input.txnDate}`);
   // Art 34.5 / 35.6: investigated and settled no later than the next working day.
-  const clock = await sla.start({
-    key: 'resolve', article: 'Art 34.5', owner: input.owner, ownerKind: input.ownerKind, amount: 1, unit: 'workingDays', stage: 'open',
-    step: 'Investigate and settle the reconciliation difference', stepVi: 'Tìm hiểu nguyên nhân và xử lý dứt điểm chênh lệch đối soát',
-  });
+  const clock = await startClock(input.owner, input.ownerKind);
   view.dueAt = clock.dueAt;
 
   const amount = refundFor(input);
@@ -129,11 +167,18 @@ export async function discrepancyWorkflow(input: DiscrepancyCase): Promise<Discr
   }
   await publish();
 
-  if (await sla.breached('resolve')) {
-    view.breached = true;
-    await publish();
+  // A breach of the case's clock (of each clock, when a re-run handed the case to a new owner) flags the case.
+  let flagged: SlaClock | undefined;
+  for (;;) {
+    const current = sla.get('resolve');
+    await condition(() => view.status === 'resolved' || sla.get('resolve') !== current || (current !== flagged && current?.outcome === 'breached'));
+    if (current && current !== flagged && current.outcome === 'breached' && sla.get('resolve') === current) {
+      flagged = current;
+      view.breached = true;
+      await publish();
+    }
+    if (view.status === 'resolved') break;
   }
-  await condition(() => view.status === 'resolved');
   await condition(allHandlersFinished);
   return snapshot();
 }

@@ -13,7 +13,12 @@ export const reconciliationWorkflowId = (txnDate: string) => `reconciliation-${t
 export interface ReconciliationInput {
   txnDate: string;
   /** Set when continued as new while starting discrepancy cases: the comparison is already done. */
-  resume?: { after: DiscrepancyCursor; transactions: number; discrepancies: number; started: number };
+  resume?: {
+    after: DiscrepancyCursor; transactions: number; discrepancies: number; started: number;
+    awaitingUpload?: number;
+    /** Set when continued as new while revisiting the day's open cases: the last case revisited. */
+    revisitAfter?: string; revisited?: number;
+  };
 }
 
 export interface ReconciliationResult {
@@ -21,6 +26,10 @@ export interface ReconciliationResult {
   transactions: number;
   discrepancies: number;
   casesStarted: number;
+  /** Payments of agency × bank pairs a party has not uploaded for yet (Art 34.2): no case opened. */
+  awaitingUpload?: number;
+  /** Open cases of the day told what this run found (a re-run: closed or changed, Art 34.5). */
+  casesRevisited?: number;
 }
 
 export interface DailyReconciliationResult {

@@ -25,9 +25,11 @@ export interface RefundInput {
   actor: ActorRef;
 }
 
-/** Reconciliation: one refund per discrepancy. Payer: one request per debit. */
-export const refundWorkflowId = (input: { origin: RefundInput['origin']; paymentId: string; bankTxnRef: string; discrepancyId?: string }) =>
-  input.origin === 'reconciliation' && input.discrepancyId ? `refund-${input.discrepancyId}` : `refund-request-${input.paymentId}-${input.bankTxnRef}`;
+/** Reconciliation: one refund per discrepancy. Payer: one request per debit. Agency: one per debit. */
+export const refundWorkflowId = (input: { origin: RefundInput['origin']; paymentId: string; bankTxnRef: string; discrepancyId?: string }) => {
+  if (input.origin === 'reconciliation' && input.discrepancyId) return `refund-${input.discrepancyId}`;
+  return input.origin === 'agencyInitiated' ? `refund-agency-${input.paymentId}-${input.bankTxnRef}` : `refund-request-${input.paymentId}-${input.bankTxnRef}`;
+};
 
 export interface RefundView extends Omit<RefundInput, 'actor'> {
   refundId: string;
@@ -45,3 +47,9 @@ export interface RefundView extends Omit<RefundInput, 'actor'> {
 export const refundQuery = defineQuery<RefundView>('refund');
 export const decideRefundUpdate = defineUpdate<RefundView, [{ finding: RefundFinding; note: string; actor: ActorRef }]>('decideRefundUpdate');
 export const payRefundUpdate = defineUpdate<RefundView, [{ payoutRef: string; actor: ActorRef }]>('payRefundUpdate');
+/**
+ * Art 34.6: a refund opened from a reconciliation difference that later proves unfounded (a
+ * corrected statement: the second debit or the over-payment never happened) is closed, unpaid, by
+ * the payer's bank or VPCP, with the reason.
+ */
+export const closeUnfoundedRefundUpdate = defineUpdate<RefundView, [{ reason: string; actor: ActorRef }]>('closeUnfoundedRefundUpdate');

@@ -2,7 +2,7 @@ import { allHandlersFinished, condition, patched, proxyActivities, setHandler, w
 import type { createActivities } from '../activities/index.js';
 import { shortActivity } from './activity-options.js';
 import { ActionGate, actorCode, refuse, requireRole, type ActionRecord, type ActorRef } from './actors.js';
-import { REFUND_PROCESS, decideRefundUpdate, payRefundUpdate, refundQuery, type RefundInput, type RefundStatus, type RefundView } from './refund.definitions.js';
+import { REFUND_PROCESS, closeUnfoundedRefundUpdate, decideRefundUpdate, payRefundUpdate, refundQuery, type RefundInput, type RefundStatus, type RefundView } from './refund.definitions.js';
 import { SlaTracker } from './sla.js';
 
 const { projectRefund, recordRefundPayout, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
@@ -27,7 +27,8 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
     ...request,
     refundId,
     status: input.origin === 'payerRequest' ? 'investigating' : 'awaitingRefund',
-    responsibleKind: 'bank',
+    // Art 34.6c: a refund the agency starts is the agency's to pay (with the bank or Treasury).
+    responsibleKind: input.origin === 'agencyInitiated' ? 'agency' : 'bank',
     createdAt: new Date().toISOString(),
     actions,
   };
@@ -125,6 +126,27 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
         // Workflow state: a refunded case refuses a second payout before any activity runs.
         if (view.status !== 'awaitingRefund') refuse('InvalidTransition', `the refund is ${view.status}; it can be paid once`);
         if (!isResponsible(actor)) refuse('Forbidden', `${actorCode(actor)} is not responsible for this refund (${view.responsibleKind} ${responsibleCode()} is)`);
+      },
+    },
+  );
+
+  setHandler(
+    closeUnfoundedRefundUpdate,
+    ({ reason, actor }) => gate.run('closeUnfounded', async () => {
+      view.status = 'rejected';
+      view.finding = 'unfounded';
+      record('closedUnfounded', actor, reason);
+      await publish();
+      return snapshot();
+    }),
+    {
+      validator: ({ reason, actor }) => {
+        gate.assertFree('closeUnfounded');
+        requireRole(actor, ['bank', 'vpcp'], 'close a refund as unfounded');
+        if (actor.role === 'bank' && actor.bank !== view.bank) refuse('Forbidden', `bank ${actor.bank ?? '?'} is not the bank of this payment`);
+        if (view.origin !== 'reconciliation') refuse('InvalidTransition', `a ${view.origin} refund is not closed this way (a payer's request is decided by the bank, Art 34.6b)`);
+        if (view.status !== 'awaitingRefund') refuse('InvalidTransition', `the refund is ${view.status}; only an unpaid refund can be closed as unfounded`);
+        if (!reason) refuse('Validation', 'a reason is required');
       },
     },
   );

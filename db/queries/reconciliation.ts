@@ -59,6 +59,9 @@ export async function unknownPaymentIds(db: Executor, agency: string, paymentIds
   return unknown;
 }
 
+/** Outcomes that are no difference to investigate: nothing to open a case for. */
+const NO_DIFFERENCE: readonly string[] = ['matched', 'awaitingUpload'];
+
 /** work_mem for the reconciliation statement only (SET LOCAL): sorts and hashes of a whole day. */
 export const RECONCILIATION_WORK_MEM = '64MB';
 
@@ -83,21 +86,28 @@ const side = (source: ReconciliationSource, txnDate: string) => sql`
  * the first occurrences meet in a FULL OUTER JOIN on (agency, bank, payment, seq) and any further
  * one (seq > 1: a second debit of the same payment) stands alone as a duplicate.
  *
+ * A party "is in" for an agency × bank of the day once it uploaded its records (an upload, even an
+ * empty one, or lines). Until then what only its records could show is not a difference (Art 34.2:
+ * each party reconciles its own day): the row is `awaitingUpload`, with no owner and no case; the
+ * sides that are in are still compared with each other.
+ *
  * Outcome, first rule that applies (a side "has" a payment when it records it as successful):
  *   seq > 1 and successful on the bank or agency side         → duplicate
  *   P absent, B successful                                     → missingAtPortal
+ *   bank not in, P successful or only A successful             → awaitingUpload
  *   P successful, B absent                                     → missingAtBank
- *   P or B successful, A absent                                → missingAtAgency
+ *   agency in, P or B successful, A absent                     → missingAtAgency
  *   only A successful                                          → missingAtBank
  *   the statuses recorded by the present sides differ          → statusMismatch
  *   the amounts recorded by the successful sides differ        → amountMismatch
+ *   bank or agency not in                                      → awaitingUpload
  *   otherwise                                                  → matched
  * Owner (who investigates, Art 34.5): the party whose record is the odd one out; the Portal's
  * record is what the bank synchronised (Art 31.2c, 35.5), so a Portal-side difference is the bank's.
  * Concretely: agency when A is the odd one out (missingAtAgency, only-A, P and B agree against A),
  * otherwise bank.
  */
-export async function reconcileDay(db: Executor, txnDate: string): Promise<{ transactions: number; discrepancies: number }> {
+export async function reconcileDay(db: Executor, txnDate: string): Promise<{ transactions: number; discrepancies: number; awaitingUpload: number }> {
   return db.transaction(async (tx) => {
     // Project rule: enough sort/hash memory for a day of a million transactions to stay in memory.
     await tx.execute(sql.raw(`set local work_mem = '${RECONCILIATION_WORK_MEM}'`));
@@ -111,6 +121,14 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
       ),
       b as (${side('bank', txnDate)}),
       a as (${side('agency', txnDate)}),
+      bank_in as (
+        select agency, bank from reconciliation_uploads where txn_date = ${txnDate} and source = 'bank'
+        union select agency, bank from b
+      ),
+      agency_in as (
+        select agency, bank from reconciliation_uploads where txn_date = ${txnDate} and source = 'agency'
+        union select agency, bank from a
+      ),
       pb as (
         select coalesce(p.agency, b.agency) as agency, coalesce(p.bank, b.bank) as bank,
                coalesce(p.payment_id, b.payment_id) as payment_id, coalesce(p.seq, b.seq) as seq,
@@ -125,26 +143,34 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
                coalesce(pb.bank_txn_ref, a.bank_txn_ref) as bank_txn_ref, coalesce(pb.fee_type_code, a.fee_type_code) as fee_type_code
         from pb full join a on a.agency = pb.agency and a.bank = pb.bank and a.payment_id = pb.payment_id and a.seq = pb.seq
       ),
+      jin as (
+        select j.*, bi.agency is not null as b_in, ai.agency is not null as a_in
+        from j
+        left join bank_in bi on bi.agency = j.agency and bi.bank = j.bank
+        left join agency_in ai on ai.agency = j.agency and ai.bank = j.bank
+      ),
       classified as (
-        select j.*,
+        select jin.*,
           case
             when seq > 1 then case when bs = 'success' or ast = 'success' then 'duplicate' else 'matched' end
             when ps is null and bs = 'success' then 'missingAtPortal'
+            when not b_in and (ps = 'success' or (ast = 'success' and ps is null)) then 'awaitingUpload'
             when ps = 'success' and bs is null then 'missingAtBank'
-            when (ps = 'success' or bs = 'success') and ast is null then 'missingAtAgency'
+            when a_in and (ps = 'success' or bs = 'success') and ast is null then 'missingAtAgency'
             when ast = 'success' and ps is null and bs is null then 'missingAtBank'
             when (ps is not null and bs is not null and ps <> bs) or (ast is not null and ((ps is not null and ast <> ps) or (bs is not null and ast <> bs))) then 'statusMismatch'
             when (ps = 'success' and bs = 'success' and pa <> ba) or (ast = 'success' and ((ps = 'success' and aa <> pa) or (bs = 'success' and aa <> ba))) then 'amountMismatch'
+            when not (b_in and a_in) then 'awaitingUpload'
             else 'matched'
           end as outcome
-        from j
+        from jin
       ),
       ins as (
         insert into reconciliation_results
           (txn_date, agency, bank, payment_id, seq, outcome, owner_kind, portal_amount, bank_amount, agency_amount, portal_status, bank_status, agency_status, bank_txn_ref, fee_type_code)
         select ${txnDate}::date, agency, bank, payment_id, seq, outcome::reconciliation_outcome,
           case
-            when outcome = 'matched' then null
+            when outcome in ('matched', 'awaitingUpload') then null
             when outcome = 'duplicate' then case when bs = 'success' then 'bank' else 'agency' end
             when outcome = 'missingAtAgency' then 'agency'
             when outcome = 'missingAtBank' and ps is null and bs is null then 'agency'
@@ -160,8 +186,9 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
     `);
     const counts = [...inserted] as { outcome: string; n: number }[];
     const transactions = counts.reduce((s, c) => s + c.n, 0);
-    const discrepancyCount = counts.filter((c) => c.outcome !== 'matched').reduce((s, c) => s + c.n, 0);
-    return { transactions, discrepancies: discrepancyCount };
+    const discrepancyCount = counts.filter((c) => !NO_DIFFERENCE.includes(c.outcome)).reduce((s, c) => s + c.n, 0);
+    const awaitingUpload = counts.find((c) => c.outcome === 'awaitingUpload')?.n ?? 0;
+    return { transactions, discrepancies: discrepancyCount, awaitingUpload };
   });
 }
 
@@ -182,6 +209,19 @@ export async function reconciledDaysBetween(db: Executor, from: string, to: stri
   const d = reconciliationDays;
   const rows = await db.select({ txnDate: d.txnDate }).from(d).where(and(eq(d.status, 'reconciled'), gte(d.txnDate, from), lte(d.txnDate, to)));
   return new Set(rows.map((r) => r.txnDate));
+}
+
+/**
+ * Reconciled days of [from, to] with an upload that came after their reconciliation (a late or a
+ * corrected statement or record): the daily run reconciles them again.
+ */
+export async function daysWithLaterUploads(db: Executor, from: string, to: string): Promise<string[]> {
+  const rows = await db.execute<{ d: string }>(sql`
+    select d.txn_date::text as d from reconciliation_days d
+    where d.status = 'reconciled' and d.txn_date between ${from}::date and ${to}::date
+      and exists (select 1 from reconciliation_uploads u where u.txn_date = d.txn_date and u.uploaded_at > d.reconciled_at)
+    order by d.txn_date`);
+  return [...rows].map((r) => r.d);
 }
 
 /**
@@ -212,8 +252,39 @@ export function discrepancyPage(db: Executor, params: { txnDate: string; after?:
       portalStatus: r.portalStatus, bankStatus: r.bankStatus,
     })
     .from(r)
-    .where(and(eq(r.txnDate, params.txnDate), sql`${r.outcome} <> 'matched'`, after))
+    // Spelled as two inequalities so the partial index (outcome <> 'matched') serves it.
+    .where(and(eq(r.txnDate, params.txnDate), sql`${r.outcome} <> 'matched' and ${r.outcome} <> 'awaitingUpload'`, after))
     .orderBy(asc(r.agency), asc(r.bank), asc(r.paymentId), asc(r.seq))
+    .limit(params.limit);
+}
+
+/**
+ * The open cases of a day whose difference this run no longer finds as the case holds it: gone
+ * (no row, matched) or changed (kind, owner, amounts). A pair still awaiting an upload changes
+ * nothing. In id order, a page at a time; `difference` is the current row, null when gone.
+ */
+export async function revisitedDiscrepancyPage(db: Executor, params: { txnDate: string; after?: string; limit: number }) {
+  const d = discrepancies;
+  const r = reconciliationResults;
+  return db
+    .select({
+      id: d.id,
+      outcome: r.outcome, ownerKind: r.ownerKind, agency: d.agency, bank: d.bank, paymentId: d.paymentId, seq: d.seq,
+      portalAmount: r.portalAmount, bankAmount: r.bankAmount, agencyAmount: r.agencyAmount, bankTxnRef: r.bankTxnRef,
+      portalStatus: r.portalStatus, bankStatus: r.bankStatus,
+    })
+    .from(d)
+    .leftJoin(r, and(eq(r.txnDate, d.txnDate), eq(r.agency, d.agency), eq(r.bank, d.bank), eq(r.paymentId, d.paymentId), eq(r.seq, d.seq)))
+    .where(and(
+      eq(d.txnDate, params.txnDate),
+      eq(d.status, 'open'),
+      params.after ? gt(d.id, params.after) : undefined,
+      sql`(${r.outcome} is null or ${r.outcome} = 'matched'
+           or (${r.outcome} <> 'awaitingUpload' and (${r.outcome}::text <> ${d.kind} or ${r.ownerKind} is distinct from ${d.ownerKind}
+               or ${r.portalAmount} is distinct from ${d.portalAmount} or ${r.bankAmount} is distinct from ${d.bankAmount}
+               or ${r.agencyAmount} is distinct from ${d.agencyAmount})))`,
+    ))
+    .orderBy(asc(d.id))
     .limit(params.limit);
 }
 
@@ -297,6 +368,9 @@ export interface DiscrepancyRow {
   dueAt?: string;
   breached: boolean;
   refundId?: string;
+  portalAmount?: number;
+  bankAmount?: number;
+  agencyAmount?: number;
   revision: number;
   detectedAt: string;
   resolvedAt?: string;
@@ -309,6 +383,9 @@ export async function upsertDiscrepancy(db: Executor, d: DiscrepancyRow): Promis
     resolution: d.resolution ?? null,
     dueAt: d.dueAt ? new Date(d.dueAt) : null,
     refundId: d.refundId ?? null,
+    portalAmount: d.portalAmount ?? null,
+    bankAmount: d.bankAmount ?? null,
+    agencyAmount: d.agencyAmount ?? null,
     detectedAt: new Date(d.detectedAt),
     resolvedAt: d.resolvedAt ? new Date(d.resolvedAt) : null,
     updatedAt: new Date(),

@@ -5,7 +5,7 @@ import { findPayment } from '../../../db/queries/payment.js';
 import { debitsOf, findRefund, listRefunds, liveRefundsOfDebit } from '../../../db/queries/reconciliation.js';
 import { refundOrigin, refundStatus } from '../../../db/schema/index.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
-import { REFUND_PROCESS, decideRefundUpdate, payRefundUpdate, refundWorkflowId, type RefundInput, type RefundView } from '../../../workflows/refund.definitions.js';
+import { REFUND_PROCESS, closeUnfoundedRefundUpdate, decideRefundUpdate, payRefundUpdate, refundWorkflowId, type RefundInput, type RefundView } from '../../../workflows/refund.definitions.js';
 import { actorOf, isSupervisor, type Actor } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
 import { startOnce, untilProjected } from '../../case-record.js';
@@ -38,25 +38,32 @@ function assertCanRead(actor: Actor, r: { agency: string; bank: string }) {
 }
 
 /**
- * Refunds (Art 34.6): started by reconciliation for duplicates and over-payments, or by a payer's
- * request through the Portal; investigated by the bank, paid by the bank or the agency, once.
+ * Refunds (Art 34.6): started by reconciliation for duplicates and over-payments, by a payer's
+ * request through the Portal (investigated by the bank), or by the agency (34.6c, its to pay);
+ * paid by the bank or the agency, once; one opened from a difference a corrected statement
+ * disproved is closed as unfounded by the bank or VPCP.
  */
 export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/', {
-    config: { access: { roles: ['portal'] } },
+    config: { access: { roles: ['portal', 'agency'] } },
     schema: {
-      tags: ['refunds'], summary: "A payer's refund request (Art 34.6b): the payer's bank investigates it",
+      tags: ['refunds'],
+      summary: "A payer's refund request (Art 34.6b, role portal): the payer's bank investigates it; or the agency's own refund of its payment (Art 34.6c, role agency): the agency pays it",
       body: z.object({ paymentId: safeText(200), bankTxnRef: safeText(128).optional(), amount: vndSchema, reason: safeMultilineText(4000) }),
       response: {
-        201: z.object({ refundId: z.string(), status: z.literal('investigating') }),
+        201: z.object({ refundId: z.string(), status: z.enum(['investigating', 'awaitingRefund']) }),
         200: z.object({ refundId: z.string(), status: z.enum(refundStatus.enumValues) }).describe('The same request made before: its refund, as it is now'),
         ...errors,
       },
     },
   }, async (request, reply) => {
     const { body } = request;
+    const actor = actorOf(request);
     const payment = await findPayment(app.db, body.paymentId);
     if (!payment) throw problem('not-found', `No payment ${body.paymentId}`);
+    if (actor.role === 'agency' && actor.agency !== payment.agency) throw problem('wrong-scope', `agency ${actor.agency ?? ''} may not refund payment ${payment.paymentId} of ${payment.agency}`);
+    const origin = actor.role === 'agency' ? ('agencyInitiated' as const) : ('payerRequest' as const);
+    const startStatus = origin === 'agencyInitiated' ? ('awaitingRefund' as const) : ('investigating' as const);
     const debited = payment.status === 'debited' || payment.status === 'settled';
     const debits = await debitsOf(app.db, { paymentId: payment.paymentId, bankTxnRef: payment.bankTxnRef, amount: payment.amount, debited });
     if (!payment.payerBank || debits.length === 0) {
@@ -67,8 +74,8 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
     const debit = debits.find((d) => d.bankTxnRef === bankTxnRef);
     if (!debit) throw problem('unprocessable', `Debit ${bankTxnRef} is neither the Portal's debit of payment ${payment.paymentId} nor a duplicate found by reconciliation`);
     const input: RefundInput = {
-      origin: 'payerRequest', paymentId: payment.paymentId, agency: payment.agency, bank: payment.payerBank,
-      bankTxnRef, amount: body.amount, reason: body.reason, actor: actorOf(request),
+      origin, paymentId: payment.paymentId, agency: payment.agency, bank: payment.payerBank,
+      bankTxnRef, amount: body.amount, reason: body.reason, actor,
     };
     const refundId = refundWorkflowId(input);
     // A debit is refunded at most once and at most its amount: the cases already open or paid for it count.
@@ -83,7 +90,7 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
         conflict: `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`,
       }, () => app.temporal.workflow.start('refundWorkflow', {
         taskQueue: app.config.TASK_QUEUE, workflowId: refundId, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [{ key: agencyKey, value: input.agency }, { key: processKey, value: REFUND_PROCESS }, { key: stageKey, value: 'investigating' }],
+        typedSearchAttributes: [{ key: agencyKey, value: input.agency }, { key: processKey, value: REFUND_PROCESS }, { key: stageKey, value: startStatus }],
       }));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -92,10 +99,10 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
       await untilProjected(() => findRefund(app.db, refundId));
       const existing = await findRefund(app.db, refundId);
       if (existing && existing.amount !== body.amount) throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`);
-      return reply.status(200).send({ refundId, status: existing?.status ?? ('investigating' as const) });
+      return reply.status(200).send({ refundId, status: existing?.status ?? startStatus });
     }
     await untilProjected(() => findRefund(app.db, refundId));
-    return reply.status(201).send({ refundId, status: 'investigating' as const });
+    return reply.status(201).send({ refundId, status: startStatus });
   });
 
   app.get('/', {
@@ -134,8 +141,18 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) =>
     viewBody(await runUpdate(request, app.temporal.workflow.getHandle(request.params.id), decideRefundUpdate, [{ ...request.body, actor: actorOf(request) }])));
 
+  app.post('/:id/close-unfounded', {
+    config: { access: { roles: ['bank', 'vpcp'] } },
+    schema: {
+      tags: ['refunds'],
+      summary: 'Close, unpaid, a refund opened from a reconciliation difference that proved unfounded (a corrected statement, Art 34.6): the bank of the payment or VPCP, with the reason',
+      params, body: z.object({ reason: safeMultilineText(4000) }), response: { 200: viewSchema, ...errors },
+    },
+  }, async (request) =>
+    viewBody(await runUpdate(request, app.temporal.workflow.getHandle(request.params.id), closeUnfoundedRefundUpdate, [{ reason: request.body.reason, actor: actorOf(request) }])));
+
   app.post('/:id/payout', {
-    config: { access: { roles: ['bank', 'agency'] } },
+    config: { access: { roles: ['bank', 'agency'] }, permission: 'refund.payout' },
     schema: {
       tags: ['refunds'], summary: 'The responsible party records the money returned to the payer; a refund is paid once',
       params, body: z.object({ payoutRef: safeText(128) }), response: { 200: viewSchema, ...errors },
