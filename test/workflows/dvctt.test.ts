@@ -18,6 +18,7 @@ import {
   submitDvcttTestReportUpdate,
   suspendDvcttServiceUpdate,
   withdrawDvcttUpdate,
+  tthcRepealedSignal,
   type DvcttService,
   type DvcttView,
   type DvcttWorkflowInput,
@@ -221,6 +222,36 @@ describe('DVCTT test-integration loop "2 + 5 + 2" (time-skipping)', () => {
     expect(view.currentRound).toBe(2);
     expect(view.actions.slice(4).map((a) => a.action)).toEqual(['suspend', 'reportFix', 'resume', 'stop', 'propose']);
     expect((await findService(database.db, service.code))?.status).toBe('proposed');
+  });
+
+  it('Art 28.1, 19: a repeal of its TTHC suspends a live service for good, with the reason; one in the loop is suspended and its clocks cancelled; a repeated notice changes nothing', async () => {
+    const notice = (tthcCode: string) => ({ tthcCode, decisionId: 'BTP.99-qd-btp', decisionNumber: '99/QĐ-BTP', effectiveOn: '2027-02-01', actor: btp });
+    const live = await withService(async (h, service) => {
+      await goLive(h);
+      await h.signal(tthcRepealedSignal, notice(service.tthcCode));
+      await h.signal(tthcRepealedSignal, { ...notice(service.tthcCode), decisionNumber: 'other' });
+      await env.sleep('1 minute');
+      const view = await h.query(dvcttStateQuery);
+      const refused = await refusal(h.executeUpdate(suspendDvcttServiceUpdate, { args: [{ actor: vpcp, reasons: 'Chất lượng' }] }));
+      return { view, refused, row: await findService(database.db, service.code), service };
+    });
+    expect(live.view).toMatchObject({ status: 'suspended', acceptsNewDossiers: false, allowedActions: [], tthcRepeal: { decisionNumber: '99/QĐ-BTP', effectiveOn: '2027-02-01' } });
+    expect(live.view.actions.filter((a) => a.action === 'tthcRepealed')).toEqual([
+      expect.objectContaining({ actor: btp, note: `TTHC ${live.service.tthcCode} was repealed by decision 99/QĐ-BTP, in force from 2027-02-01 (Art 19, 28.1)` }),
+    ]);
+    expect(live.refused).toMatchObject({ type: 'InvalidTransition', message: expect.stringContaining('no longer provided') });
+    expect(live.row).toMatchObject({ status: 'suspended', tthcRepeal: { decisionNumber: '99/QĐ-BTP' } });
+    const [notified] = await database.db.select().from(notifications).where(eq(notifications.key, `${dvcttWorkflowId(live.service.code)}:tthc-repealed:portal`));
+    expect(notified).toMatchObject({ recipient: 'BTP' });
+
+    const looping = await withService(async (h, service) => {
+      await propose(h);
+      await h.signal(tthcRepealedSignal, notice(service.tthcCode));
+      await env.sleep('1 minute');
+      return h.query(dvcttStateQuery);
+    });
+    expect(looping).toMatchObject({ status: 'suspended', rounds: [{ outcome: 'closed' }] });
+    expect(clock(looping, 'review#1')?.outcome).toBe('cancelled');
   });
 
   it('Art 27: only the service\'s agency acts for it and only VPCP reviews; refused actions leave no trace', async () => {
