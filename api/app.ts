@@ -21,7 +21,7 @@ import { payloadCodecsFor } from '../codec/encryption.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { createCalendarCache, type CalendarCache } from '../db/queries/calendar.js';
 import { privateLogOptions, redactUrl } from '../domain/privacy/logs.js';
-import { authConfigOf, registerAuth } from './auth.js';
+import { authConfigOf, PermissionCache, registerAuth } from './auth.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerMetrics } from './metrics.js';
 import { completeOpenApi } from './openapi.js';
@@ -45,6 +45,7 @@ import { notificationRoutes } from './routes/notifications/index.js';
 import { codecRoutes } from './routes/codec/index.js';
 import { accountRoutes } from './routes/accounts/index.js';
 import { evaluationRoutes } from './routes/evaluation/index.js';
+import { permissionRoutes } from './routes/permissions/index.js';
 
 export interface AppDeps {
   db: Database;
@@ -172,7 +173,11 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
   });
 
   registerErrorHandling(app);
-  registerAuth(app, authConfigOf(config));
+  registerAuth(app, authConfigOf(config), new PermissionCache(db, {
+    ttlMs: config.PERMISSION_CACHE_TTL_MS,
+    // Project rule (README "Officers and permissions"): ungranted tokens act as their agency's service account only locally and in tests.
+    ungranted: config.DVCQG_PROFILE === 'local' || config.NODE_ENV === 'test' ? 'service-account' : 'refuse',
+  }));
   registerIdempotency(app);
   registerMetrics(app, db);
   await registerLimits(app, config);
@@ -219,6 +224,7 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
       await v1.register(codecRoutes, { prefix: '/codec' });
       await v1.register(accountRoutes, { prefix: '/accounts' });
       await v1.register(evaluationRoutes, { prefix: '/evaluation' });
+      await v1.register(permissionRoutes, { prefix: '/permissions' });
     },
     { prefix: '/v1' },
   );

@@ -2,6 +2,10 @@ import { createRemoteJWKSet, jwtVerify, SignJWT, errors as joseErrors, type JWTP
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DEFAULT_JWT_AUDIENCE, type AppConfig } from '../config/index.js';
+import type { Executor } from '../db/client.js';
+import { officerPermissionsNow } from '../db/queries/permissions.js';
+import { appliesTo, isPermission, permissionOfRoute, type Permission } from '../domain/permissions/catalogue.js';
+import type { Caller } from '../domain/permissions/case-actions.js';
 import { problem } from './errors.js';
 
 /**
@@ -10,7 +14,8 @@ import { problem } from './errors.js';
  * JWKS. Every token names this API as audience, its issuer, and a bounded lifetime (`exp`, `iat`).
  * Authorization: one preHandler hook reads each route's
  * `config.access` (allowed roles, and optionally where the request names an agency/bank) and
- * refuses with 401/403 before the handler runs, so nothing is changed.
+ * `config.permission` (the officer permission an action needs, domain/permissions/catalogue.ts),
+ * and refuses with 401/403 before the handler runs, so nothing is changed.
  */
 export const ROLES = ['agency', 'vpcp', 'bank', 'auditor', 'portal'] as const;
 export type Role = (typeof ROLES)[number];
@@ -22,6 +27,10 @@ export const actorSchema = z.object({
   agency: z.string().min(1).optional(),
   /** Bank / payment intermediary code for `bank` (required). */
   bank: z.string().min(1).optional(),
+  /** Set by the API on an officer's action: the permission it was authorized by (recorded with the action). */
+  permission: z.string().optional(),
+  /** …and the grant that gave it (absent for the local profile's service account). */
+  grant: z.string().optional(),
 });
 export type Actor = z.infer<typeof actorSchema>;
 
@@ -64,9 +73,15 @@ export interface RouteAccess {
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /** The officer permission the route needs (officers only: banks, the Portal and auditors are authorized by role). */
+    permission?: Permission;
   }
   interface FastifyRequest {
     actor: Actor | undefined;
+  }
+  interface FastifyInstance {
+    /** The officers' current permissions, cached briefly (revocation bounded by the cache's lifetime). */
+    permissions: PermissionCache;
   }
 }
 
@@ -151,10 +166,111 @@ export function assertBankScope(actor: Actor, bank: string, what = 'this transac
 export const agencyInQuery = (request: FastifyRequest): string | undefined => (request.query as { agency?: string } | undefined)?.agency;
 export const bankInQuery = (request: FastifyRequest): string | undefined => (request.query as { bank?: string } | undefined)?.bank;
 
-export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
+/** The agency (or VPCP) an officer acts for; undefined for callers that are not officers. */
+const officerAgency = (actor: Actor): string | undefined =>
+  actor.role === 'vpcp' ? 'VPCP' : actor.role === 'agency' ? actor.agency : undefined;
+
+export interface PermissionHoldings {
+  /** Permission → the grant that gives it; `all` for the local profile's service account. */
+  held: ReadonlyMap<Permission, string> | 'all';
+}
+
+export interface PermissionCacheOptions {
+  /** How long an officer's permissions are reused before PostgreSQL is asked again (≤ 30 s, so a revocation bites within a minute). */
+  ttlMs: number;
+  /**
+   * An officer with no grants and no registration: `service-account` (local profile and tests only)
+   * treats the token as its agency's service account holding every permission of its role;
+   * `refuse` (production) grants nothing.
+   */
+  ungranted: 'service-account' | 'refuse';
+}
+
+/**
+ * Officers' permissions as they stand in PostgreSQL, per (agency, officer), reused for `ttlMs`.
+ * A grant or revocation made through this API instance clears the officer's entry at once; other
+ * instances see it when their entry expires.
+ */
+export class PermissionCache {
+  private readonly entries = new Map<string, { until: number; holdings: Promise<PermissionHoldings> }>();
+
+  constructor(private readonly db: Executor, readonly options: PermissionCacheOptions) {}
+
+  /** What `actor` holds now; undefined for callers that are not officers. */
+  async of(actor: Actor): Promise<PermissionHoldings | undefined> {
+    const agency = officerAgency(actor);
+    if (!agency) return undefined;
+    const key = `${agency}\n${actor.userId}`;
+    const now = Date.now();
+    const cached = this.entries.get(key);
+    if (cached && cached.until > now) return cached.holdings;
+    const holdings = this.load(agency, actor);
+    this.entries.set(key, { until: now + this.options.ttlMs, holdings });
+    holdings.catch(() => this.entries.delete(key));
+    if (this.entries.size > 10_000) this.sweep(now);
+    return holdings;
+  }
+
+  invalidate(agency: string, officer: string): void {
+    this.entries.delete(`${agency}\n${officer}`);
+  }
+
+  /** The caller as `actionsAllowed` needs it (domain/permissions/case-actions.ts). */
+  async callerOf(actor: Actor): Promise<Caller> {
+    const holdings = await this.of(actor);
+    const permissions = !holdings || holdings.held === 'all' ? 'all' as const : new Set(holdings.held.keys());
+    const code = officerAgency(actor) ?? actor.bank ?? actor.agency ?? actor.userId;
+    return { role: actor.role, code, userId: actor.userId, permissions };
+  }
+
+  private async load(agency: string, actor: Actor): Promise<PermissionHoldings> {
+    const { managed, held } = await officerPermissionsNow(this.db, agency, actor.userId);
+    if (!managed && this.options.ungranted === 'service-account') return { held: 'all' };
+    return { held: new Map([...held].filter((entry): entry is [Permission, string] => isPermission(entry[0]))) };
+  }
+
+  private sweep(now: number): void {
+    for (const [key, entry] of this.entries) if (entry.until <= now) this.entries.delete(key);
+  }
+}
+
+/**
+ * Refuses an officer who does not hold `permission` now (403 naming it); on success the actor
+ * carries the permission and its grant, so the workflow records what authorized the action.
+ */
+export async function requirePermission(request: FastifyRequest, permission: Permission): Promise<void> {
+  const actor = request.actor;
+  if (!actor || !appliesTo(permission, actor.role)) return;
+  const holdings = await request.server.permissions.of(actor);
+  if (!holdings) return;
+  if (holdings.held === 'all') {
+    request.actor = { ...actor, permission };
+    return;
+  }
+  const grant = holdings.held.get(permission);
+  if (!grant) {
+    throw problem('forbidden', `Officer ${actor.userId} of ${officerAgency(actor)} does not hold permission ${permission}; the agency's administrator grants it (Art 41.2, 48.2)`, [
+      { path: 'permission', message: permission },
+    ]);
+  }
+  request.actor = { ...actor, permission, grant };
+}
+
+export function registerAuth(app: FastifyInstance, config: AuthConfig, permissions: PermissionCache): void {
   const verifyToken = createTokenVerifier(config);
+  app.decorate('permissions', permissions);
   app.decorateRequest('actor', undefined);
-  // Authentication and role first (onRequest), so an unauthenticated request is refused before
+  // A route's permission must be in the catalogue, and the catalogue must name the route for it.
+  app.addHook('onRoute', (route) => {
+    const permission = route.config?.permission;
+    if (!permission) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      const listed = permissionOfRoute(`${method} ${route.url}`);
+      if (listed !== permission) throw new Error(`Route ${method} ${route.url} declares permission ${permission}; the catalogue says ${listed ?? 'none'}`);
+    }
+  });
+  // Authentication, role and permission first (onRequest), so an unauthenticated request is refused before
   // its body is even parsed; agency/bank scope once the body is validated (preHandler).
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
@@ -170,6 +286,9 @@ export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
     if (!access.roles.includes(request.actor.role)) {
       throw problem('wrong-role', `Role ${request.actor.role} may not do this; allowed: ${access.roles.join(', ')}`);
     }
+    // The officer's permission, like the role, depends on the token alone: refused before the body is read.
+    const permission = request.routeOptions.config.permission;
+    if (permission) await requirePermission(request, permission);
   });
   app.addHook('preHandler', async (request) => {
     const access = request.routeOptions.config.access;

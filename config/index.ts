@@ -29,6 +29,9 @@ const schema = z.object({
   // stopped over a holiday still finds every closed run to copy; the permanent record is PostgreSQL.
   // How long the API waits for a case to answer an action before answering 202 with where to read the outcome.
   UPDATE_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  // How long the API reuses an officer's permissions before asking PostgreSQL again; at most 30 s so that
+  // a revoked permission is refused within a minute everywhere (README "Officers and permissions").
+  PERMISSION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(30_000).default(30_000),
   TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
   // Fail-closed: only `local` (npm start, loopback only) and NODE_ENV=test may fall back to the public
   // development secret; every other run must bring AUTH_JWT_SECRET or AUTH_JWKS_URL.

@@ -9,6 +9,14 @@ export interface ActorRef {
   role: 'agency' | 'vpcp' | 'bank' | 'auditor' | 'portal';
   agency?: string;
   bank?: string;
+  /**
+   * The officer permission the API authorized the action by (domain/permissions/catalogue.ts) and
+   * the grant that gave it (absent for the local profile's service account): carried in the update's
+   * arguments, so every action in the history names what allowed it (Art 41.2, 48.2). Optional:
+   * histories recorded before permissions existed replay unchanged.
+   */
+  permission?: string;
+  grant?: string;
 }
 
 /** One recorded human or system action of a case, in business terms. */

@@ -1,13 +1,15 @@
-import { and, asc, count, eq, gt, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { agencyUnits, officers, permissionGrants, permissionRevocations } from '../schema/permissions.js';
 
 /** When a grant stops counting: its planned end or its revocation, whichever comes first (null = open). */
 const endsAt = sql<Date | null>`least(${permissionGrants.validTo}, ${permissionRevocations.revokedAt})`;
 
+/** The grant has not ended by `at` (the raw expression needs its parameter as text). */
+const notEndedBy = (at: Date): SQL => or(isNull(endsAt), sql`${endsAt} > ${at.toISOString()}::timestamptz`) as SQL;
+
 /** The grant is in force at `at`. */
-const inForceAt = (at: Date): SQL =>
-  and(lte(permissionGrants.validFrom, at), or(isNull(endsAt), gt(endsAt, at))) as SQL;
+const inForceAt = (at: Date): SQL => and(lte(permissionGrants.validFrom, at), notEndedBy(at)) as SQL;
 
 /**
  * What an officer of an agency holds now: the permissions in force (with the grant of each, for the
@@ -119,7 +121,7 @@ export function holdersDuring(db: Executor, params: { permission: string; agency
       eq(permissionGrants.permission, params.permission),
       params.agency ? eq(permissionGrants.agency, params.agency) : undefined,
       lt(permissionGrants.validFrom, params.to),
-      or(isNull(endsAt), gt(endsAt, params.from)),
+      notEndedBy(params.from),
     ))
     .orderBy(asc(permissionGrants.agency), asc(permissionGrants.officer), asc(permissionGrants.validFrom));
 }

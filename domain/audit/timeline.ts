@@ -29,6 +29,9 @@ export interface TimelineActor {
   role?: string;
   agency?: string;
   bank?: string;
+  /** The officer permission the action was authorized by, and its grant (actions recorded since permissions exist). */
+  permission?: string;
+  grant?: string;
 }
 
 export interface TimelineClock {
@@ -158,7 +161,9 @@ export function findActor(args: unknown[]): TimelineActor | undefined {
 
 function pickActor(v: Record<string, unknown>): TimelineActor {
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
-  return { userId: v.userId as string, role: str('role'), agency: str('agency'), bank: str('bank') };
+  const permission = str('permission');
+  const grant = str('grant');
+  return { userId: v.userId as string, role: str('role'), agency: str('agency'), bank: str('bank'), ...(permission ? { permission } : {}), ...(grant ? { grant } : {}) };
 }
 
 function clockFromSnapshot(s: Record<string, unknown>): TimelineClock {

@@ -68,7 +68,7 @@ describe('citizen feedback end to end: HTTP → Temporal dev server → worker �
     const id = first.body.id;
 
     const received = await ready(id, btp, (i) => i.clocks.length >= 2);
-    expect(received).toMatchObject({ status: 'received', agency: 'BTP', reviewingAgency: 'BTP', actionsAllowed: ['classify', 'progress', 'escalate', 'removeStateSecret'] });
+    expect(received).toMatchObject({ status: 'received', agency: 'BTP', reviewingAgency: 'BTP', actionsAllowed: ['classify', 'progress', 'escalate', 'state-secret'] });
     expect(received.clocks.map((c) => c.key).sort()).toEqual(['answer#1', 'classify#1']);
 
     // Other agency: cannot see, cannot act, and nothing changes.

@@ -53,7 +53,7 @@ export function page(titleVi: string, title: string, body: string): string {
 export const both = (vi: string, en: string) => `${esc(vi)}<span class="en">${esc(en)}</span>`;
 
 const actorText = (e: TimelineEntry): string =>
-  e.actor ? `${esc(e.actor.userId)}${e.actor.role ? ` <span class="muted">(${esc(e.actor.role)}${e.actor.agency ? `, ${esc(e.actor.agency)}` : ''}${e.actor.bank ? `, ${esc(e.actor.bank)}` : ''})</span>` : ''}` : '';
+  e.actor ? `${esc(e.actor.userId)}${e.actor.role ? ` <span class="muted">(${esc(e.actor.role)}${e.actor.agency ? `, ${esc(e.actor.agency)}` : ''}${e.actor.bank ? `, ${esc(e.actor.bank)}` : ''}${e.actor.permission ? `; ${esc(e.actor.permission)}` : ''})</span>` : ''}` : '';
 
 function entryDetail(e: TimelineEntry): string {
   const c = e.clock;

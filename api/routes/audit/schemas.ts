@@ -3,7 +3,11 @@ import { ENTRY_KINDS } from '../../../domain/audit/timeline.js';
 import { EXPORT_FORMAT } from '../../../domain/audit/export.js';
 import { caseId } from '../../schemas.js';
 
-const actorView = z.object({ userId: z.string(), role: z.string().optional(), agency: z.string().optional(), bank: z.string().optional() });
+const actorView = z.object({
+  userId: z.string(), role: z.string().optional(), agency: z.string().optional(), bank: z.string().optional(),
+  /** The officer permission the action was authorized by, and its grant. */
+  permission: z.string().optional(), grant: z.string().optional(),
+});
 
 export const clockView = z
   .object({

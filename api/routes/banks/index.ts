@@ -43,7 +43,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.put('/:code', {
-    config: { access: { roles: ['vpcp'] } },
+    config: { access: { roles: ['vpcp'] }, permission: 'bank.register' },
     schema: {
       tags: ['banks'], summary: 'Register a connected bank or intermediary (Art 33.2), or update its names', params,
       body: z.object({ name: safeText(256), nameVi: safeText(256), kind: z.enum(bankKind.enumValues) }),
@@ -58,7 +58,7 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
 
   const statusChange = (path: string, status: BankStatus, summary: string) =>
     app.post(`/:code/${path}`, {
-      config: { access: { roles: ['vpcp'] } },
+      config: { access: { roles: ['vpcp'] }, permission: 'bank.register' },
       schema: { tags: ['banks'], summary, params, body: z.object({ reason: safeMultilineText(2000) }), response: { 200: bankSchema, ...errors } },
     }, async (request) => {
       const bank = await setBankStatus(app.db, request.params.code, status, request.body.reason, actorOf(request));

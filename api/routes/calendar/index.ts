@@ -100,7 +100,7 @@ export const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
     return calendars.get(row.version);
   };
   const readers = { access: { roles: ROLES } };
-  const writers = { access: { roles: ['vpcp'] as const } };
+  const writers = { access: { roles: ['vpcp'] as const }, permission: 'calendar.manage' as const };
 
   app.get('/days', {
     config: readers,

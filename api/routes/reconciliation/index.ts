@@ -128,7 +128,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.put('/agency-records/:agency/:bank/:txnDate', {
     bodyLimit: limits.maxBytes,
-    config: { access: { roles: ['agency'], agencyOf: (req) => (req.params as { agency: string }).agency } },
+    config: { access: { roles: ['agency'], agencyOf: (req) => (req.params as { agency: string }).agency }, permission: 'reconciliation.upload' },
     schema: {
       tags: ['reconciliation'], summary: "The agency's own records for one day and bank (Art 34.4b–c); replaces an earlier upload",
       params: z.object({ agency: code, bank: code, txnDate: day }), body: uploadBody, response: { 200: uploadResponse, ...errors },
@@ -136,7 +136,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => upload('agency', request.params, request.body, actorOf(request)));
 
   app.post('/runs', {
-    config: { access: { roles: ['vpcp'] } },
+    config: { access: { roles: ['vpcp'] }, permission: 'reconciliation.run' },
     schema: {
       tags: ['reconciliation'], summary: 'Reconcile (again) one day now, e.g. after a late or corrected upload',
       body: z.object({ txnDate: day }), response: { 202: z.object({ workflowId: z.string(), txnDate: z.string() }), ...errors },
@@ -152,7 +152,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.put('/schedule', {
-    config: { access: { roles: ['vpcp'] } },
+    config: { access: { roles: ['vpcp'] }, permission: 'reconciliation.run' },
     schema: {
       tags: ['reconciliation'], summary: 'Create the daily reconciliation Schedule (06:00 Asia/Ho_Chi_Minh) if missing; idempotent',
       response: { 200: z.object({ scheduleId: z.string(), created: z.boolean() }), ...errors },
@@ -248,7 +248,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
 
   const actionResponse = z.object({ id: z.string(), status: z.enum(discrepancyStatus.enumValues), cause: z.string().optional(), resolution: z.string().optional(), breached: z.boolean() });
   app.post('/discrepancies/:id/cause', {
-    config: { access: { roles: ['agency', 'bank', 'vpcp'] } },
+    config: { access: { roles: ['agency', 'bank', 'vpcp'] }, permission: 'reconciliation.resolve' },
     schema: {
       tags: ['reconciliation'], summary: 'A party records the cause of a difference', params: discrepancyParams,
       body: z.object({ cause: safeMultilineText(4000) }), response: { 200: actionResponse, ...errors },
@@ -258,7 +258,7 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
     return { id: v.id, status: v.status, cause: v.cause, resolution: v.resolution, breached: v.breached };
   });
   app.post('/discrepancies/:id/resolve', {
-    config: { access: { roles: ['agency', 'bank'] } },
+    config: { access: { roles: ['agency', 'bank'] }, permission: 'reconciliation.resolve' },
     schema: {
       tags: ['reconciliation'], summary: 'The owner records how the difference was settled (Art 34.5: by the end of the next working day)', params: discrepancyParams,
       body: z.object({ resolution: safeMultilineText(4000) }), response: { 200: actionResponse, ...errors },

@@ -152,7 +152,7 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
     viewBody(await runUpdate(request, app.temporal.workflow.getHandle(request.params.id), closeUnfoundedRefundUpdate, [{ reason: request.body.reason, actor: actorOf(request) }])));
 
   app.post('/:id/payout', {
-    config: { access: { roles: ['bank', 'agency'] } },
+    config: { access: { roles: ['bank', 'agency'] }, permission: 'refund.payout' },
     schema: {
       tags: ['refunds'], summary: 'The responsible party records the money returned to the payer; a refund is paid once',
       params, body: z.object({ payoutRef: safeText(128) }), response: { 200: viewSchema, ...errors },

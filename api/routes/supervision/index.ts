@@ -165,7 +165,7 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/recompute-clocks', {
-    config: { access: { roles: ['vpcp'] as const } },
+    config: { access: { roles: ['vpcp'] as const }, permission: 'supervision.recompute' },
     schema: {
       tags: ['supervision'],
       summary: 'Recompute the due instants of open clocks computed on an older calendar version (explicit, recorded in each case)',
