@@ -25,7 +25,7 @@ import {
   type TthcContent,
 } from '../../workflows/tthc.definitions.js';
 import { localizedCode } from '../../workflows/tthc.rules.js';
-import { fullContent, tthcTestCode } from '../fixtures/tthc-content.js';
+import { fullContent, provincialBasis, tthcTestCode } from '../fixtures/tthc-content.js';
 import { bearer, eventually, testConfig, testDatabase, testLogger, timeSkippingEnv, uniqueId, workflowBundle, terminateWhenIdle } from '../support/env.js';
 
 /**
@@ -70,7 +70,7 @@ describe('TTHC decisions and reviews through the API (time-skipping)', () => {
   /** The local date (UTC+7) `days` from the test server's current time. */
   const localDate = async (days = 0) => new Date((await env.currentTimeMs()) + 7 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
 
-  async function decision(actor: Actor, body: { authorityKind?: string; signedOn?: string; legalEffectiveOn?: string } = {}): Promise<string> {
+  async function decision(actor: Actor, body: { authorityKind?: string; signedOn?: string; legalEffectiveOn?: string; signer?: string } = {}): Promise<string> {
     const res = await call('POST', '/v1/tthc/decisions', actor, {
       agency: actor.agency, number: `${uniqueId('QĐ')}/QĐ-${actor.agency}`, title: 'Quyết định công bố thủ tục hành chính',
       authorityKind: actor.agency?.startsWith('UBND') ? 'provincial-chairman' : 'minister',
@@ -163,24 +163,32 @@ describe('TTHC decisions and reviews through the API (time-skipping)', () => {
   it('Art 17.2, 18, 18.2, 19.1: a province localizes a central TTHC; the amendment flags it; the repeal cascades to it and notifies the province', async () => {
     const central = tthcTestCode();
     await publishAll(btp, [{ kind: 'new', code: central, content: fullContent('Cấp phiếu lý lịch tư pháp') }]);
-    const local = await publishAll(hanoi, [{ kind: 'localized', centralCode: central, local: { place: 'Sở Tư pháp Hà Nội', fees: [] } }]);
+    const localizing = await decision(hanoi);
+    // Art 17.2: without the provincial act its local details rest on, the check finds the gap.
+    await enter(hanoi, localizing, [{ kind: 'localized', centralCode: central, local: { place: 'Sở Tư pháp Hà Nội', fees: [] } }]);
+    expect((await check(hanoi, localizing)).json().gaps).toEqual([expect.objectContaining({ component: 'local.legalBasis', problem: expect.stringMatching(/^missing/) })]);
+    const localDetails = { place: 'Sở Tư pháp Hà Nội', fees: [], authorizedAgency: 'UBND cấp xã', legalBasis: provincialBasis() };
+    await enter(hanoi, localizing, [{ kind: 'localized', centralCode: central, local: localDetails }]);
+    expect((await check(hanoi, localizing)).json()).toEqual({ gaps: [], stage: 'checked' });
+    expect((await publish(hanoi, localizing)).statusCode).toBe(200);
+    const local = { id: localizing };
     expect(await clock(hanoi, local.id)).toMatchObject({ outcome: 'met', amount: 5, owner: 'UBND-HN' });
     const copyCode = localizedCode(central, 'UBND-HN');
     const copy = (await call('GET', `/v1/tthc/procedures/${encodeURIComponent(copyCode)}`)).json();
     expect(copy.procedure).toMatchObject({ localizesCode: central, agency: 'UBND-HN', status: 'published' });
     expect(copy.versions[0].components).toMatchObject({ place: 'Sở Tư pháp Hà Nội', fees: [] });
+    expect(copy.versions[0].localization).toEqual({ authorizedAgency: 'UBND cấp xã', legalBasis: provincialBasis() });
 
-    const beforeAmendment = new Date().toISOString();
-    const amended = await publishAll(btp, [{ kind: 'amended', code: central, baseVersion: 1, content: fullContent('Cấp phiếu lý lịch tư pháp (sửa đổi)') }]);
+    const amended = await publishAll(btp, [{ kind: 'amended', code: central, baseVersion: 1, content: fullContent('Cấp phiếu lý lịch tư pháp (sửa đổi)') }], { legalEffectiveOn: await localDate(90) });
     expect(amended.publication.flagged).toEqual([{ code: copyCode, centralCode: central, centralVersion: 2, province: 'UBND-HN' }]);
     const history = (await call('GET', `/v1/tthc/procedures/${central}`)).json();
     expect(history.versions.map((v: { version: number; status: string }) => [v.version, v.status])).toEqual([[1, 'superseded'], [2, 'published']]);
-    const then = (await call('GET', `/v1/tthc/procedures/${central}?at=${encodeURIComponent(beforeAmendment)}`)).json();
+    const then = (await call('GET', `/v1/tthc/procedures/${central}?at=${await localDate(75)}`)).json();
     expect(then.versions).toHaveLength(1);
     expect(then.versions[0]).toMatchObject({ version: 1, name: 'Cấp phiếu lý lịch tư pháp' });
     expect((await call('GET', `/v1/tthc/procedures/${central}?at=2000-01-01`)).statusCode).toBe(404);
 
-    const repeal = await publishAll(btp, [{ kind: 'repealed', code: central }]);
+    const repeal = await publishAll(btp, [{ kind: 'repealed', code: central }], { legalEffectiveOn: await localDate() });
     expect(repeal.publication.cascaded).toEqual([{ code: copyCode, centralCode: central, province: 'UBND-HN', version: 1 }]);
     expect((await call('GET', `/v1/tthc/procedures/${encodeURIComponent(copyCode)}`)).json().procedure.status).toBe('repealed');
     const sent = await eventually(
@@ -189,6 +197,89 @@ describe('TTHC decisions and reviews through the API (time-skipping)', () => {
     );
     expect(sent.filter((r) => r.template === 'tthc-central-amended' && r.workflowId === tthcDecisionWorkflowId(amended.id))).toHaveLength(1);
     expect(sent.find((r) => r.template === 'tthc-cascade-repeal' && r.workflowId === tthcDecisionWorkflowId(repeal.id))).toMatchObject({ channel: 'portal', subjectVi: `TTHC ${central} đã bị bãi bỏ` });
+  });
+
+  it('Art 16.5: a decision becomes public with its publication — number, signer, signing and effective dates, items — and each version links to the decision that made, amended or repealed it', async () => {
+    const code = tthcTestCode();
+    const signer = 'Bộ trưởng Nguyễn Văn A';
+    const id = await decision(btp, { signer, legalEffectiveOn: await localDate(30) });
+    await enter(btp, id, [{ kind: 'new', code, content: fullContent('Cấp giấy chứng nhận') }]);
+    await check(btp, id);
+    // Not public before publication: the draft is the agency's.
+    expect((await call('GET', `/v1/tthc/published-decisions/${id}`)).statusCode).toBe(404);
+    expect((await call('GET', `/v1/tthc/published-decisions?code=${code}`)).json()).toMatchObject({ items: [], total: 0 });
+    expect((await publish(btp, id)).statusCode).toBe(200);
+
+    const published = await call('GET', `/v1/tthc/published-decisions/${id}`);
+    expect(published.statusCode).toBe(200);
+    expect(published.json()).toMatchObject({
+      id, agency: 'BTP', signer, authorityKind: 'minister', signedOn: await localDate(), effectiveOn: await localDate(30),
+      items: [{ kind: 'new', code }], versions: [{ code, version: 1, kind: 'new' }],
+    });
+    const listed = (await call('GET', `/v1/tthc/published-decisions?agency=BTP&code=${code}`)).json();
+    expect(listed.items.map((d: { id: string }) => d.id)).toEqual([id]);
+
+    const amending = await publishAll(btp, [{ kind: 'amended', code, baseVersion: 1, content: fullContent('Cấp giấy chứng nhận (sửa đổi)') }], { legalEffectiveOn: await localDate(45) });
+    const repealing = await publishAll(btp, [{ kind: 'repealed', code }], { legalEffectiveOn: await localDate(60) });
+    const { versions } = (await call('GET', `/v1/tthc/procedures/${code}`)).json();
+    const link = (decisionId: string) => expect.objectContaining({ id: decisionId, href: `/v1/tthc/published-decisions/${decisionId}` });
+    expect(versions[0]).toMatchObject({ version: 1, decision: link(id), closedBy: link(amending.id) });
+    expect(versions[1]).toMatchObject({ version: 2, status: 'repealed', decision: link(amending.id), closedBy: link(repealing.id) });
+    expect((await call('GET', versions[1].closedBy.href)).json()).toMatchObject({ items: [{ kind: 'repealed', code }], effectiveOn: await localDate(60) });
+
+    // The effective date is a real date, not before signing.
+    const refused = await call('POST', '/v1/tthc/decisions', btp, {
+      agency: 'BTP', number: `${uniqueId('QĐ')}/QĐ-BTP`, title: 'Quyết định công bố', authorityKind: 'minister', signedOn: await localDate(), legalEffectiveOn: await localDate(-1),
+    });
+    expect(refused.statusCode).toBe(400);
+    expect((await call('POST', '/v1/tthc/decisions', btp, {
+      agency: 'BTP', number: `${uniqueId('QĐ')}/QĐ-BTP`, title: 'Quyết định công bố', authorityKind: 'minister', signedOn: await localDate(), legalEffectiveOn: '2027-02-30',
+    })).statusCode).toBe(400);
+  });
+
+  it('Art 16.5, 19.1: "what did TTHC X say on date D" answers by the effective dates of the deciding acts, not by their publication', async () => {
+    const code = tthcTestCode();
+    await publishAll(btp, [{ kind: 'new', code, content: fullContent('Cấp lý lịch', { processingTime: '10 ngày' }) }], { legalEffectiveOn: await localDate() });
+    // Published today, in force in 40 days: until then version 1 still applies.
+    await publishAll(btp, [{ kind: 'amended', code, baseVersion: 1, content: fullContent('Cấp lý lịch', { processingTime: '5 ngày' }) }], { legalEffectiveOn: await localDate(40) });
+    await publishAll(btp, [{ kind: 'repealed', code }], { legalEffectiveOn: await localDate(80) });
+    const at = async (days: number) => call('GET', `/v1/tthc/procedures/${code}?at=${await localDate(days)}`);
+    expect((await at(15)).json().versions).toMatchObject([{ version: 1, components: { processingTime: '10 ngày' } }]);
+    expect((await at(50)).json().versions).toMatchObject([{ version: 2, components: { processingTime: '5 ngày' } }]);
+    const gone = await at(80);
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json().detail).toMatch(/was not in force/);
+  });
+
+  it('Art 28.1, 19: a repeal stops new dossiers for the TTHC\'s online services from its effective day, with the reason; until then the service stays live', async () => {
+    const code = tthcTestCode();
+    await publishAll(btp, [{ kind: 'new', code, content: fullContent('Cấp phiếu lý lịch tư pháp') }], { legalEffectiveOn: await localDate() });
+    const service = uniqueId('DVC');
+    const dvctt = (path: string, actor: Actor, body: object = {}) => call('POST', `/v1/dvctt/services${path}`, actor, body);
+    expect((await dvctt('', btp, { code: service, name: 'Cấp phiếu LLTP trực tuyến', tthcCode: code, agency: 'BTP', level: 4 })).statusCode).toBe(201);
+    expect((await dvctt(`/${service}/propose`, btp)).statusCode).toBe(200);
+    expect((await dvctt(`/${service}/review`, vpcp, { decision: 'approve' })).statusCode).toBe(200);
+    expect((await dvctt(`/${service}/test-report`, btp, { tthcName: 'Cấp phiếu LLTP', serviceName: 'Cấp phiếu LLTP trực tuyến', dossierCodes: ['H01-1'] })).statusCode).toBe(200);
+    expect((await dvctt(`/${service}/confirm`, vpcp, { result: 'pass' })).json().status).toBe('live');
+    const availability = async () => (await call('GET', `/v1/dvctt/services/${service}/availability`, vpcp)).json();
+
+    const effectiveOn = await localDate(10);
+    const repeal = await publishAll(btp, [{ kind: 'repealed', code }], { legalEffectiveOn: effectiveOn });
+    // Published, not yet in force: the service still takes dossiers; no new service is declared for the TTHC.
+    expect(await availability()).toMatchObject({ status: 'live', acceptsNewDossiers: true });
+    const declared = await dvctt('', btp, { code: uniqueId('DVC'), name: 'Khác', tthcCode: code, agency: 'BTP', level: 4 });
+    expect(declared.statusCode).toBe(422);
+    expect(declared.json().detail).toMatch(/was repealed/);
+
+    await env.sleep('11 days');
+    const after = await eventually(availability, (a) => a.acceptsNewDossiers === false);
+    expect(after).toMatchObject({ status: 'suspended', reason: expect.stringContaining(`TTHC ${code} was repealed by decision`) });
+    const view = (await call('GET', `/v1/dvctt/services/${service}`, btp)).json();
+    expect(view).toMatchObject({ status: 'suspended', allowedActions: [], tthcRepeal: { tthcCode: code, decisionId: repeal.id, effectiveOn } });
+    const resumed = await dvctt(`/${service}/fix`, btp, { note: 'Đã sửa' });
+    expect(resumed.statusCode).toBe(409);
+    expect(resumed.json().detail).toMatch(/no longer provided/);
+    await terminateWhenIdle(env.client.workflow.getHandle(`dvctt-${service}`));
   });
 
   it('Art 16.3: a decision number is entered once for good — the same entry again is an idempotent replay (200), other details are refused (409), also after its case closed', async () => {
@@ -337,7 +428,7 @@ describe('TTHC decisions and reviews through the API (time-skipping)', () => {
     it('Art 24.2a, 18.2: a correction accepted on a central TTHC notifies the provinces that localized it', async () => {
       const central = tthcTestCode();
       await publishAll(btp, [{ kind: 'new', code: central, content: fullContent('Cấp phiếu lý lịch tư pháp số 2') }]);
-      await publishAll(hanoi, [{ kind: 'localized', centralCode: central, local: { place: 'Sở Tư pháp Hà Nội' } }]);
+      await publishAll(hanoi, [{ kind: 'localized', centralCode: central, local: { place: 'Sở Tư pháp Hà Nội', legalBasis: provincialBasis() } }]);
       const reviewId = await openReview(central);
       expect((await call('POST', `/v1/tthc/reviews/${reviewId}/fix`, btp, { note: 'Sửa thời hạn', components: { processingTime: '3 ngày làm việc' } })).statusCode).toBe(200);
       const accepted = await call('POST', `/v1/tthc/reviews/${reviewId}/decision`, vpcp, { outcome: 'accept' });
