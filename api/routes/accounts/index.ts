@@ -24,7 +24,7 @@ import { runUpdate } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
 
 /** Project rule: a support-line call may be typed in at most this long after it was taken. */
-const MAX_BACKDATE_HOURS = 24;
+const MAX_BACKDATE_HOURS = 72;
 /** Project rule: events per ingestion call, and how far ahead of our clock an event may be (clock skew). */
 const MAX_EVENTS = 10_000;
 const MAX_SKEW_MS = 5 * 60_000;
