@@ -1,3 +1,4 @@
+import { accountIssueStateQuery } from './account.definitions.js';
 import { dvcttStateQuery } from './dvctt.definitions.js';
 import { feedbackStateQuery } from './feedback.definitions.js';
 import { slaClocksQuery } from './sla.definitions.js';
@@ -32,4 +33,5 @@ export const RECORDED_QUERIES: Readonly<Record<string, readonly string[]>> = {
   dvcttWorkflow: [dvcttStateQuery.name],
   tthcDecisionWorkflow: [tthcDecisionQuery.name, slaClocksQuery.name],
   tthcReviewWorkflow: [tthcReviewQuery.name],
+  accountIssueWorkflow: [accountIssueStateQuery.name],
 };
