@@ -11,7 +11,7 @@ export const PROCESS_NAMES: Readonly<Record<string, { vi: string; en: string }>>
   reconciliation: { vi: 'Đối soát hằng ngày', en: 'Daily reconciliation' },
   discrepancy: { vi: 'Xử lý chênh lệch đối soát', en: 'Reconciliation discrepancy' },
   refund: { vi: 'Hoàn trả tiền', en: 'Refund' },
-  account: { vi: 'Khiếu nại tài khoản', en: 'Account complaint' },
+  account: { vi: 'Vấn đề tài khoản (khiếu nại, sai thông tin định danh)', en: 'Account issue (complaint, wrong identity data)' },
   evaluation: { vi: 'Đánh giá giải quyết TTHC, cung cấp dịch vụ công', en: 'Agency evaluation' },
   operations: { vi: 'Vận hành kỹ thuật (máy chủ bảo mật, hỗ trợ sự cố, bảo trì, cảnh báo kết nối)', en: 'Technical operations (security servers, support, maintenance, connection alerts)' },
 };
