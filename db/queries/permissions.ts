@@ -126,6 +126,14 @@ export function holdersDuring(db: Executor, params: { permission: string; agency
     .orderBy(asc(permissionGrants.agency), asc(permissionGrants.officer), asc(permissionGrants.validFrom));
 }
 
+/** The grants of an officer not ended by `at`: in force, or starting later (what an officer who leaves loses). */
+export function openGrants(db: Executor, agency: string, officer: string, at = new Date()) {
+  return db.select(grantColumns).from(permissionGrants)
+    .leftJoin(permissionRevocations, eq(permissionRevocations.grantId, permissionGrants.id))
+    .where(and(eq(permissionGrants.agency, agency), eq(permissionGrants.officer, officer), notEndedBy(at)))
+    .orderBy(asc(permissionGrants.permission));
+}
+
 /** The grants in force at `at` of an officer (the officer's current rights). */
 export function grantsInForce(db: Executor, agency: string, officer: string, at = new Date()) {
   return db.select(grantColumns).from(permissionGrants)

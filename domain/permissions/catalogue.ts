@@ -139,7 +139,10 @@ export const PERMISSIONS = {
     title: "Agency administrator: register units and officers, grant and revoke the agency's business permissions",
     titleVi: 'Tài khoản quản trị cấp cao: phân quyền, thu hồi quyền người sử dụng của cơ quan',
     article: 'Art 15.1a, 41.2, 48.1–48.3', roles: officers, administration: true,
-    routes: ['POST /v1/permissions/units', 'POST /v1/permissions/officers', 'POST /v1/permissions/grants', 'POST /v1/permissions/grants/:id/revoke'],
+    routes: [
+      'POST /v1/permissions/units', 'POST /v1/permissions/officers', 'POST /v1/permissions/officers/:officer/departure',
+      'POST /v1/permissions/grants', 'POST /v1/permissions/grants/:id/revoke',
+    ],
   },
   'permissions.administer': {
     title: "VPCP: appoint and remove agencies' administrators", titleVi: 'Văn phòng Chính phủ: cấp, thu hồi tài khoản quản trị cấp cao',

@@ -130,6 +130,24 @@ describe('officer permissions', () => {
     }
   });
 
+  it('Art 41.2: an officer who moves loses every business permission at once, planned ones too; an appointment as administrator stays for VPCP to remove', async () => {
+    const admin = officer('BTP', 'admin3');
+    const deputy = officer('BTP', 'deputy');
+    await appoint(admin);
+    const deputyAppointment = await appoint(deputy);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    expect((await grant(admin, deputy, 'tthc.enter')).statusCode).toBe(201);
+    expect((await grant(admin, deputy, 'tthc.publish', { validFrom: tomorrow })).statusCode).toBe(201);
+    const left = await call(admin, 'POST', `/v1/permissions/officers/${deputy.userId}/departure`, { agency: 'BTP', reason: 'Chuyển công tác' });
+    expect(left.statusCode).toBe(200);
+    expect(left.json().revoked.map((g: { permission: string }) => g.permission).sort()).toEqual(['tthc.enter', 'tthc.publish']);
+    expect(left.json().kept).toEqual([expect.objectContaining({ id: deputyAppointment.id, permission: 'permissions.grant' })]);
+    expect((await call(deputy, 'POST', '/v1/tthc/decisions', {})).statusCode).toBe(403);
+    const removed = await call(vpcp, 'POST', `/v1/permissions/administrators/${deputyAppointment.id}/revoke`, { reason: 'Chuyển công tác' });
+    expect(removed.json()).toMatchObject({ revokedBy: `vpcp/VPCP/${vpcp.userId}` });
+    expect((await call(deputy, 'GET', '/v1/permissions/me')).json()).toMatchObject({ serviceAccount: false, permissions: [] });
+  });
+
   it('Art 48: the permission history answers "who could publish for BTP on date D", and is append-only', async () => {
     const [early, late, revokedLater] = ['early', 'late', 'revoked'].map((n) => officer('BTP', `pub-${n}`)) as [Actor, Actor, Actor];
     for (const o of [early, late, revokedLater]) await upsertOfficer(database.db, { agency: 'BTP', officer: o.userId, name: `Cán bộ ${o.userId}`, registeredBy: 'test' });

@@ -9,6 +9,7 @@ import {
   holdersDuring,
   insertGrant,
   listGrants,
+  openGrants,
   revokeGrant,
   upsertOfficer,
   upsertUnit,
@@ -21,6 +22,7 @@ import {
   isAdministration,
   PERMISSION_NAMES,
   PERMISSIONS,
+  permissionsOfRole,
   type Permission,
 } from '../../../domain/permissions/catalogue.js';
 import { problem, problemSchema } from '../../errors.js';
@@ -144,7 +146,7 @@ export const permissionRoutes: FastifyPluginAsyncZod = async (app) => {
     const serviceAccount = holdings?.held === 'all';
     return {
       agency, officer: actor.userId, serviceAccount,
-      permissions: serviceAccount ? PERMISSION_NAMES.filter((p) => appliesTo(p, actor.role)) : [...new Set(grants.map((g) => g.permission))],
+      permissions: serviceAccount ? permissionsOfRole(actor.role) : [...new Set(grants.map((g) => g.permission))],
       grants,
     };
   });
@@ -178,6 +180,25 @@ export const permissionRoutes: FastifyPluginAsyncZod = async (app) => {
     const saved = await upsertOfficer(app.db, { ...request.body, unit: unit ?? null, registeredBy: recordedBy(actor) });
     app.permissions.invalidate(agency, saved.officer);
     return toOfficer(saved);
+  });
+
+  app.post('/officers/:officer/departure', {
+    config: { access: { roles: ['agency', 'vpcp'] }, permission: 'permissions.grant' },
+    schema: {
+      tags: ['permissions'], summary: 'The officer moves or stops handling cases: every business permission they hold or were to hold is revoked at once (Art 41.2)',
+      description: "An administrator's own appointment stays: VPCP removes it (POST /v1/permissions/administrators/{id}/revoke).",
+      params: z.object({ officer: officerId }), body: z.object({ agency: agencyCode, reason }),
+      response: { 200: z.object({ revoked: z.array(grantSchema), kept: z.array(grantSchema) }), ...errors },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    const { agency, reason: why } = request.body;
+    assertOwnAgency(actor, agency);
+    if (!(await findOfficer(app.db, agency, request.params.officer))) throw problem('not-found', `No officer ${request.params.officer} in ${agency}`);
+    const open = await openGrants(app.db, agency, request.params.officer);
+    const revoked = [];
+    for (const g of open.filter((g) => !isAdministration(g.permission as Permission))) revoked.push(await revoke(actor, g.id, why, false));
+    return { revoked, kept: open.filter((g) => isAdministration(g.permission as Permission)).map(toGrant) };
   });
 
   app.post('/grants', {
