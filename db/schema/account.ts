@@ -29,6 +29,7 @@ export const accountIssues = pgTable(
   (t) => [
     index('account_issues_status_idx').on(t.status, t.receivedAt),
     index('account_issues_account_idx').on(t.accountId),
+    index('account_issues_received_idx').on(t.receivedAt),
   ],
 );
 

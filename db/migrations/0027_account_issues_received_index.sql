@@ -1,0 +1,1 @@
+CREATE INDEX "account_issues_received_idx" ON "account_issues" USING btree ("received_at");
