@@ -9,7 +9,7 @@ import { createActivities } from '../../activities/index.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import { refundPayouts, refunds, slaClocks } from '../../db/schema/index.js';
 import type { ActorRef } from '../../workflows/actors.js';
-import { decideRefundUpdate, payRefundUpdate, refundQuery, refundWorkflowId, type RefundInput } from '../../workflows/refund.definitions.js';
+import { closeUnfoundedRefundUpdate, decideRefundUpdate, payRefundUpdate, refundQuery, refundWorkflowId, type RefundInput } from '../../workflows/refund.definitions.js';
 import { slaClocksQuery } from '../../workflows/sla.definitions.js';
 import { eventually, testDatabase, testLogger, timeSkippingEnv, uniqueId, workflowBundle } from '../support/env.js';
 
@@ -133,5 +133,51 @@ describe('refunds (Art 34.6, time-skipping, real activities and PostgreSQL)', ()
     ]);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     expect(await payoutsOf(paymentId)).toHaveLength(1);
+  });
+
+  it('Art 34.6: a refund from an unfounded difference is closed as unfounded by the bank, with the reason, and nothing is paid', async () => {
+    const paymentId = uniqueId('pay');
+    const handle = await start({ origin: 'reconciliation', paymentId, bankTxnRef: 'T-5', amount: 5_000, reason: 'over-payment (Art 34.6a)', discrepancyId: `discrepancy-${paymentId}` });
+    await eventually(() => handle.query(refundQuery), (v) => v.actions.length > 0);
+    const refused = (update: Promise<unknown>) => update.then(() => undefined, (e: unknown) => e);
+    // Another bank, the agency, and an empty reason are refused by the validator.
+    expect(await refused(handle.executeUpdate(closeUnfoundedRefundUpdate, { args: [{ reason: 'x', actor: { userId: 'o', role: 'bank', bank: 'OTHER' } }] }))).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(await refused(handle.executeUpdate(closeUnfoundedRefundUpdate, { args: [{ reason: 'x', actor: agencyActor }] }))).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(await refused(handle.executeUpdate(closeUnfoundedRefundUpdate, { args: [{ reason: '', actor: bankActor }] }))).toBeInstanceOf(WorkflowUpdateFailedError);
+    const closed = await handle.executeUpdate(closeUnfoundedRefundUpdate, { args: [{ reason: 'corrected statement: the amount was 150,000, not 155,000', actor: bankActor }] });
+    expect(closed).toMatchObject({ status: 'rejected', finding: 'unfounded' });
+    expect(closed.actions.at(-1)).toMatchObject({ action: 'closedUnfounded', note: 'corrected statement: the amount was 150,000, not 155,000', actor: bankActor });
+    const [row] = await eventually(() => database.db.select().from(refunds).where(eq(refunds.id, handle.workflowId)), ([r]) => r?.status === 'rejected');
+    expect(row?.finding).toBe('unfounded');
+    expect(await payoutsOf(paymentId)).toHaveLength(0);
+  });
+
+  it('Art 34.6: VPCP may close a reconciliation refund as unfounded; a paid refund or a payer request cannot be closed that way', async () => {
+    const vpcp: ActorRef = { userId: 'vpcp-1', role: 'vpcp', agency: 'VPCP' };
+    const paymentId = uniqueId('pay');
+    const handle = await start({ origin: 'reconciliation', paymentId, bankTxnRef: 'T-6', amount: 7_000, reason: 'duplicate payment (Art 34.6a)', discrepancyId: `discrepancy-${paymentId}` });
+    await eventually(() => handle.query(refundQuery), (v) => v.actions.length > 0);
+    expect((await handle.executeUpdate(closeUnfoundedRefundUpdate, { args: [{ reason: 'the second debit was a display error', actor: vpcp }] })).status).toBe('rejected');
+
+    const request = await start({ origin: 'payerRequest', paymentId: uniqueId('pay'), bankTxnRef: 'T-7', amount: 7_000, reason: 'I paid twice' });
+    await eventually(() => request.query(refundQuery), (v) => v.actions.length > 0);
+    const refused = await request.executeUpdate(closeUnfoundedRefundUpdate, { args: [{ reason: 'x', actor: bankActor }] }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    await request.executeUpdate(decideRefundUpdate, { args: [{ finding: 'unfounded', note: 'test done', actor: bankActor }] });
+  });
+
+  it('Art 34.6c: a refund the agency starts is the agency\'s to pay (with the bank or Treasury), without a bank investigation', async () => {
+    const paymentId = uniqueId('pay');
+    const handle = await start({ origin: 'agencyInitiated', paymentId, bankTxnRef: 'T-8', amount: 30_000, reason: 'fee charged for a dossier that was withdrawn', actor: agencyActor });
+    expect(handle.workflowId).toBe(`refund-agency-${paymentId}-T-8`);
+    const view = await eventually(() => handle.query(refundQuery), (v) => v.actions.length > 0);
+    expect(view).toMatchObject({ status: 'awaitingRefund', responsibleKind: 'agency', origin: 'agencyInitiated' });
+    expect((await handle.query(slaClocksQuery)).map((c) => c.key)).toEqual([]);
+    const byBank = await handle.executeUpdate(payRefundUpdate, { args: [{ payoutRef: 'X', actor: bankActor }] }).catch((e: unknown) => e);
+    expect(byBank).toBeInstanceOf(WorkflowUpdateFailedError);
+    const paid = await handle.executeUpdate(payRefundUpdate, { args: [{ payoutRef: 'KBNN-HT-10', actor: agencyActor }] });
+    expect(paid.status).toBe('refunded');
+    const [payout] = await payoutsOf(paymentId);
+    expect(payout).toMatchObject({ paidByKind: 'agency', paidBy: 'BTP', amount: 30_000 });
   });
 });
