@@ -42,7 +42,7 @@ const CLOCK_INDICATORS: { key: IndicatorKey; where: SQL }[] = [
  * On-time rates of the agency-owned regulated clocks due in the period (met / met + breached), per
  * indicator: a clock still open past its due instant is already `breached` (SPEC §3).
  */
-async function clockIndicators(db: Executor, start: Date, end: Date) {
+async function clockIndicators(db: Executor, start: string, end: string) {
   const columns = sql.join(
     CLOCK_INDICATORS.map(({ key, where }) =>
       sql`count(*) filter (where ${where} and outcome = 'met')::int as ${sql.identifier(`${key}_n`)}, count(*) filter (where ${where})::int as ${sql.identifier(`${key}_d`)}`),
@@ -51,7 +51,7 @@ async function clockIndicators(db: Executor, start: Date, end: Date) {
   return db.execute<CountRow>(sql`
     select owner as agency, ${columns}
     from sla_clocks
-    where due_at >= ${start} and due_at < ${end} and outcome in ('met', 'breached') and kind = 'regulated' and owner_kind = 'agency'
+    where due_at >= ${start}::timestamptz and due_at < ${end}::timestamptz and outcome in ('met', 'breached') and kind = 'regulated' and owner_kind = 'agency'
       and process in ('tthc', 'tthc-review', 'dvctt', 'discrepancy', 'feedback')
     group by owner`);
 }
@@ -62,26 +62,26 @@ const issuedBeforeEffect = (db: Executor, p: EvaluationPeriod) => db.execute<Cou
   from tthc_decisions where signed_on between ${p.from} and ${p.to} group by agency`);
 
 /** TTHCs in force at some time in the period, and those of them a quality review was opened on in it (Art 24.2a). */
-const dataQuality = (db: Executor, start: Date, end: Date) => db.execute<CountRow>(sql`
+const dataQuality = (db: Executor, start: string, end: string) => db.execute<CountRow>(sql`
   with in_force as (
     select p.agency, count(distinct v.code)::int as n
     from tthc_versions v join tthc_procedures p on p.code = v.code
-    where v.valid_from < ${end} and (v.valid_to is null or v.valid_to > ${start})
+    where v.valid_from < ${end}::timestamptz and (v.valid_to is null or v.valid_to > ${start}::timestamptz)
     group by p.agency),
   reviewed as (
-    select agency, count(distinct code)::int as n from tthc_reviews where opened_at >= ${start} and opened_at < ${end} group by agency)
+    select agency, count(distinct code)::int as n from tthc_reviews where opened_at >= ${start}::timestamptz and opened_at < ${end}::timestamptz group by agency)
   select i.agency, i.n - least(coalesce(r.n, 0), i.n) as "tthcDataQuality_n", i.n as "tthcDataQuality_d"
   from in_force i left join reviewed r on r.agency = i.agency`);
 
 /** Services declared by the end of the period; those whose test passed by then (live); those of them suspended or stopped in it. */
-const onlineServices = (db: Executor, start: Date, end: Date) => db.execute<CountRow>(sql`
+const onlineServices = (db: Executor, start: string, end: string) => db.execute<CountRow>(sql`
   with services as (
     select s.agency, s.code,
            exists (select 1 from dvctt_rounds r
-                   where r.service_code = s.code and r.outcome = 'passed' and (r.confirmation ->> 'at')::timestamptz < ${end}) as live
-    from dvctt_services s where s.declared_at < ${end}),
+                   where r.service_code = s.code and r.outcome = 'passed' and (r.confirmation ->> 'at')::timestamptz < ${end}::timestamptz) as live
+    from dvctt_services s where s.declared_at < ${end}::timestamptz),
   hit as (
-    select distinct service_code from dvctt_actions where action in ('suspend', 'stop') and at >= ${start} and at < ${end})
+    select distinct service_code from dvctt_actions where action in ('suspend', 'stop') and at >= ${start}::timestamptz and at < ${end}::timestamptz)
   select s.agency,
          count(*) filter (where s.live)::int as "dvcttLive_n", count(*)::int as "dvcttLive_d",
          count(*) filter (where s.live and h.service_code is null)::int as "dvcttNotSuspended_n", count(*) filter (where s.live)::int as "dvcttNotSuspended_d"
@@ -102,31 +102,34 @@ const reconciliationUploads = (db: Executor, p: EvaluationPeriod) => db.execute<
  * Items received in the period that the agency handles and that were not refused, closed for want
  * of a clarification or removed (state secrets), nor are waiting on the citizen; answered = published.
  */
-const feedbackAnswered = (db: Executor, start: Date, end: Date) => db.execute<CountRow>(sql`
+const feedbackAnswered = (db: Executor, start: string, end: string) => db.execute<CountRow>(sql`
   select agency, count(*) filter (where status = 'published')::int as "feedbackAnswered_n", count(*)::int as "feedbackAnswered_d"
   from feedback_items
-  where received_at >= ${start} and received_at < ${end} and status not in ('not-accepted', 'closed', 'state-secret', 'awaiting-supplement')
+  where received_at >= ${start}::timestamptz and received_at < ${end}::timestamptz and status not in ('not-accepted', 'closed', 'state-secret', 'awaiting-supplement')
   group by agency`);
 
 /**
  * Art 52 uptime: seconds of the period (up to now) times the agency's connected systems, less the
  * time its systems were down (an outage still open counts up to now).
  */
-const connectionUptime = (db: Executor, start: Date, end: Date) => db.execute<CountRow>(sql`
+const connectionUptime = (db: Executor, start: string, end: string) => db.execute<CountRow>(sql`
   with span as (select greatest(0, extract(epoch from least(${end}::timestamptz, now()) - ${start}::timestamptz)) as s),
   systems as (select agency, count(*)::int as n from connected_systems group by agency),
   down as (
     select agency_code as agency,
            sum(extract(epoch from least(coalesce(ended_at, now()), ${end}::timestamptz, now()) - greatest(started_at, ${start}::timestamptz))) as s
     from connection_outages
-    where started_at < ${end} and (ended_at is null or ended_at > ${start})
+    where started_at < ${end}::timestamptz and (ended_at is null or ended_at > ${start}::timestamptz)
     group by agency_code)
   select y.agency, greatest(0, y.n * span.s - coalesce(d.s, 0))::float8 as "connectionUptime_n", (y.n * span.s)::float8 as "connectionUptime_d"
   from systems y cross join span left join down d on d.agency = y.agency`);
 
 /** Every indicator's counts for the period, per agency (an agency missing from one has no data for it). */
 export async function indicatorCounts(db: Executor, period: EvaluationPeriod): Promise<IndicatorCounts> {
-  const { start, end } = periodInstants(period);
+  // Instants as ISO text (postgres.js binds no Date inside raw SQL), cast where they are compared.
+  const instants = periodInstants(period);
+  const start = instants.start.toISOString();
+  const end = instants.end.toISOString();
   const counts: IndicatorCounts = {};
   const [clocks, issued, quality, services, uploads, answered, uptime] = await Promise.all([
     clockIndicators(db, start, end),
