@@ -45,6 +45,7 @@ import { notificationRoutes } from './routes/notifications/index.js';
 import { codecRoutes } from './routes/codec/index.js';
 import { accountRoutes } from './routes/accounts/index.js';
 import { evaluationRoutes } from './routes/evaluation/index.js';
+import { operationsRoutes } from './routes/operations/index.js';
 import { permissionRoutes } from './routes/permissions/index.js';
 
 export interface AppDeps {
@@ -224,6 +225,7 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
       await v1.register(codecRoutes, { prefix: '/codec' });
       await v1.register(accountRoutes, { prefix: '/accounts' });
       await v1.register(evaluationRoutes, { prefix: '/evaluation' });
+      await v1.register(operationsRoutes, { prefix: '/operations' });
       await v1.register(permissionRoutes, { prefix: '/permissions' });
     },
     { prefix: '/v1' },
