@@ -294,15 +294,39 @@ export interface ReportScope {
   bank?: string;
 }
 
-/** Summary per agency × bank of a day (Art 34.3d "tổng hợp"): counts per outcome and totals. */
-export async function daySummary(db: Executor, txnDate: string, scope: ReportScope & { feeTypeCode?: string }) {
+/**
+ * What a reconciliation report covers (Art 34.3): a period of days (đ), an agency (a), a bank (b),
+ * a fee type (c), and the outcome or the transaction's status (d).
+ */
+export interface ReportFilters extends ReportScope {
+  from: string;
+  to: string;
+  feeTypeCode?: string;
+  outcome?: ReconciliationOutcome;
+  /** The transaction's status as the Portal recorded it (else the bank, else the agency). */
+  status?: 'success' | 'failed';
+}
+
+function reportWhere(f: ReportFilters): SQL | undefined {
   const r = reconciliationResults;
-  const filters: (SQL | undefined)[] = [
-    eq(r.txnDate, txnDate),
-    scope.agency ? eq(r.agency, scope.agency) : undefined,
-    scope.bank ? eq(r.bank, scope.bank) : undefined,
-    scope.feeTypeCode ? eq(r.feeTypeCode, scope.feeTypeCode) : undefined,
-  ];
+  return and(
+    f.from === f.to ? eq(r.txnDate, f.from) : and(gte(r.txnDate, f.from), lte(r.txnDate, f.to)),
+    f.agency ? eq(r.agency, f.agency) : undefined,
+    f.bank ? eq(r.bank, f.bank) : undefined,
+    f.feeTypeCode ? eq(r.feeTypeCode, f.feeTypeCode) : undefined,
+    f.outcome ? eq(r.outcome, f.outcome) : undefined,
+    f.status ? sql`coalesce(${r.portalStatus}, ${r.bankStatus}, ${r.agencyStatus}) = ${f.status}` : undefined,
+  );
+}
+
+/** Summary per agency × bank of a day (Art 34.3d "tổng hợp"): counts per outcome and totals. */
+export function daySummary(db: Executor, txnDate: string, scope: ReportScope & { feeTypeCode?: string }) {
+  return reportSummary(db, { ...scope, from: txnDate, to: txnDate });
+}
+
+/** Summary per agency × bank of a period (Art 34.3d–đ): counts per outcome and totals (VND). */
+export async function reportSummary(db: Executor, f: ReportFilters) {
+  const r = reconciliationResults;
   const rows = await db
     .select({
       agency: r.agency,
@@ -314,7 +338,7 @@ export async function daySummary(db: Executor, txnDate: string, scope: ReportSco
       agencyTotal: sql<number>`coalesce(sum(${r.agencyAmount}) filter (where ${r.agencyStatus} = 'success'), 0)::bigint`,
     })
     .from(r)
-    .where(and(...filters))
+    .where(reportWhere(f))
     .groupBy(r.agency, r.bank, r.outcome)
     .orderBy(asc(r.agency), asc(r.bank));
   const pairs = new Map<string, { agency: string; bank: string; transactions: number; outcomes: Record<string, number>; portalTotal: number; bankTotal: number; agencyTotal: number }>();
@@ -344,6 +368,54 @@ export function dayDetail(db: Executor, params: { txnDate: string; agency: strin
     .where(and(eq(r.txnDate, params.txnDate), eq(r.agency, params.agency), eq(r.bank, params.bank), params.outcome ? eq(r.outcome, params.outcome) : undefined))
     .orderBy(asc(r.paymentId), asc(r.seq));
   return params.limit ? query.limit(params.limit) : query;
+}
+
+export interface ReportCursor {
+  txnDate: string;
+  agency: string;
+  bank: string;
+  paymentId: string;
+  seq: number;
+}
+
+/** Detail of a period (Art 34.3d "chi tiết"), in (day, agency, bank, payment, occurrence) order, a page at a time. */
+export function reportDetail(db: Executor, f: ReportFilters & { after?: ReportCursor; limit: number }) {
+  const r = reconciliationResults;
+  const after = f.after
+    ? sql`(${r.txnDate}, ${r.agency}, ${r.bank}, ${r.paymentId}, ${r.seq}) > (${f.after.txnDate}::date, ${f.after.agency}, ${f.after.bank}, ${f.after.paymentId}, ${f.after.seq})`
+    : undefined;
+  return db
+    .select({
+      txnDate: r.txnDate, agency: r.agency, bank: r.bank, paymentId: r.paymentId, seq: r.seq, outcome: r.outcome, ownerKind: r.ownerKind,
+      feeTypeCode: r.feeTypeCode, bankTxnRef: r.bankTxnRef, portalAmount: r.portalAmount, bankAmount: r.bankAmount, agencyAmount: r.agencyAmount,
+      portalStatus: r.portalStatus, bankStatus: r.bankStatus, agencyStatus: r.agencyStatus,
+    })
+    .from(r)
+    .where(and(reportWhere(f), after))
+    .orderBy(asc(r.txnDate), asc(r.agency), asc(r.bank), asc(r.paymentId), asc(r.seq))
+    .limit(f.limit);
+}
+
+/**
+ * The days × agency × bank of a period still awaiting a party's upload (Art 34.2): how many
+ * payments wait, and which party (bank statement, agency records) has not uploaded.
+ */
+export async function awaitingUploads(db: Executor, f: ReportScope & { from: string; to: string }) {
+  const rows = await db.execute<{ txn_date: string; agency: string; bank: string; payments: number; bank_in: boolean; agency_in: boolean }>(sql`
+    select r.txn_date::text as txn_date, r.agency, r.bank, count(*)::int as payments,
+      exists (select 1 from reconciliation_uploads u where u.source = 'bank' and u.agency = r.agency and u.bank = r.bank and u.txn_date = r.txn_date)
+        or exists (select 1 from reconciliation_lines l where l.source = 'bank' and l.agency = r.agency and l.bank = r.bank and l.txn_date = r.txn_date) as bank_in,
+      exists (select 1 from reconciliation_uploads u where u.source = 'agency' and u.agency = r.agency and u.bank = r.bank and u.txn_date = r.txn_date)
+        or exists (select 1 from reconciliation_lines l where l.source = 'agency' and l.agency = r.agency and l.bank = r.bank and l.txn_date = r.txn_date) as agency_in
+    from reconciliation_results r
+    where r.outcome = 'awaitingUpload' and r.txn_date between ${f.from}::date and ${f.to}::date
+      ${f.agency ? sql`and r.agency = ${f.agency}` : sql``} ${f.bank ? sql`and r.bank = ${f.bank}` : sql``}
+    group by r.txn_date, r.agency, r.bank
+    order by r.txn_date, r.agency, r.bank`);
+  return [...rows].map((row) => ({
+    txnDate: row.txn_date, agency: row.agency, bank: row.bank, payments: row.payments,
+    awaiting: [...(row.bank_in ? [] : ['bank' as const]), ...(row.agency_in ? [] : ['agency' as const])],
+  }));
 }
 
 export function listReconciledDays(db: Executor, limit: number) {

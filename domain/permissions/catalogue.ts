@@ -115,9 +115,25 @@ export const PERMISSIONS = {
     title: 'Run reconciliation and set its schedule', titleVi: 'Thực hiện, lập lịch đối soát',
     article: 'Art 34.2–34.4', roles: vpcp, routes: ['POST /v1/reconciliation/runs', 'PUT /v1/reconciliation/schedule'],
   },
+  'payment.feeTypes': {
+    title: 'Add or rename fee types in the shared catalogue', titleVi: 'Quản lý danh mục loại phí, lệ phí',
+    article: 'Art 34.1', roles: vpcp, routes: ['PUT /v1/fee-types/:code'],
+  },
   'refund.payout': {
     title: 'Record a refund paid back to the payer', titleVi: 'Hoàn trả tiền cho người nộp',
     article: 'Art 34.6', roles: agency, routes: ['POST /v1/refunds/:id/payout'],
+  },
+  'refund.start': {
+    title: "Start the agency's own refund of a payment it collected", titleVi: 'Xử lý hoàn trả tiền (cơ quan cung cấp dịch vụ công)',
+    article: 'Art 34.6c', roles: agency, routes: ['POST /v1/refunds'],
+  },
+  'refund.closeUnfounded': {
+    title: 'Close a refund opened from a reconciliation difference that proved unfounded', titleVi: 'Đóng yêu cầu hoàn trả do chênh lệch không có căn cứ',
+    article: 'Art 34.6', roles: vpcp, routes: ['POST /v1/refunds/:id/close-unfounded'],
+  },
+  'payment.feeTypes': {
+    title: 'Maintain the catalogue of payment transaction type codes', titleVi: 'Quản lý danh mục mã loại giao dịch thanh toán',
+    article: 'Art 34.1', roles: vpcp, routes: ['PUT /v1/fee-types/:code'],
   },
   'bank.register': {
     title: 'Register connected banks; suspend, stop or resume them', titleVi: 'Quản lý ngân hàng, trung gian thanh toán kết nối',

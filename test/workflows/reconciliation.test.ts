@@ -5,9 +5,12 @@ import { and, eq, sql } from 'drizzle-orm';
 import { createActivities } from '../../activities/index.js';
 import { WorkingCalendar } from '../../domain/calendar/index.js';
 import { loadCalendarVersion } from '../../db/queries/calendar.js';
-import { markDay } from '../../db/queries/reconciliation.js';
+import { awaitingUploads, markDay, replaceUpload } from '../../db/queries/reconciliation.js';
 import type { DatabaseHandle } from '../../db/client.js';
-import { discrepancies, reconciliationDays, reconciliationResults, refunds } from '../../db/schema/index.js';
+import { discrepancies, reconciliationDays, reconciliationResults, refunds, slaClocks } from '../../db/schema/index.js';
+import type { ActorRef } from '../../workflows/actors.js';
+import { discrepancyQuery, discrepancyWorkflowId } from '../../workflows/discrepancy.definitions.js';
+import { closeUnfoundedRefundUpdate } from '../../workflows/refund.definitions.js';
 import { reconciliationWorkflowId, type ReconciliationResult } from '../../workflows/reconciliation.definitions.js';
 import { vietnamDate } from '../../workflows/payment.definitions.js';
 import { eventually, testLogger, timeSkippingHarness, type TimeSkippingHarness, uniqueId } from '../support/env.js';
@@ -143,7 +146,83 @@ describe('daily reconciliation and discrepancies (time-skipping, real activities
     expect(onMonday.days).toEqual([window[0], window[2], window[3], window[4], window[6]]);
     expect(onMonday.olderUnreconciled).toContain(older);
     const onSaturday = await activities.reconciliationDaysDue({ now: `${saturday}T06:00:00+07:00` });
-    expect(onSaturday).toEqual({ today: saturday, workingDay: false, days: [], olderUnreconciled: [] });
+    expect(onSaturday).toEqual({ today: saturday, workingDay: false, days: [], again: [], olderUnreconciled: [] });
+  });
+
+  it('Art 34.5: a re-run after a corrected statement closes the cases whose difference disappeared and updates those whose difference changed, with the reason; Art 34.6: the bank closes the refund the disproved difference started as unfounded', async () => {
+    const day = '2031-03-05';
+    const pairBank = `C${uniqueId('').slice(1, 9)}`;
+    const bankActor: ActorRef = { userId: 'recon', role: 'bank', bank: pairBank };
+    const id = await plant(database, day, agency, pairBank);
+    const first = await finished<ReconciliationResult>(await env.client.workflow.start('reconciliationWorkflow', { taskQueue, workflowId: reconciliationWorkflowId(day), args: [{ txnDate: day }] }));
+    expect(first.casesStarted).toBe(7);
+    const caseOf = (n: string) => discrepancyWorkflowId({ txnDate: day, agency, bank: pairBank, paymentId: id(n), seq: 1 });
+    const row = async (n: string) => (await database.db.select().from(discrepancies).where(eq(discrepancies.id, caseOf(n))))[0];
+    await eventually(() => database.db.select().from(discrepancies).where(eq(discrepancies.txnDate, day)), (r) => r.filter((d) => d.owner === pairBank || d.bank === pairBank).length === 7 && r.every((d) => d.dueAt));
+    const [refund] = await eventually(() => database.db.select().from(refunds).where(and(eq(refunds.bank, pairBank), eq(refunds.paymentId, id('3')))), (r) => r.length === 1);
+
+    // Corrected statement: P3 was not over-paid after all (gone); the agency's P4 amount is off by 2, not 1 (changed);
+    // P5: the bank now reports success and the agency failed, so the agency is the odd one out (new owner).
+    await database.sql`update reconciliation_lines set amount = amount - 5000 where source = 'bank' and bank = ${pairBank} and payment_id = ${id('3')}`;
+    await database.sql`update reconciliation_lines set amount = amount + 1 where source = 'agency' and bank = ${pairBank} and payment_id = ${id('4')}`;
+    await database.sql`update reconciliation_lines set status = case when source = 'bank' then 'success' else 'failed' end::reconciliation_line_status where bank = ${pairBank} and payment_id = ${id('5')}`;
+    const rerun = await finished<ReconciliationResult>(await env.client.workflow.start('reconciliationWorkflow', { taskQueue, workflowId: `${reconciliationWorkflowId(day)}-corrected`, args: [{ txnDate: day }] }));
+    expect(rerun.discrepancies).toBe(6);
+    expect(rerun.casesStarted).toBe(0);
+    expect(rerun.casesRevisited).toBe(3);
+
+    const gone = await eventually(() => row('3'), (d) => d?.status === 'resolved');
+    expect(gone?.resolution).toContain('disappeared');
+    const goneView = await env.client.workflow.getHandle(caseOf('3')).query(discrepancyQuery);
+    expect(goneView.actions.map((a) => a.action)).toEqual(['detected', 'refundStarted', 'differenceGone']);
+    const [goneClock] = await database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, caseOf('3')), eq(slaClocks.clockKey, 'resolve')));
+    expect(goneClock).toMatchObject({ outcome: 'met', completedBy: 'system:reconciliation' });
+
+    const changed = await eventually(() => row('4'), (d) => d?.agencyAmount === 10_004 + 2);
+    expect(changed).toMatchObject({ status: 'open', kind: 'amountMismatch', ownerKind: 'agency' });
+    const handed = await eventually(() => row('5'), (d) => d?.ownerKind === 'agency');
+    expect(handed).toMatchObject({ status: 'open', kind: 'statusMismatch', owner: agency });
+    const view = await env.client.workflow.getHandle(caseOf('5')).query(discrepancyQuery);
+    expect(view.actions.map((a) => a.action)).toEqual(['detected', 'differenceChanged']);
+    expect(view.actions[1]?.note).toContain(`statusMismatch (bank ${pairBank}) → statusMismatch (agency ${agency})`);
+    const [handedClock] = await eventually(() => database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, caseOf('5')), eq(slaClocks.clockKey, 'resolve'))), ([c]) => c?.owner === agency);
+    expect(handedClock).toMatchObject({ ownerKind: 'agency', outcome: 'pending' });
+    // The untouched differences stay as they were.
+    expect((await row('1'))?.status).toBe('open');
+
+    // Art 34.6: the over-payment refund is now unfounded; the bank closes it, unpaid, with the reason.
+    const closed = await env.client.workflow.getHandle(refund!.id).executeUpdate(closeUnfoundedRefundUpdate, { args: [{ reason: 'corrected statement of 2031-03-05: no over-payment', actor: bankActor }] });
+    expect(closed).toMatchObject({ status: 'rejected', finding: 'unfounded' });
+  });
+
+  it('Art 34.2: a pair whose bank has not uploaded its statement is awaiting upload, not a difference per payment; the late statement makes the day due again', async () => {
+    const day = '2031-03-06';
+    const lateBank = `L${uniqueId('').slice(1, 9)}`;
+    const ids = Array.from({ length: 20 }, (_, i) => `${day}-${lateBank}-${i + 1}`);
+    await database.sql`
+      insert into payments (id, agency, request_ref, dossier_code, fee_type_code, amount, beneficiary_kind, beneficiary_institution,
+        beneficiary_account, beneficiary_name, payer_bank, bank_txn_ref, status, txn_date, revision, created_at)
+      select ${day} || '-' || ${lateBank} || '-' || g, ${agency}, ${day} || '-' || ${lateBank} || '-' || g, 'D' || g, 'LEPHI', 10000 + g, 'treasury', 'KBNN', '7111', 'KBNN',
+        ${lateBank}, 'T' || g, 'settled', ${day}::date, 1, now()
+      from generate_series(1, 20) g`;
+    const lines = ids.map((paymentId, i) => ({ paymentId, bankTxnRef: `T${i + 1}`, amount: 10_001 + i, status: 'success' as const }));
+    await replaceUpload(database.db, { source: 'agency', agency, bank: lateBank, txnDate: day }, lines, { format: 'json', uploadedBy: 'ke-toan' });
+
+    const first = await finished<ReconciliationResult>(await env.client.workflow.start('reconciliationWorkflow', { taskQueue, workflowId: reconciliationWorkflowId(day), args: [{ txnDate: day }] }));
+    expect(first).toMatchObject({ discrepancies: 0, casesStarted: 0, awaitingUpload: 20 });
+    expect(await awaitingUploads(database.db, { from: day, to: day, bank: lateBank })).toEqual([{ txnDate: day, agency, bank: lateBank, payments: 20, awaiting: ['bank'] }]);
+    expect(await database.db.select().from(discrepancies).where(eq(discrepancies.bank, lateBank))).toEqual([]);
+
+    // The statement arrives (one debit missing from it): the next working day's run reconciles the day again.
+    await replaceUpload(database.db, { source: 'bank', agency, bank: lateBank, txnDate: day }, lines.slice(1), { format: 'csv', uploadedBy: 'bank-api' });
+    const activities = createActivities({ db: database.db, logger: testLogger() });
+    const due = await activities.reconciliationDaysDue({ now: `${calendar.nextWorkingDay(day)}T06:00:00+07:00`, maxDays: 1 });
+    expect(due.again).toEqual([day]);
+    const second = await finished<ReconciliationResult>(await env.client.workflow.start('reconciliationWorkflow', { taskQueue, workflowId: `${reconciliationWorkflowId(day)}-late`, args: [{ txnDate: day }] }));
+    expect(second).toMatchObject({ discrepancies: 1, casesStarted: 1, awaitingUpload: 0 });
+    expect(await awaitingUploads(database.db, { from: day, to: day, bank: lateBank })).toEqual([]);
+    const [missing] = await eventually(() => database.db.select().from(discrepancies).where(eq(discrepancies.bank, lateBank)), (r) => r.length === 1);
+    expect(missing).toMatchObject({ paymentId: ids[0], kind: 'missingAtBank', owner: lateBank });
   });
 });
 

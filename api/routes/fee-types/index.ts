@@ -36,7 +36,7 @@ export const feeTypeRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.put('/:code', {
-    config: { access: { roles: ['vpcp'] } },
+    config: { access: { roles: ['vpcp'] }, permission: 'payment.feeTypes' },
     schema: {
       tags: ['reference'], summary: 'VPCP adds a code to the catalogue or renames one (Art 34.1)', params,
       body: z.object({ name: safeText(256), nameVi: safeText(256), category: z.enum(feeTypeCategory.enumValues) }),

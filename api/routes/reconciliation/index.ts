@@ -20,13 +20,15 @@ import { discrepancyStatus, reconciliationOutcome } from '../../../db/schema/ind
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { recordDiscrepancyCauseUpdate, resolveDiscrepancyUpdate } from '../../../workflows/discrepancy.definitions.js';
 import { RECONCILIATION_PROCESS, reconciliationWorkflowId } from '../../../workflows/reconciliation.definitions.js';
-import { actorOf, isSupervisor, type Actor } from '../../auth.js';
+import { actorOf, type Actor } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
 import { problem, problemSchema } from '../../errors.js';
 import { caseId, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
 import { vndSchema } from '../payments/index.js';
 import { CsvUpload, MAX_LINE_ERRORS, readCsvUpload, reportCsv, type CsvLimits } from './csv.js';
+import { reconciliationReportRoutes } from './reports.js';
 import { ensureReconciliationSchedule } from './schedule.js';
+import { assertPairScope, scopeOf } from './scope.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 const code = safeCode();
@@ -39,19 +41,6 @@ const lineSchema = z.object({
 const uploadBody = z.union([z.instanceof(CsvUpload).describe('text/csv: payment_id,bank_txn_ref,amount,status[,fee_type_code]'), z.object({ lines: z.array(lineSchema).max(2_000_000) })]);
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-/** A bank reads its own pairs, an agency its own, supervisors everything. */
-function scopeOf(actor: Actor, requested: { agency?: string; bank?: string }) {
-  if (actor.role === 'bank') return { ...requested, bank: actor.bank };
-  if (actor.role === 'agency') return { ...requested, agency: actor.agency };
-  return requested;
-}
-function assertPairScope(actor: Actor, pair: { agency: string; bank: string }) {
-  if (isSupervisor(actor)) return;
-  if (actor.role === 'agency' && actor.agency === pair.agency) return;
-  if (actor.role === 'bank' && actor.bank === pair.bank) return;
-  throw problem('wrong-scope', `${actor.role} ${actor.agency ?? actor.bank ?? ''} may not see ${pair.agency} × ${pair.bank}`);
-}
 
 const discrepancySchema = z
   .object({
@@ -168,6 +157,9 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => ({
     items: (await listReconciledDays(app.db, request.query.limit)).map((d) => ({ txnDate: d.txnDate, status: d.status, transactions: d.transactions, discrepancies: d.discrepancies, reconciledAt: iso(d.reconciledAt) })),
   }));
+
+  // Any period, any filter (Art 34.3): GET /reports.
+  await app.register(reconciliationReportRoutes);
 
   const summarySchema = z.object({
     agency: z.string(), bank: z.string(), transactions: z.number(), outcomes: z.record(z.string(), z.number()),

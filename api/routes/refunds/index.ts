@@ -45,7 +45,7 @@ function assertCanRead(actor: Actor, r: { agency: string; bank: string }) {
  */
 export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/', {
-    config: { access: { roles: ['portal', 'agency'] } },
+    config: { access: { roles: ['portal', 'agency'] }, permission: 'refund.start' },
     schema: {
       tags: ['refunds'],
       summary: "A payer's refund request (Art 34.6b, role portal): the payer's bank investigates it; or the agency's own refund of its payment (Art 34.6c, role agency): the agency pays it",
@@ -142,7 +142,7 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
     viewBody(await runUpdate(request, app.temporal.workflow.getHandle(request.params.id), decideRefundUpdate, [{ ...request.body, actor: actorOf(request) }])));
 
   app.post('/:id/close-unfounded', {
-    config: { access: { roles: ['bank', 'vpcp'] } },
+    config: { access: { roles: ['bank', 'vpcp'] }, permission: 'refund.closeUnfounded' },
     schema: {
       tags: ['refunds'],
       summary: 'Close, unpaid, a refund opened from a reconciliation difference that proved unfounded (a corrected statement, Art 34.6): the bank of the payment or VPCP, with the reason',
