@@ -140,6 +140,16 @@ export const PERMISSIONS = {
     article: 'Art 33.2, 33.7', roles: vpcp,
     routes: ['PUT /v1/banks/:code', 'POST /v1/banks/:code/suspend', 'POST /v1/banks/:code/stop', 'POST /v1/banks/:code/resume'],
   },
+  // Portal accounts (Art 13) and the evaluation of agencies (Art 30)
+  'account.handle': {
+    title: "Handle issues with citizens' Portal accounts: type them in, notify parties, accept, resolve", titleVi: 'Xử lý phản ánh về tài khoản Cổng Dịch vụ công',
+    article: 'Art 13.1', roles: vpcp,
+    routes: ['POST /v1/accounts/issues', 'POST /v1/accounts/issues/:id/notify-parties', 'POST /v1/accounts/issues/:id/accept', 'POST /v1/accounts/issues/:id/resolve'],
+  },
+  'evaluation.manage': {
+    title: 'Set evaluation weights and thresholds; run an evaluation', titleVi: 'Cấu hình, thực hiện đánh giá',
+    article: 'Art 30.4', roles: vpcp, routes: ['POST /v1/evaluation/config', 'POST /v1/evaluation/runs'],
+  },
   // VPCP's technical operation (Art 49–55 in the 2025 numbering)
   'calendar.manage': {
     title: 'Publish working-calendar years, overrides and working hours', titleVi: 'Quản lý lịch làm việc',

@@ -79,7 +79,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /** Portal accounts (Art 13): account issues (13.1), activity ingestion and inactivity supervision (13.2). */
 export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/issues', {
-    config: { ownIdempotency: true, access: { roles: ['portal', 'vpcp'] } },
+    config: { ownIdempotency: true, access: { roles: ['portal', 'vpcp'] }, permission: 'account.handle' },
     schema: {
       tags: ['accounts'],
       summary: 'Report a complaint or wrong identity data about a Portal account: through the Portal, or typed in by the support line (Art 13.1)',
@@ -155,7 +155,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   function action<B extends z.ZodObject, I>(path: string, spec: { summary: string; body: B; update: UpdateDefinition<AccountIssueView, [I]> }) {
     const roles: readonly Role[] = ['vpcp'];
     app.post(`/issues/:id/${path}`, {
-      config: { access: { roles } },
+      config: { access: { roles }, permission: 'account.handle' },
       schema: { tags: ['accounts'], summary: spec.summary, params: issueParams, body: spec.body, response: { 200: viewSchema, ...actionErrors } },
     }, async (request) => {
       const handle = app.temporal.workflow.getHandle(accountIssueWorkflowId(request.params.id));

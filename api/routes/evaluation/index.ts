@@ -165,7 +165,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/config', {
-    config: { access: { roles: ['vpcp'] as const } },
+    config: { access: { roles: ['vpcp'] as const }, permission: 'evaluation.manage' },
     schema: {
       tags: ['evaluation'],
       summary: 'VPCP sets new weights and thresholds (Art 30.4): a new version on top of the one edited, never a change of an old one',
@@ -186,7 +186,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/runs', {
-    config: { access: { roles: ['vpcp'] as const } },
+    config: { access: { roles: ['vpcp'] as const }, permission: 'evaluation.manage' },
     schema: {
       tags: ['evaluation'],
       summary: 'Evaluate every ministry, sector and province over a period, now (a workflow; the answer waits a bounded time, then 202)',
