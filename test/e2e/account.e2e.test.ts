@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, like } from 'drizzle-orm';
 import type { Actor } from '../../api/auth.js';
 import { accountIssues, notifications } from '../../db/schema/index.js';
-import type { InactivitySweepTotals } from '../../workflows/account.definitions.js';
+import { ensureAccountInactivitySchedule } from '../../runtime/schedules.js';
+import { ACCOUNT_INACTIVITY_SCHEDULE_ID, type InactivitySweepTotals } from '../../workflows/account.definitions.js';
 import { startE2e, type E2eStack } from '../support/e2e.js';
 import { eventually, uniqueId } from '../support/env.js';
 
@@ -144,5 +145,21 @@ describe('Portal accounts end to end (Art 13): HTTP → Temporal dev server → 
     const summary = await call<{ firstNotice: number }>('GET', '/inactivity', auditor);
     expect(summary.body.firstNotice).toBeGreaterThanOrEqual(1);
     expect((await call('GET', '/no-such-account/inactivity', vpcp)).status).toBe(404);
+  });
+
+  it('Art 13.2: the worker ensures one daily Schedule for the sweep, at 07:00 UTC+7 (a decent hour for an SMS)', async () => {
+    const client = stack.app.temporal;
+    expect((await ensureAccountInactivitySchedule(client, stack.config.TASK_QUEUE)).created).toBe(true);
+    expect((await ensureAccountInactivitySchedule(client, stack.config.TASK_QUEUE)).created).toBe(false);
+    const handle = client.schedule.getHandle(ACCOUNT_INACTIVITY_SCHEDULE_ID);
+    try {
+      const described = await handle.describe();
+      expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'accountInactivityWorkflow' });
+      const [first, second] = described.info.nextActionTimes;
+      expect(second!.getTime() - first!.getTime()).toBe(86_400_000);
+      expect(new Date(first!.getTime() + 7 * 3_600_000).toISOString().slice(11, 16)).toBe('07:00');
+    } finally {
+      await handle.delete();
+    }
   });
 });
