@@ -96,7 +96,7 @@ export const maintenanceWindows = pgTable(
     revision: integer().notNull(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('maintenance_windows_active_idx').on(t.status, t.startsAt, t.endsAt)],
+  (t) => [index('maintenance_windows_active_idx').on(t.status, t.startsAt, t.endsAt), index('maintenance_windows_starts_idx').on(t.startsAt)],
 );
 
 /**
@@ -145,7 +145,11 @@ export const connectionOutages = pgTable(
     failures: integer().notNull(),
     lastError: text(),
   },
-  (t) => [index('connection_outages_agency_idx').on(t.agencyCode, t.startedAt), index('connection_outages_system_idx').on(t.systemId, t.startedAt)],
+  (t) => [
+    index('connection_outages_agency_idx').on(t.agencyCode, t.startedAt),
+    index('connection_outages_system_idx').on(t.systemId, t.startedAt),
+    index('connection_outages_started_idx').on(t.startedAt),
+  ],
 );
 
 /** Every recorded action of an operations case (who, when, what, notes), keyed by workflow id + sequence. */

@@ -1,0 +1,2 @@
+CREATE INDEX "connection_outages_started_idx" ON "connection_outages" USING btree ("started_at");--> statement-breakpoint
+CREATE INDEX "maintenance_windows_starts_idx" ON "maintenance_windows" USING btree ("starts_at");
