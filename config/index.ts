@@ -33,6 +33,9 @@ const schema = z.object({
   // a revoked permission is refused within a minute everywhere (README "Officers and permissions").
   PERMISSION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(30_000).default(30_000),
   TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
+  // Project rule (Art 33.4a): a debit the bank reports more than this many hours after it happened is
+  // flagged on the payment (README "Payment"); applies to payments registered from then on.
+  PAYMENT_DEBIT_REPORT_LIMIT_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   // Fail-closed: only `local` (npm start, loopback only) and NODE_ENV=test may fall back to the public
   // development secret; every other run must bring AUTH_JWT_SECRET or AUTH_JWKS_URL.
   DVCQG_PROFILE: z.enum(['local', 'production']).default('production'),

@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { VerifiedReceipt } from '../domain/payments/receipt.js';
 import type { ActionRecord, ActorRef } from './actors.js';
 
 export const PAYMENT_PROCESS = 'payment';
@@ -32,8 +33,15 @@ export interface PaymentRequest {
   beneficiary: Beneficiary;
   /** Project rule: calendar days the payer has to pay before the request expires (default 3). */
   expiryDays?: number;
+  /**
+   * Project rule (Art 33.4a): a debit reported more than this many hours after it happened is
+   * flagged (default 24; the API passes its configured value).
+   */
+  debitReportLimitHours?: number;
   actor: ActorRef;
 }
+
+export const DEFAULT_DEBIT_REPORT_LIMIT_HOURS = 24;
 
 export interface ReceiptSignature {
   signer: string;
@@ -42,12 +50,25 @@ export interface ReceiptSignature {
   signedAt: string;
 }
 
+/** How the receipt's signature was verified (Art 31.2c), and the facts it signs. */
+export interface ReceiptVerification {
+  method: 'xmldsig';
+  certFingerprint: string;
+  documentSha256: string;
+  verifiedAt: string;
+  bankTxnRef: string;
+  amount: number;
+  debitedAt: string;
+}
+
 export interface ReceiptInput {
   receiptNo: string;
   issuedAt: string;
-  /** The signed document as sent (e.g. base64 of the XML/PDF chứng từ). */
+  /** The signed document as sent (base64 of the XML-DSig-signed receipt). */
   document: string;
   signature: ReceiptSignature;
+  /** Absent only on receipts accepted before signatures were verified. */
+  verification?: ReceiptVerification;
 }
 
 /** Every bank callback carries the bank's own id for it: the same id twice is the same callback. */
@@ -58,8 +79,18 @@ interface BankCallback {
 export interface DebitCallback extends BankCallback {
   bankTxnRef: string;
   amount: number;
+  /** When the payer was debited (Art 33.4a: T is its local day); absent only in histories from before it was required. */
+  debitedAt?: string;
 }
-export interface ReceiptCallback extends BankCallback, ReceiptInput {}
+/**
+ * The bank sends its signed receipt document; the API verifies the signature against the bank's
+ * registered certificate before the update (workflow code cannot do crypto) and passes the signed
+ * facts as `verified`. Older histories carry the unverified fields instead.
+ */
+export interface ReceiptCallback extends BankCallback, Partial<Omit<ReceiptInput, 'document' | 'verification'>> {
+  document: string;
+  verified?: VerifiedReceipt;
+}
 export interface SettlementCallback extends BankCallback {
   transferRef: string;
   amount: number;
@@ -77,6 +108,8 @@ export interface CallbackResult {
   status: PaymentStatus;
   /** A receipt that arrived before its debit is kept and applied when the debit arrives. */
   receiptBuffered?: boolean;
+  /** The transfer is recorded, but the payment settles only with the signed receipt (or VPCP's exception). */
+  awaitingReceipt?: boolean;
   processedAt: string;
   /** `callbackFingerprint` of the report: the same callback id with other content is a conflict. */
   fingerprint?: string;
@@ -91,9 +124,12 @@ function stableText(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** What a bank reported under a callback id (everything but who sent it), in a stable form. */
-export const callbackFingerprint = (input: { actor?: unknown } & Record<string, unknown>): string => {
-  const { actor: _actor, ...report } = input;
+/**
+ * What a bank reported under a callback id, in a stable form: everything but who sent it and what
+ * the API derived from it (the verified receipt's facts, which follow from the document).
+ */
+export const callbackFingerprint = (input: { actor?: unknown; verified?: unknown } & Record<string, unknown>): string => {
+  const { actor: _actor, verified: _verified, ...report } = input;
   return stableText(report);
 };
 
@@ -118,12 +154,19 @@ export interface PaymentView {
   status: PaymentStatus;
   payerBank?: string;
   bankTxnRef?: string;
+  /** When the payer was debited, as the bank states it (T of Art 33.4a). */
   debitedAt?: string;
+  /** When the bank reported the debit. */
+  debitReportedAt?: string;
+  /** Project rule (Art 33.4a): reported more than `debitReportLimitHours` after the debit. */
+  debitReportedLate?: boolean;
   /** Project rule: the debit was reported after the request expired, within the late-debit window. */
   debitedAfterExpiry?: boolean;
   /** Local day of the debit (or of the failure/expiry/cancellation): the reconciliation day. */
   txnDate?: string;
   receipt?: ReceiptInput & { bank: string };
+  /** VPCP let the payment settle without a verified receipt (Art 31.2c–d), and why. */
+  receiptException?: { reason: string; by: string; at: string };
   settlementDueAt?: string;
   settlementBreached: boolean;
   settlement?: SettlementRecord;
@@ -135,15 +178,20 @@ export interface PaymentView {
 
 export const paymentQuery = defineQuery<PaymentView>('payment');
 
-/** The payer, on the Portal, picks a connected bank or intermediary (Art 31.2b). */
-export const choosePayerBankUpdate = defineUpdate<PaymentView, [{ bank: string; actor: ActorRef }]>('choosePayerBankUpdate');
+/**
+ * The payer, on the Portal, picks a connected bank or intermediary (Art 31.2b); the payer's e-mail,
+ * when given, is where the signed receipt is sent (Art 31.2c).
+ */
+export const choosePayerBankUpdate = defineUpdate<PaymentView, [{ bank: string; payerEmail?: string; actor: ActorRef }]>('choosePayerBankUpdate');
 export const cancelPaymentUpdate = defineUpdate<PaymentView, [{ reason: string; actor: ActorRef }]>('cancelPaymentUpdate');
 /** The payer's bank: the payer was debited (Art 31.2c) — the Portal status changes at once. */
 export const reportDebitUpdate = defineUpdate<CallbackResult, [DebitCallback]>('reportDebitUpdate');
-/** The payer's bank: the digitally signed receipt (chứng từ nộp NSNN, Art 31.2c). */
+/** The payer's bank: the digitally signed receipt (chứng từ nộp NSNN, Art 31.2c), verified by the API. */
 export const reportReceiptUpdate = defineUpdate<CallbackResult, [ReceiptCallback]>('reportReceiptUpdate');
 /** The payer's bank: the money reached the beneficiary account (Art 33.4a, T+1). */
 export const reportSettlementUpdate = defineUpdate<CallbackResult, [SettlementCallback]>('reportSettlementUpdate');
+/** VPCP: the payment may settle without a verified receipt (Art 31.2c–d exception), with the reason. */
+export const recordReceiptExceptionUpdate = defineUpdate<PaymentView, [{ reason: string; actor: ActorRef }]>('recordReceiptExceptionUpdate');
 /** The payer's bank: the payment failed before any debit. */
 export const reportFailureUpdate = defineUpdate<CallbackResult, [FailureCallback]>('reportFailureUpdate');
 

@@ -16,6 +16,7 @@ const bankColumns = {
   statusReason: banks.statusReason,
   statusChangedBy: banks.statusChangedBy,
   statusChangedAt: banks.statusChangedAt,
+  receiptCertFingerprint: banks.receiptCertFingerprint,
 };
 export type BankStatus = (typeof banks.status.enumValues)[number];
 
@@ -41,14 +42,45 @@ interface ChangedBy {
   role: string;
 }
 
-/** Registers a bank (active) or updates its names; the register keeps who did it. */
-export async function registerBank(db: Executor, bank: { code: string; name: string; nameVi: string; kind: (typeof banks.kind.enumValues)[number] }, by: ChangedBy) {
+/** The certificate a bank's receipts are verified against (Art 31.2c), when VPCP has registered one. */
+export async function findBankReceiptCertificate(db: Executor, code: string) {
+  const [row] = await db.select({ pem: banks.receiptCertificate, fingerprint: banks.receiptCertFingerprint }).from(banks).where(eq(banks.code, code));
+  return row?.pem ? { pem: row.pem, fingerprint: row.fingerprint ?? '' } : undefined;
+}
+
+interface BankRegistration {
+  code: string;
+  name: string;
+  nameVi: string;
+  kind: (typeof banks.kind.enumValues)[number];
+  /** The receipt-signing certificate (PEM) and its fingerprint; absent = keep the registered one. */
+  receiptCertificate?: { pem: string; fingerprint: string };
+}
+
+/**
+ * Registers a bank (active) or updates its names and receipt certificate; the register keeps who
+ * did it (a new certificate is a change of the register with its fingerprint).
+ */
+export async function registerBank(db: Executor, bank: BankRegistration, by: ChangedBy) {
+  const { receiptCertificate, ...names } = bank;
+  const certificate = receiptCertificate ? { receiptCertificate: receiptCertificate.pem, receiptCertFingerprint: receiptCertificate.fingerprint } : {};
   return db.transaction(async (tx) => {
-    const [created] = await tx.insert(banks).values(bank).onConflictDoNothing().returning({ code: banks.code });
+    const [created] = await tx.insert(banks).values({ ...names, ...certificate }).onConflictDoNothing().returning({ code: banks.code });
     if (created) {
       await tx.insert(bankStatusChanges).values({ bank: bank.code, status: 'active', reason: 'registered', changedBy: by.userId, changedByRole: by.role });
     } else {
-      await tx.update(banks).set({ name: bank.name, nameVi: bank.nameVi, kind: bank.kind }).where(eq(banks.code, bank.code));
+      const [before] = await tx.select({ status: banks.status, fingerprint: banks.receiptCertFingerprint }).from(banks).where(eq(banks.code, bank.code)).for('update');
+      await tx.update(banks).set({ name: names.name, nameVi: names.nameVi, kind: names.kind, ...certificate }).where(eq(banks.code, bank.code));
+      if (receiptCertificate && before && before.fingerprint !== receiptCertificate.fingerprint) {
+        await tx.insert(bankStatusChanges).values({
+          bank: bank.code, status: before.status, reason: `receipt certificate ${receiptCertificate.fingerprint} registered`, changedBy: by.userId, changedByRole: by.role,
+        });
+      }
+    }
+    if (created && receiptCertificate) {
+      await tx.insert(bankStatusChanges).values({
+        bank: bank.code, status: 'active', reason: `receipt certificate ${receiptCertificate.fingerprint} registered`, changedBy: by.userId, changedByRole: by.role,
+      });
     }
     return { created: !!created };
   });
@@ -112,6 +144,10 @@ export async function upsertPayment(db: Executor, view: PaymentView): Promise<vo
     status: view.status,
     txnDate: view.txnDate ?? null,
     debitedAt: view.debitedAt ? new Date(view.debitedAt) : null,
+    debitReportedAt: view.debitReportedAt ? new Date(view.debitReportedAt) : null,
+    debitReportedLate: view.debitReportedLate ?? false,
+    receiptVerifiedAt: view.receipt?.verification ? new Date(view.receipt.verification.verifiedAt) : null,
+    receiptException: view.receiptException?.reason ?? null,
     settledAt: view.settlement ? new Date(view.settlement.settledAt) : null,
     settlementRef: view.settlement?.transferRef ?? null,
     settlementDueAt: view.settlementDueAt ? new Date(view.settlementDueAt) : null,
@@ -151,6 +187,10 @@ const paymentColumns = {
   status: payments.status,
   txnDate: payments.txnDate,
   debitedAt: payments.debitedAt,
+  debitReportedAt: payments.debitReportedAt,
+  debitReportedLate: payments.debitReportedLate,
+  receiptVerifiedAt: payments.receiptVerifiedAt,
+  receiptException: payments.receiptException,
   settledAt: payments.settledAt,
   settlementDueAt: payments.settlementDueAt,
   settlementBreached: payments.settlementBreached,
@@ -175,7 +215,9 @@ export interface PaymentScope {
 
 export function listPayments(
   db: Executor,
-  params: PaymentScope & { status?: (typeof payments.status.enumValues)[number]; txnDate?: string; settlementBreached?: boolean; before?: string; limit: number },
+  params: PaymentScope & {
+    status?: (typeof payments.status.enumValues)[number]; txnDate?: string; settlementBreached?: boolean; debitReportedLate?: boolean; before?: string; limit: number;
+  },
 ) {
   const filters: (SQL | undefined)[] = [
     params.agency ? eq(payments.agency, params.agency) : undefined,
@@ -183,6 +225,7 @@ export function listPayments(
     params.status ? eq(payments.status, params.status) : undefined,
     params.txnDate ? eq(payments.txnDate, params.txnDate) : undefined,
     params.settlementBreached !== undefined ? eq(payments.settlementBreached, params.settlementBreached) : undefined,
+    params.debitReportedLate !== undefined ? eq(payments.debitReportedLate, params.debitReportedLate) : undefined,
     params.before ? lt(payments.id, params.before) : undefined,
   ];
   return db.select(paymentColumns).from(payments).where(and(...filters)).orderBy(desc(payments.id)).limit(params.limit);
@@ -205,6 +248,9 @@ export async function insertReceipt(db: Executor, input: { paymentId: string; ba
       signatureAlgorithm: receipt.signature.algorithm,
       signatureValue: receipt.signature.value,
       signedAt: new Date(receipt.signature.signedAt),
+      certFingerprint: receipt.verification?.certFingerprint ?? null,
+      documentSha256: receipt.verification?.documentSha256 ?? null,
+      verifiedAt: receipt.verification ? new Date(receipt.verification.verifiedAt) : null,
     })
     .onConflictDoNothing();
 }

@@ -8,6 +8,7 @@ import { createActivities } from '../../activities/index.js';
 import { WorkingCalendar } from '../../domain/calendar/index.js';
 import { loadCalendarVersion } from '../../db/queries/calendar.js';
 import { findCallback, findReceipt, registerBank, setBankStatus } from '../../db/queries/payment.js';
+import { verifyReceipt } from '../../domain/payments/receipt.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import { notifications, payments, slaClocks } from '../../db/schema/index.js';
 import type { ActorRef } from '../../workflows/actors.js';
@@ -17,6 +18,7 @@ import {
   choosePayerBankUpdate,
   paymentQuery,
   paymentWorkflowId,
+  recordReceiptExceptionUpdate,
   reportDebitUpdate,
   reportFailureUpdate,
   reportReceiptUpdate,
@@ -26,14 +28,11 @@ import {
   type PaymentView,
 } from '../../workflows/payment.definitions.js';
 import { eventually, testDatabase, testLogger, timeSkippingEnv, uniqueId, workflowBundle } from '../support/env.js';
+import { createFakeBankSigner, type FakeBankSigner } from '../support/fake-bank.js';
 
 const officer: ActorRef = { userId: 'officer-1', role: 'agency', agency: 'BTP' };
 const portal: ActorRef = { userId: 'portal', role: 'portal' };
 const bankActor = (bank: string): ActorRef => ({ userId: `${bank}-api`, role: 'bank', bank });
-const receipt = (callbackId: string) => ({
-  callbackId, receiptNo: `R-${callbackId}`, issuedAt: '2026-01-05T03:00:00Z', document: 'PD94bWwgdmVyc2lvbj0iMS4wIj8+',
-  signature: { signer: 'CN=Ngan hang VCB', algorithm: 'RSA-SHA256', value: 'c2lnbmF0dXJl', signedAt: '2026-01-05T03:00:00Z' },
-});
 
 async function refusal(promise: Promise<unknown>): Promise<{ type?: string; message: string }> {
   const err = await promise.then(() => undefined, (e: unknown) => e);
@@ -50,6 +49,27 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
   let calendar: WorkingCalendar;
   const bank = uniqueId('VCB').slice(0, 16);
   const otherBank = uniqueId('TCB').slice(0, 16);
+  const signers = new Map<string, FakeBankSigner>();
+
+  const nowIso = async () => new Date(await env.currentTimeMs()).toISOString();
+  /** The bank's debit report; the payer was debited at `debitedAt` (default: now, in workflow time). */
+  const debit = async (callbackId: string, bankTxnRef: string, from = bank, debitedAt?: string) =>
+    ({ callbackId, bankTxnRef, amount: 150_000, debitedAt: debitedAt ?? (await nowIso()), actor: bankActor(from) });
+  /**
+   * A receipt as the API hands it to the workflow: the bank's signed document and the facts
+   * verified against its certificate (the same domain function the API runs).
+   */
+  const signedReceipt = (callbackId: string, paymentId: string, bankTxnRef: string, debitedAt: string, from = bank, overrides: { amount?: number } = {}) => {
+    const signer = signers.get(from)!;
+    const document = signer.signReceipt({ receiptNo: `R-${callbackId}`, paymentId, bank: from, bankTxnRef, amount: 150_000, debitedAt, ...overrides });
+    return { callbackId, document, verified: verifyReceipt(document, signer.certificatePem, new Date()), actor: bankActor(from) };
+  };
+  /** Debit, signed receipt and transfer of a payment whose bank was chosen. */
+  const payInFull = async (handle: WorkflowHandle, tag: string, from = bank) => {
+    const d = await debit(`${tag}-d`, `FT-${tag}`, from);
+    await handle.executeUpdate(reportDebitUpdate, { args: [d] });
+    await handle.executeUpdate(reportReceiptUpdate, { args: [signedReceipt(`${tag}-r`, handle.workflowId, `FT-${tag}`, d.debitedAt, from)] });
+  };
 
   beforeAll(async () => {
     env = await timeSkippingEnv();
@@ -57,6 +77,7 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
     bundle = await workflowBundle();
     calendar = new WorkingCalendar((await loadCalendarVersion(database.db))!);
     for (const code of [bank, otherBank]) await registerBank(database.db, { code, name: code, nameVi: code, kind: 'bank' }, { userId: 'vpcp-1', role: 'vpcp' });
+    for (const code of [bank, otherBank]) signers.set(code, createFakeBankSigner(code));
   });
   afterAll(async () => {
     await env?.teardown();
@@ -93,8 +114,9 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
     await run(async (taskQueue) => {
       const handle = await start(taskQueue);
       await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
-      const debit = await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-1', bankTxnRef: 'FT001', amount: 150_000, actor: bankActor(bank) }] });
-      expect(debit.status).toBe('debited');
+      const report = await debit('cb-1', 'FT001');
+      const debited = await handle.executeUpdate(reportDebitUpdate, { args: [report] });
+      expect(debited.status).toBe('debited');
       // Portal status updated right after the debit, and the agency notified on the Portal channel.
       const projected = await row(handle.workflowId);
       expect(projected?.status).toBe('debited');
@@ -108,11 +130,13 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
       const expected = calendar.computeDeadline({ from: view.debitedAt!, amount: 1, unit: 'settlementDay' });
       expect(view.settlementDueAt).toBe(expected.dueAt);
 
-      await handle.executeUpdate(reportReceiptUpdate, { args: [{ ...receipt('cb-2'), actor: bankActor(bank) }] });
+      const signed = signedReceipt('cb-2', handle.workflowId, 'FT001', report.debitedAt);
+      await handle.executeUpdate(reportReceiptUpdate, { args: [signed] });
       const stored = await findReceipt(database.db, handle.workflowId);
-      expect(stored?.signer).toBe('CN=Ngan hang VCB');
-      expect(stored?.signatureAlgorithm).toBe('RSA-SHA256');
-      expect(stored?.signatureValue).toBe('c2lnbmF0dXJl');
+      expect(stored?.signer).toContain(`CN=${bank} receipts`);
+      expect(stored?.signatureAlgorithm).toBe('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
+      expect(stored?.signatureValue).toBe(signed.verified.signatureValue);
+      expect(stored?.certFingerprint).toBe(signed.verified.certFingerprint);
 
       await env.sleep('2 hours');
       await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'cb-3', transferRef: 'TT-1', amount: 150_000, actor: bankActor(bank) }] });
@@ -135,7 +159,7 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
     await run(async (taskQueue) => {
       const handle = await start(taskQueue);
       await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
-      await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-1', bankTxnRef: 'FT-FRI', amount: 150_000, actor: bankActor(bank) }] });
+      await payInFull(handle, 'FRI');
       const view = await handle.query(paymentQuery);
       expect(view.txnDate).toBe(friday);
       const due = vietnamDate(view.settlementDueAt!);
@@ -143,7 +167,7 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
       expect(Date.parse(due) - Date.parse(friday)).toBeGreaterThanOrEqual(3 * 86_400_000);
       // Settled on Monday morning: still on time.
       await env.sleep(Date.parse(`${due}T09:00:00+07:00`) - (await env.currentTimeMs()));
-      await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'cb-2', transferRef: 'TT-FRI', amount: 150_000, actor: bankActor(bank) }] });
+      await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'fri-s', transferRef: 'TT-FRI', amount: 150_000, actor: bankActor(bank) }] });
       expect((await finished(handle)).settlement?.breached).toBe(false);
     });
   });
@@ -157,7 +181,7 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
     await run(async (taskQueue) => {
       const handle = await start(taskQueue);
       await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
-      await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-1', bankTxnRef: 'FT-HOL', amount: 150_000, actor: bankActor(bank) }] });
+      await payInFull(handle, 'HOL');
       const view = await handle.query(paymentQuery);
       const dueDay = vietnamDate(view.settlementDueAt!);
       expect(dueDay).toBe(calendar.nextWorkingDay(eve));
@@ -168,7 +192,7 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
       await env.sleep(Date.parse(`${settleDay}T10:00:00+07:00`) - (await env.currentTimeMs()));
       const flagged = await eventually(() => row(handle.workflowId), (r) => r?.settlementBreached === true);
       expect(flagged?.status).toBe('debited');
-      await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'cb-2', transferRef: 'TT-LATE', amount: 150_000, actor: bankActor(bank) }] });
+      await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'hol-s', transferRef: 'TT-LATE', amount: 150_000, actor: bankActor(bank) }] });
       const result = await finished(handle);
       expect(result.settlement?.breached).toBe(true);
       expect(result.settlement?.workingDaysLate).toBe(2);
@@ -185,25 +209,30 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
       const handle = await start(taskQueue);
       await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
       // Receipt before debit: kept, applied when the debit comes.
-      const early = await handle.executeUpdate(reportReceiptUpdate, { args: [{ ...receipt('cb-r'), actor: bankActor(bank) }] });
+      const debitedAt = await nowIso();
+      const early = await handle.executeUpdate(reportReceiptUpdate, { args: [signedReceipt('cb-r', handle.workflowId, 'FT002', debitedAt)] });
       expect(early.receiptBuffered).toBe(true);
       expect(early.status).toBe('awaitingDebit');
       const tooEarly = await refusal(handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'cb-s0', transferRef: 'TT', amount: 150_000, actor: bankActor(bank) }] }));
       expect(tooEarly.type).toBe('InvalidTransition');
       // Another bank may not report on this payment.
-      const foreign = await refusal(handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'x', bankTxnRef: 'FT9', amount: 150_000, actor: bankActor(otherBank) }] }));
+      const foreign = await refusal(handle.executeUpdate(reportDebitUpdate, { args: [await debit('x', 'FT9', otherBank)] }));
       expect(foreign.type).toBe('Forbidden');
 
-      const first = await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-d', bankTxnRef: 'FT002', amount: 150_000, actor: bankActor(bank) }] });
-      const again = await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-d', bankTxnRef: 'FT002', amount: 150_000, actor: bankActor(bank) }] });
+      // The debit must agree with what the bank signed in the receipt that came first.
+      const contradicting = await refusal(handle.executeUpdate(reportDebitUpdate, { args: [await debit('cb-x', 'FT-OTHER', bank, debitedAt)] }));
+      expect(contradicting.message).toContain('signed receipt');
+      const first = await handle.executeUpdate(reportDebitUpdate, { args: [await debit('cb-d', 'FT002', bank, debitedAt)] });
+      const again = await handle.executeUpdate(reportDebitUpdate, { args: [await debit('cb-d', 'FT002', bank, debitedAt)] });
       expect(again).toEqual(first);
       // The same debit under a new callback id changes nothing; a different debit is refused.
-      await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-d2', bankTxnRef: 'FT002', amount: 150_000, actor: bankActor(bank) }] });
-      const second = await refusal(handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-d3', bankTxnRef: 'FT003', amount: 150_000, actor: bankActor(bank) }] }));
+      await handle.executeUpdate(reportDebitUpdate, { args: [await debit('cb-d2', 'FT002', bank, debitedAt)] });
+      const second = await refusal(handle.executeUpdate(reportDebitUpdate, { args: [await debit('cb-d3', 'FT003')] }));
       expect(second.message).toContain('duplicate payment');
 
       const view = await handle.query(paymentQuery);
       expect(view.receipt?.receiptNo).toBe('R-cb-r');
+      expect(view.receipt?.verification?.bankTxnRef).toBe('FT002');
       expect(view.actions.filter((a) => a.action === 'debited')).toHaveLength(1);
       const settled = await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'cb-s', transferRef: 'TT-2', amount: 150_000, actor: bankActor(bank) }] });
       await finished(handle);
@@ -227,7 +256,7 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
         // Close it: an open case on this test's task queue would stall time skipping in later tests.
         await fresh.executeUpdate(cancelPaymentUpdate, { args: [{ reason: 'test done', actor: officer }] });
 
-        await inFlight.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'c1', bankTxnRef: 'FT-S', amount: 150_000, actor: bankActor(otherBank) }] });
+        await payInFull(inFlight, 'S', otherBank);
         await inFlight.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'c2', transferRef: 'TT-S', amount: 150_000, actor: bankActor(otherBank) }] });
         expect((await finished(inFlight)).status).toBe('settled');
       } finally {
@@ -240,8 +269,10 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
     await run(async (taskQueue) => {
       const handle = await start(taskQueue);
       await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
-      await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cc-d', bankTxnRef: 'FT-CC', amount: 150_000, actor: bankActor(bank) }] });
-      const send = () => handle.executeUpdate(reportReceiptUpdate, { args: [{ ...receipt('cc-r'), actor: bankActor(bank) }] });
+      const report = await debit('cc-d', 'FT-CC');
+      await handle.executeUpdate(reportDebitUpdate, { args: [report] });
+      const receipt = signedReceipt('cc-r', handle.workflowId, 'FT-CC', report.debitedAt);
+      const send = () => handle.executeUpdate(reportReceiptUpdate, { args: [receipt] });
       const outcomes = await Promise.allSettled([send(), send(), send()]);
       const answered = outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value);
       expect(answered.length).toBeGreaterThanOrEqual(1);
@@ -271,13 +302,15 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
       expect((await late.query(paymentQuery)).status).toBe('expired');
       expect((await row(late.workflowId))?.status).toBe('expired');
 
-      const debit = await late.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'late-d', bankTxnRef: 'FT-LATE', amount: 150_000, actor: bankActor(bank) }] });
-      expect(debit.status).toBe('debited');
+      const report = await debit('late-d', 'FT-LATE');
+      const debited = await late.executeUpdate(reportDebitUpdate, { args: [report] });
+      expect(debited.status).toBe('debited');
       const view = await late.query(paymentQuery);
       expect(view.debitedAfterExpiry).toBe(true);
       expect(view.settlementDueAt).toBeDefined();
       expect(view.actions.map((a) => a.action)).toContain('debitedAfterExpiry');
       expect((await row(late.workflowId))?.status).toBe('debited');
+      await late.executeUpdate(reportReceiptUpdate, { args: [signedReceipt('late-r', late.workflowId, 'FT-LATE', report.debitedAt)] });
       await late.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'late-s', transferRef: 'TT-LATE', amount: 150_000, actor: bankActor(bank) }] });
       expect((await finished(late)).status).toBe('settled');
       const [window] = await database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, late.workflowId), eq(slaClocks.clockKey, 'lateDebit')));
@@ -307,6 +340,108 @@ describe('payment workflow (time-skipping, real activities and PostgreSQL)', () 
       expect((await row(expired.workflowId))?.status).toBe('expired');
     });
   });
+  const receiptUpdatesAccepted = async (handle: WorkflowHandle) =>
+    ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'reportReceiptUpdate').length;
+  const notesOf = (paymentId: string) => database.db.select().from(notifications).where(eq(notifications.workflowId, paymentId));
+
+  it('Art 31.2c–d: the transfer alone does not settle the payment; the verified signed receipt does, and it reaches the agency and the payer', async () => {
+    await run(async (taskQueue) => {
+      const handle = await start(taskQueue);
+      await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank, payerEmail: 'payer@example.vn', actor: portal }] });
+      const report = await debit('a-d', 'FT-A');
+      await handle.executeUpdate(reportDebitUpdate, { args: [report] });
+      const transferred = await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'a-s', transferRef: 'TT-A', amount: 150_000, actor: bankActor(bank) }] });
+      expect(transferred).toMatchObject({ status: 'debited', awaitingReceipt: true });
+      expect((await row(handle.workflowId))?.status).toBe('debited');
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      // The transfer meets T+1: the missing receipt is not the settlement's breach.
+      const [clock] = await database.db.select().from(slaClocks).where(and(eq(slaClocks.workflowId, handle.workflowId), eq(slaClocks.clockKey, 'settlement')));
+      expect(clock?.outcome).toBe('met');
+
+      const signed = signedReceipt('a-r', handle.workflowId, 'FT-A', report.debitedAt);
+      const answer = await handle.executeUpdate(reportReceiptUpdate, { args: [signed] });
+      expect(answer.status).toBe('settled');
+      const result = await finished(handle);
+      expect(result.status).toBe('settled');
+      expect(result.debitReportedLate).toBe(false);
+      expect(result.actions.map((a) => a.action)).toEqual(['registered', 'payerBankChosen', 'debited', 'transferred', 'receiptIssued', 'settled']);
+      expect((await row(handle.workflowId))?.receiptVerifiedAt).toBeInstanceOf(Date);
+      // Delivered: the agency's Portal inbox (it continues the dossier) and the payer's e-mail, with the signed document.
+      const notes = await notesOf(handle.workflowId);
+      const toAgency = notes.find((n) => n.template === 'payment.receipt' && n.channel === 'portal');
+      expect(toAgency).toMatchObject({ recipient: 'BTP', recipientKind: 'agency' });
+      expect(toAgency?.data).toMatchObject({ receiptNo: 'R-a-r', documentSha256: signed.verified.documentSha256 });
+      const toPayer = notes.find((n) => n.template === 'payment.receipt' && n.channel === 'email');
+      expect(toPayer).toMatchObject({ recipient: 'payer@example.vn', recipientKind: 'citizen' });
+      expect((toPayer?.data as { document?: string }).document).toBe(signed.document);
+    });
+  });
+
+  it('Art 31.2c–d: a receipt not verified, or signing another payment, amount, transaction or debit time, is refused and never enters the history; only VPCP may let the payment settle without one', async () => {
+    await run(async (taskQueue) => {
+      const handle = await start(taskQueue);
+      await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
+      const report = await debit('b-d', 'FT-B');
+      await handle.executeUpdate(reportDebitUpdate, { args: [report] });
+      const unverified = await refusal(handle.executeUpdate(reportReceiptUpdate, { args: [{ callbackId: 'b-r0', document: 'PD94bWw+', actor: bankActor(bank) }] }));
+      expect(unverified).toMatchObject({ type: 'Refused', message: expect.stringContaining('not verified') });
+      const otherTime = new Date(Date.parse(report.debitedAt) - 60_000).toISOString();
+      for (const [receipt, why] of [
+        [signedReceipt('b-r1', handle.workflowId, 'FT-B', report.debitedAt, bank, { amount: 160_000 }), 'signed amount'],
+        [signedReceipt('b-r2', handle.workflowId, 'FT-OTHER', report.debitedAt), 'signed transaction'],
+        [signedReceipt('b-r3', handle.workflowId, 'FT-B', otherTime), 'signed debit time'],
+        [signedReceipt('b-r4', 'payment-BTP-another', 'FT-B', report.debitedAt), 'for payment payment-BTP-another'],
+      ] as const) {
+        expect((await refusal(handle.executeUpdate(reportReceiptUpdate, { args: [receipt] }))).message).toContain(why);
+      }
+      expect(await receiptUpdatesAccepted(handle)).toBe(0);
+
+      const transferred = await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'b-s', transferRef: 'TT-B', amount: 150_000, actor: bankActor(bank) }] });
+      expect(transferred.awaitingReceipt).toBe(true);
+      expect((await refusal(handle.executeUpdate(recordReceiptExceptionUpdate, { args: [{ reason: 'bank outage', actor: officer }] }))).type).toBe('Forbidden');
+      const vpcp: ActorRef = { userId: 'vpcp-1', role: 'vpcp', agency: 'VPCP' };
+      expect((await refusal(handle.executeUpdate(recordReceiptExceptionUpdate, { args: [{ reason: ' ', actor: vpcp }] }))).type).toBe('Validation');
+      const excepted = await handle.executeUpdate(recordReceiptExceptionUpdate, { args: [{ reason: "the bank's signing service failed; paper receipt checked by VPCP", actor: vpcp }] });
+      expect(excepted.status).toBe('settled');
+      expect(excepted.receiptException?.reason).toContain('paper receipt');
+      const result = await finished(handle);
+      expect(result.receipt).toBeUndefined();
+      expect((await row(handle.workflowId))?.receiptException).toContain('paper receipt');
+      expect((await notesOf(handle.workflowId)).some((n) => n.template === 'payment.receiptException' && n.recipient === 'BTP')).toBe(true);
+    });
+  });
+
+  it('Art 33.4a: T is the day the payer was debited — a bank that reports late cannot move its own T+1, and a report more than 24 h late is flagged', async () => {
+    await run(async (taskQueue) => {
+      const handle = await start(taskQueue);
+      await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank, actor: portal }] });
+      const debitedAt = await nowIso();
+      // Not after the report, not before the request existed.
+      const future = await refusal(handle.executeUpdate(reportDebitUpdate, { args: [await debit('t-f', 'FT-T', bank, new Date(Date.parse(debitedAt) + 10 * 60_000).toISOString())] }));
+      expect(future.message).toContain('after the report');
+      const createdAt = (await handle.query(paymentQuery)).createdAt;
+      const before = await refusal(handle.executeUpdate(reportDebitUpdate, { args: [await debit('t-b', 'FT-T', bank, new Date(Date.parse(createdAt) - 3_600_000).toISOString())] }));
+      expect(before.message).toContain('before the payment request');
+
+      await env.sleep('30 hours');
+      await handle.executeUpdate(reportDebitUpdate, { args: [await debit('t-d', 'FT-T', bank, debitedAt)] });
+      const view = await handle.query(paymentQuery);
+      expect(view.debitedAt).toBe(debitedAt);
+      expect(view.txnDate).toBe(vietnamDate(debitedAt));
+      expect(view.settlementDueAt).toBe(calendar.computeDeadline({ from: debitedAt, amount: 1, unit: 'settlementDay' }).dueAt);
+      expect(Date.parse(view.debitReportedAt!) - Date.parse(debitedAt)).toBeGreaterThanOrEqual(30 * 3_600_000);
+      expect(view.debitReportedLate).toBe(true);
+      expect(view.actions.find((a) => a.action === 'debitReportedLate')?.data).toMatchObject({ limitHours: 24 });
+      const projected = await eventually(() => row(handle.workflowId), (r) => r?.debitReportedLate === true);
+      expect(projected?.debitedAt?.toISOString()).toBe(debitedAt);
+
+      await handle.executeUpdate(reportReceiptUpdate, { args: [signedReceipt('t-r', handle.workflowId, 'FT-T', debitedAt)] });
+      await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 't-s', transferRef: 'TT-T', amount: 150_000, actor: bankActor(bank) }] });
+      const result = await finished(handle);
+      expect(result.settlement?.dueAt).toBe(view.settlementDueAt);
+    });
+  });
+
   // Last in this file: after this case closes on its window timer, the test server stops skipping time.
   it('project rule: without a late debit the window closes at the end of the next working day and the case ends expired', async () => {
     await run(async (taskQueue) => {

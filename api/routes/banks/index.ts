@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bankHistory, findBank, listBanks, registerBank, setBankStatus, type BankStatus } from '../../../db/queries/payment.js';
 import { bankKind, bankStatus } from '../../../db/schema/index.js';
+import { readCertificate, ReceiptRejected } from '../../../domain/payments/receipt.js';
 import { actorOf, ROLES } from '../../auth.js';
 import { problem, problemSchema } from '../../errors.js';
 import { safeCode, safeMultilineText, safeText } from '../../schemas.js';
@@ -10,9 +11,10 @@ const bankSchema = z
   .object({
     code: z.string(), name: z.string(), nameVi: z.string(), kind: z.enum(bankKind.enumValues), status: z.enum(bankStatus.enumValues),
     statusReason: z.string().nullable(), statusChangedBy: z.string().nullable(), statusChangedAt: z.string().nullable(),
+    receiptCertFingerprint: z.string().nullable().describe("SHA-256 fingerprint of the certificate the bank's signed receipts are verified against (Art 31.2c)"),
   })
   .meta({ id: 'Bank' });
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 422: problemSchema };
 const params = z.object({ code: safeCode() });
 
 type BankRow = NonNullable<Awaited<ReturnType<typeof findBank>>>;
@@ -45,13 +47,28 @@ export const bankRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put('/:code', {
     config: { access: { roles: ['vpcp'] }, permission: 'bank.register' },
     schema: {
-      tags: ['banks'], summary: 'Register a connected bank or intermediary (Art 33.2), or update its names', params,
-      body: z.object({ name: safeText(256), nameVi: safeText(256), kind: z.enum(bankKind.enumValues) }),
+      tags: ['banks'], summary: "Register a connected bank or intermediary (Art 33.2), or update its names and the certificate its signed receipts are verified against (Art 31.2c)", params,
+      body: z.object({
+        name: safeText(256), nameVi: safeText(256), kind: z.enum(bankKind.enumValues),
+        receiptCertificate: z.string().min(1).max(20_000).optional().describe('X.509 certificate (PEM) of the key that signs the bank\'s receipts; omitted = keep the registered one'),
+      }),
       response: { 200: bankSchema, 201: bankSchema, ...errors },
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
-    const { created } = await registerBank(app.db, { code: request.params.code, ...request.body }, actor);
+    const { receiptCertificate, ...names } = request.body;
+    let certificate: { pem: string; fingerprint: string } | undefined;
+    if (receiptCertificate) {
+      try {
+        const read = readCertificate(receiptCertificate);
+        if (Date.parse(read.validTo) < Date.now()) throw problem('refused', `the receipt certificate expired on ${read.validTo}`);
+        certificate = { pem: read.certificate.toString(), fingerprint: read.fingerprint };
+      } catch (err) {
+        if (err instanceof ReceiptRejected) throw problem('validation', err.reason);
+        throw err;
+      }
+    }
+    const { created } = await registerBank(app.db, { code: request.params.code, ...names, receiptCertificate: certificate }, actor);
     const bank = await findBank(app.db, request.params.code);
     return reply.status(created ? 201 : 200).send(toBody(bank!));
   });

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
-import { findCallback, findPayment, findReceipt, listPayments } from '../../../db/queries/payment.js';
+import { findBankReceiptCertificate, findCallback, findPayment, findReceipt, listPayments } from '../../../db/queries/payment.js';
+import { MAX_RECEIPT_DOCUMENT_LENGTH, ReceiptRejected, verifyReceipt } from '../../../domain/payments/receipt.js';
 import { paymentReferenceErrors } from '../../../db/queries/fee-types.js';
 import { paymentStatus } from '../../../db/schema/index.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
@@ -12,6 +13,7 @@ import {
   choosePayerBankUpdate,
   paymentQuery,
   paymentWorkflowId,
+  recordReceiptExceptionUpdate,
   reportDebitUpdate,
   reportFailureUpdate,
   reportReceiptUpdate,
@@ -25,7 +27,7 @@ import { actorOf, agencyInQuery, bankInQuery, isSupervisor, type Actor } from '.
 import { runUpdate } from '../../idempotency.js';
 import { startOnce, untilProjected } from '../../case-record.js';
 import { problem, problemSchema } from '../../errors.js';
-import { caseId, instant, realDate, safeCode, safeMultilineText, safeText, verbatimText } from '../../schemas.js';
+import { caseId, instant, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
 
 /** Whole VND: integers only (a fractional amount is a 400), at most 2^53 - 1. */
 export const vndSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -45,7 +47,12 @@ const paymentSchema = z
     paymentId: z.string(), agency: z.string(), requestRef: z.string(), dossierCode: z.string(), feeTypeCode: z.string(), amount: z.number().int(),
     beneficiaryKind: z.string(), beneficiaryInstitution: z.string(), beneficiaryAccount: z.string(),
     payerBank: z.string().nullable(), bankTxnRef: z.string().nullable(), status: z.enum(paymentStatus.enumValues), txnDate: z.string().nullable(),
-    debitedAt: z.string().nullable(), settledAt: z.string().nullable(), settlementDueAt: z.string().nullable(),
+    debitedAt: z.string().nullable().describe('When the payer was debited, as the bank states it (T of Art 33.4a)'),
+    debitReportedAt: z.string().nullable().describe('When the bank reported the debit'),
+    debitReportedLate: z.boolean().describe('Project rule: the debit was reported more than PAYMENT_DEBIT_REPORT_LIMIT_HOURS after it happened'),
+    receiptVerifiedAt: z.string().nullable().describe("When the bank's signed receipt was verified (Art 31.2c)"),
+    receiptException: z.string().nullable().describe('VPCP: why the payment settles without a verified receipt'),
+    settledAt: z.string().nullable(), settlementDueAt: z.string().nullable(),
     settlementBreached: z.boolean(), settlementWorkingDaysLate: z.number().int().nullable(), endReason: z.string().nullable(),
     createdAt: z.string(), updatedAt: z.string(),
     /** A counted clock of the case breached (the payer's waits are not), and against whom. */
@@ -56,7 +63,7 @@ const paymentSchema = z
 const callbackResultSchema = z
   .object({
     paymentId: z.string(), callbackId: z.string(), kind: z.enum(['debit', 'receipt', 'settlement', 'failure']),
-    status: z.enum(paymentStatus.enumValues), receiptBuffered: z.boolean().optional(), processedAt: z.string(),
+    status: z.enum(paymentStatus.enumValues), receiptBuffered: z.boolean().optional(), awaitingReceipt: z.boolean().optional(), processedAt: z.string(),
   })
   .meta({ id: 'BankCallbackResult' });
 
@@ -65,7 +72,7 @@ const params = z.object({ paymentId: caseId });
 
 type PaymentRow = NonNullable<Awaited<ReturnType<typeof findPayment>>>;
 const toBody = (r: PaymentRow) => ({
-  ...r, debitedAt: iso(r.debitedAt), settledAt: iso(r.settledAt), settlementDueAt: iso(r.settlementDueAt), createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+  ...r, debitedAt: iso(r.debitedAt), debitReportedAt: iso(r.debitReportedAt), receiptVerifiedAt: iso(r.receiptVerifiedAt), settledAt: iso(r.settledAt), settlementDueAt: iso(r.settlementDueAt), createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
 });
 
 interface RegisteredRequest {
@@ -116,7 +123,7 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
     const unknown = await paymentReferenceErrors(app.db, body);
     if (unknown.length > 0) throw problem('validation', 'The payment request names a fee type or beneficiary the Portal does not know', unknown);
     const paymentId = paymentWorkflowId(body.agency, body.requestRef);
-    const input: PaymentRequest = { ...body, actor: actorOf(request) };
+    const input: PaymentRequest = { ...body, debitReportLimitHours: app.config.PAYMENT_DEBIT_REPORT_LIMIT_HOURS, actor: actorOf(request) };
     try {
       // One payment per request reference, ever: a closed payment is not started again (its
       // projection would keep the first run's newer revisions and drop the second run's writes).
@@ -160,6 +167,7 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: z.object({
         agency: code.optional(), bank: code.optional(), status: z.enum(paymentStatus.enumValues).optional(),
         txnDate: realDate.optional(), settlementBreached: z.enum(['true', 'false']).optional(),
+        debitReportedLate: z.enum(['true', 'false']).optional().describe('Project rule (Art 33.4a): debits the bank reported late'),
         before: caseId.optional(), limit: z.coerce.number().int().min(1).max(500).default(100),
       }),
       response: { 200: z.object({ items: z.array(paymentSchema) }), ...errors },
@@ -172,6 +180,7 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       agency: actor.role === 'agency' ? actor.agency : query.agency,
       bank: actor.role === 'bank' ? actor.bank : query.bank,
       settlementBreached: query.settlementBreached === undefined ? undefined : query.settlementBreached === 'true',
+      debitReportedLate: query.debitReportedLate === undefined ? undefined : query.debitReportedLate === 'true',
     });
     return { items: rows.map(toBody) };
   });
@@ -194,6 +203,8 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
         200: z.object({
           paymentId: z.string(), bank: z.string(), receiptNo: z.string(), issuedAt: z.string(), document: z.string(),
           signature: z.object({ signer: z.string(), algorithm: z.string(), value: z.string(), signedAt: z.string() }), receivedAt: z.string(),
+          verification: z.object({ certFingerprint: z.string(), documentSha256: z.string(), verifiedAt: z.string() }).nullable()
+            .describe("How the signature was verified against the bank's registered certificate; null for receipts from before verification"),
         }),
         ...errors,
       },
@@ -207,6 +218,7 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
     return {
       paymentId: r.paymentId, bank: r.bank, receiptNo: r.receiptNo, issuedAt: r.issuedAt.toISOString(), document: r.document,
       signature: { signer: r.signer, algorithm: r.signatureAlgorithm, value: r.signatureValue, signedAt: r.signedAt.toISOString() }, receivedAt: r.receivedAt.toISOString(),
+      verification: r.verifiedAt ? { certFingerprint: r.certFingerprint ?? '', documentSha256: r.documentSha256 ?? '', verifiedAt: r.verifiedAt.toISOString() } : null,
     };
   });
 
@@ -214,13 +226,13 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ['portal'] } },
     schema: {
       tags: ['payments'], summary: 'The payer picks a connected bank or intermediary (Art 31.2b); a suspended bank is refused (422, Art 33.7)',
-      params, body: z.object({ bank: code }), response: { 200: z.object({ paymentId: z.string(), status: z.enum(paymentStatus.enumValues), payerBank: z.string().optional() }), ...errors },
+      params, body: z.object({ bank: code, payerEmail: z.email().max(254).optional().describe('Where the signed receipt is e-mailed (Art 31.2c)') }), response: { 200: z.object({ paymentId: z.string(), status: z.enum(paymentStatus.enumValues), payerBank: z.string().optional() }), ...errors },
     },
   }, async (request) => {
     // The same bank again (a retry after a lost answer) is already in place: the payment as it is now.
     const row = await findPayment(app.db, request.params.paymentId);
     if (row && row.payerBank === request.body.bank) return { paymentId: row.paymentId, status: row.status, payerBank: row.payerBank };
-    const view = await runUpdate(request, handle(request.params.paymentId), choosePayerBankUpdate, [{ bank: request.body.bank, actor: actorOf(request) }]);
+    const view = await runUpdate(request, handle(request.params.paymentId), choosePayerBankUpdate, [{ ...request.body, actor: actorOf(request) }]);
     return { paymentId: view.paymentId, status: view.status, payerBank: view.payerBank };
   });
 
@@ -271,18 +283,49 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
     });
 
   const callbackId = safeText(128);
-  bankCallback('debit', 'The payer was debited (Art 31.2c): Portal status updated and agency notified at once; starts the T+1 clock',
-    z.object({ callbackId, bankTxnRef: ref, amount: vndSchema }),
-    (request, id, input, updateId) => runUpdate(request, handle(id), reportDebitUpdate, [input], updateId));
-  bankCallback('receipt', 'The digitally signed receipt (chứng từ nộp NSNN); before the debit it is kept and applied with the debit',
+  bankCallback('debit', 'The payer was debited (Art 31.2c): Portal status updated and agency notified at once; the T+1 clock runs from debitedAt (Art 33.4a)',
     z.object({
-      callbackId, receiptNo: ref, issuedAt: instant, document: verbatimText(2_000_000),
-      signature: z.object({ signer: safeText(512), algorithm: safeText(64), value: verbatimText(20_000), signedAt: instant }),
+      callbackId, bankTxnRef: ref, amount: vndSchema,
+      debitedAt: instant.describe('When the payer was debited: T of Art 33.4a; not after this report, not before the request'),
     }),
-    (request, id, input, updateId) => runUpdate(request, handle(id), reportReceiptUpdate, [input], updateId));
+    (request, id, input, updateId) => runUpdate(request, handle(id), reportDebitUpdate, [input], updateId));
+  bankCallback('receipt', "The digitally signed receipt (chứng từ nộp NSNN, Art 31.2c): XML-DSig over the whole PaymentReceipt, verified against the bank's registered certificate (422 with the reason when it does not verify); before the debit it is kept and applied with the debit",
+    z.object({
+      callbackId,
+      document: z.string().min(1).max(MAX_RECEIPT_DOCUMENT_LENGTH).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64').describe('base64 of the signed receipt XML'),
+    }),
+    async (request, id, input, updateId) => {
+      // Workflow code cannot do crypto: the signature is verified here, before the update, so an
+      // unverifiable receipt never enters the case's history.
+      const bank = input.actor.bank ?? '';
+      const certificate = await findBankReceiptCertificate(app.db, bank);
+      if (!certificate) throw problem('refused', `receipt refused: bank ${bank} has no receipt certificate registered with VPCP`);
+      let verified;
+      try {
+        verified = verifyReceipt(input.document, certificate.pem, new Date());
+      } catch (err) {
+        if (err instanceof ReceiptRejected) throw problem('refused', `receipt refused: ${err.reason}`);
+        throw err;
+      }
+      if (verified.bank !== bank) throw problem('refused', `receipt refused: the signed receipt names bank ${verified.bank}, not ${bank}`);
+      if (verified.paymentId !== id) throw problem('refused', `receipt refused: the signed receipt is for payment ${verified.paymentId}`);
+      return runUpdate(request, handle(id), reportReceiptUpdate, [{ ...input, verified }], updateId);
+    });
   bankCallback('settlement', 'The money reached the beneficiary account (Art 33.4a, due T+1); refused before the debit',
     z.object({ callbackId, transferRef: ref, amount: vndSchema }),
     (request, id, input, updateId) => runUpdate(request, handle(id), reportSettlementUpdate, [input], updateId));
+  app.post('/:paymentId/receipt-exception', {
+    config: { access: { roles: ['vpcp'] } },
+    schema: {
+      tags: ['payments'], summary: 'VPCP lets a debited payment settle without a verified signed receipt (Art 31.2c–d exception), with the reason',
+      params, body: z.object({ reason: safeMultilineText(2000) }),
+      response: { 200: z.object({ paymentId: z.string(), status: z.enum(paymentStatus.enumValues) }), ...errors },
+    },
+  }, async (request) => {
+    const view = await runUpdate(request, handle(request.params.paymentId), recordReceiptExceptionUpdate, [{ reason: request.body.reason, actor: actorOf(request) }]);
+    return { paymentId: view.paymentId, status: view.status };
+  });
+
   bankCallback('failure', 'The payment failed before any debit',
     z.object({ callbackId, reason: safeMultilineText(2000) }),
     (request, id, input, updateId) => runUpdate(request, handle(id), reportFailureUpdate, [input], updateId));
