@@ -14,18 +14,22 @@
  *                                           copy is repealed with it and the province notified (Art 19.1)
  *   tthcReviewWorkflow-returnedThenAccepted a finding, a fix returned, a corrected fix accepted
  *                                           as a new version (Art 24.2a); completed
+ *   tthcDecisionWorkflow-repealSuspendsService  a repeal in force today of a TTHC with a live online
+ *                                           service: the service is marked and its case signalled (Art 28.1)
+ *   dvcttWorkflow-suspendedByTthcRepeal     that service, live, suspended for good by the signal
  * Clocks are started and met in real time (the dev server does not skip time): breach paths are
  * covered by the SLA fixture's samples (slaFixtureWorkflow-breachedThenLate).
  * The dvctt workflows live as long as their service: they are captured while running, then terminated.
  */
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { declareService } from '../db/queries/dvctt.js';
+import { declareService, findService } from '../db/queries/dvctt.js';
 import type { ActorRef } from '../workflows/actors.js';
 import { agencyKey, processKey, stageKey } from '../workflows/search-attributes.js';
 import {
   confirmDvcttTestUpdate,
   DVCTT_PROCESS,
+  dvcttStateQuery,
   dvcttWorkflowId,
   proposeDvcttUpdate,
   reportDvcttFixUpdate,
@@ -130,14 +134,14 @@ async function dvcttSamples({ client, taskQueue, db }: SampleContext): Promise<S
 
 // ── P1: TTHC decisions and reviews ──
 
-async function tthcSamples({ client, taskQueue }: SampleContext): Promise<Sample[]> {
-  /** As the API's POST /decisions: signed today, the law in force in 60 days. */
-  async function decision(actor: ActorRef, agencyKind: PublisherKind, authorityKind: AuthorityKind, number: string): Promise<WorkflowHandle> {
+async function tthcSamples({ client, taskQueue, db }: SampleContext): Promise<Sample[]> {
+  /** As the API's POST /decisions: signed today, the law in force in 60 days (or `effectiveIn`). */
+  async function decision(actor: ActorRef, agencyKind: PublisherKind, authorityKind: AuthorityKind, number: string, effectiveIn = 60): Promise<WorkflowHandle> {
     const agency = actor.agency as string;
     const decisionId = decisionIdOf(agency, number);
     const input: StartTthcDecisionInput = {
       decisionId, number, title: 'Quyết định công bố thủ tục hành chính lĩnh vực hộ tịch', agency, agencyKind, authorityKind,
-      signedOn: localDate(), legalEffectiveOn: localDate(60), createdBy: actor,
+      signedOn: localDate(), legalEffectiveOn: localDate(effectiveIn), createdBy: actor,
     };
     return client.workflow.start('tthcDecisionWorkflow', {
       taskQueue, workflowId: tthcDecisionWorkflowId(decisionId), args: [input],
@@ -181,13 +185,37 @@ async function tthcSamples({ client, taskQueue }: SampleContext): Promise<Sample
   await review.result();
 
   const localized = await decision(hanoi, 'province', 'provincial-chairman', '55/QĐ-UBND');
-  await publishAll(localized, hanoi, [{ kind: 'localized', centralCode: code, local: { place: 'Sở Tư pháp Hà Nội', fees: [] } }]);
+  await publishAll(localized, hanoi, [{ kind: 'localized', centralCode: code, local: { place: 'Sở Tư pháp Hà Nội', fees: [], legalBasis: [{ number: '12/2025/QĐ-UBND', issuedOn: '2025-06-01' }] } }]);
   await localized.result();
-  const repeal = await decision(btp, 'ministry', 'minister', '102/QĐ-BTP');
+  const repeal = await decision(btp, 'ministry', 'minister', '102/QĐ-BTP', 0);
   ensure((await publishAll(repeal, btp, [{ kind: 'repealed', code }])).cascaded.length, 1, 'tthc repeal cascade');
   await repeal.result();
 
+  // Art 28.1, 19: a live online service of a TTHC repealed with effect today is suspended by the
+  // repealing decision's workflow (register marked, the service's case signalled).
+  const served = '1.000896';
+  const serving = await decision(btp, 'ministry', 'minister', '103/QĐ-BTP', 0);
+  await publishAll(serving, btp, [{ kind: 'new', code: served, content: content('Đăng ký lại kết hôn') }]);
+  await serving.result();
+  const service: DvcttService = { code: 'DVC-SAMPLE-3', name: 'Đăng ký lại kết hôn trực tuyến', tthcCode: served, agency: 'BTP', level: 4 };
+  await declareService(db, { ...service, declaredBy: btp.userId });
+  const online = await client.workflow.start('dvcttWorkflow', {
+    taskQueue, workflowId: dvcttWorkflowId(service.code), args: [{ service } satisfies DvcttWorkflowInput],
+    typedSearchAttributes: [{ key: agencyKey, value: service.agency }, { key: processKey, value: DVCTT_PROCESS }, { key: stageKey, value: 'declared' }],
+  });
+  await online.executeUpdate(proposeDvcttUpdate, { args: [{ actor: btp }] });
+  await online.executeUpdate(reviewDvcttProposalUpdate, { args: [{ actor: vpcp, decision: 'approve' }] });
+  await online.executeUpdate(submitDvcttTestReportUpdate, { args: [{ actor: btp, tthcName: 'Đăng ký lại kết hôn', serviceName: service.name, dossierCodes: ['000.00.00.H01-250101-0003'] }] });
+  await online.executeUpdate(confirmDvcttTestUpdate, { args: [{ actor: vpcp, result: 'pass' }] });
+  const repealServed = await decision(btp, 'ministry', 'minister', '104/QĐ-BTP', 0);
+  await publishAll(repealServed, btp, [{ kind: 'repealed', code: served }]);
+  await repealServed.result();
+  // Projected too: the history is captured with the suspension's writes done.
+  await until(async () => (await online.query(dvcttStateQuery)).status === 'suspended' && (await findService(db, service.code))?.status === 'suspended', `${online.workflowId} suspended by the repeal`);
+
   return [
+    { name: 'tthcDecisionWorkflow-repealSuspendsService', handle: repealServed },
+    { name: 'dvcttWorkflow-suspendedByTthcRepeal', handle: online, running: true },
     { name: 'tthcDecisionWorkflow-gapsThenPublished', handle: published },
     { name: 'tthcReviewWorkflow-returnedThenAccepted', handle: review },
     { name: 'tthcDecisionWorkflow-repealCascades', handle: repeal },

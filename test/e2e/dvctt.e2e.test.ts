@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../api/auth.js';
 import type { DvcttView } from '../../workflows/dvctt.definitions.js';
+import { publishDecision } from '../../db/queries/tthc.js';
+import { fullContent, tthcTestCode } from '../fixtures/tthc-content.js';
 import { startE2e, type E2eStack } from '../support/e2e.js';
 import { uniqueId } from '../support/env.js';
 
@@ -11,8 +13,15 @@ const portal: Actor = { userId: 'portal', role: 'portal' };
 
 describe('DVCTT over HTTP: API → Temporal dev server → worker → PostgreSQL', () => {
   let stack: E2eStack;
+  // Art 27.1, 28.1: services are declared for a TTHC BTP published (its publication transaction, as the decision workflow runs it).
+  const tthcCode = tthcTestCode('1');
   beforeAll(async () => {
     stack = await startE2e({ workflowsPath: new URL('../../workflows/dvctt.workflow.ts', import.meta.url) });
+    const decisionId = uniqueId('BTP.e2e');
+    await publishDecision(stack.database.db, {
+      decisionId, workflowId: `wf-${decisionId}`, agency: 'BTP', agencyKind: 'ministry', items: [{ kind: 'new', code: tthcCode, content: fullContent('Cấp phiếu lý lịch tư pháp') }],
+      signedOn: '2026-01-05', effectiveOn: '2026-03-01',
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -22,7 +31,7 @@ describe('DVCTT over HTTP: API → Temporal dev server → worker → PostgreSQL
 
   async function declare(): Promise<string> {
     const code = uniqueId('DVC-BTP');
-    const res = await call('POST', '/services', btp, { code, name: 'Cấp phiếu lý lịch tư pháp', tthcCode: '1.001234', agency: 'BTP', level: 4 });
+    const res = await call('POST', '/services', btp, { code, name: 'Cấp phiếu lý lịch tư pháp', tthcCode, agency: 'BTP', level: 4 });
     expect(res.status).toBe(201);
     return code;
   }
