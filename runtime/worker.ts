@@ -67,9 +67,16 @@ export async function createWorker(options: CreateWorkerOptions): Promise<{ work
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     // A case cached on a worker that died moves to another worker after this, not the 10 s default:
     // its next task (an update, an activity's result) waits this long on the dead worker's queue.
-    // A live worker's pollers (in the SDK core, not on the event loop) take a task in milliseconds,
-    // so this is short without sending a busy worker's cases through full replays.
-    stickyQueueScheduleToStartTimeout: '2 seconds',
+    // Not shorter: a live worker whose task slots are all busy does not poll its sticky queue either,
+    // and a task that times out there goes to the back of the shared queue and is replayed in full.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
+    // A task the worker has taken but not finished within the workflow task timeout (10 s) times out
+    // and is replayed from scratch, which costs more still. The SDK's defaults (40 tasks in hand, one
+    // workflow thread) did exactly that when a restarted worker took the replays of every case in
+    // flight at once on a busy machine (README "Chaos suite"). Fewer in hand, on two threads, keep
+    // each one well inside the timeout; the rest wait on the server's queue, where waiting costs nothing.
+    maxConcurrentWorkflowTaskExecutions: 16,
+    workflowThreadPoolSize: 2,
   });
   return { worker, connection };
 }
