@@ -54,6 +54,12 @@ describe('technical operations end to end (Art 50–52): HTTP → Temporal dev s
     expect(current.body.items.find((s) => s.serverId === serverId)).toMatchObject({ emergency: true });
     const history = await call<{ items: { status: string }[] }>('GET', `/security-servers/BTP/${serverId}/history`, auditor);
     expect(history.body.items.map((h) => h.status).sort()).toEqual(['current', 'refused']);
+    // The change's timeline: its agency reads it (the audit record of the case), another agency may not.
+    const workflowId = `operations-server-${asked.body.changeId}`;
+    const timeline = await stack.call<{ agency: string; process: string }>('GET', `/v1/audit/workflows/${workflowId}/timeline`, btp);
+    expect(timeline.status).toBe(200);
+    expect(timeline.body).toMatchObject({ agency: 'BTP', process: 'operations' });
+    expect((await stack.call('GET', `/v1/audit/workflows/${workflowId}/timeline`, byt)).status).toBe(403);
   });
 
   it('Art 51: a support request runs on VPCP\'s 8 working hours; a complex one gets an announced completion time published to the agency\'s inbox; it shows in supervision', async () => {

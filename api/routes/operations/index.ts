@@ -26,6 +26,7 @@ import {
   MONITOR_LIMITS,
   monitorStateQuery,
   noteSupportRequestUpdate,
+  OPERATIONS_PROCESS,
   probeableUrl,
   reopenSupportRequestUpdate,
   resolveSupportRequestUpdate,
@@ -43,6 +44,7 @@ import {
   type SecurityServerChangeInput,
   type SupportRequestInput,
 } from '../../../workflows/operations.definitions.js';
+import { agencyKey, processKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
 import { dateOrInstant, instant, pageQuery, pageWindow, paged, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, type Actor, type Role } from '../../auth.js';
@@ -99,10 +101,14 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   /** Starts a case once per business key; a retry with the same content answers with the same case, other content is 409. */
-  async function startCase(kind: string, key: string, workflowId: string, workflowType: string, arg: { fingerprint: string }): Promise<boolean> {
+  async function startCase(kind: string, key: string, workflowId: string, workflowType: string, agency: string, arg: { fingerprint: string }): Promise<boolean> {
     try {
       await startOnce(app, { kind, key, workflowId, content: { fingerprint: arg.fingerprint }, conflict: 'This Idempotency-Key was already used for a different request' },
-        () => app.temporal.workflow.start(workflowType, { taskQueue: app.config.TASK_QUEUE, workflowId, args: [arg], workflowIdReusePolicy: 'REJECT_DUPLICATE' }));
+        () => app.temporal.workflow.start(workflowType, {
+          taskQueue: app.config.TASK_QUEUE, workflowId, args: [arg], workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          // The case's agency reads its timeline (audit) and finds it in Temporal's visibility.
+          typedSearchAttributes: [{ key: agencyKey, value: agency }, { key: processKey, value: OPERATIONS_PROCESS }],
+        }));
       return true;
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -181,7 +187,7 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
       requestedBy: actor, fingerprint: fingerprintOf(request.body), ...(emergencyReason ? { emergencyReason } : {}),
     };
     const workflowId = securityServerChangeWorkflowId(changeId);
-    const started = await startCase('security-server-change', changeId, workflowId, 'securityServerChangeWorkflow', input);
+    const started = await startCase('security-server-change', changeId, workflowId, 'securityServerChangeWorkflow', input.agency, input);
     const view = await decided(workflowId, securityServerChangeQuery, (v) => v.status !== 'checking');
     if (view.status === 'refused') throw problem('refused', view.refusedReason ?? 'refused (Art 50.2)');
     return reply.status(started ? 201 : 200).send(asBody(changeSchema, view));
@@ -234,7 +240,7 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
     const requestId = caseIdOf(actor, 'support-request', request.headers['idempotency-key']);
     const input: SupportRequestInput = { requestId, agency: actor.agency!, ...request.body, requestedBy: actor, fingerprint: fingerprintOf(request.body) };
     const workflowId = supportRequestWorkflowId(requestId);
-    const started = await startCase('support-request', requestId, workflowId, 'supportRequestWorkflow', input);
+    const started = await startCase('support-request', requestId, workflowId, 'supportRequestWorkflow', input.agency, input);
     const view = await decided(workflowId, supportRequestQuery, (v) => v.clocks.length > 0);
     return reply.status(started ? 201 : 200).send(asBody(supportSchema, view));
   });
@@ -286,7 +292,7 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
       ...(emergencyReason ? { emergencyReason } : {}),
     };
     const workflowId = maintenanceWorkflowId(windowId);
-    const started = await startCase('maintenance', windowId, workflowId, 'maintenanceWorkflow', input);
+    const started = await startCase('maintenance', windowId, workflowId, 'maintenanceWorkflow', 'VPCP', input);
     // Answered once the parties are notified (or the notice refused), within the update wait.
     const view = await decided(workflowId, maintenanceQuery, (v) => v.status === 'refused' || v.notified.length > 0);
     if (view.status === 'refused') throw problem('refused', view.refusedReason ?? 'refused (Art 51)');
@@ -333,7 +339,7 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
     await requireAgencyExists(request.body.agency, 'body.agency');
     const input: ConnectionMonitorInput = { config: request.body, registeredBy: actor, fingerprint: fingerprintOf(request.body) };
     const workflowId = connectionMonitorWorkflowId(request.body.systemId);
-    const started = await startCase('connected-system', request.body.systemId, workflowId, 'connectionMonitorWorkflow', input);
+    const started = await startCase('connected-system', request.body.systemId, workflowId, 'connectionMonitorWorkflow', input.config.agency, input);
     const view = await decided(workflowId, monitorStateQuery, (v) => v.probes > 0);
     return reply.status(started ? 201 : 200).send(asBody(monitorSchema, view));
   });
