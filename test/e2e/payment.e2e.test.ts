@@ -8,6 +8,7 @@ import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 import { vietnamDate } from '../../workflows/payment.definitions.js';
 import { RECONCILIATION_SCHEDULE_ID } from '../../workflows/reconciliation.definitions.js';
 import { bearer, eventually, testConfig, testLogger, uniqueId, workflowBundle } from '../support/env.js';
+import { createFakeBankSigner } from '../support/fake-bank.js';
 
 describe('online payments and reconciliation through HTTP (dev server, worker, PostgreSQL)', () => {
   const config = testConfig();
@@ -18,6 +19,11 @@ describe('online payments and reconciliation through HTTP (dev server, worker, P
   let baseUrl: string;
   const bank = `E${uniqueId('').slice(1, 9)}`.toUpperCase();
   const otherBank = `O${uniqueId('').slice(1, 9)}`.toUpperCase();
+  /** The payer's bank signs its receipts; VPCP registers its certificate (Art 31.2c). */
+  const signer = createFakeBankSigner(bank);
+  const debitNow = (callbackId: string, bankTxnRef: string, amount: number) => ({ callbackId, bankTxnRef, amount, debitedAt: new Date().toISOString() });
+  const signedReceipt = (callbackId: string, paymentId: string, debit: { bankTxnRef: string; amount: number; debitedAt: string }, receiptNo = `CT-${callbackId}`) =>
+    ({ callbackId, document: signer.signReceipt({ receiptNo, paymentId, bank, bankTxnRef: debit.bankTxnRef, amount: debit.amount, debitedAt: debit.debitedAt }) });
   const actors: Record<string, Actor> = {
     vpcp: { userId: 'vpcp-1', role: 'vpcp', agency: 'VPCP' },
     agency: { userId: 'officer-1', role: 'agency', agency: 'BTP' },
@@ -53,7 +59,7 @@ describe('online payments and reconciliation through HTTP (dev server, worker, P
     app = await buildApp(config, undefined, false);
     baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     for (const code of [bank, otherBank]) {
-      const res = await call('vpcp', 'PUT', `/v1/banks/${code}`, { name: `Bank ${code}`, nameVi: `Ngân hàng ${code}`, kind: 'bank' });
+      const res = await call('vpcp', 'PUT', `/v1/banks/${code}`, { name: `Bank ${code}`, nameVi: `Ngân hàng ${code}`, kind: 'bank', ...(code === bank ? { receiptCertificate: signer.certificatePem } : {}) });
       expect(res.status).toBe(201);
     }
   });
@@ -81,7 +87,7 @@ describe('online payments and reconciliation through HTTP (dev server, worker, P
     expect(conflict.body.type).toBe('urn:dvcqg:problem:already-exists');
 
     expect((await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank })).status).toBe(200);
-    const debit = { callbackId: 'cb-1', bankTxnRef: 'FT-E2E-1', amount: 150_000 };
+    const debit = debitNow('cb-1', 'FT-E2E-1', 150_000);
     const foreign = await call('otherBank', 'POST', `/v1/payments/${id}/callbacks/debit`, debit);
     expect(foreign.status).toBe(403);
     const first = await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, debit);
@@ -103,13 +109,11 @@ describe('online payments and reconciliation through HTTP (dev server, worker, P
     const otherList = await call('otherBank', 'GET', '/v1/payments');
     expect((otherList.body.items as { paymentId: string }[]).some((p) => p.paymentId === id)).toBe(false);
 
-    const receipt = {
-      callbackId: 'cb-2', receiptNo: 'CT-0001', issuedAt: new Date().toISOString(), document: 'PD94bWw+',
-      signature: { signer: `CN=${bank}`, algorithm: 'RSA-SHA256', value: 'c2ln', signedAt: new Date().toISOString() },
-    };
+    const receipt = signedReceipt('cb-2', id, debit, 'CT-0001');
     expect((await call('bank', 'POST', `/v1/payments/${id}/callbacks/receipt`, receipt)).status).toBe(200);
     const stored = await call('agency', 'GET', `/v1/payments/${id}/receipt`);
-    expect(stored.body).toMatchObject({ receiptNo: 'CT-0001', signature: { signer: `CN=${bank}`, algorithm: 'RSA-SHA256', value: 'c2ln' } });
+    expect(stored.body).toMatchObject({ receiptNo: 'CT-0001', document: receipt.document, signature: { algorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256' } });
+    expect((stored.body.verification as { certFingerprint: string }).certFingerprint).toBe((await call('vpcp', 'GET', `/v1/banks/${bank}`)).body.receiptCertFingerprint);
 
     const settlement = { callbackId: 'cb-3', transferRef: 'TT-E2E-1', amount: 150_000 };
     const settled = await call('bank', 'POST', `/v1/payments/${id}/callbacks/settlement`, settlement);
@@ -128,11 +132,70 @@ describe('online payments and reconciliation through HTTP (dev server, worker, P
     expect((await call('agency', 'GET', `/v1/payments/${id}`)).body.status).toBe('settled');
   });
 
+  it('Art 31.2c–d: a receipt that does not verify against the bank\'s registered certificate is refused with the reason (422) and changes nothing; only VPCP may let the payment settle without one', async () => {
+    expect((await call('vpcp', 'PUT', `/v1/banks/${otherBank}`, { name: 'x', nameVi: 'x', kind: 'bank', receiptCertificate: 'not a certificate' })).status).toBe(400);
+    const created = await call('agency', 'POST', '/v1/payments', request(uniqueId('r'), 70_000));
+    const id = created.body.paymentId as string;
+    expect((await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank, payerEmail: 'payer@example.vn' })).status).toBe(200);
+    const debit = debitNow('v-d', 'FT-V1', 70_000);
+    expect((await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, debit)).status).toBe(200);
+    const historyLength = async () => (await app.temporal.workflow.getHandle(id).fetchHistory()).events?.length ?? 0;
+    const before = await historyLength();
+
+    const forged = createFakeBankSigner(bank).signReceipt({ receiptNo: 'CT-F', paymentId: id, bank, bankTxnRef: 'FT-V1', amount: 70_000, debitedAt: debit.debitedAt });
+    const refused = await call('bank', 'POST', `/v1/payments/${id}/callbacks/receipt`, { callbackId: 'v-r1', document: forged });
+    expect(refused.status).toBe(422);
+    expect(refused.type).toContain('application/problem+json');
+    expect(refused.body).toMatchObject({ type: 'urn:dvcqg:problem:refused', detail: expect.stringContaining("does not verify with the bank's registered certificate") });
+    const tampered = Buffer.from(Buffer.from(signedReceipt('v-r2', id, debit).document, 'base64').toString('utf8').replace('<Amount>70000<', '<Amount>7000<')).toString('base64');
+    expect((await call('bank', 'POST', `/v1/payments/${id}/callbacks/receipt`, { callbackId: 'v-r2', document: tampered })).status).toBe(422);
+    const otherPayment = signedReceipt('v-r3', 'payment-BTP-someone-else', debit);
+    expect((await call('bank', 'POST', `/v1/payments/${id}/callbacks/receipt`, otherPayment)).body.detail).toContain('payment-BTP-someone-else');
+    expect((await call('bank', 'POST', `/v1/payments/${id}/callbacks/receipt`, { callbackId: 'v-r4', document: 'not base64!' })).status).toBe(400);
+    // Nothing entered the case: no history event, no receipt.
+    expect(await historyLength()).toBe(before);
+    expect((await call('agency', 'GET', `/v1/payments/${id}/receipt`)).status).toBe(404);
+
+    const transferred = await call('bank', 'POST', `/v1/payments/${id}/callbacks/settlement`, { callbackId: 'v-s', transferRef: 'TT-V1', amount: 70_000 });
+    expect(transferred.body).toMatchObject({ status: 'debited', awaitingReceipt: true });
+    expect((await call('agency', 'POST', `/v1/payments/${id}/receipt-exception`, { reason: 'x' })).status).toBe(403);
+    const excepted = await call('vpcp', 'POST', `/v1/payments/${id}/receipt-exception`, { reason: "bank's signing service down; paper receipt checked" });
+    expect(excepted.body).toMatchObject({ status: 'settled' });
+    const seen = await eventually(() => call('agency', 'GET', `/v1/payments/${id}`), (r) => r.body.status === 'settled');
+    expect(seen.body).toMatchObject({ receiptVerifiedAt: null, receiptException: "bank's signing service down; paper receipt checked" });
+  });
+
+  it('Art 33.4a: the bank states when the payer was debited — not after its report, not before the request — and T is that day', async () => {
+    const created = await call('agency', 'POST', '/v1/payments', request(uniqueId('r'), 20_000));
+    const id = created.body.paymentId as string;
+    await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank });
+    const missing = await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, { callbackId: 't-0', bankTxnRef: 'FT-T1', amount: 20_000 });
+    expect(missing.status).toBe(400);
+    const future = await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, { ...debitNow('t-1', 'FT-T1', 20_000), debitedAt: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(future.status).toBe(422);
+    expect(future.body.detail).toContain('after the report');
+    const early = await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, { ...debitNow('t-2', 'FT-T1', 20_000), debitedAt: new Date(Date.now() - 86_400_000).toISOString() });
+    expect(early.status).toBe(422);
+    expect(early.body.detail).toContain('before the payment request');
+    const debitedAt = new Date(Date.now() - 1000).toISOString();
+    expect((await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, { callbackId: 't-3', bankTxnRef: 'FT-T1', amount: 20_000, debitedAt })).status).toBe(200);
+    const seen = await eventually(() => call('vpcp', 'GET', `/v1/payments/${id}`), (r) => r.body.status === 'debited');
+    expect(seen.body).toMatchObject({ debitedAt, txnDate: vietnamDate(debitedAt), debitReportedLate: false });
+    expect(Date.parse(seen.body.debitReportedAt as string)).toBeGreaterThanOrEqual(Date.parse(debitedAt));
+    const onTime = await call('vpcp', 'GET', `/v1/payments?debitReportedLate=false&agency=BTP&limit=500`);
+    expect((onTime.body.items as { paymentId: string }[]).some((p) => p.paymentId === id)).toBe(true);
+    const late = await call('vpcp', 'GET', `/v1/payments?debitReportedLate=true&agency=BTP&limit=500`);
+    expect((late.body.items as { paymentId: string }[]).some((p) => p.paymentId === id)).toBe(false);
+    // Close the case (the dev server runs in real time).
+    await call('bank', 'POST', `/v1/payments/${id}/callbacks/receipt`, signedReceipt('t-r', id, { bankTxnRef: 'FT-T1', amount: 20_000, debitedAt }));
+    expect((await call('bank', 'POST', `/v1/payments/${id}/callbacks/settlement`, { callbackId: 't-s', transferRef: 'TT-T1', amount: 20_000 })).body.status).toBe('settled');
+  });
+
   it('Art 34.6: a payer refunds only a debit the payment took (the Portal\'s or a duplicate found by reconciliation), once, at most its amount', async () => {
     const created = await call('agency', 'POST', '/v1/payments', request(uniqueId('r'), 40_000));
     const id = created.body.paymentId as string;
     await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank });
-    await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, { callbackId: 'rd', bankTxnRef: 'FT-RF1', amount: 40_000 });
+    await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, debitNow('rd', 'FT-RF1', 40_000));
     await eventually(() => call('agency', 'GET', `/v1/payments/${id}`), (r) => r.body.status === 'debited');
 
     const invented = await call('portal', 'POST', '/v1/refunds', { paymentId: id, bankTxnRef: 'FT-INVENTED', amount: 40_000, reason: 'x' });
@@ -168,7 +231,7 @@ describe('online payments and reconciliation through HTTP (dev server, worker, P
     const created = await call('agency', 'POST', '/v1/payments', request(uniqueId('r'), 90_000));
     const id = created.body.paymentId as string;
     await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank });
-    await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, { callbackId: 'd', bankTxnRef: 'FT-R1', amount: 90_000 });
+    await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, debitNow('d', 'FT-R1', 90_000));
     const day = vietnamDate((await call('agency', 'GET', `/v1/payments/${id}`)).body.debitedAt as string);
     // A payment the Portal knows but never saw debited: the bank's statement says it was.
     const unseen = (await call('agency', 'POST', '/v1/payments', request(uniqueId('r'), 12_000))).body.paymentId as string;
