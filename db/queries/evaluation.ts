@@ -61,12 +61,12 @@ const issuedBeforeEffect = (db: Executor, p: EvaluationPeriod) => db.execute<Cou
   select agency, count(*) filter (where not late_issue)::int as "tthcIssuedBeforeEffect_n", count(*)::int as "tthcIssuedBeforeEffect_d"
   from tthc_decisions where signed_on between ${p.from} and ${p.to} group by agency`);
 
-/** TTHCs in force at some time in the period, and those of them a quality review was opened on in it (Art 24.2a). */
+/** TTHCs legally in force at some time in the period (their effective interval), and those of them a quality review was opened on in it (Art 24.2a). */
 const dataQuality = (db: Executor, start: string, end: string) => db.execute<CountRow>(sql`
   with in_force as (
     select p.agency, count(distinct v.code)::int as n
     from tthc_versions v join tthc_procedures p on p.code = v.code
-    where v.valid_from < ${end}::timestamptz and (v.valid_to is null or v.valid_to > ${start}::timestamptz)
+    where v.effective_from < ${end}::timestamptz and (v.effective_to is null or v.effective_to > ${start}::timestamptz)
     group by p.agency),
   reviewed as (
     select agency, count(distinct code)::int as n from tthc_reviews where opened_at >= ${start}::timestamptz and opened_at < ${end}::timestamptz group by agency)

@@ -63,7 +63,7 @@ export const INDICATORS: Readonly<Record<IndicatorKey, IndicatorDefinition>> = {
   tthcDataQuality: {
     key: 'tthcDataQuality', group: 'tthc',
     nameVi: 'TTHC không bị yêu cầu sửa khi rà soát', nameEn: 'TTHCs with no quality finding',
-    measure: "1 − the agency's TTHCs with a review opened in the period / its TTHCs in force during the period",
+    measure: "1 − the agency's TTHCs with a review opened in the period / its TTHCs legally in force during the period",
     source: 'Art 30.1b, 24.2a (tthc_reviews, tthc_versions)',
   },
   dvcttLive: {
