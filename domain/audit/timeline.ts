@@ -145,12 +145,12 @@ function failureView(failure: Failure | null | undefined): FailureView {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Where the project's calls put the actor: the argument itself, or `actor` / `by` / `startedBy` / `requestedBy` in it. */
+/** Where the project's calls put the actor: the argument itself, or `actor` / `by` / `startedBy` / `requestedBy` / `submittedBy` / `createdBy` / `openedBy` in it. */
 export function findActor(args: unknown[]): TimelineActor | undefined {
   for (const arg of args) {
     if (!isRecord(arg)) continue;
     if (typeof arg.userId === 'string' && typeof arg.role === 'string') return pickActor(arg);
-    for (const field of ['actor', 'by', 'startedBy', 'requestedBy', 'submittedBy']) {
+    for (const field of ['actor', 'by', 'startedBy', 'requestedBy', 'submittedBy', 'createdBy', 'openedBy']) {
       const value = arg[field];
       if (isRecord(value) && typeof value.userId === 'string') return pickActor(value);
       if (typeof value === 'string' && value) return { userId: value };

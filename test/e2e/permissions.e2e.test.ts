@@ -73,7 +73,9 @@ describe('officer permissions end to end', () => {
     // The history carries the actor the API passed: who, by which permission, under which grant.
     const res = await http('GET', `/v1/audit/workflows/${encodeURIComponent(created.body.workflowId)}/timeline`, auditor);
     expect(res.status).toBe(200);
-    const actions = (res.body as Timeline).entries.filter((e) => e.kind === 'action' && e.update?.status !== 'failed');
+    const entries = (res.body as Timeline).entries;
+    expect(entries.find((e) => e.kind === 'case.started')?.actor).toMatchObject({ userId: clerk.userId, permission: 'tthc.enter', grant: clerkGrants['tthc.enter'] });
+    const actions = entries.filter((e) => e.kind === 'action' && e.update?.status !== 'failed');
     const byName = (name: string) => actions.find((e) => e.update?.name.includes(name))?.actor;
     expect(byName('ublish')).toMatchObject({ userId: publisher.userId, permission: 'tthc.publish', grant: publisherGrants['tthc.publish'] });
     expect(byName('heck')).toMatchObject({ userId: clerk.userId, permission: 'tthc.enter', grant: clerkGrants['tthc.enter'] });
