@@ -287,6 +287,10 @@ describe('Technical operations (Art 50–52), time-skipping', () => {
     const inbox = await database.db.select().from(notifications).where(and(like(notifications.key, `${planned.workflowId}:announced:portal:%`)));
     expect(inbox).toHaveLength(agencyCount + bankCount);
     expect(new Set(inbox.map((n) => n.recipientKind))).toEqual(new Set(bankCount > 0 ? ['agency', 'bank'] : ['agency']));
+    // E-mail to the technical contacts on file: here the contact of the security server made current above.
+    expect(announced.notified[0]!.email).toBeGreaterThanOrEqual(1);
+    const [mail] = await database.db.select().from(notifications).where(eq(notifications.key, `${planned.workflowId}:announced:email:ktv@btp.gov.vn`));
+    expect(mail).toMatchObject({ channel: 'email', recipient: 'ktv@btp.gov.vn', status: 'sent' });
     const cancelled = await planned.executeUpdate(cancelMaintenanceUpdate, { args: [{ actor: vpcp, reason: 'Dời lịch.' }] });
     expect(cancelled.notified.map((n) => n.step)).toEqual(['announced', 'cancelled']);
 
