@@ -127,7 +127,7 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
   it('Art 31.2c: a callback id is the bank\'s idempotency key — the same report again gets the first answer, another bank gets 403, other content under the id gets 409', async () => {
     const id = (await call('agency', 'POST', '/v1/payments', payment(uniqueId('cb')))).body.paymentId as string;
     expect((await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank })).status).toBe(200);
-    const debit = { callbackId: uniqueId('cb'), bankTxnRef: uniqueId('txn'), amount: 200_000 };
+    const debit = { callbackId: uniqueId('cb'), bankTxnRef: uniqueId('txn'), amount: 200_000, debitedAt: new Date().toISOString() };
     const first = await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, debit);
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ paymentId: id, kind: 'debit', status: 'debited' });
@@ -144,7 +144,7 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
     const id = (await call('agency', 'POST', '/v1/payments', payment(uniqueId('cbwait')))).body.paymentId as string;
     expect((await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank })).status).toBe(200);
     await stopWorker();
-    const debit = { callbackId: uniqueId('cb'), bankTxnRef: uniqueId('txn'), amount: 200_000 };
+    const debit = { callbackId: uniqueId('cb'), bankTxnRef: uniqueId('txn'), amount: 200_000, debitedAt: new Date().toISOString() };
     const accepted = await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, debit);
     expect(accepted.status).toBe(202);
     const location = accepted.headers.get('location')!;
