@@ -17,3 +17,4 @@ export * from './account.js';
 export * from './operations.js';
 export * from './evaluation.js';
 export * from './permissions.js';
+export * from './rule-sets.js';

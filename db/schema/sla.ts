@@ -26,6 +26,8 @@ export const slaClocks = pgTable(
     ownerKind: slaOwnerKind().notNull(),
     kind: slaClockKind().notNull().default('regulated'),
     article: text().notNull(),
+    /** The rule set the period and article come from (domain/rules); null for rows written before rule sets existed. */
+    ruleSetId: text(),
     rule: text().notNull(),
     stage: text().notNull(),
     unit: slaUnit().notNull(),
