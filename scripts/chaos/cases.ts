@@ -6,6 +6,7 @@
  */
 import type postgres from 'postgres';
 import { vietnamDate } from '../../workflows/payment.definitions.js';
+import type { FakeBankSigner } from '../../test/support/fake-bank.js';
 import { Api, StuckError, UnexpectedAnswer, type Actor, type Answer, type RequestSpec } from './client.js';
 
 export const CASE_KINDS = ['payment', 'feedback', 'dvctt', 'tthc', 'reconciliation'] as const;
@@ -39,7 +40,11 @@ export interface Shared {
   run: string;
   api: Api;
   paymentBanks: string[];
+  /** Each payment bank's receipt signing key; VPCP registered its certificate (Art 31.2c). */
+  signers: Record<string, FakeBankSigner>;
   reconciliationBank(index: number): string;
+  /** A TTHC of agency BTP published in the National TTHC Database for the run: DVCTT services are declared for it (Art 28.1). */
+  dvcttTthcCode: string;
   thinkMs: number;
 }
 
@@ -134,9 +139,12 @@ async function registerAndDebit(x: CaseContext, suffix: string, bank: string, am
   await x.think();
   await x.act(`payer-bank${suffix}`, { actor: portal, method: 'POST', path: `/v1/payments/${paymentId}/payer-bank`, body: { bank } });
   await x.think();
+  // As the bank states it: fixed once, so every retry of the callback carries the same body.
+  const debitedAt = new Date().toISOString();
+  c.data[`debitedAt${suffix}`] = debitedAt;
   await x.act(`debit${suffix}`, {
     actor: bankActor(bank), method: 'POST', path: `/v1/payments/${paymentId}/callbacks/debit`,
-    body: { callbackId: `${shared.run}${c.index}${suffix}d`, bankTxnRef: ids.bankTxnRef, amount },
+    body: { callbackId: `${shared.run}${c.index}${suffix}d`, bankTxnRef: ids.bankTxnRef, amount, debitedAt },
   });
   return ids;
 }
@@ -147,16 +155,12 @@ async function drivePayment(x: CaseContext): Promise<void> {
   c.data.bank = bank;
   const p = await registerAndDebit(x, '', bank, 100_000 + c.index);
   const asBank = bankActor(bank);
-  const now = new Date().toISOString();
   await x.think();
   c.data.receiptNo = `CT-${shared.run}-${c.index}`;
-  await x.act('receipt', {
-    actor: asBank, method: 'POST', path: `/v1/payments/${p.paymentId}/callbacks/receipt`,
-    body: {
-      callbackId: `${shared.run}${c.index}r`, receiptNo: c.data.receiptNo, issuedAt: now, document: 'PD94bWw+',
-      signature: { signer: `CN=${bank}`, algorithm: 'RSA-SHA256', value: 'c2ln', signedAt: now },
-    },
+  const document = shared.signers[bank]!.signReceipt({
+    receiptNo: c.data.receiptNo, paymentId: p.paymentId, bank, bankTxnRef: p.bankTxnRef, amount: p.amount, debitedAt: String(c.data.debitedAt),
   });
+  await x.act('receipt', { actor: asBank, method: 'POST', path: `/v1/payments/${p.paymentId}/callbacks/receipt`, body: { callbackId: `${shared.run}${c.index}r`, document } });
   await x.think();
   await x.act('settlement', {
     actor: asBank, method: 'POST', path: `/v1/payments/${p.paymentId}/callbacks/settlement`,
@@ -282,7 +286,7 @@ async function driveDvctt(x: CaseContext): Promise<void> {
   c.data.code = code;
   const service = `/v1/dvctt/services/${code}`;
   const statusIs = (...statuses: string[]) => async () => statuses.includes(String((await x.read<Body>('service?', vpcp, service)).body.status));
-  await x.act('declare', { actor: agency, method: 'POST', path: '/v1/dvctt/services', body: { code, name: 'Cấp phiếu lý lịch tư pháp', tthcCode: '1.001234', agency: 'BTP', level: 4 } });
+  await x.act('declare', { actor: agency, method: 'POST', path: '/v1/dvctt/services', body: { code, name: 'Cấp phiếu lý lịch tư pháp', tthcCode: shared.dvcttTthcCode, agency: 'BTP', level: 4 } });
   await x.think();
   await x.act('propose#1', { actor: agency, method: 'POST', path: `${service}/propose`, body: {} });
   let rounds = 1;
@@ -354,6 +358,33 @@ async function driveTthc(x: CaseContext): Promise<void> {
   await x.act('check', { actor: agency, method: 'POST', path: `${decision}/check`, body: {} }, [200], stageIs('checked', 'published'));
   await x.think();
   await x.act('publish', { actor: agency, method: 'POST', path: `${decision}/publish`, body: {} }, [200], stageIs('published'));
+}
+
+/**
+ * Reference data before the cases: a TTHC of BTP published through the TTHC routes (decision,
+ * item, check, publish), retried like any action, for the DVCTT cases to declare services for.
+ */
+export async function publishDvcttProcedure(api: Api, run: string, deadline: number): Promise<string> {
+  const agency = officer('officer-chaos-setup');
+  const code = `D.${run}`;
+  const send = async (step: string, spec: RequestSpec, ok = [200, 201]) => {
+    const answer = await api.send<Body>(`setup ${step}`, { ...spec, key: `setup-${run}:${step.replace(/ /g, '-')}` }, deadline);
+    if (!ok.includes(answer.status)) throw new UnexpectedAnswer(`setup ${step}`, answer.status, answer.body);
+    return answer;
+  };
+  const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
+  const created = await send('tthc decision', {
+    actor: agency, method: 'POST', path: '/v1/tthc/decisions',
+    body: { agency: 'BTP', number: `${run}-DVCTT/QĐ-BTP`, title: 'Quyết định công bố TTHC lĩnh vực lý lịch tư pháp', authorityKind: 'minister', signedOn: today, legalEffectiveOn: today },
+  });
+  const decision = `/v1/tthc/decisions/${encodeURIComponent(String(created.body.decisionId))}`;
+  const stage = async () => (await api.send<Body>('setup decision?', { actor: agency, method: 'GET', path: decision }, deadline)).body;
+  while ((await stage()).issueTiming === undefined) await sleep(250);
+  await send('tthc items', { actor: agency, method: 'POST', path: `${decision}/items`, body: { items: [{ kind: 'new', code, content: tthcContent('Cấp phiếu lý lịch tư pháp') }] } });
+  await send('tthc check', { actor: agency, method: 'POST', path: `${decision}/check`, body: {} });
+  await send('tthc publish', { actor: agency, method: 'POST', path: `${decision}/publish`, body: {} });
+  while ((await api.send<Body>('setup procedure?', { method: 'GET', path: `/v1/tthc/procedures/${encodeURIComponent(code)}` }, deadline)).status !== 200) await sleep(250);
+  return code;
 }
 
 async function verifyTthc(x: CaseContext): Promise<string[]> {

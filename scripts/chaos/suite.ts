@@ -11,7 +11,8 @@
  */
 import postgres from 'postgres';
 import { Api, StuckError, UnexpectedAnswer } from './client.js';
-import { CASE_KINDS, CaseContext, drivers, publishedAnswers, verifyCase, vpcp, type CaseKind, type CaseRun, type Shared } from './cases.js';
+import { createFakeBankSigner } from '../../test/support/fake-bank.js';
+import { CASE_KINDS, CaseContext, drivers, publishDvcttProcedure, publishedAnswers, verifyCase, vpcp, type CaseKind, type CaseRun, type Shared } from './cases.js';
 import { findDuplicates, type Duplicate } from './duplicates.js';
 import { findOddities, type Oddity } from './oddities.js';
 import { startChaosStack, type ChaosStack, type PartName } from './stack.js';
@@ -140,17 +141,20 @@ async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: strin
   const run = Date.now().toString(36).slice(-6).toUpperCase();
   const kinds: CaseKind[] = Array.from({ length: options.cases }, (_, i) => CASE_KINDS[i % CASE_KINDS.length]!);
   // Each reconciliation case has its own bank, so its day's report pair is its own.
-  const shared: Shared = {
-    run, api, thinkMs: options.thinkMs,
-    paymentBanks: [1, 2, 3].map((n) => `PB${run}${n}`),
+  const paymentBanks = [1, 2, 3].map((n) => `PB${run}${n}`);
+  const signers = Object.fromEntries(paymentBanks.map((bank) => [bank, createFakeBankSigner(bank)]));
+  const base: Omit<Shared, 'dvcttTthcCode'> = {
+    run, api, thinkMs: options.thinkMs, paymentBanks, signers,
     reconciliationBank: (index) => `RB${run}${index}`,
   };
-  const banks = [...shared.paymentBanks, ...kinds.flatMap((kind, index) => (kind === 'reconciliation' ? [shared.reconciliationBank(index)] : []))];
-  // Reference data first (VPCP registers the banks), retried like any action.
+  const banks = [...paymentBanks, ...kinds.flatMap((kind, index) => (kind === 'reconciliation' ? [base.reconciliationBank(index)] : []))];
+  // Reference data first (VPCP registers the banks, with the payment banks' receipt certificates), retried like any action.
   for (const code of banks) {
-    const answer = await api.send(`bank ${code}`, { actor: vpcp, method: 'PUT', path: `/v1/banks/${code}`, body: { name: `Bank ${code}`, nameVi: `Ngân hàng ${code}`, kind: 'bank' } }, Date.now() + 120_000);
+    const body = { name: `Bank ${code}`, nameVi: `Ngân hàng ${code}`, kind: 'bank', ...(signers[code] ? { receiptCertificate: signers[code].certificatePem } : {}) };
+    const answer = await api.send(`bank ${code}`, { actor: vpcp, method: 'PUT', path: `/v1/banks/${code}`, body }, Date.now() + 120_000);
     if (answer.status !== 201 && answer.status !== 200) throw new UnexpectedAnswer(`bank ${code}`, answer.status, answer.body);
   }
+  const shared: Shared = { ...base, dvcttTthcCode: await publishDvcttProcedure(api, run, Date.now() + 180_000) };
 
   const cases: CaseRun[] = kinds.map((kind, index) => ({
     id: `${kind}-${run}-${index}`, kind, index, deadline: Number.POSITIVE_INFINITY, acks: [], moves: [], appliedButRefused: [], data: {}, trace: [], notes: [],
