@@ -16,7 +16,9 @@ const FINDING_AFTER_CLOCK = 'refund-finding-waits-for-investigate-clock';
  * Refund to a payer (Art 34.6). Found by reconciliation (duplicate or over-payment): the bank
  * refunds (34.6a). Asked by the payer: the bank investigates (34.6b) — its own fault, it refunds;
  * the agency's, the case goes to the agency, which refunds with the bank or Treasury; unfounded,
- * it is rejected. The payout is recorded exactly once (workflow state + unique keys).
+ * it is rejected. Started by the agency (34.6c): the agency refunds. A reconciliation refund whose
+ * difference a corrected statement disproved is closed as unfounded by the bank or VPCP. The
+ * payout is recorded exactly once (workflow state + unique keys).
  */
 export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
   const refundId = workflowInfo().workflowId;
