@@ -219,5 +219,8 @@ describe('Art 30: agency evaluation over HTTP, the dev server and PostgreSQL', (
     const published = await eventually(() => stack.call<Body>('GET', `/v1/evaluation/results?year=${lastYear}`), (r) => r.status === 200 && r.body.run.trigger === 'schedule', 60_000);
     expect(published.body.run).toMatchObject({ period: { from: `${lastYear}-01-01`, to: `${lastYear}-12-31` }, publish: true, status: 'completed' });
     expect((await stack.call<Body>('GET', '/v1/evaluation/runs?pageSize=100', vpcp)).body.total).toBe(before + 1);
+    const scheduled = await stack.call<Body>('GET', `/v1/evaluation/runs/${encodeURIComponent(published.body.run.id)}`, auditor);
+    expect(scheduled.status).toBe(200);
+    expect(scheduled.body.run.id).toMatch(new RegExp(`^${EVALUATION_SCHEDULE_ID}-run`));
   });
 });

@@ -239,7 +239,8 @@ export const evaluationRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['evaluation'],
       summary: "One run with every agency's result explained (an agency officer: its own result only)",
-      params: z.object({ runId: z.string().regex(/^[\w.-]{1,120}$/) }),
+      // A Schedule's run id ends with the RFC 3339 instant it was started for (colons included).
+      params: z.object({ runId: z.string().regex(/^[\w.:+-]{1,160}$/) }),
       response: { 200: runWithResultsSchema, ...errors },
     },
   }, async (request) => {
