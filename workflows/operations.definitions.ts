@@ -317,6 +317,8 @@ export interface ConnectionMonitorInput {
   config: MonitorConfig;
   registeredBy: ActorRef;
   fingerprint: string;
+  /** Keep the history small: a new run after this many probes (default 200; tests lower it). */
+  probesPerRun?: number;
   /** Set by continueAsNew. */
   carried?: MonitorState;
 }

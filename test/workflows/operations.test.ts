@@ -369,6 +369,40 @@ describe('Technical operations (Art 50–52), time-skipping', () => {
     await finished(handle);
     await server.stop();
   });
+
+  it('Art 52: a monitor continues as new every few probes, carrying its failure count and an open outage into the next run, which records the recovery', async () => {
+    const server = await healthServer();
+    const systemId = uniqueId('sys');
+    const input: ConnectionMonitorInput = {
+      config: {
+        systemId, agency: 'UBND-HN', name: 'Hệ thống một cửa điện tử Hà Nội', kind: 'provincial-one-stop', healthUrl: server.url,
+        admins: [{ name: 'Quản trị', email: 'qt@hanoi.gov.vn' }], failureThreshold: 2, intervalSeconds: 30, timeoutMs: 1000,
+      },
+      registeredBy: officer('UBND-HN'), fingerprint: 'test', probesPerRun: 3,
+    };
+    const handle = await env.client.workflow.start('connectionMonitorWorkflow', { taskQueue, workflowId: connectionMonitorWorkflowId(systemId), args: [input] });
+    const latest = env.client.workflow.getHandle(handle.workflowId);
+    const state = () => latest.query(monitorStateQuery);
+    await eventually(state, (s) => s.status === 'up');
+    await server.stop();
+    for (let i = 0; i < 2; i += 1) await env.sleep(31_000);
+    const down = await eventually(state, (s) => s.status === 'down');
+    // The third probe ended the first run: the outage is open in the second.
+    await eventually(() => latest.describe(), (d) => d.runId !== handle.firstExecutionRunId);
+    await server.start();
+    await env.sleep(31_000);
+    const up = await eventually(state, (s) => s.status === 'up' && !s.outage);
+    expect(up.probes).toBeGreaterThanOrEqual(4);
+    expect(up.outages).toBe(1);
+    const [outage] = await eventually(
+      () => database.db.select().from(connectionOutages).where(eq(connectionOutages.outageId, down.outage!.outageId)),
+      (rows) => rows[0]?.endedAt != null,
+    );
+    expect(outage!.agencyCode).toBe('UBND-HN');
+    await latest.executeUpdate(retireMonitorUpdate, { args: [{ actor: vpcp, reason: 'Hết kết nối.' }] });
+    await finished(latest);
+    await server.stop();
+  });
 });
 
 describe('Art 52: the probe is bounded', () => {
