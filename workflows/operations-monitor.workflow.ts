@@ -18,7 +18,7 @@ import {
 const { projectConnectedSystem, recordOutageStart, recordOutageEnd, activeMaintenanceWindow, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
 const { probeConnectedSystem } = proxyActivities<ReturnType<typeof createActivities>>(probeActivity);
 
-/** Keep the history small: a new run after this many probes (or when Temporal suggests it): about 1,600 events. */
+/** Keep the history small: a new run after this many probes (or when Temporal suggests it): about 2,200 events (11 per quiet probe). */
 const PROBES_PER_RUN = 200;
 
 /** The workflow sandbox has no URL parser: the API and the probe check URLs fully; this is the scheme guard. */
