@@ -5,7 +5,9 @@
  * It runs on the harness of scripts/replay-samples.ts (its own database `dvcqg_payment_samples`, a dev
  * server, a real Worker, each case started as the API starts it).
  * Cases captured:
- *   paymentWorkflow-settledOnTime            bank chosen, debit, signed receipt, settlement within T+1 (Art 31.2c, 33.4a)
+ *   paymentWorkflow-signedReceiptSettled     bank chosen, debit with its time, XML-DSig receipt verified against the bank's
+ *                                           registered certificate, settlement within T+1 (Art 31.2c–d, 33.4a)
+ *   (paymentWorkflow-settledOnTime, committed earlier, is the path from before receipts were verified.)
  *   refundWorkflow-bankFaultRefunded         a payer's request, the bank finds its own fault and refunds (Art 34.6b)
  *   discrepancyWorkflow-causeThenResolved    a difference owned by the agency: cause recorded by the bank, resolved by the agency (Art 34.5)
  *   reconciliationWorkflow-dayWithDifferences one day reconciled three-way; its differences open cases (Art 34.4–34.5)
@@ -16,6 +18,8 @@
  */
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { registerBank } from '../db/queries/payment.js';
+import { readCertificate, verifyReceipt } from '../domain/payments/receipt.js';
+import { createFakeBankSigner } from '../test/support/fake-bank.js';
 import { replaceUpload } from '../db/queries/reconciliation.js';
 import type { ActorRef } from '../workflows/actors.js';
 import { agencyKey, processKey, stageKey } from '../workflows/search-attributes.js';
@@ -44,12 +48,14 @@ import { btp, ensure, portal, runSampleGenerator, until, type Sample, type Sampl
 const BANK = 'VCB';
 const bank: ActorRef = { userId: 'sample-vcb-api', role: 'bank', bank: BANK };
 const vpcp: ActorRef = { userId: 'sample-vpcp', role: 'vpcp', agency: 'VPCP' };
+const signer = createFakeBankSigner(BANK);
 
 runSampleGenerator({
   name: 'payment-replay-samples',
   database: 'dvcqg_payment_samples',
   cases: async (ctx) => {
-    await registerBank(ctx.db, { code: BANK, name: 'Vietcombank', nameVi: 'Ngân hàng TMCP Ngoại thương Việt Nam', kind: 'bank' }, vpcp);
+    const receiptCertificate = { pem: signer.certificatePem, fingerprint: readCertificate(signer.certificatePem).fingerprint };
+    await registerBank(ctx.db, { code: BANK, name: 'Vietcombank', nameVi: 'Ngân hàng TMCP Ngoại thương Việt Nam', kind: 'bank', receiptCertificate }, vpcp);
     const samples = [await paymentSample(ctx), await refundSample(ctx), await discrepancySample(ctx), await reconciliationSample(ctx)];
     const daily = await dailyReconciliationSample(ctx);
     return daily ? [...samples, daily] : samples;
@@ -67,16 +73,17 @@ async function paymentSample({ client, taskQueue }: SampleContext): Promise<Samp
     typedSearchAttributes: [{ key: agencyKey, value: 'BTP' }, { key: processKey, value: PAYMENT_PROCESS }, { key: stageKey, value: 'awaitingPayer' }],
   });
   await handle.executeUpdate(choosePayerBankUpdate, { args: [{ bank: BANK, actor: portal }] });
-  await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-1', bankTxnRef: 'FT-SAMPLE-1', amount: 150_000, actor: bank }] });
-  const now = new Date().toISOString();
-  await handle.executeUpdate(reportReceiptUpdate, {
-    args: [{ callbackId: 'cb-2', receiptNo: 'CT-0001', issuedAt: now, document: 'PD94bWw+', signature: { signer: 'CN=VCB', algorithm: 'RSA-SHA256', value: 'c2ln', signedAt: now }, actor: bank }],
-  });
+  const debitedAt = new Date().toISOString();
+  await handle.executeUpdate(reportDebitUpdate, { args: [{ callbackId: 'cb-1', bankTxnRef: 'FT-SAMPLE-1', amount: 150_000, debitedAt, actor: bank }] });
+  // As the API passes it: the signed document and the facts verified against the registered certificate.
+  const document = signer.signReceipt({ receiptNo: 'CT-0001', paymentId: handle.workflowId, bank: BANK, bankTxnRef: 'FT-SAMPLE-1', amount: 150_000, debitedAt });
+  const verified = verifyReceipt(document, signer.certificatePem, new Date());
+  await handle.executeUpdate(reportReceiptUpdate, { args: [{ callbackId: 'cb-2', document, verified, actor: bank }] });
   await handle.executeUpdate(reportSettlementUpdate, { args: [{ callbackId: 'cb-3', transferRef: 'TT-SAMPLE-1', amount: 150_000, actor: bank }] });
   const view = (await handle.result()) as PaymentView;
   ensure(view.status, 'settled', 'payment');
   ensure(view.settlement?.breached, false, 'payment settled on time');
-  return { name: 'paymentWorkflow-settledOnTime', handle };
+  return { name: 'paymentWorkflow-signedReceiptSettled', handle };
 }
 
 /** As POST /v1/refunds, then the bank's decision and payout. */

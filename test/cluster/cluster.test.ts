@@ -23,6 +23,7 @@ import { dropClusterDatabases, startCluster, type Cluster } from '../../scripts/
 import { TEMPORAL_SERVER_VERSION } from '../../scripts/temporal-server.js';
 import { fullContent, tthcTestCode } from '../fixtures/tthc-content.js';
 import { eventually, quietBundle, uniqueId } from '../support/env.js';
+import { createFakeBankSigner } from '../support/fake-bank.js';
 
 const { temporal } = proto;
 type History = Proto.temporal.api.history.v1.IHistory;
@@ -32,6 +33,7 @@ const btpReviewer: Actor = { userId: 'reviewer-btp', role: 'agency', agency: 'BT
 const vpcp: Actor = { userId: 'vpcp-officer', role: 'vpcp', agency: 'VPCP' };
 const portal: Actor = { userId: 'portal-frontend', role: 'portal' };
 const bankCode = `CL${uniqueId('').slice(1, 7)}`.toUpperCase();
+const bankSigner = createFakeBankSigner(bankCode);
 const bank: Actor = { userId: 'bank-api', role: 'bank', bank: bankCode };
 
 /** One case driven through HTTP to its end state, and how to read that state back. */
@@ -70,7 +72,7 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
     console.log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: server ${cluster.temporalAddress} (mTLS), API ${cluster.apiUrl}, workers ${cluster.workers.map((w) => w.identity).join(', ')}`);
     config = loadConfig(cluster.env);
     client = new Client({ connection: await Connection.connect({ address: cluster.temporalAddress, tls: cluster.clientTls }), namespace: cluster.namespace });
-    expect((await call(vpcp, 'PUT', `/v1/banks/${bankCode}`, { name: `Bank ${bankCode}`, nameVi: `Ngân hàng ${bankCode}`, kind: 'bank' })).status).toBe(201);
+    expect((await call(vpcp, 'PUT', `/v1/banks/${bankCode}`, { name: `Bank ${bankCode}`, nameVi: `Ngân hàng ${bankCode}`, kind: 'bank', receiptCertificate: bankSigner.certificatePem })).status).toBe(201);
   }, 20 * 60_000);
 
   // The run's logs and captured histories stay when a test failed (or with KEEP_TEST_DB).
@@ -142,11 +144,11 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
     const c: Case = { process: 'payment', workflowId: id, end: 'settled', state: () => read(btp, `/v1/payments/${id}`, 'status') };
     cases.push(c);
     await actOn(id, portal, 'POST', `/v1/payments/${id}/payer-bank`, { bank: bankCode });
-    await actOn(id, bank, 'POST', `/v1/payments/${id}/callbacks/debit`, { callbackId: `${id}-d`, bankTxnRef: `FT-${id.slice(-12)}`, amount: 150_000 });
-    const signedAt = new Date().toISOString();
+    const debitedAt = new Date().toISOString();
+    await actOn(id, bank, 'POST', `/v1/payments/${id}/callbacks/debit`, { callbackId: `${id}-d`, bankTxnRef: `FT-${id.slice(-12)}`, amount: 150_000, debitedAt });
     await actOn(id, bank, 'POST', `/v1/payments/${id}/callbacks/receipt`, {
-      callbackId: `${id}-r`, receiptNo: `CT-${id.slice(-12)}`, issuedAt: signedAt, document: 'PD94bWw+',
-      signature: { signer: `CN=${bankCode}`, algorithm: 'RSA-SHA256', value: 'c2ln', signedAt },
+      callbackId: `${id}-r`,
+      document: bankSigner.signReceipt({ receiptNo: `CT-${id.slice(-12)}`, paymentId: id, bank: bankCode, bankTxnRef: `FT-${id.slice(-12)}`, amount: 150_000, debitedAt }),
     });
     await actOn(id, bank, 'POST', `/v1/payments/${id}/callbacks/settlement`, { callbackId: `${id}-s`, transferRef: `TT-${id.slice(-12)}`, amount: 150_000 });
     return c;

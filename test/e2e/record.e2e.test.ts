@@ -12,6 +12,7 @@ import { tthcDecisionWorkflowId } from '../../workflows/tthc.definitions.js';
 import { fullContent, tthcTestCode } from '../fixtures/tthc-content.js';
 import { startE2e, type E2eStack } from '../support/e2e.js';
 import { bearer, eventually, testConfig, testLogger, uniqueId, workflowBundle } from '../support/env.js';
+import { createFakeBankSigner } from '../support/fake-bank.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are compared whole and asserted field by field */
 type Body = Record<string, any>;
@@ -33,6 +34,7 @@ const btpReviewer: Actor = { userId: uniqueId('btp-reviewer'), role: 'agency', a
 const byt: Actor = { userId: uniqueId('byt-officer'), role: 'agency', agency: 'BYT' };
 const portal: Actor = { userId: 'portal-frontend', role: 'portal' };
 const bankCode = `R${uniqueId('').slice(1, 9)}`.toUpperCase();
+const bankSigner = createFakeBankSigner(bankCode);
 const bank: Actor = { userId: 'bank-api', role: 'bank', bank: bankCode };
 
 /** What says where a read came from (Temporal or the permanent record): the only thing allowed to change at purge. */
@@ -73,7 +75,7 @@ describe('the permanent case record: closed cases read the same after Temporal p
     stack = await startE2e();
     client = stack.app.temporal;
     records = createRecordActivities(stack.database.db, client, testLogger());
-    const res = await stack.call('PUT', `/v1/banks/${bankCode}`, vpcp, { name: `Bank ${bankCode}`, nameVi: `Ngân hàng ${bankCode}`, kind: 'bank' });
+    const res = await stack.call('PUT', `/v1/banks/${bankCode}`, vpcp, { name: `Bank ${bankCode}`, nameVi: `Ngân hàng ${bankCode}`, kind: 'bank', receiptCertificate: bankSigner.certificatePem });
     expect(res.status).toBe(201);
   }, 180_000);
   afterAll(async () => {
@@ -231,10 +233,12 @@ describe('the permanent case record: closed cases read the same after Temporal p
     expect(created.status).toBe(201);
     const id = created.body.paymentId as string;
     expect((await http('POST', `/v1/payments/${id}/payer-bank`, portal, { bank: bankCode })).status).toBe(200);
-    expect((await http('POST', `/v1/payments/${id}/callbacks/debit`, bank, { callbackId: `${id}:d`, bankTxnRef: `FT-${requestRef.slice(-12)}`, amount })).status).toBe(200);
+    const debit = { callbackId: `${id}:d`, bankTxnRef: `FT-${requestRef.slice(-12)}`, amount, debitedAt: new Date().toISOString() };
+    expect((await http('POST', `/v1/payments/${id}/callbacks/debit`, bank, debit)).status).toBe(200);
+    // Art 31.2c: the bank's receipt, signed with the key of its registered certificate.
     const receipt = {
-      callbackId: `${id}:r`, receiptNo: `CT-${requestRef.slice(-8)}`, issuedAt: new Date().toISOString(), document: 'PD94bWw+',
-      signature: { signer: `CN=${bankCode}`, algorithm: 'RSA-SHA256', value: 'c2ln', signedAt: new Date().toISOString() },
+      callbackId: `${id}:r`,
+      document: bankSigner.signReceipt({ receiptNo: `CT-${requestRef.slice(-8)}`, paymentId: id, bank: bankCode, bankTxnRef: debit.bankTxnRef, amount, debitedAt: debit.debitedAt }),
     };
     expect((await http('POST', `/v1/payments/${id}/callbacks/receipt`, bank, receipt)).status).toBe(200);
     const settled = await http('POST', `/v1/payments/${id}/callbacks/settlement`, bank, { callbackId: `${id}:s`, transferRef: `TT-${requestRef.slice(-8)}`, amount });
