@@ -41,6 +41,11 @@ async function main(): Promise<void> {
       select 'agency', 'A' || (g % ${AGENCIES}), 'B' || (g % ${BANKS}), ${DAY}::date, 'P' || g, 'T' || g,
         10000 + (g % 500) * 1000 + case when g % 1000 = 4 then 1 else 0 end, 'success', 'F' || (g % 7)
       from generate_series(1, ${ROWS}) g where g % 1000 <> 2`;
+    // Every agency × bank uploaded its day (Art 34.2): otherwise the day is awaiting upload, not reconciled.
+    await sql`
+      insert into reconciliation_uploads (source, agency, bank, txn_date, line_count, format, uploaded_by)
+      select s.source::reconciliation_source, 'A' || a, 'B' || b, ${DAY}::date, 0, 'csv', 'bench'
+      from generate_series(0, ${AGENCIES - 1}) a cross join generate_series(0, ${BANKS - 1}) b cross join (values ('bank'), ('agency')) s(source)`;
     await sql`analyze payments`;
     await sql`analyze reconciliation_lines`;
     const loadSeconds = (performance.now() - t0) / 1000;

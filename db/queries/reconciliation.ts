@@ -86,8 +86,8 @@ const side = (source: ReconciliationSource, txnDate: string) => sql`
  * the first occurrences meet in a FULL OUTER JOIN on (agency, bank, payment, seq) and any further
  * one (seq > 1: a second debit of the same payment) stands alone as a duplicate.
  *
- * A party "is in" for an agency × bank of the day once it uploaded its records (an upload, even an
- * empty one, or lines). Until then what only its records could show is not a difference (Art 34.2:
+ * A party "is in" for an agency × bank of the day once it uploaded its records (`reconciliation_uploads`,
+ * also an upload without lines; lines only ever arrive with their upload). Until then what only its records could show is not a difference (Art 34.2:
  * each party reconciles its own day): the row is `awaitingUpload`, with no owner and no case; the
  * sides that are in are still compared with each other.
  *
@@ -121,14 +121,8 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
       ),
       b as (${side('bank', txnDate)}),
       a as (${side('agency', txnDate)}),
-      bank_in as (
-        select agency, bank from reconciliation_uploads where txn_date = ${txnDate} and source = 'bank'
-        union select agency, bank from b
-      ),
-      agency_in as (
-        select agency, bank from reconciliation_uploads where txn_date = ${txnDate} and source = 'agency'
-        union select agency, bank from a
-      ),
+      bank_in as (select agency, bank from reconciliation_uploads where txn_date = ${txnDate} and source = 'bank'),
+      agency_in as (select agency, bank from reconciliation_uploads where txn_date = ${txnDate} and source = 'agency'),
       pb as (
         select coalesce(p.agency, b.agency) as agency, coalesce(p.bank, b.bank) as bank,
                coalesce(p.payment_id, b.payment_id) as payment_id, coalesce(p.seq, b.seq) as seq,
@@ -403,10 +397,8 @@ export function reportDetail(db: Executor, f: ReportFilters & { after?: ReportCu
 export async function awaitingUploads(db: Executor, f: ReportScope & { from: string; to: string }) {
   const rows = await db.execute<{ txn_date: string; agency: string; bank: string; payments: number; bank_in: boolean; agency_in: boolean }>(sql`
     select r.txn_date::text as txn_date, r.agency, r.bank, count(*)::int as payments,
-      exists (select 1 from reconciliation_uploads u where u.source = 'bank' and u.agency = r.agency and u.bank = r.bank and u.txn_date = r.txn_date)
-        or exists (select 1 from reconciliation_lines l where l.source = 'bank' and l.agency = r.agency and l.bank = r.bank and l.txn_date = r.txn_date) as bank_in,
-      exists (select 1 from reconciliation_uploads u where u.source = 'agency' and u.agency = r.agency and u.bank = r.bank and u.txn_date = r.txn_date)
-        or exists (select 1 from reconciliation_lines l where l.source = 'agency' and l.agency = r.agency and l.bank = r.bank and l.txn_date = r.txn_date) as agency_in
+      exists (select 1 from reconciliation_uploads u where u.source = 'bank' and u.agency = r.agency and u.bank = r.bank and u.txn_date = r.txn_date) as bank_in,
+      exists (select 1 from reconciliation_uploads u where u.source = 'agency' and u.agency = r.agency and u.bank = r.bank and u.txn_date = r.txn_date) as agency_in
     from reconciliation_results r
     where r.outcome = 'awaitingUpload' and r.txn_date between ${f.from}::date and ${f.to}::date
       ${f.agency ? sql`and r.agency = ${f.agency}` : sql``} ${f.bank ? sql`and r.bank = ${f.bank}` : sql``}

@@ -35,6 +35,10 @@ async function plant(database: DatabaseHandle, day: string, agency: string, bank
     insert into reconciliation_lines (source, agency, bank, txn_date, payment_id, bank_txn_ref, amount, status, fee_type_code)
     select s.source::reconciliation_source, ${agency}, ${bank}, ${day}::date, ${day} || '-' || ${bank} || '-' || g, 'T' || g, 10000 + g, 'success', 'LEPHI'
     from generate_series(1, ${N}) g cross join (values ('bank'), ('agency')) s(source)`;
+  // Both parties uploaded (Art 34.2): the lines above stand for their uploads.
+  await database.sql`
+    insert into reconciliation_uploads (source, agency, bank, txn_date, line_count, format, uploaded_by)
+    values ('bank', ${agency}, ${bank}, ${day}::date, ${N}, 'csv', 'bank-api'), ('agency', ${agency}, ${bank}, ${day}::date, ${N}, 'json', 'ke-toan')`;
   const exec = (q: string) => database.sql.unsafe(q);
   const where = (n: number, source: string) => `source = '${source}' and txn_date = '${day}' and payment_id = '${id(String(n))}'`;
   await exec(`delete from reconciliation_lines where ${where(1, 'bank')}`);
