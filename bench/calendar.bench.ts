@@ -19,6 +19,7 @@ const AMOUNTS: Record<DeadlineUnit, number[]> = {
   workingDays: [2, 5, 10, 20],
   calendarDays: [7, 20, 30],
   workingHours: [8, 24, 48],
+  hours: [24, 48],
   settlementDay: [1],
 };
 

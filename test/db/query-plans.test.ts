@@ -97,7 +97,7 @@ describe('query plans (issue 18.3): every API query can use an index', () => {
       const plan = await checker.sql.begin(async (tx) => {
         await tx.unsafe('SET LOCAL enable_seqscan = off');
         const [row] = await tx.unsafe(`EXPLAIN (FORMAT JSON) ${query}`, parameters as never[]);
-        return (row as { 'QUERY PLAN': { Plan: PlanNode }[] })['QUERY PLAN'][0]!.Plan;
+        return (row as unknown as { 'QUERY PLAN': { Plan: PlanNode }[] })['QUERY PLAN'][0]!.Plan;
       });
       for (const table of seqScans(plan).filter((t) => !REFERENCE_TABLES.has(t) && !t.startsWith('pg_'))) {
         const key = `${table} ← ${route}`;
