@@ -2,7 +2,7 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@tem
 import { RECORD_SWEEP_INTERVAL, RECORD_SWEEP_SCHEDULE_ID } from '../workflows/record.definitions.js';
 import { CONSISTENCY_INTERVAL, CONSISTENCY_SCHEDULE_ID } from '../workflows/consistency.definitions.js';
 import { ACCOUNT_INACTIVITY_INTERVAL, ACCOUNT_INACTIVITY_SCHEDULE_ID } from '../workflows/account.definitions.js';
-import { EVALUATION_SCHEDULE_ID, EVALUATION_SCHEDULE_SPEC, type EvaluationRunInput } from '../workflows/evaluation.definitions.js';
+import { EVALUATION_SCHEDULE_ID, EVALUATION_SCHEDULE_SPEC, evaluationSearchAttributes, type EvaluationRunInput } from '../workflows/evaluation.definitions.js';
 
 /**
  * An interval Schedule the worker owns (idempotent): it starts `workflowType` every `every`; a run
@@ -55,7 +55,7 @@ export async function ensureEvaluationSchedule(client: Client, taskQueue: string
     await client.schedule.create({
       scheduleId: EVALUATION_SCHEDULE_ID,
       spec: { calendars: [{ ...at, minute: 0 }], timezone },
-      action: { type: 'startWorkflow', workflowType: 'evaluationWorkflow', args: [input], taskQueue, workflowId: `${EVALUATION_SCHEDULE_ID}-run` },
+      action: { type: 'startWorkflow', workflowType: 'evaluationWorkflow', args: [input], taskQueue, workflowId: `${EVALUATION_SCHEDULE_ID}-run`, typedSearchAttributes: evaluationSearchAttributes() },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '7 days' },
       memo: { description: 'Agency evaluation (Art 30): the previous year scored, classified and published' },
     });

@@ -7,7 +7,7 @@
  *                                      the run opened with config version 1, the counts, the stored results
  */
 import { slaClocks } from '../db/schema/index.js';
-import type { EvaluationRunInput, EvaluationRunResult } from '../workflows/evaluation.definitions.js';
+import { evaluationSearchAttributes, type EvaluationRunInput, type EvaluationRunResult } from '../workflows/evaluation.definitions.js';
 import { ensure, runSampleGenerator } from './replay-samples.js';
 
 runSampleGenerator({
@@ -26,7 +26,7 @@ runSampleGenerator({
     const input: EvaluationRunInput = {
       period: { from: '2025-01-01', to: '2025-12-31' }, publish: true, trigger: 'vpcp', actor: { userId: 'sample-vpcp', role: 'vpcp', agency: 'VPCP' },
     };
-    const handle = await client.workflow.start('evaluationWorkflow', { taskQueue, workflowId: 'evaluation-sample-published-year', args: [input] });
+    const handle = await client.workflow.start('evaluationWorkflow', { taskQueue, workflowId: 'evaluation-sample-published-year', args: [input], typedSearchAttributes: evaluationSearchAttributes() });
     const result: EvaluationRunResult = await handle.result();
     ensure(result.configVersion, 1, 'config version');
     ensure(result.publishedAt !== null, true, 'published');

@@ -1,5 +1,6 @@
 import type { ActorRef } from './actors.js';
 import type { EvaluationLevel, EvaluationPeriod } from '../domain/evaluation/index.js';
+import { agencyKey, processKey } from './search-attributes.js';
 
 export const EVALUATION_PROCESS = 'evaluation';
 
@@ -33,3 +34,6 @@ export interface EvaluationRunResult {
 
 /** An on-demand run's workflow id (from the request's Idempotency-Key, so a retry finds the same run). */
 export const evaluationWorkflowId = (jobId: string) => `evaluation-${jobId}`;
+
+/** A run's search attributes (API and Schedule alike): VPCP's process, so Temporal's visibility and the permanent record name it. */
+export const evaluationSearchAttributes = () => [{ key: agencyKey, value: 'VPCP' }, { key: processKey, value: EVALUATION_PROCESS }];

@@ -4,6 +4,7 @@ import { agencies, connectedSystems, connectionOutages, feedbackItems, slaClocks
 import { DEFAULT_EVALUATION_CONFIG, LEVEL_NAMES, levelOf, type EvaluationConfig } from '../../domain/evaluation/index.js';
 import { ensureEvaluationSchedule } from '../../runtime/schedules.js';
 import { EVALUATION_SCHEDULE_ID } from '../../workflows/evaluation.definitions.js';
+import { processKey } from '../../workflows/search-attributes.js';
 import { startE2e, type E2eStack } from '../support/e2e.js';
 import { bearer, eventually, uniqueId } from '../support/env.js';
 
@@ -222,5 +223,8 @@ describe('Art 30: agency evaluation over HTTP, the dev server and PostgreSQL', (
     const scheduled = await stack.call<Body>('GET', `/v1/evaluation/runs/${encodeURIComponent(published.body.run.id)}`, auditor);
     expect(scheduled.status).toBe(200);
     expect(scheduled.body.run.id).toMatch(new RegExp(`^${EVALUATION_SCHEDULE_ID}-run`));
+    // Temporal's visibility names the process, as for every case.
+    const execution = await client.workflow.getHandle(published.body.run.id).describe();
+    expect(execution.typedSearchAttributes.get(processKey)).toBe('evaluation');
   });
 });

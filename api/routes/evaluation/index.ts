@@ -24,7 +24,7 @@ import {
   type EvaluationConfig,
   type StoredEvaluationConfig,
 } from '../../../domain/evaluation/index.js';
-import { evaluationWorkflowId, type EvaluationRunInput, type EvaluationRunResult } from '../../../workflows/evaluation.definitions.js';
+import { evaluationSearchAttributes, evaluationWorkflowId, type EvaluationRunInput, type EvaluationRunResult } from '../../../workflows/evaluation.definitions.js';
 import { actorOf } from '../../auth.js';
 import { problem, problemSchema } from '../../errors.js';
 import { within } from '../../idempotency.js';
@@ -209,7 +209,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod = async (app) => {
     }
     const runId = evaluationWorkflowId(request.idempotency?.updateId ?? randomUUID());
     const input: EvaluationRunInput = { period: { from, to }, publish, trigger: 'vpcp', actor, configVersion };
-    await app.temporal.workflow.start('evaluationWorkflow', { taskQueue: app.config.TASK_QUEUE, workflowId: runId, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' })
+    await app.temporal.workflow.start('evaluationWorkflow', { taskQueue: app.config.TASK_QUEUE, workflowId: runId, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE', typedSearchAttributes: evaluationSearchAttributes() })
       .catch((err: unknown) => {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       });
