@@ -26,11 +26,12 @@ interface Candidate {
   excluded?: boolean;
 }
 
-function allowedFor(caller: Caller, routePrefix: string, candidates: readonly Candidate[]): string[] {
+/** `route(action)`: the action's route pattern (`POST /v1/…/:id/<action>`), for the permission it needs. */
+function allowedFor(caller: Caller, route: (action: string) => string, candidates: readonly Candidate[]): string[] {
   return candidates
     .filter((c) => c.roles.includes(caller.role) && !c.excluded && (!c.parties || c.parties.includes(caller.code)))
     .filter((c) => {
-      const permission = permissionOfRoute(`POST ${routePrefix}/:id/${c.action}`);
+      const permission = permissionOfRoute(route(c.action));
       if (!permission || !appliesTo(permission, caller.role) || caller.permissions === 'all') return true;
       return caller.permissions.has(permission);
     })
@@ -78,5 +79,25 @@ export function feedbackActionsFor(view: FeedbackCase, caller: Caller): string[]
   const candidates = view.actionsAllowed
     .map((name) => FEEDBACK_ROUTE_OF[name] ?? name)
     .flatMap((action) => (rules[action] ? [{ action, ...rules[action] }] : []));
-  return allowedFor(caller, '/v1/feedback', candidates);
+  return allowedFor(caller, (action) => `POST /v1/feedback/:id/${action}`, candidates);
+}
+
+/** The workflow's DVCTT action names → route names. */
+const DVCTT_ROUTE_OF: Record<string, string> = { submitTestReport: 'test-report', confirmTest: 'confirm', reportFix: 'fix' };
+
+/**
+ * DVCTT test loop (Art 27–28): the workflow lists each action its state allows with who may do it
+ * (the service's agency or VPCP); the caller gets those it is that party for and holds the permission of.
+ */
+export function dvcttActionsFor(view: { allowedActions: readonly { action: string; by: string }[] }, caller: Caller): string[] {
+  const candidates = view.allowedActions.map(({ action, by }) => ({
+    action: DVCTT_ROUTE_OF[action] ?? action, roles: [by === 'VPCP' ? 'vpcp' : 'agency'], parties: [by],
+  }));
+  return allowedFor(caller, (action) => `POST /v1/dvctt/services/:code/${action}`, candidates);
+}
+
+/** Portal account issues (Art 13.1): VPCP's operators act; the workflow names the next step. */
+export function accountIssueActionsFor(view: { actionsAllowed: readonly string[] }, caller: Caller): string[] {
+  const candidates = view.actionsAllowed.map((action) => ({ action: action === 'notifyParties' ? 'notify-parties' : action, roles: ['vpcp'] }));
+  return allowedFor(caller, (action) => `POST /v1/accounts/issues/:id/${action}`, candidates);
 }

@@ -81,6 +81,36 @@ describe('officer permissions end to end', () => {
     expect(byName('heck')).toMatchObject({ userId: clerk.userId, permission: 'tthc.enter', grant: clerkGrants['tthc.enter'] });
   });
 
+  it('issue 13.6, Art 27.2–27.3: a DVCTT case lists for each caller only the actions that caller may take, named as the routes', async () => {
+    // The agency's service account (an ungranted token, test profile) publishes the TTHC and declares the service.
+    const service: Actor = btp('service-account');
+    const reporter = btp('reporter');
+    await staff(reporter, ['dvctt.report']);
+    const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
+    const decision = (await http('POST', '/v1/tthc/decisions', service, {
+      agency: 'BTP', number: `${uniqueId('dvc')}/QĐ-BTP`, title: 'Quyết định công bố TTHC lĩnh vực lý lịch tư pháp', authorityKind: 'minister', signedOn: today, legalEffectiveOn: today,
+    })).body.decisionId as string;
+    const tthcCode = tthcTestCode('DVC');
+    await eventually(() => http('GET', `/v1/tthc/decisions/${decision}`, service), (r) => r.status === 200);
+    expect((await http('POST', `/v1/tthc/decisions/${decision}/items`, service, { items: [{ kind: 'new', code: tthcCode, content: fullContent('Cấp phiếu lý lịch tư pháp') }] })).status).toBe(200);
+    expect((await http('POST', `/v1/tthc/decisions/${decision}/check`, service)).status).toBe(200);
+    expect((await http('POST', `/v1/tthc/decisions/${decision}/publish`, service)).status).toBe(200);
+    const code = uniqueId('DVC-BTP');
+    expect((await http('POST', '/v1/dvctt/services', service, { code, name: 'Cấp phiếu lý lịch tư pháp', tthcCode, agency: 'BTP', level: 4 })).status).toBe(201);
+    const proposed = await http('POST', `/v1/dvctt/services/${code}/propose`, service, {});
+    expect(proposed.body).toMatchObject({ status: 'proposed', actionsAllowed: ['withdraw'] });
+
+    const view = async (actor: Actor) => (await http('GET', `/v1/dvctt/services/${code}`, actor)).body;
+    expect((await view(vpcp)).actionsAllowed).toEqual(['review']);
+    expect((await view(service)).actionsAllowed).toEqual(['withdraw']);
+    // The reporter of the same agency holds dvctt.report, not dvctt.propose: nothing to do yet; the auditor never acts.
+    expect((await view(reporter)).actionsAllowed).toEqual([]);
+    expect((await view(auditor)).actionsAllowed).toEqual([]);
+    // Everyone still sees the state-level list: who may do what.
+    expect((await view(auditor)).allowedActions).toEqual(expect.arrayContaining([{ action: 'review', by: 'VPCP' }, { action: 'withdraw', by: 'BTP' }]));
+    expect((await http('POST', `/v1/dvctt/services/${code}/withdraw`, reporter, { reasons: 'Rút để hoàn thiện' })).status).toBe(403);
+  });
+
   it('issue 13.6: actionsAllowed is computed for the caller (role, agency, permissions) and names the routes', async () => {
     const handler = btp('handler');
     const assistant = btp('assistant');

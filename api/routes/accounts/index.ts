@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
@@ -19,7 +20,8 @@ import {
 } from '../../../workflows/account.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
 import { instant, pageQuery, pageWindow, paged, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
-import { actorOf, type Role } from '../../auth.js';
+import { actorOf, type Actor, type Role } from '../../auth.js';
+import { accountIssueActionsFor } from '../../../domain/permissions/case-actions.js';
 import { runUpdate } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
 
@@ -62,7 +64,8 @@ const viewSchema = z
   })
   .meta({ id: 'AccountIssue' });
 type ViewBody = z.infer<typeof viewSchema>;
-const asBody = (view: AccountIssueView): ViewBody => ({ ...view });
+const asBody = async (app: FastifyInstance, view: AccountIssueView, actor: Actor): Promise<ViewBody> =>
+  ({ ...view, actionsAllowed: accountIssueActionsFor(view, await app.permissions.callerOf(actor)) });
 
 const activitySchema = z.object({
   /** The identity system's id of this batch: a retried batch is recognised by it (the same content → the first answer). */
@@ -149,7 +152,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/issues/:id', {
     config: { access: { roles: ['vpcp', 'auditor', 'portal'] } },
     schema: { tags: ['accounts'], summary: 'One account issue: state, clocks and the actions allowed now', params: issueParams, response: { 200: viewSchema, ...errors } },
-  }, async (request) => asBody(await queryCase(app, accountIssueWorkflowId(request.params.id), accountIssueStateQuery)));
+  }, async (request) => asBody(app, await queryCase(app, accountIssueWorkflowId(request.params.id), accountIssueStateQuery), actorOf(request)));
 
   /** One route per action of the Portal operator; the workflow's validator refuses a wrong state or input. */
   function action<B extends z.ZodObject, I>(path: string, spec: { summary: string; body: B; update: UpdateDefinition<AccountIssueView, [I]> }) {
@@ -160,7 +163,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     }, async (request) => {
       const handle = app.temporal.workflow.getHandle(accountIssueWorkflowId(request.params.id));
       try {
-        return asBody(await runUpdate(request, handle, spec.update, [{ ...(request.body as object), actor: actorOf(request) } as I]));
+        return asBody(app, await runUpdate(request, handle, spec.update, [{ ...(request.body as object), actor: actorOf(request) } as I]), actorOf(request));
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) {
           const closed = await handle.describe().then((d) => d.status.name, () => undefined);

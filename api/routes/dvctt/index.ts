@@ -43,9 +43,10 @@ import {
 } from '../../../workflows/dvctt.definitions.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { pageQuery, pageWindow, paged, queryInt, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { pageQuery, pageWindow, paged, queryInt, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, type Actor, type Role } from '../../auth.js';
 import type { Permission } from '../../../domain/permissions/catalogue.js';
+import { dvcttActionsFor } from '../../../domain/permissions/case-actions.js';
 import { runUpdate } from '../../idempotency.js';
 import { describeCase, queryCase, startOnce } from '../../case-record.js';
 
@@ -123,6 +124,8 @@ const viewSchema = z
     fixReported: z.object({ at: z.string(), by: z.string(), note: z.string() }).optional(),
     tthcRepeal: tthcRepealSchema.optional(),
     allowedActions: z.array(z.object({ action: z.string(), by: z.string() })),
+    /** Issue 13.6: what this caller may do now (party, role, permissions), named as the action routes. */
+    actionsAllowed: z.array(z.string()),
     actions: z.array(z.object({ seq: z.number().int(), action: z.string(), actor: actorRefSchema, at: z.string(), note: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() })),
     abandonAfterWorkingDays: z.number().int(),
   })
@@ -174,10 +177,12 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
   const handleOf = (serviceCode: string): WorkflowHandle => app.temporal.workflow.getHandle(dvcttWorkflowId(serviceCode));
 
   /** The update answers compactly; the caller gets the case as it stands after it (the workflow's query). */
-  async function act<I>(request: FastifyRequest, serviceCode: string, update: UpdateDefinition<DvcttActionResult, [I]>, input: I): Promise<DvcttView> {
+  const forCaller = async (view: DvcttView, actor: Actor) => ({ ...view, actionsAllowed: dvcttActionsFor(view, await app.permissions.callerOf(actor)) });
+
+  async function act<I>(request: FastifyRequest, serviceCode: string, update: UpdateDefinition<DvcttActionResult, [I]>, input: I): Promise<DvcttView & { actionsAllowed: string[] }> {
     const handle = handleOf(serviceCode);
     await runUpdate(request, handle, update, [input]);
-    return handle.query(dvcttStateQuery);
+    return forCaller(await handle.query(dvcttStateQuery), actorOf(request));
   }
 
   app.post('/services', {
@@ -207,7 +212,7 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: z.object({
         status: z.enum(DVCTT_STATUSES).optional(),
         agency: code.optional(),
-        tthcCode: safeCode(32).optional().describe('Only the services that deliver this TTHC'),
+        tthcCode: tthcCodeSchema.optional().describe('Only the services that deliver this TTHC'),
         /** Only services in their current status for at least this many days. */
         minDaysInStatus: z.coerce.number().int().min(0).max(3650).optional(),
         ...pageQuery,
@@ -230,11 +235,12 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: viewSchema, ...errors },
     },
   }, async (request) => {
-    const service = await serviceInScope(request.params.code, actorOf(request));
+    const actor = actorOf(request);
+    const service = await serviceInScope(request.params.code, actor);
     try {
-      return await queryCase(app, dvcttWorkflowId(service.code), dvcttStateQuery);
+      return await forCaller(await queryCase(app, dvcttWorkflowId(service.code), dvcttStateQuery), actor);
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return declaredView(service);
+      if (err instanceof WorkflowNotFoundError) return forCaller(declaredView(service), actor);
       throw err;
     }
   });
