@@ -37,6 +37,8 @@ export const dvcttServices = pgTable(
     index('dvctt_services_status_idx').on(t.status, t.statusChangedAt),
     index('dvctt_services_agency_idx').on(t.agency),
     index('dvctt_services_workflow_idx').on(t.workflowId),
+    // The service list by status change, keyset-paged (issue 18.3).
+    index('dvctt_services_changed_idx').on(t.statusChangedAt, t.code),
   ],
 );
 

@@ -166,7 +166,11 @@ export const refunds = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('refunds_payment_idx').on(t.paymentId), index('refunds_bank_idx').on(t.bank, t.status), index('refunds_agency_idx').on(t.agency, t.status)],
+  (t) => [
+    index('refunds_payment_idx').on(t.paymentId), index('refunds_bank_idx').on(t.bank, t.status), index('refunds_agency_idx').on(t.agency, t.status),
+    // The refunds list, newest first by keyset (issue 18.3).
+    index('refunds_created_idx').on(t.createdAt, t.id),
+  ],
 );
 
 /**

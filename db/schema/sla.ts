@@ -55,5 +55,12 @@ export const slaClocks = pgTable(
     index('sla_clocks_open_idx').on(t.outcome, t.dueAt, t.owner, t.caseAgency, t.process, t.kind).where(sql`completed_at is null and outcome <> 'cancelled'`),
     // counted breaches by breach instant: per week and process, the latest, the longest open.
     index('sla_clocks_counted_breaches_idx').on(t.breachedAt, t.process, t.owner, t.caseAgency, t.completedAt).where(sql`outcome = 'breached' and kind = 'regulated'`),
+    // Keyset pages of the supervision lists (issue 18.3), newest breach / soonest due first, ties by
+    // case and clock: counted breaches in breach order (the filter columns after the key, so that the
+    // exact totals are index-only scans), per owner and per case agency; pending clocks by due instant.
+    index('sla_clocks_breach_list_idx').on(t.breachedAt, t.workflowId, t.clockKey, t.owner, t.caseAgency, t.process, t.article, t.completedAt).where(sql`outcome = 'breached' and kind = 'regulated'`),
+    index('sla_clocks_owner_breach_list_idx').on(t.owner, t.breachedAt, t.workflowId, t.clockKey).where(sql`outcome = 'breached' and kind = 'regulated'`),
+    index('sla_clocks_agency_breach_list_idx').on(t.caseAgency, t.breachedAt, t.workflowId, t.clockKey).where(sql`outcome = 'breached' and kind = 'regulated'`),
+    index('sla_clocks_due_list_idx').on(t.dueAt, t.workflowId, t.clockKey, t.owner, t.caseAgency, t.process).where(sql`outcome = 'pending' and completed_at is null`),
   ],
 );

@@ -46,7 +46,11 @@ export const tthcDecisions = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('tthc_decisions_agency_idx').on(t.agency, t.signedOn), index('tthc_decisions_late_idx').on(t.lateIssue)],
+  (t) => [
+    index('tthc_decisions_agency_idx').on(t.agency, t.signedOn), index('tthc_decisions_late_idx').on(t.lateIssue),
+    // The decision lists, newest signature first by keyset (issue 18.3).
+    index('tthc_decisions_signed_idx').on(t.signedOn, t.id),
+  ],
 );
 
 /**
@@ -148,5 +152,9 @@ export const tthcReviews = pgTable(
     closedAt: timestamp({ withTimezone: true }),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('tthc_reviews_agency_idx').on(t.agency, t.stage), index('tthc_reviews_code_idx').on(t.code)],
+  (t) => [
+    index('tthc_reviews_agency_idx').on(t.agency, t.stage), index('tthc_reviews_code_idx').on(t.code),
+    // The review list, newest first by keyset (issue 18.3).
+    index('tthc_reviews_opened_idx').on(t.openedAt, t.id),
+  ],
 );
