@@ -115,10 +115,6 @@ export const PERMISSIONS = {
     title: 'Run reconciliation and set its schedule', titleVi: 'Thực hiện, lập lịch đối soát',
     article: 'Art 34.2–34.4', roles: vpcp, routes: ['POST /v1/reconciliation/runs', 'PUT /v1/reconciliation/schedule'],
   },
-  'payment.feeTypes': {
-    title: 'Add or rename fee types in the shared catalogue', titleVi: 'Quản lý danh mục loại phí, lệ phí',
-    article: 'Art 34.1', roles: vpcp, routes: ['PUT /v1/fee-types/:code'],
-  },
   'refund.payout': {
     title: 'Record a refund paid back to the payer', titleVi: 'Hoàn trả tiền cho người nộp',
     article: 'Art 34.6', roles: agency, routes: ['POST /v1/refunds/:id/payout'],
