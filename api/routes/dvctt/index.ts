@@ -43,7 +43,7 @@ import {
 } from '../../../workflows/dvctt.definitions.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { pageQuery, pageWindow, paged, queryInt, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { pageQuery, pageWindow, paged, queryInt, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, type Actor, type Role } from '../../auth.js';
 import type { Permission } from '../../../domain/permissions/catalogue.js';
 import { dvcttActionsFor } from '../../../domain/permissions/case-actions.js';
@@ -212,7 +212,7 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: z.object({
         status: z.enum(DVCTT_STATUSES).optional(),
         agency: code.optional(),
-        tthcCode: safeCode(32).optional().describe('Only the services that deliver this TTHC'),
+        tthcCode: tthcCodeSchema.optional().describe('Only the services that deliver this TTHC'),
         /** Only services in their current status for at least this many days. */
         minDaysInStatus: z.coerce.number().int().min(0).max(3650).optional(),
         ...pageQuery,
