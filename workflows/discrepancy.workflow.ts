@@ -133,10 +133,13 @@ export async function discrepancyWorkflow(input: DiscrepancyCase): Promise<Discr
         sla.setStage('resolved');
       } else {
         const from = `${view.kind} (${view.ownerKind} ${view.owner})`;
+        const refundBefore = refundFor(view);
         const newOwner = current.ownerKind !== view.ownerKind || current.owner !== view.owner;
         const { id: _id, alreadyOpened: _o, txnDate: _d, ...now } = current;
         Object.assign(view, now);
-        record('differenceChanged', SYSTEM, `${reason}: ${from} → ${current.kind} (${current.ownerKind} ${current.owner})`);
+        // A refund already started keeps its amount: the note tells its bank what the difference calls for now.
+        const refundNote = view.refundId && refundFor(view) !== refundBefore ? `; refund ${view.refundId} was started for ${refundBefore} VND, the difference now calls for ${refundFor(view)} VND` : '';
+        record('differenceChanged', SYSTEM, `${reason}: ${from} → ${current.kind} (${current.ownerKind} ${current.owner})${refundNote}`);
         if (newOwner) {
           await sla.cancel('resolve', `re-run: the difference is now ${current.ownerKind} ${current.owner}'s`);
           view.dueAt = (await startClock(current.owner, current.ownerKind)).dueAt;
