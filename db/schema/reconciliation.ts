@@ -95,6 +95,31 @@ export const reconciliationResults = pgTable(
   ],
 );
 
+/**
+ * The results of a day summed per agency × bank × fee type × outcome × status (Art 34.3 "tổng hợp"),
+ * written with the results by the same statement: a report of any period reads a few rows per day,
+ * never the day's transactions.
+ */
+export const reconciliationSummaries = pgTable(
+  'reconciliation_summaries',
+  {
+    txnDate: date({ mode: 'string' }).notNull(),
+    agency: text().notNull(),
+    bank: text().notNull(),
+    /** '' when no side recorded a fee type. */
+    feeTypeCode: text().notNull(),
+    outcome: reconciliationOutcome().notNull(),
+    /** The transaction's status as the Portal recorded it, else the bank, else the agency. */
+    status: text().notNull(),
+    transactions: integer().notNull(),
+    /** Sums of the amounts each side recorded as successful. */
+    portalTotal: vnd().notNull(),
+    bankTotal: vnd().notNull(),
+    agencyTotal: vnd().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.txnDate, t.agency, t.bank, t.feeTypeCode, t.outcome, t.status] })],
+);
+
 export const reconciliationDayStatus = pgEnum('reconciliation_day_status', ['running', 'reconciled']);
 
 /** One row per reconciled day: the schedule catches up from the last reconciled day. */
