@@ -124,6 +124,18 @@ const connectionUptime = (db: Executor, start: string, end: string) => db.execut
   select y.agency, greatest(0, y.n * span.s - coalesce(d.s, 0))::float8 as "connectionUptime_n", (y.n * span.s)::float8 as "connectionUptime_d"
   from systems y cross join span left join down d on d.agency = y.agency`);
 
+/**
+ * Art 50.2: security-server changes registered in the period (undecided and withdrawn ones left
+ * out), and those registered with the notice required (neither refused nor taken as an emergency).
+ */
+const securityServerNotice = (db: Executor, start: string, end: string) => db.execute<CountRow>(sql`
+  select agency,
+         count(*) filter (where not emergency and status in ('scheduled', 'current', 'superseded'))::int as "securityServerNotice_n",
+         count(*)::int as "securityServerNotice_d"
+  from security_server_changes
+  where registered_at >= ${start}::timestamptz and registered_at < ${end}::timestamptz and status not in ('checking', 'withdrawn')
+  group by agency`);
+
 /** Every indicator's counts for the period, per agency (an agency missing from one has no data for it). */
 export async function indicatorCounts(db: Executor, period: EvaluationPeriod): Promise<IndicatorCounts> {
   // Instants as ISO text (postgres.js binds no Date inside raw SQL), cast where they are compared.
@@ -131,7 +143,7 @@ export async function indicatorCounts(db: Executor, period: EvaluationPeriod): P
   const start = instants.start.toISOString();
   const end = instants.end.toISOString();
   const counts: IndicatorCounts = {};
-  const [clocks, issued, quality, services, uploads, answered, uptime] = await Promise.all([
+  const [clocks, issued, quality, services, uploads, answered, uptime, notice] = await Promise.all([
     clockIndicators(db, start, end),
     issuedBeforeEffect(db, period),
     dataQuality(db, start, end),
@@ -139,6 +151,7 @@ export async function indicatorCounts(db: Executor, period: EvaluationPeriod): P
     reconciliationUploads(db, period),
     feedbackAnswered(db, start, end),
     connectionUptime(db, start, end),
+    securityServerNotice(db, start, end),
   ]);
   collect(counts, clocks, CLOCK_INDICATORS.map((c) => c.key));
   collect(counts, issued, ['tthcIssuedBeforeEffect']);
@@ -147,6 +160,7 @@ export async function indicatorCounts(db: Executor, period: EvaluationPeriod): P
   collect(counts, uploads, ['paymentReconciliationUploads']);
   collect(counts, answered, ['feedbackAnswered']);
   collect(counts, uptime, ['connectionUptime']);
+  collect(counts, notice, ['securityServerNotice']);
   return counts;
 }
 

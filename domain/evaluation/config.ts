@@ -44,7 +44,8 @@ export interface StoredEvaluationConfig {
  */
 export const DEFAULT_EVALUATION_CONFIG: EvaluationConfig = {
   weights: {
-    connectionUptime: 15,
+    connectionUptime: 10,
+    securityServerNotice: 5,
     tthcPublicationOnTime: 10,
     tthcIssuedBeforeEffect: 5,
     tthcReviewFixOnTime: 5,

@@ -7,6 +7,7 @@
  */
 export const INDICATOR_KEYS = [
   'connectionUptime',
+  'securityServerNotice',
   'tthcPublicationOnTime',
   'tthcIssuedBeforeEffect',
   'tthcReviewFixOnTime',
@@ -41,6 +42,12 @@ export const INDICATORS: Readonly<Record<IndicatorKey, IndicatorDefinition>> = {
     nameVi: 'Thời gian kết nối thông suốt với Cổng', nameEn: 'Connection uptime with the Portal',
     measure: "1 − outage time of the agency's connected systems / (systems × period)",
     source: 'Art 30.1a; Art 52 connection-loss records (connection_outages)',
+  },
+  securityServerNotice: {
+    key: 'securityServerNotice', group: 'connection',
+    nameVi: 'Đăng ký thay đổi máy chủ bảo mật đủ thời gian báo trước', nameEn: 'Security-server changes registered with the notice required',
+    measure: 'changes registered in the period with 3 working days\' notice (not refused, not an emergency) / changes registered (withdrawn ones left out)',
+    source: 'Art 30.1a, 50.2 (security_server_changes)',
   },
   tthcPublicationOnTime: {
     key: 'tthcPublicationOnTime', group: 'tthc',

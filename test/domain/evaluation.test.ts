@@ -61,14 +61,15 @@ describe('Art 30.1: each agency scored from its indicators, explaining itself', 
     tthcPublicationOnTime: { A: { numerator: 8, denominator: 10 }, P: { numerator: 1, denominator: 1 } },
     feedbackOnTime: { A: { numerator: 9, denominator: 10 }, B: { numerator: 1, denominator: 1 } },
     connectionUptime: { A: { numerator: 99, denominator: 100 } },
+    tthcIssuedBeforeEffect: { A: { numerator: 1, denominator: 2 } },
     feedbackAnswered: { A: { numerator: 3, denominator: 4 }, B: { numerator: 0, denominator: 0 } },
   };
 
   it('Art 30.1: indicators without data are left out and the other weights scaled up to 100; score, points and band add up', () => {
     const r = scoreAgency({ code: 'A', group: 'ministry' }, counts, config);
     const w = config.weights;
-    const withData = w.tthcPublicationOnTime + w.feedbackOnTime + w.connectionUptime + w.feedbackAnswered;
-    const expected = (80 * w.tthcPublicationOnTime + 90 * w.feedbackOnTime + 99 * w.connectionUptime + 75 * w.feedbackAnswered) / withData;
+    const withData = w.tthcPublicationOnTime + w.feedbackOnTime + w.connectionUptime + w.feedbackAnswered + w.tthcIssuedBeforeEffect;
+    const expected = (80 * w.tthcPublicationOnTime + 90 * w.feedbackOnTime + 99 * w.connectionUptime + 75 * w.feedbackAnswered + 50 * w.tthcIssuedBeforeEffect) / withData;
     expect(r.score).toBeCloseTo(expected, 2);
     expect(r.coverage).toBeCloseTo(withData / 100, 4);
     expect(r.level).toBe(levelOf(r.score!, config.thresholds).level);

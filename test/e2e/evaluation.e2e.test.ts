@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../api/auth.js';
-import { agencies, connectedSystems, connectionOutages, feedbackItems, slaClocks, tthcDecisions } from '../../db/schema/index.js';
+import { agencies, connectedSystems, connectionOutages, feedbackItems, securityServerChanges, slaClocks, tthcDecisions } from '../../db/schema/index.js';
 import { DEFAULT_EVALUATION_CONFIG, LEVEL_NAMES, levelOf, type EvaluationConfig } from '../../domain/evaluation/index.js';
 import { ensureEvaluationSchedule } from '../../runtime/schedules.js';
 import { EVALUATION_SCHEDULE_ID } from '../../workflows/evaluation.definitions.js';
@@ -30,6 +30,7 @@ const EXPECTED = {
   feedbackOnTime: { numerator: 9, denominator: 10 },
   feedbackAnswered: { numerator: 3, denominator: 4 },
   connectionUptime: { numerator: 0.99 * HOURS_2012 * 3600, denominator: HOURS_2012 * 3600 },
+  securityServerNotice: { numerator: 1, denominator: 2 },
 };
 
 /** The score the default weights give the ministry: indicators with data only, weights scaled to 100. */
@@ -90,9 +91,22 @@ describe('Art 30: agency evaluation over HTTP, the dev server and PostgreSQL', (
     ]);
   };
 
+  /** Art 50.2: one change with the notice, one emergency; a withdrawn one is left out. */
+  const seedSecurityServers = async () => {
+    const change = (i: number, registered: string, status: string, emergency: boolean) => ({
+      changeId: `${MINISTRY}-c${i}`, workflowId: `${MINISTRY}-c${i}`, agency: MINISTRY, serverId: 'ss1', address: 'https://ss1.example.vn',
+      certificateFingerprint: `fp${i}`, contact: { name: 'Quản trị' }, registeredAt: new Date(registered),
+      effectiveAt: new Date(Date.parse(registered) + 10 * 86_400_000), emergency, status, revision: 1,
+    });
+    await stack.database.db.insert(securityServerChanges).values([
+      change(1, '2012-04-02T03:00:00Z', 'superseded', false), change(2, '2012-05-02T03:00:00Z', 'current', true), change(3, '2012-06-04T03:00:00Z', 'withdrawn', false),
+    ]);
+  };
+
   beforeAll(async () => {
     stack = await startE2e();
     await seed();
+    await seedSecurityServers();
   }, 180_000);
   afterAll(async () => {
     await stack?.app.temporal.schedule.getHandle(EVALUATION_SCHEDULE_ID).delete().catch(() => undefined);
