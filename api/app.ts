@@ -40,6 +40,7 @@ import { tthcRoutes } from './routes/tthc/index.js';
 import { auditRoutes } from './routes/audit/index.js';
 import { dvcttRoutes } from './routes/dvctt/index.js';
 import { calendarRoutes } from './routes/calendar/index.js';
+import { ruleSetRoutes } from './routes/rule-sets/index.js';
 import { supervisionRoutes } from './routes/supervision/index.js';
 import { notificationRoutes } from './routes/notifications/index.js';
 import { codecRoutes } from './routes/codec/index.js';
@@ -219,6 +220,7 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
       await v1.register(auditRoutes, { prefix: '/audit' });
       await v1.register(dvcttRoutes, { prefix: '/dvctt' });
       await v1.register(calendarRoutes, { prefix: '/calendar' });
+      await v1.register(ruleSetRoutes, { prefix: '/rule-sets' });
       await v1.register(supervisionRoutes, { prefix: '/supervision' });
       await v1.register(actionRoutes, { prefix: '/actions' });
       await v1.register(notificationRoutes, { prefix: '/notifications' });

@@ -12,6 +12,8 @@ export const slaClockSchema = z
   .object({
     key: z.string(),
     article: z.string(),
+    /** The rule set the period and article come from (absent from clocks recorded before rule sets existed: the 2020 baseline). */
+    ruleSetId: z.string().optional(),
     step: z.string(),
     stepVi: z.string(),
     owner: z.string(),

@@ -6,6 +6,7 @@ import { agencies } from './schema/index.js';
 import { agencies as agencySeed } from './seed-data/agencies.js';
 import { seedCalendar } from './queries/calendar.js';
 import { seedFeeTypes } from './queries/fee-types.js';
+import { seedRuleSets } from './queries/rule-sets.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -21,6 +22,7 @@ export async function migrateAndSeed(db: Database): Promise<void> {
     });
   await seedCalendar(db);
   await seedFeeTypes(db);
+  await seedRuleSets(db);
 }
 
 async function main(): Promise<void> {

@@ -5,23 +5,15 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ActionRecord, ActorRef } from './actors.js';
-import type { SlaClock } from './sla.definitions.js';
+import type { FeedbackCategory } from '../domain/rules/baseline-2020.js';
+import type { CaseRuleSet, SlaClock } from './sla.definitions.js';
 
 export const FEEDBACK_PROCESS = 'feedback';
 
 export const feedbackWorkflowId = (itemId: string): string => `${FEEDBACK_PROCESS}-${itemId}`;
 
-/** Art 37: what feedback on the Portal may be about. */
-export const FEEDBACK_CATEGORIES = [
-  'administrative-regulation', // Art 37.1 (Decree 20/2008 Art 5) — quy định hành chính
-  'covid-support', // Art 37.2
-  'tthc-not-published', // Art 37.3a — TTHC in force but not (fully, correctly) published
-  'tthc-repealed-still-published', // Art 37.3b
-  'tthc-publication-mismatch', // Art 37.3c
-  'tthc-handling-mismatch', // Art 37.3d
-  'tthc-burden', // Art 37.3đ — TTHC still causing difficulties
-] as const;
-export type FeedbackCategory = (typeof FEEDBACK_CATEGORIES)[number];
+/** Art 37: what feedback on the Portal may be about (the value set of the 2020 baseline, domain/rules). */
+export { FEEDBACK_CATEGORIES, type FeedbackCategory } from '../domain/rules/baseline-2020.js';
 
 /**
  * Art 25.3: what an agency handling TTHCs reports about another agency's TTHC data — in force but
@@ -89,7 +81,7 @@ export type FeedbackAction =
 
 /**
  * Project rules (the Regulation is silent), overridable per workflow for tests and configuration.
- * Regulated periods are not here: they are fixed by the articles they cite.
+ * Regulated periods are not here: they come from the case's rule set (`ruleSet`, domain/rules).
  */
 export interface FeedbackRules {
   /** Working days the citizen has to supplement after a clarification request; nothing → closed. */
@@ -185,6 +177,8 @@ export interface FeedbackView extends FeedbackState {
   workflowId: string;
   /** Art 45.1–45.2: who checks and publishes the answer — the body that received and dispatched the item. */
   reviewingAgency: string;
+  /** The rule set the item runs under (its periods and articles; domain/rules). */
+  ruleSetId: string;
   actionsAllowed: FeedbackAction[];
   clocks: SlaClock[];
 }
@@ -198,6 +192,12 @@ export interface FeedbackWorkflowInput {
   receivedAt?: string;
   escalatedFrom?: string;
   rules?: Partial<FeedbackRules>;
+  /**
+   * The rule set in force when the item was received (or named by VPCP), resolved by the API, with
+   * the feedback periods; carried across continue-as-new. Absent from items started before rule sets
+   * existed: the 2020 baseline applies (the same values the code had).
+   */
+  ruleSet?: CaseRuleSet;
   /** Set by continueAsNew: the state and the open clocks of the previous run. */
   carried?: { state: FeedbackState; clocks: SlaClock[]; startRound: boolean };
 }

@@ -136,7 +136,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
   const windowsFromDay20 = patched(PROGRESS_FROM_DAY_20);
   const { workflowId } = workflowInfo();
   const state: FeedbackState = input.carried?.state ?? initialState(input);
-  const sla = new SlaTracker({ process: FEEDBACK_PROCESS, agency: state.agency, initialStage: state.status, seed: input.carried?.clocks });
+  const sla = new SlaTracker({ process: FEEDBACK_PROCESS, agency: state.agency, initialStage: state.status, seed: input.carried?.clocks, ruleSet: input.ruleSet ?? null });
   // One officer action at a time: while one awaits its writes and clocks, the others are refused as busy.
   const gate = new ActionGate();
   let continueRequested = false;
@@ -147,7 +147,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
   // Nothing is projected before the intake row exists (a newer revision must never be overwritten by it).
   let intakeRecorded = input.carried !== undefined;
 
-  const view = (): FeedbackView => ({ ...state, workflowId, reviewingAgency: reviewingAgencyOf(state), actionsAllowed: actionsAllowed(state), clocks: sla.list() });
+  const view = (): FeedbackView => ({ ...state, workflowId, reviewingAgency: reviewingAgencyOf(state), ruleSetId: sla.ruleSetId, actionsAllowed: actionsAllowed(state), clocks: sla.list() });
   const ownerKind = () => (state.agency === 'VPCP' ? ('vpcp' as const) : ('agency' as const));
   const by = (actor: ActorRef) => `${actorCode(actor)}/${actor.userId}`;
 
@@ -211,12 +211,12 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     // Art 42.3b–c give 5 working days to ask for clarification or transfer; the project applies the
     // same limit to accept/escalate (Art 42.3 sets none), so an unclassified item is visible as late.
     await sla.start(agencyClock({
-      key: clockKeys.classify(state.round), article: 'Art 42.3', amount: 5, unit: 'workingDays', from,
+      key: clockKeys.classify(state.round), ...sla.period('feedback.classify'), from,
       step: 'Classify the feedback (refuse, ask to clarify, transfer, accept or escalate)',
       stepVi: 'Phân loại phản ánh, kiến nghị (không tiếp nhận, đề nghị bổ sung, chuyển, tiếp nhận hoặc chuyển VPCP)',
     }));
     await sla.start(agencyClock({
-      key: clockKeys.answer(state.round), article: 'Art 44.1', amount: 20, unit: 'calendarDays', from,
+      key: clockKeys.answer(state.round), ...sla.period('feedback.answer'), from,
       step: 'Process and answer the feedback', stepVi: 'Xử lý, trả lời phản ánh, kiến nghị',
     }));
     roundReady = true;
@@ -230,7 +230,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     state.progressWindow = window;
     windowsThisRun += 1;
     await sla.start(agencyClock({
-      key: clockKeys.progress(state.round, window), article: 'Art 44.1', amount: 7, unit: 'calendarDays', from,
+      key: clockKeys.progress(state.round, window), ...sla.period('feedback.progress'), from,
       step: `Post progress update no. ${window}`, stepVi: `Cập nhật tình hình xử lý lần ${window}`,
     }));
     if (windowsThisRun >= rules.continueAsNewAfterWindows) continueRequested = true;
@@ -371,7 +371,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
       case 'reject': {
         // Art 42.3a: refusing must happen within 2 working days of receipt — recorded when it happens.
         await sla.start(agencyClock({
-          key: clockKeys.notAccepted(round), article: 'Art 42.3a', amount: 2, unit: 'workingDays', from: state.roundStartedAt,
+          key: clockKeys.notAccepted(round), ...sla.period('feedback.notAccepted'), from: state.roundStartedAt,
           step: 'Tell the citizen the feedback is not accepted, with reasons', stepVi: 'Thông báo không tiếp nhận, nêu rõ lý do',
         }));
         await sla.complete(clockKeys.notAccepted(round), by(i.actor));
@@ -488,7 +488,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     // Art 44.2: the result must be entered within 2 working days of having it — measured at entry.
     const key = clockKeys.resultEntry(state.round, revision);
     await sla.start(agencyClock({
-      key, article: 'Art 44.2', amount: 2, unit: 'workingDays', from: state.result.resultObtainedAt,
+      key, ...sla.period('feedback.resultEntry'), from: state.result.resultObtainedAt,
       step: 'Enter the result of the processing', stepVi: 'Cập nhật kết quả xử lý vào Hệ thống',
     }));
     await sla.complete(key, by(i.actor));
@@ -642,7 +642,7 @@ export async function feedbackWorkflow(input: FeedbackWorkflowInput): Promise<Fe
     } else if (!FINAL_STATUSES.includes(state.status)) {
       await sla.settle();
       const carried = { state, clocks: sla.carryOver(), startRound: startRoundNext };
-      await continueAsNew<typeof feedbackWorkflow>({ ...input, receivedAt: undefined, carried });
+      await continueAsNew<typeof feedbackWorkflow>({ ...input, receivedAt: undefined, ruleSet: sla.carriedRuleSet(), carried });
     }
   }
 

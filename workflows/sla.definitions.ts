@@ -1,78 +1,19 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { DeadlineUnit } from '../domain/calendar/types.js';
+import type { PinnedRuleSet, RuleSet } from '../domain/rules/types.js';
+import type { SlaClock } from '../domain/sla/clocks.js';
 import type { ActorRef } from './actors.js';
 
-/** Who must act for a clock; breaches count against them (a citizen's wait is not an agency breach). */
-export type OwnerKind = 'agency' | 'vpcp' | 'bank' | 'citizen';
-export type ClockOutcome = 'pending' | 'met' | 'breached' | 'cancelled';
-/**
- * Whether a clock counts against its owner. `regulated`: a period set by the Regulation or a decree
- * — its breaches count in breach totals, case flags and on-time rates. `projectRule`: a period this
- * project set (e.g. an abandoned DVCTT loop) and `citizenWait`: a wait on the citizen or payer —
- * both shown with the case, never counted.
- */
-export type ClockKind = 'regulated' | 'projectRule' | 'citizenWait';
-export const CLOCK_KINDS = ['regulated', 'projectRule', 'citizenWait'] as const satisfies readonly ClockKind[];
-
-/** What a process declares when a regulated step starts. */
-export interface ClockSpec {
-  /** Unique within the case, e.g. 'classify', 'answer', 'progress#3', 'vpcpReview#2'. */
-  key: string;
-  /** The legal source, e.g. 'Art 42.3a' (Regulation) or 'Decree 63/2010 Art 15' — or 'project rule'. */
-  article: string;
-  /** What must be done, in English and Vietnamese (shown to officers and auditors). */
-  step: string;
-  stepVi: string;
-  owner: string;
-  ownerKind: OwnerKind;
-  /** Default (`clockKindOf`): `citizenWait` for a citizen owner, `projectRule` for an article "project rule …", else `regulated`. */
-  kind?: ClockKind;
-  amount: number;
-  unit: DeadlineUnit;
-  /** Case stage while this clock runs (search attribute DvcqgStage). */
-  stage: string;
-  /** ISO instant the period counts from; defaults to now (workflow time). */
-  from?: string;
-}
-
-export interface ClockRecomputation {
-  at: string;
-  by: string;
-  reason: string;
-  previousDueAt: string;
-  previousCalendarVersion: number;
-}
-
-/** An SLA clock as recorded in history, queried, and projected to `sla_clocks`. */
-export interface SlaClock extends Omit<ClockSpec, 'from' | 'kind'> {
-  /** Set by the tracker (clocks carried from runs before it existed get their default on seeding). */
-  kind: ClockKind;
-  startedAt: string;
-  dueAt: string;
-  dueLocal: string;
-  calendarVersion: number;
-  rule: string;
-  explanation: string;
-  explanationVi: string;
-  outcome: ClockOutcome;
-  breachedAt?: string;
-  completedAt?: string;
-  completedBy?: string;
-  /** For a late completion: how late, in whole minutes past dueAt. */
-  lateByMinutes?: number;
-  cancelReason?: string;
-  recomputations: ClockRecomputation[];
-  /** Monotonic per clock: the projection keeps only the newest revision. */
-  revision: number;
-}
-
-/**
- * The kind a clock has when its spec does not name one (also for clocks carried from runs before
- * kinds existed; the same rule backfilled `sla_clocks`): a citizen's wait, a period whose article
- * starts with "project rule", else a regulated period.
- */
-export const clockKindOf = (clock: Pick<ClockSpec, 'kind' | 'ownerKind' | 'article'>): ClockKind =>
-  clock.kind ?? (clock.ownerKind === 'citizen' ? 'citizenWait' : clock.article.startsWith('project rule') ? 'projectRule' : 'regulated');
+// The clock types live in domain/sla (db/ and api/ read them too); re-exported for workflow callers.
+export {
+  CLOCK_KINDS,
+  clockKindOf,
+  type ClockKind,
+  type ClockOutcome,
+  type ClockRecomputation,
+  type ClockSpec,
+  type OwnerKind,
+  type SlaClock,
+} from '../domain/sla/clocks.js';
 
 export interface RecomputeClocksInput {
   /** Only VPCP may move open clocks onto a new calendar version. */
@@ -104,3 +45,33 @@ export interface ReprojectClocksInput {
  * the projection again, each as a newer revision, and upserts its search attributes again.
  */
 export const reprojectSlaClocksSignal = defineSignal<[ReprojectClocksInput]>('reprojectSlaClocksSignal');
+
+/** A VPCP decision moving a running case to another rule set (recorded in the case, carried across continue-as-new). */
+export interface RuleSetChange {
+  at: string;
+  by: string;
+  reason: string;
+  from: string;
+  to: string;
+}
+
+/** The case's rule set: the pinned one now, and every explicit change since the case started. */
+export interface CaseRuleSet extends PinnedRuleSet {
+  changes?: RuleSetChange[];
+}
+
+export interface ChangeRuleSetInput {
+  /** Only VPCP moves a running case to another rule set. */
+  actor: ActorRef;
+  reason: string;
+  /** The new rule set (the API reads it from the store); the case keeps the periods of its own process. */
+  ruleSet: Pick<RuleSet, 'id' | 'periods'>;
+}
+
+/** The case's rule set and its changes (every workflow that reads periods from a pinned rule set answers it). */
+export const caseRuleSetQuery = defineQuery<CaseRuleSet>('caseRuleSet');
+/**
+ * Explicit VPCP action: clocks started from now on use the new rule set's periods and articles;
+ * clocks already running keep the period they started with (like a breach under an earlier calendar).
+ */
+export const changeRuleSetUpdate = defineUpdate<CaseRuleSet, [ChangeRuleSetInput]>('changeRuleSetUpdate');

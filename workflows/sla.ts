@@ -10,7 +10,8 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { shortActivity } from './activity-options.js';
-import { refuse, requireRole } from './actors.js';
+import { actorCode, refuse, requireRole } from './actors.js';
+import { BASELINE_RULE_SET_ID, periodOf, pinRuleSet, RULES_2020, type PeriodId } from '../domain/rules/index.js';
 import {
   agencyKey,
   breachOwnersKey,
@@ -20,10 +21,14 @@ import {
   stageKey,
 } from './search-attributes.js';
 import {
+  caseRuleSetQuery,
+  changeRuleSetUpdate,
   clockKindOf,
   recomputeSlaClocksUpdate,
   reprojectSlaClocksSignal,
   slaClocksQuery,
+  type CaseRuleSet,
+  type ChangeRuleSetInput,
   type ClockSpec,
   type RecomputeClocksInput,
   type RecomputeClocksResult,
@@ -55,16 +60,31 @@ export class SlaTracker {
   /** Owners of counted breaches of clocks earlier runs finished (this run no longer keeps those clocks). */
   private readonly earlierBreachOwners = new Set<string>();
 
+  /** The case's rule set (absent: the 2020 baseline, for cases started before rule sets existed). */
+  private ruleSet: CaseRuleSet | undefined;
+
   constructor(
-    private readonly ctx: { process: string; agency: string; initialStage: string; seed?: SlaClock[] },
+    private readonly ctx: {
+      process: string;
+      agency: string;
+      initialStage: string;
+      seed?: SlaClock[];
+      /**
+       * The rule set pinned in the case's start input (null: none, the 2020 baseline). Left out by a
+       * process that does not read its periods from rule sets yet: VPCP cannot move such a case.
+       */
+      ruleSet?: CaseRuleSet | null;
+    },
   ) {
     this.stage = ctx.initialStage;
+    this.ruleSet = ctx.ruleSet ?? undefined;
     // A continued run inherits its search attributes, but would rewrite DvcqgBreachOwners from the
     // clocks it keeps (the open ones): a breach finished by an earlier run must stay visible.
     if (workflowInfo().continuedFromExecutionRunId && patched(KEEP_EARLIER_BREACHES)) {
       for (const owner of workflowInfo().typedSearchAttributes.get(breachOwnersKey) ?? []) this.earlierBreachOwners.add(owner);
     }
-    const seed = (ctx.seed ?? []).map((clock) => ({ ...clock, kind: clockKindOf(clock) }));
+    // Clocks carried from runs before rule sets existed ran under the baseline.
+    const seed = (ctx.seed ?? []).map((clock) => ({ ...clock, kind: clockKindOf(clock), ruleSetId: clock.ruleSetId ?? BASELINE_RULE_SET_ID }));
     for (const clock of seed) this.clocks.set(clock.key, clock);
     // A carried clock's last write may have been lost when the previous run continued as new before
     // `settle` existed: write every carried clock again, as a newer revision.
@@ -78,7 +98,47 @@ export class SlaTracker {
         if (!input.reason?.trim()) refuse('Validation', 'recompute SLA clocks: a reason is required');
       },
     });
+    setHandler(caseRuleSetQuery, () => this.caseRuleSet());
+    setHandler(changeRuleSetUpdate, (input) => this.changeRuleSet(input), {
+      validator: (input: ChangeRuleSetInput) => this.validateRuleSetChange(input),
+    });
     this.publishSearchAttributes();
+  }
+
+  /** The id of the rule set new clocks of this case are computed under. */
+  get ruleSetId(): string {
+    return this.ruleSet?.id ?? BASELINE_RULE_SET_ID;
+  }
+
+  /** A period of the case's rule set, ready to spread into a clock spec (amount, unit, article, ruleSetId). */
+  period(id: PeriodId): ReturnType<typeof periodOf> {
+    return periodOf(this.ruleSet, id);
+  }
+
+  /** What the case carries into a continued run (undefined: it never had one — the baseline). */
+  carriedRuleSet(): CaseRuleSet | undefined {
+    return this.ruleSet;
+  }
+
+  private caseRuleSet(): CaseRuleSet {
+    return this.ruleSet ?? pinRuleSet(RULES_2020, this.ctx.process);
+  }
+
+  private validateRuleSetChange(input: ChangeRuleSetInput): void {
+    requireRole(input?.actor, ['vpcp'], 'change the rule set');
+    if (this.ctx.ruleSet === undefined) refuse('InvalidTransition', `change the rule set: ${this.ctx.process} cases do not read their periods from a rule set yet`);
+    if (!input.reason?.trim()) refuse('Validation', 'change the rule set: a reason is required');
+    if (!input.ruleSet?.id) refuse('Validation', 'change the rule set: the new rule set is required');
+    if (input.ruleSet.id === this.ruleSetId) refuse('InvalidTransition', `change the rule set: the case already runs under ${input.ruleSet.id}`);
+    const missing = Object.keys(this.caseRuleSet().periods).filter((id) => !input.ruleSet.periods?.[id as PeriodId]);
+    if (missing.length > 0) refuse('Validation', `change the rule set: ${input.ruleSet.id} has no period ${missing.join(', ')}`);
+  }
+
+  /** Clocks started from now on use the new set; running ones keep the period they started with. */
+  private changeRuleSet(input: ChangeRuleSetInput): CaseRuleSet {
+    const change = { at: nowIso(), by: `${actorCode(input.actor)}/${input.actor.userId}`, reason: input.reason, from: this.ruleSetId, to: input.ruleSet.id };
+    this.ruleSet = { ...pinRuleSet(input.ruleSet, this.ctx.process), changes: [...(this.ruleSet?.changes ?? []), change] };
+    return this.ruleSet;
   }
 
   list(): SlaClock[] {
@@ -117,6 +177,7 @@ export class SlaTracker {
     const { from: _from, ...rest } = spec;
     const clock: SlaClock = {
       ...rest,
+      ruleSetId: spec.ruleSetId ?? this.ruleSetId,
       kind: clockKindOf(spec),
       startedAt: from,
       dueAt: deadline.dueAt,

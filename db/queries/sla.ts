@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { slaClocks } from '../schema/index.js';
-import type { SlaClock } from '../../workflows/sla.definitions.js';
+import type { SlaClock } from '../../domain/sla/clocks.js';
 
 export async function upsertSlaClock(
   db: Executor,
@@ -18,6 +18,7 @@ export async function upsertSlaClock(
     ownerKind: clock.ownerKind,
     kind: clock.kind,
     article: clock.article,
+    ruleSetId: clock.ruleSetId ?? null,
     rule: clock.rule,
     stage: clock.stage,
     unit: clock.unit,
@@ -92,6 +93,7 @@ export const clockColumns = {
   ownerKind: slaClocks.ownerKind,
   kind: slaClocks.kind,
   article: slaClocks.article,
+  ruleSetId: slaClocks.ruleSetId,
   rule: slaClocks.rule,
   stage: slaClocks.stage,
   unit: slaClocks.unit,

@@ -156,6 +156,10 @@ export const PERMISSIONS = {
     title: 'Recompute open clocks on a newer calendar', titleVi: 'Tính lại thời hạn theo lịch mới',
     article: 'project rule', roles: vpcp, routes: ['POST /v1/supervision/recompute-clocks'],
   },
+  'ruleSet.manage': {
+    title: 'Create rule-set versions and move a running case to another rule set', titleVi: 'Quản lý bộ quy tắc (thời hạn, danh mục) theo văn bản quy phạm',
+    article: 'project rule (SPEC §5)', roles: vpcp, routes: ['POST /v1/rule-sets', 'POST /v1/rule-sets/cases/:workflowId'],
+  },
   // Administration (Art 48): the agency's high-level account grants its officers' rights
   'permissions.grant': {
     title: "Agency administrator: register units and officers, grant and revoke the agency's business permissions",

@@ -17,6 +17,7 @@ import {
   escalateFeedbackUpdate,
   FEEDBACK_CATEGORIES,
   FEEDBACK_CHANNELS,
+  FEEDBACK_PROCESS,
   feedbackStateQuery,
   feedbackWorkflowId,
   OFFICER_CHANNELS,
@@ -41,6 +42,7 @@ import type { Permission } from '../../../domain/permissions/catalogue.js';
 import { feedbackActionsFor } from '../../../domain/permissions/case-actions.js';
 import { runUpdate } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
+import { ruleSetForNewCase } from '../rule-sets/pin.js';
 
 const STATUSES = ['received', 'awaiting-supplement', 'processing', 'in-review', 'approved', 'published', 'not-accepted', 'closed', 'state-secret'] as const satisfies readonly FeedbackStatus[];
 /** Project rule: an officer may back-date a paper/phone/fax/e-mail item's receipt by at most this much (typo guard). */
@@ -218,6 +220,8 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
     const result = await startItem(request, {
       itemId, submission, submittedBy: actor, fingerprint: fingerprintOf(request.body),
       ...(receivedAt ? { receivedAt: new Date(receivedAt).toISOString() } : {}),
+      // The rule set in force on the day of receipt (an item typed in later: the day it was received).
+      ruleSet: await ruleSetForNewCase(app.db, FEEDBACK_PROCESS, undefined, receivedAt ? new Date(receivedAt) : new Date()),
     });
     return reply.status(result.status).send(result.body);
   });

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Scope } from '../../../db/queries/sla.js';
 import { PROCESS_NAMES, processName } from '../../../domain/processes/names.js';
+import { BASELINE_RULE_SET_ID } from '../../../domain/rules/index.js';
 import { both, esc, local, page, withToken } from '../audit/html.js';
 import { heatmap, stackedBars } from './charts.js';
 import { evaluationSection, type DashboardEvaluation } from './dashboard-evaluation.js';
@@ -12,6 +13,8 @@ export interface DashboardClock {
   caseAgency: string;
   owner: string;
   article: string;
+  /** Null for clocks written before rule sets existed (the 2020 baseline). */
+  ruleSetId: string | null;
   stage: string;
   dueAt: Date;
   breachedAt: Date | null;
@@ -155,7 +158,7 @@ export function dashboardPage(d: DashboardData): string {
       const cells = [
         links.timeline,
         both(processName(c.process).vi, processName(c.process).en),
-        `<code>${esc(c.clockKey)}</code> <span class="muted">${esc(c.article)}</span>`,
+        `<code>${esc(c.clockKey)}</code> <span class="muted">${esc(c.article)} · ${esc(c.ruleSetId ?? BASELINE_RULE_SET_ID)}</span>`,
         partyCell(c.caseAgency),
         partyCell(c.owner),
         esc(local(c.dueAt)),

@@ -28,6 +28,8 @@ const clockSchema = z
     /** Only `regulated` clocks count in breach lists and on-time rates; the others are shown, never counted. */
     kind: z.enum(slaClockKind.enumValues),
     article: z.string(),
+    /** The rule set the period and article come from; null for clocks written before rule sets existed (the 2020 baseline). */
+    ruleSetId: z.string().nullable(),
     rule: z.string(),
     stage: z.string(),
     unit: z.enum(slaUnit.enumValues),
