@@ -3,10 +3,11 @@
  * ministry-level bodies and 3 sectors of the register, with (generated in PostgreSQL, INSERT …
  * SELECT generate_series) 1,000,000 SLA clocks due in 2025, 500,000 payments on 365 days with the
  * agencies' reconciliation uploads, 200,000 feedback items, 50,000 TTHCs in force with 5,000
- * decisions and 5,000 reviews, 10,000 online services (their rounds and 500 suspensions), and 151
- * connected systems with 5,000 outages. Timed: each indicator statement, then the whole evaluation
- * as the workflow's activities do it (agencies + every indicator, the pure scoring, storing the
- * results): one warm-up, then the p50 (and max) of RUNS runs.
+ * decisions and 5,000 reviews, 10,000 online services (their rounds and 500 suspensions), 151
+ * connected systems with 5,000 outages and 2,000 security-server changes. Timed: the indicator
+ * statements (all of them, run in parallel as the activity does), then the whole evaluation as the
+ * workflow's activities do it (open the run, agencies + every indicator, the pure scoring, storing
+ * the results): one warm-up, then the p50 (and max) of RUNS runs.
  */
 import { dropDatabase } from '../scripts/runtime.js';
 import { agencies } from '../db/seed-data/agencies.js';
@@ -115,6 +116,13 @@ async function main(): Promise<void> {
              timestamptz '2025-01-01Z' + (g * 6151 % 31000000 + 600 + g % 7200) * interval '1 second',
              timestamptz '2025-01-01Z' + (g * 6151 % 31000000) * interval '1 second', 3
       FROM generate_series(1, ${SIZES.outages}) g`;
+    await sql`
+      INSERT INTO security_server_changes (change_id, workflow_id, agency, server_id, address, certificate_fingerprint, contact, effective_at,
+                                           registered_at, emergency, status, revision)
+      SELECT 'c' || g, 'c' || g, (${codes}::text[])[1 + g % ${n}], 'ss' || (g % 300), 'https://ss', 'fp', '{}'::jsonb,
+             timestamptz '2025-01-10Z' + (g % 350) * interval '1 day', timestamptz '2025-01-01Z' + (g % 350) * interval '1 day',
+             g % 9 = 0, CASE WHEN g % 13 = 0 THEN 'refused' ELSE 'superseded' END, 1
+      FROM generate_series(1, 2000) g`;
     await sql`ANALYZE`;
     const seeded = performance.now() - seeding;
 
@@ -133,9 +141,9 @@ async function main(): Promise<void> {
 
     report('Agency evaluation (Art 30): a year (2025) of seeded data', {
       agencies: `${groups.get('province') ?? 0} provinces, ${groups.get('ministry') ?? 0} ministries, ministry-level bodies and sectors`,
-      data: `${SIZES.clocks.toLocaleString('en')} clocks, ${SIZES.payments.toLocaleString('en')} payments, ${SIZES.feedback.toLocaleString('en')} feedback items, ${SIZES.procedures.toLocaleString('en')} TTHCs, ${SIZES.services.toLocaleString('en')} services, ${SIZES.outages.toLocaleString('en')} outages`,
+      data: `${SIZES.clocks.toLocaleString('en')} clocks, ${SIZES.payments.toLocaleString('en')} payments, ${SIZES.feedback.toLocaleString('en')} feedback items, ${SIZES.procedures.toLocaleString('en')} TTHCs, ${SIZES.services.toLocaleString('en')} services, ${SIZES.outages.toLocaleString('en')} outages, 2,000 security-server changes`,
       'seeding (not timed below)': `${(seeded / 1000).toFixed(1)} s`,
-      'every indicator statement (7, in parallel)': statements.text,
+      'every indicator statement (8, in parallel)': statements.text,
       'whole evaluation: open run, data, scoring, store results': `${whole.text}   (target: seconds)`,
       'levels of the last run': JSON.stringify(levelCounts(last)),
       'results stored by the last run': stored?.n ?? 0,
