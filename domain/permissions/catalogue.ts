@@ -127,6 +127,10 @@ export const PERMISSIONS = {
     title: 'Close a refund opened from a reconciliation difference that proved unfounded', titleVi: 'Đóng yêu cầu hoàn trả do chênh lệch không có căn cứ',
     article: 'Art 34.6', roles: vpcp, routes: ['POST /v1/refunds/:id/close-unfounded'],
   },
+  'payment.receiptException': {
+    title: 'Let a debited payment settle without a verified signed receipt, with the reason', titleVi: 'Cho phép quyết toán khi chưa có chứng từ điện tử hợp lệ (ngoại lệ)',
+    article: 'Art 31.2c–d', roles: vpcp, routes: ['POST /v1/payments/:paymentId/receipt-exception'],
+  },
   'payment.feeTypes': {
     title: 'Maintain the catalogue of payment transaction type codes', titleVi: 'Quản lý danh mục mã loại giao dịch thanh toán',
     article: 'Art 34.1', roles: vpcp, routes: ['PUT /v1/fee-types/:code'],
@@ -145,6 +149,38 @@ export const PERMISSIONS = {
   'evaluation.manage': {
     title: 'Set evaluation weights and thresholds; run an evaluation', titleVi: 'Cấu hình, thực hiện đánh giá',
     article: 'Art 30.4', roles: vpcp, routes: ['POST /v1/evaluation/config', 'POST /v1/evaluation/runs'],
+  },
+  // Technical operations (Art 50–52): security servers, support requests, maintenance, connected systems
+  'operations.securityServers': {
+    title: "Register and withdraw changes of the agency's security servers", titleVi: 'Đăng ký thay đổi máy chủ an ninh (security server)',
+    article: 'Art 50.2', roles: agency,
+    routes: ['POST /v1/operations/security-servers/changes', 'POST /v1/operations/security-servers/changes/:id/withdraw'],
+  },
+  'operations.emergencyChange': {
+    title: 'Accept or refuse a short-notice security-server change as an emergency', titleVi: 'Chấp thuận thay đổi khẩn cấp máy chủ an ninh',
+    article: 'Art 50.2', roles: vpcp, routes: ['POST /v1/operations/security-servers/changes/:id/emergency-decision'],
+  },
+  'operations.support': {
+    title: 'File, annotate, reopen, close or withdraw support and incident requests', titleVi: 'Gửi, theo dõi yêu cầu hỗ trợ, xử lý sự cố',
+    article: 'Art 51', roles: officers,
+    routes: [
+      'POST /v1/operations/support-requests', 'POST /v1/operations/support-requests/:id/notes', 'POST /v1/operations/support-requests/:id/reopen',
+      'POST /v1/operations/support-requests/:id/close', 'POST /v1/operations/support-requests/:id/withdraw',
+    ],
+  },
+  'operations.supportHandle': {
+    title: 'Handle support and incident requests: announce a completion time, resolve', titleVi: 'Xử lý yêu cầu hỗ trợ, sự cố',
+    article: 'Art 51', roles: vpcp,
+    routes: ['POST /v1/operations/support-requests/:id/announce-completion', 'POST /v1/operations/support-requests/:id/resolve'],
+  },
+  'operations.maintenance': {
+    title: 'Announce and cancel planned maintenance windows', titleVi: 'Thông báo, hủy lịch bảo trì',
+    article: 'Art 51', roles: vpcp, routes: ['POST /v1/operations/maintenance', 'POST /v1/operations/maintenance/:id/cancel'],
+  },
+  'operations.systems': {
+    title: 'Register, configure and retire connected systems and their health checks', titleVi: 'Quản lý hệ thống kết nối và giám sát kết nối',
+    article: 'Art 52', roles: officers,
+    routes: ['POST /v1/operations/systems', 'POST /v1/operations/systems/:systemId/configure', 'POST /v1/operations/systems/:systemId/retire'],
   },
   // VPCP's technical operation (Art 49–55 in the 2025 numbering)
   'calendar.manage': {

@@ -72,6 +72,42 @@ describe('officer permissions', () => {
     }
   });
 
+  it('Art 41.1, 48.2: every state-changing route open to officers declares a permission (or is listed here with the reason it needs none)', async () => {
+    await app.ready();
+    const document = app.swagger() as { paths: Record<string, Record<string, unknown>> };
+    // Officer routes that change no case and no reference data: reading aids and the officer's own inbox.
+    const NEEDS_NONE: Record<string, string> = {
+      'POST /v1/audit/verify': 'checks an export the caller holds; changes nothing',
+      'POST /v1/audit/view-token': 'a short-lived read token for the caller\'s own audit page',
+      'POST /v1/audit/workflows/{id}/replay': 'a read: replays a history against the deployed code',
+      'POST /v1/codec/decode': 'a read (codec server), role-limited to VPCP and auditors',
+      'POST /v1/codec/encode': 'codec server protocol, role-limited to VPCP and auditors',
+      'POST /v1/notifications/{id}/read': "marks the caller's own notice read",
+    };
+    const bare = { agency: officer('BTP', 'bare2'), vpcp: officer('VPCP', 'bare2') };
+    await upsertOfficer(database.db, { agency: 'BTP', officer: bare.agency.userId, name: 'Không có quyền', registeredBy: 'test' });
+    await upsertOfficer(database.db, { agency: 'VPCP', officer: bare.vpcp.userId, name: 'Không có quyền', registeredBy: 'test' });
+    const undeclared: string[] = [];
+    let officerRoutes = 0;
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const method of ['post', 'put', 'delete'] as const) {
+        if (!operations[method] || !path.startsWith('/v1/')) continue;
+        const url = path.replace('{year}', '2031').replace('{date}', '2031-01-02').replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'agency' ? 'BTP' : `x-${name}`));
+        const answers = await Promise.all([bare.agency, bare.vpcp].map(async (who) => {
+          const res = await call(who, method.toUpperCase() as 'POST' | 'PUT' | 'DELETE', url);
+          const body = res.headers['content-type']?.includes('json') ? res.json() : {};
+          return { status: res.statusCode, permission: (body.errors ?? []).some((e: { path?: string }) => e.path === 'permission') };
+        }));
+        if (answers.some((a) => a.permission)) { officerRoutes++; continue; }
+        if (answers.every((a) => a.status === 403 || a.status === 401)) continue; // not an officer route (bank, Portal, auditor)
+        const route = `${method.toUpperCase()} ${path.replace(/\/$/, '')}`;
+        if (!NEEDS_NONE[route]) undeclared.push(route);
+      }
+    }
+    expect(officerRoutes).toBeGreaterThan(40);
+    expect(undeclared).toEqual([]);
+  });
+
   it('Art 48.1–48.3: VPCP appoints an agency administrator, who registers units and officers and grants business permissions of its own agency only', async () => {
     const admin = officer('BTP', 'admin');
     const clerk = officer('BTP', 'clerk');

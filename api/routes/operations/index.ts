@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
+import type { Permission } from '../../../domain/permissions/catalogue.js';
 import { findAgency } from '../../../db/queries/agencies.js';
 import {
   listConnectedSystems,
@@ -131,11 +132,11 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   /** One route per action on a case: the workflow's update validator refuses wrong state, role, agency or a missing reason. */
   function action<B extends z.ZodObject, V, I>(path: string, spec: {
-    summary: string; roles: readonly Role[]; params: z.ZodObject; body: B; response: z.ZodType;
+    summary: string; roles: readonly Role[]; permission: Permission; params: z.ZodObject; body: B; response: z.ZodType;
     workflowIdOf: (params: Record<string, string>) => string; update: UpdateDefinition<V, [I]>;
   }) {
     app.post(path, {
-      config: { access: { roles: spec.roles } },
+      config: { access: { roles: spec.roles }, permission: spec.permission },
       schema: { tags: ['operations'], summary: spec.summary, params: spec.params, body: spec.body, response: { 200: spec.response, ...actionErrors } },
     }, async (request) => {
       const actor = actorOf(request);
@@ -167,7 +168,7 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
   // ---- Art 50.2: security servers --------------------------------------------------------------
 
   app.post('/security-servers/changes', {
-    config: { ownIdempotency: true, access: { roles: ['agency'] } },
+    config: { ownIdempotency: true, access: { roles: ['agency'] }, permission: 'operations.securityServers' },
     schema: {
       tags: ['operations'],
       summary: 'Register a change of a security server (Art 50.2): at least 3 working days before it takes effect — a shorter notice is refused (422) unless an emergency reason asks VPCP to accept it',
@@ -216,19 +217,19 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   read('/security-servers/changes/:id', 'One security-server change: its notice, status and actions', caseParams, changeSchema, (p) => securityServerChangeWorkflowId(p.id!), securityServerChangeQuery);
   action('/security-servers/changes/:id/emergency-decision', {
-    summary: 'VPCP accepts or refuses a short-notice change as an emergency (Art 50.2, recorded as such)', roles: ['vpcp'], params: caseParams,
+    summary: 'VPCP accepts or refuses a short-notice change as an emergency (Art 50.2, recorded as such)', roles: ['vpcp'], permission: 'operations.emergencyChange', params: caseParams,
     body: z.object({ decision: z.enum(['approve', 'refuse']), reason }), response: changeSchema,
     workflowIdOf: (p) => securityServerChangeWorkflowId(p.id!), update: decideEmergencyChangeUpdate,
   });
   action('/security-servers/changes/:id/withdraw', {
-    summary: 'The agency withdraws a change before it takes effect', roles: ['agency'], params: caseParams, body: z.object({ reason }), response: changeSchema,
+    summary: 'The agency withdraws a change before it takes effect', roles: ['agency'], permission: 'operations.securityServers', params: caseParams, body: z.object({ reason }), response: changeSchema,
     workflowIdOf: (p) => securityServerChangeWorkflowId(p.id!), update: withdrawSecurityServerChangeUpdate,
   });
 
   // ---- Art 51: support and incident requests -----------------------------------------------------
 
   app.post('/support-requests', {
-    config: { ownIdempotency: true, access: { roles: ['agency'] } },
+    config: { ownIdempotency: true, access: { roles: ['agency'] }, permission: 'operations.support' },
     schema: {
       tags: ['operations'], summary: 'File a support or incident request (Art 51): VPCP handles it within 8 working hours',
       headers: idempotencyHeaders,
@@ -261,7 +262,7 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   read('/support-requests/:id', 'One support request: status, notes, clocks and the actions allowed now', caseParams, supportSchema, (p) => supportRequestWorkflowId(p.id!), supportRequestQuery);
   const supportAction = <I>(path: string, summary: string, roles: readonly Role[], body: z.ZodObject, update: UpdateDefinition<unknown, [I]>) =>
-    action(`/support-requests/:id/${path}`, { summary, roles, params: caseParams, body, response: supportSchema, workflowIdOf: (p) => supportRequestWorkflowId(p.id!), update });
+    action(`/support-requests/:id/${path}`, { summary, roles, permission: roles.includes('agency') ? 'operations.support' : 'operations.supportHandle', params: caseParams, body, response: supportSchema, workflowIdOf: (p) => supportRequestWorkflowId(p.id!), update });
   supportAction('announce-completion', 'A complex request: VPCP announces the completion time (a period counted by the calendar); it becomes the clock and is published to the agency (Art 51)', ['vpcp'],
     z.object({ amount: z.number().int().min(1).max(400), unit: z.enum(COMPLETION_UNITS), reason }), announceCompletionUpdate as UpdateDefinition<unknown, [unknown]>);
   supportAction('notes', 'Add a note (the agency or VPCP)', ['agency', 'vpcp'], z.object({ text: safeMultilineText(5000) }), noteSupportRequestUpdate as UpdateDefinition<unknown, [unknown]>);
@@ -273,7 +274,7 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
   // ---- Art 51: planned maintenance -----------------------------------------------------------------
 
   app.post('/maintenance', {
-    config: { ownIdempotency: true, access: { roles: ['vpcp'] } },
+    config: { ownIdempotency: true, access: { roles: ['vpcp'] }, permission: 'operations.maintenance' },
     schema: {
       tags: ['operations'],
       summary: 'Announce a maintenance window to every agency and bank (Art 51): at least 5 working days ahead — a shorter notice is refused (422) unless it is an emergency with a reason (flagged)',
@@ -314,14 +315,14 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   read('/maintenance/:id', 'One maintenance window: notice, notices sent, start and end', caseParams, maintenanceSchema, (p) => maintenanceWorkflowId(p.id!), maintenanceQuery, ['agency', 'bank', 'vpcp', 'auditor']);
   action('/maintenance/:id/cancel', {
-    summary: 'VPCP cancels an announced or running window; every party is told', roles: ['vpcp'], params: caseParams, body: z.object({ reason }), response: maintenanceSchema,
+    summary: 'VPCP cancels an announced or running window; every party is told', roles: ['vpcp'], permission: 'operations.maintenance', params: caseParams, body: z.object({ reason }), response: maintenanceSchema,
     workflowIdOf: (p) => maintenanceWorkflowId(p.id!), update: cancelMaintenanceUpdate,
   });
 
   // ---- Art 52: connected systems and connection-loss alerts -----------------------------------------
 
   app.post('/systems', {
-    config: { ownIdempotency: true, access: { roles: ['agency', 'vpcp'], agencyOf: (req) => (req.body as { agency?: string } | undefined)?.agency } },
+    config: { ownIdempotency: true, access: { roles: ['agency', 'vpcp'], agencyOf: (req) => (req.body as { agency?: string } | undefined)?.agency }, permission: 'operations.systems' },
     schema: {
       tags: ['operations'],
       summary: 'Register a connected system (a ministry/provincial portal or one-stop system) and start its connection monitor (Art 52); idempotent on systemId',
@@ -358,12 +359,12 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   read('/systems/:systemId', 'One connected system: its monitor\'s state, open outage and recent actions', systemParams, monitorSchema, (p) => connectionMonitorWorkflowId(p.systemId!), monitorStateQuery);
   action('/systems/:systemId/configure', {
-    summary: 'Change the health-check URL, admins, failure threshold, interval or timeout', roles: ['agency', 'vpcp'], params: systemParams,
+    summary: 'Change the health-check URL, admins, failure threshold, interval or timeout', roles: ['agency', 'vpcp'], permission: 'operations.systems', params: systemParams,
     body: z.object({ healthUrl: healthUrl.optional(), admins: z.array(contactSchema).min(1).max(20).optional(), failureThreshold: limit('failureThreshold').optional(), intervalSeconds: limit('intervalSeconds').optional(), timeoutMs: limit('timeoutMs').optional() }),
     response: monitorSchema, workflowIdOf: (p) => connectionMonitorWorkflowId(p.systemId!), update: configureMonitorUpdate,
   });
   action('/systems/:systemId/retire', {
-    summary: 'Stop monitoring a system that is no longer connected', roles: ['agency', 'vpcp'], params: systemParams, body: z.object({ reason }),
+    summary: 'Stop monitoring a system that is no longer connected', roles: ['agency', 'vpcp'], permission: 'operations.systems', params: systemParams, body: z.object({ reason }),
     response: monitorSchema, workflowIdOf: (p) => connectionMonitorWorkflowId(p.systemId!), update: retireMonitorUpdate,
   });
 
