@@ -95,7 +95,7 @@ describe('officer permissions', () => {
         const url = path.replace('{year}', '2031').replace('{date}', '2031-01-02').replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'agency' ? 'BTP' : `x-${name}`));
         const answers = await Promise.all([bare.agency, bare.vpcp].map(async (who) => {
           const res = await call(who, method.toUpperCase() as 'POST' | 'PUT' | 'DELETE', url);
-          const body = res.headers['content-type']?.includes('json') ? res.json() : {};
+          const body = String(res.headers['content-type'] ?? '').includes('json') ? res.json() : {};
           return { status: res.statusCode, permission: (body.errors ?? []).some((e: { path?: string }) => e.path === 'permission') };
         }));
         if (answers.some((a) => a.permission)) { officerRoutes++; continue; }

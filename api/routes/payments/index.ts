@@ -315,7 +315,7 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
     z.object({ callbackId, transferRef: ref, amount: vndSchema }),
     (request, id, input, updateId) => runUpdate(request, handle(id), reportSettlementUpdate, [input], updateId));
   app.post('/:paymentId/receipt-exception', {
-    config: { access: { roles: ['vpcp'] } },
+    config: { access: { roles: ['vpcp'] }, permission: 'payment.receiptException' },
     schema: {
       tags: ['payments'], summary: 'VPCP lets a debited payment settle without a verified signed receipt (Art 31.2c–d exception), with the reason',
       params, body: z.object({ reason: safeMultilineText(2000) }),
