@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import { discrepancies, payments, reconciliationDays, reconciliationLines, reconciliationResults, reconciliationUploads, refundPayouts, refunds } from '../schema/index.js';
+import { discrepancies, payments, reconciliationDays, reconciliationLines, reconciliationResults, reconciliationSummaries, reconciliationUploads, refundPayouts, refunds } from '../schema/index.js';
 
 export type ReconciliationSource = (typeof reconciliationLines.source.enumValues)[number];
 export type ReconciliationOutcome = (typeof reconciliationResults.outcome.enumValues)[number];
@@ -112,6 +112,7 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
     // Project rule: enough sort/hash memory for a day of a million transactions to stay in memory.
     await tx.execute(sql.raw(`set local work_mem = '${RECONCILIATION_WORK_MEM}'`));
     await tx.delete(reconciliationResults).where(eq(reconciliationResults.txnDate, txnDate));
+    await tx.delete(reconciliationSummaries).where(eq(reconciliationSummaries.txnDate, txnDate));
     const inserted = await tx.execute<{ outcome: string; n: number }>(sql`
       with p as (
         select agency, payer_bank as bank, id as payment_id, 1 as seq, amount, bank_txn_ref, fee_type_code,
@@ -178,6 +179,16 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
       )
       select outcome::text, count(*)::int as n from ins group by outcome
     `);
+    // The day summed for reports of any period (Art 34.3), from the rows just written (still in shared buffers).
+    await tx.execute(sql`
+      insert into reconciliation_summaries
+        (txn_date, agency, bank, fee_type_code, outcome, status, transactions, portal_total, bank_total, agency_total)
+      select txn_date, agency, bank, coalesce(fee_type_code, ''), outcome, coalesce(portal_status, bank_status, agency_status, ''), count(*)::int,
+        coalesce(sum(portal_amount) filter (where portal_status = 'success'), 0), coalesce(sum(bank_amount) filter (where bank_status = 'success'), 0),
+        coalesce(sum(agency_amount) filter (where agency_status = 'success'), 0)
+      from reconciliation_results
+      where txn_date = ${txnDate}
+      group by txn_date, agency, bank, coalesce(fee_type_code, ''), outcome, coalesce(portal_status, bank_status, agency_status, '')`);
     const counts = [...inserted] as { outcome: string; n: number }[];
     const transactions = counts.reduce((s, c) => s + c.n, 0);
     const discrepancyCount = counts.filter((c) => !NO_DIFFERENCE.includes(c.outcome)).reduce((s, c) => s + c.n, 0);
@@ -301,6 +312,20 @@ export interface ReportFilters extends ReportScope {
   status?: 'success' | 'failed';
 }
 
+/** The filters over the day sums (summaries) — every filter is one of their dimensions. */
+function summaryWhere(f: ReportFilters): SQL | undefined {
+  const s = reconciliationSummaries;
+  return and(
+    f.from === f.to ? eq(s.txnDate, f.from) : and(gte(s.txnDate, f.from), lte(s.txnDate, f.to)),
+    f.agency ? eq(s.agency, f.agency) : undefined,
+    f.bank ? eq(s.bank, f.bank) : undefined,
+    f.feeTypeCode ? eq(s.feeTypeCode, f.feeTypeCode) : undefined,
+    f.outcome ? eq(s.outcome, f.outcome) : undefined,
+    f.status ? eq(s.status, f.status) : undefined,
+  );
+}
+
+/** The same filters over the transactions (detail). */
 function reportWhere(f: ReportFilters): SQL | undefined {
   const r = reconciliationResults;
   return and(
@@ -318,23 +343,23 @@ export function daySummary(db: Executor, txnDate: string, scope: ReportScope & {
   return reportSummary(db, { ...scope, from: txnDate, to: txnDate });
 }
 
-/** Summary per agency × bank of a period (Art 34.3d–đ): counts per outcome and totals (VND). */
+/** Summary per agency × bank of a period (Art 34.3d–đ): counts per outcome and totals (VND), from the day sums. */
 export async function reportSummary(db: Executor, f: ReportFilters) {
-  const r = reconciliationResults;
+  const s = reconciliationSummaries;
   const rows = await db
     .select({
-      agency: r.agency,
-      bank: r.bank,
-      outcome: r.outcome,
-      count: sql<number>`count(*)::int`,
-      portalTotal: sql<number>`coalesce(sum(${r.portalAmount}) filter (where ${r.portalStatus} = 'success'), 0)::bigint`,
-      bankTotal: sql<number>`coalesce(sum(${r.bankAmount}) filter (where ${r.bankStatus} = 'success'), 0)::bigint`,
-      agencyTotal: sql<number>`coalesce(sum(${r.agencyAmount}) filter (where ${r.agencyStatus} = 'success'), 0)::bigint`,
+      agency: s.agency,
+      bank: s.bank,
+      outcome: s.outcome,
+      count: sql<number>`sum(${s.transactions})::int`,
+      portalTotal: sql<number>`sum(${s.portalTotal})::bigint`,
+      bankTotal: sql<number>`sum(${s.bankTotal})::bigint`,
+      agencyTotal: sql<number>`sum(${s.agencyTotal})::bigint`,
     })
-    .from(r)
-    .where(reportWhere(f))
-    .groupBy(r.agency, r.bank, r.outcome)
-    .orderBy(asc(r.agency), asc(r.bank));
+    .from(s)
+    .where(summaryWhere(f))
+    .groupBy(s.agency, s.bank, s.outcome)
+    .orderBy(asc(s.agency), asc(s.bank));
   const pairs = new Map<string, { agency: string; bank: string; transactions: number; outcomes: Record<string, number>; portalTotal: number; bankTotal: number; agencyTotal: number }>();
   for (const row of rows) {
     const key = `${row.agency}\u0000${row.bank}`;
@@ -396,10 +421,10 @@ export function reportDetail(db: Executor, f: ReportFilters & { after?: ReportCu
  */
 export async function awaitingUploads(db: Executor, f: ReportScope & { from: string; to: string }) {
   const rows = await db.execute<{ txn_date: string; agency: string; bank: string; payments: number; bank_in: boolean; agency_in: boolean }>(sql`
-    select r.txn_date::text as txn_date, r.agency, r.bank, count(*)::int as payments,
+    select r.txn_date::text as txn_date, r.agency, r.bank, sum(r.transactions)::int as payments,
       exists (select 1 from reconciliation_uploads u where u.source = 'bank' and u.agency = r.agency and u.bank = r.bank and u.txn_date = r.txn_date) as bank_in,
       exists (select 1 from reconciliation_uploads u where u.source = 'agency' and u.agency = r.agency and u.bank = r.bank and u.txn_date = r.txn_date) as agency_in
-    from reconciliation_results r
+    from reconciliation_summaries r
     where r.outcome = 'awaitingUpload' and r.txn_date between ${f.from}::date and ${f.to}::date
       ${f.agency ? sql`and r.agency = ${f.agency}` : sql``} ${f.bank ? sql`and r.bank = ${f.bank}` : sql``}
     group by r.txn_date, r.agency, r.bank
