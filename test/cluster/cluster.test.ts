@@ -20,6 +20,8 @@ import { feedbackWorkflowId } from '../../workflows/feedback.definitions.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { tthcDecisionWorkflowId } from '../../workflows/tthc.definitions.js';
 import { dropClusterDatabases, startCluster, type Cluster } from '../../scripts/cluster.js';
+import { createDatabase } from '../../db/client.js';
+import { publishDecision } from '../../db/queries/tthc.js';
 import { TEMPORAL_SERVER_VERSION } from '../../scripts/temporal-server.js';
 import { fullContent, tthcTestCode } from '../fixtures/tthc-content.js';
 import { eventually, quietBundle, uniqueId } from '../support/env.js';
@@ -55,6 +57,8 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
   const tokens = new Map<Actor, Promise<string>>();
   /** Every case the suite drove, for the end-state and replay checks. */
   const cases: Case[] = [];
+  /** The TTHC the DVCTT cases declare their services for. */
+  const dvcttTthc = tthcTestCode('CLD');
 
   beforeAll(async () => {
     // mTLS as in compose: this run's CA, the server's certificate and one per holder (api, worker, admin).
@@ -73,6 +77,17 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
     config = loadConfig(cluster.env);
     client = new Client({ connection: await Connection.connect({ address: cluster.temporalAddress, tls: cluster.clientTls }), namespace: cluster.namespace });
     expect((await call(vpcp, 'PUT', `/v1/banks/${bankCode}`, { name: `Bank ${bankCode}`, nameVi: `Ngân hàng ${bankCode}`, kind: 'bank', receiptCertificate: bankSigner.certificatePem })).status).toBe(201);
+    // Art 27.1, 28.1: online services are declared for a TTHC BTP published (its publication transaction).
+    const database = createDatabase(config.DATABASE_URL, { max: 1 });
+    try {
+      const decisionId = uniqueId('BTP.cluster');
+      await publishDecision(database.db, {
+        decisionId, workflowId: `wf-${decisionId}`, agency: 'BTP', agencyKind: 'ministry', items: [{ kind: 'new', code: dvcttTthc, content: fullContent('Cấp phiếu lý lịch tư pháp') }],
+        signedOn: '2026-01-05', effectiveOn: '2026-03-01',
+      });
+    } finally {
+      await database.close();
+    }
   }, 20 * 60_000);
 
   // The run's logs and captured histories stay when a test failed (or with KEEP_TEST_DB).
@@ -166,14 +181,14 @@ describe(`production topology: temporal-server ${TEMPORAL_SERVER_VERSION} on Pos
     await actOn(c.workflowId, btp, 'POST', `/v1/feedback/${id}/classify`, { decision: 'accept' });
     await actOn(c.workflowId, btp, 'POST', `/v1/feedback/${id}/result`, { answer: 'Bộ Tư pháp đã cập nhật thành phần hồ sơ.', resultObtainedAt: new Date().toISOString() });
     await actOn(c.workflowId, btpReviewer, 'POST', `/v1/feedback/${id}/review`, { decision: 'approve' });
-    await actOn(c.workflowId, btpReviewer, 'POST', `/v1/feedback/${id}/publish`);
+    await actOn(c.workflowId, btpReviewer, 'POST', `/v1/feedback/${id}/publish`, { publicQuestion: 'Đề nghị công khai thành phần hồ sơ của thủ tục.' });
     return c;
   }
 
   /** Art 27–28: a DVCTT service declared, proposed, approved, tested and confirmed live. */
   async function dvctt(): Promise<Case> {
     const code = uniqueId('DVC-BTP');
-    await act(btp, 'POST', '/v1/dvctt/services', { code, name: 'Cấp phiếu lý lịch tư pháp', tthcCode: '1.001234', agency: 'BTP', level: 4 });
+    await act(btp, 'POST', '/v1/dvctt/services', { code, name: 'Cấp phiếu lý lịch tư pháp', tthcCode: dvcttTthc, agency: 'BTP', level: 4 });
     const c: Case = { process: 'dvctt', workflowId: dvcttWorkflowId(code), end: 'live', state: () => read(vpcp, `/v1/dvctt/services/${code}`, 'status') };
     cases.push(c);
     // The proposal starts the case (the declaration is a catalogue row).
