@@ -149,3 +149,66 @@ export function jsonDeeperThan(text: string, max: number): boolean {
   }
   return false;
 }
+
+// ── Keyset paging (issue 18.3) ─────────────────────────────────────────────────────────────────
+// The one paging mechanism of the lists: a page ends with `nextCursor` (null on the last page), an
+// opaque base64url text of the last item's sort key and id; `?cursor=<it>` asks for the items after
+// it. The query reads the next `pageSize` rows from where the index left off, so page 10,000 costs
+// what page 1 costs (OFFSET reads and throws away every row before the page). `?page` keeps working
+// (OFFSET) for existing callers; with `cursor`, `page` is ignored.
+
+/** A value of a sort key in a cursor: instants as ISO strings. */
+export type CursorPart = string | number | boolean | null;
+
+/** Longest cursor accepted: a timestamp and two ids at their longest, base64url. */
+export const MAX_CURSOR_LENGTH = 1_500;
+
+export const encodeCursor = (key: readonly CursorPart[]): string => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+
+const CURSOR_TEXT = 'a cursor from a previous page (its nextCursor)';
+
+/**
+ * `?cursor` of a list whose sort key (then id) is `key` (a tuple schema). Anything but a cursor
+ * this API wrote for that list (not base64url, not JSON, the wrong parts) is a 400 problem.
+ */
+export const cursorParam = <T extends z.ZodType>(key: T) =>
+  z.string().max(MAX_CURSOR_LENGTH).regex(/^[A-Za-z0-9_-]+$/, CURSOR_TEXT).transform((text, ctx) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    } catch {
+      value = undefined;
+    }
+    const parsed = key.safeParse(value);
+    if (parsed.success) return parsed.data as z.output<T>;
+    ctx.addIssue({ code: 'custom', message: CURSOR_TEXT });
+    return z.NEVER;
+  }).describe(CURSOR_TEXT);
+
+/** Sort-key parts of cursors: an instant (ISO, as written by `encodeCursor`), a date, an id. */
+export const cursorInstant = z.iso.datetime({ offset: true });
+export const cursorDate = z.iso.date();
+export const cursorId = z.string().min(1).max(MAX_ID_LENGTH);
+
+/**
+ * One page of a keyset list, from rows read with `limit: pageSize + 1` (the extra row only says
+ * that a next page exists): the page's items and the cursor after its last item.
+ */
+export function keysetPage<T>(rows: T[], pageSize: number, key: (row: T) => readonly CursorPart[]): { items: T[]; nextCursor: string | null } {
+  const items = rows.length > pageSize ? rows.slice(0, pageSize) : rows;
+  return { items, nextCursor: rows.length > pageSize ? encodeCursor(key(items.at(-1)!)) : null };
+}
+
+/**
+ * A keyset page: `nextCursor` added to `paged`. `total` is given on the first page (no cursor)
+ * and left out on the pages after it (the caller has it; counting again on every page would cost
+ * each page what the first costs).
+ */
+export const cursorPaged = <T extends z.ZodType>(item: T) =>
+  paged(item).extend({
+    total: z.number().int().optional(),
+    /** True when `total` is an estimate: lists whose exact count would cost more than the page itself say so (per list). */
+    totalEstimated: z.boolean().optional(),
+    /** Pass as `?cursor=` for the next page; null on the last page. */
+    nextCursor: z.string().nullable(),
+  });

@@ -63,6 +63,41 @@ describe('supervision API', () => {
       expect(second.items[0]).toMatchObject({ owner: 'VPCP', caseAgency: 'BTP', outcome: 'breached', breachedAt: '2026-03-02T16:59:59.999Z', completedAt: null });
     });
 
+    it('SPEC §3 / issue 18.3: keyset pages — nextCursor walks every breach once, newest first; the total comes with the first page', async () => {
+      const ids = (body: { items: { workflowId: string }[] }) => body.items.map((c) => c.workflowId);
+      const first = (await get(`/v1/supervision/breaches?process=${process}&pageSize=4`, vpcp)).json();
+      expect(first.total).toBe(6);
+      expect(first.nextCursor).toEqual(expect.any(String));
+      const second = await get(`/v1/supervision/breaches?process=${process}&pageSize=4&cursor=${first.nextCursor}`, vpcp);
+      expect(second.statusCode).toBe(200);
+      expect(ids(second.json())).toEqual([`${process}-btp-2`, `${process}-btp-1`]);
+      expect(second.json().nextCursor).toBeNull();
+      expect(second.json().total).toBeUndefined();
+      // A page that exactly fills pageSize still says there is no further page.
+      const exact = (await get(`/v1/supervision/breaches?process=${process}&pageSize=6`, vpcp)).json();
+      expect([exact.items.length, exact.nextCursor]).toEqual([6, null]);
+      // With filters: the cursor continues the filtered list.
+      const vpcpOwned = (await get(`/v1/supervision/breaches?process=${process}&owner=VPCP&pageSize=2`, auditor)).json();
+      const after = (await get(`/v1/supervision/breaches?process=${process}&owner=VPCP&pageSize=2&cursor=${vpcpOwned.nextCursor}`, auditor)).json();
+      expect([...ids(vpcpOwned), ...ids(after)]).toEqual([5, 4, 3, 2].map((i) => `${process}-btp-${i}`));
+      // Due soon pages the same way, soonest first.
+      const due = (await get(`/v1/supervision/due-soon?withinWorkingDays=60&process=${process}&pageSize=1`, vpcp)).json();
+      const dueNext = (await get(`/v1/supervision/due-soon?withinWorkingDays=60&process=${process}&pageSize=1&cursor=${due.nextCursor}`, vpcp)).json();
+      const dueLast = (await get(`/v1/supervision/due-soon?withinWorkingDays=60&process=${process}&pageSize=1&cursor=${dueNext.nextCursor}`, vpcp)).json();
+      expect([...ids(due), ...ids(dueNext), ...ids(dueLast)].sort()).toEqual([`${process}-btp-later`, `${process}-btp-soon`, `${process}-byt-soon`]);
+      expect(ids(dueLast)).toEqual([`${process}-btp-later`]);
+      expect(dueLast.nextCursor).toBeNull();
+    });
+
+    it('issue 18.3: a cursor this API did not write is a 400 problem', async () => {
+      const forged = Buffer.from(JSON.stringify(['not an instant', 'x', 'y'])).toString('base64url');
+      for (const cursor of ['%00%01', 'bm90IGpzb24', forged, 'A'.repeat(2_000)]) {
+        const res = await get(`/v1/supervision/breaches?cursor=${cursor}`, vpcp);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().type).toBe('urn:dvcqg:problem:validation');
+      }
+    });
+
     it('SPEC §3: an auditor filters breaches by agency, owner, article and period', async () => {
       const byAgency = (await get(`/v1/supervision/breaches?process=${process}&agency=BYT`, auditor)).json();
       expect(byAgency.total).toBe(1);

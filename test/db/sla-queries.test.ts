@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.js';
-import { listBreaches, listDueBefore, onTimeRates, workflowsWithStaleClocks } from '../../db/queries/sla.js';
+import { breachCursorOf, dueCursorOf, listBreaches, listDueBefore, onTimeRates, workflowsWithStaleClocks, type BreachCursor } from '../../db/queries/sla.js';
 import { slaClocks } from '../../db/schema/index.js';
 import { insertClock } from '../support/sla-clocks.js';
 import { testDatabase, uniqueId } from '../support/env.js';
@@ -68,6 +68,33 @@ describe('supervision queries on sla_clocks (PostgreSQL)', () => {
     expect(pages.every((p) => p.total === 5)).toBe(true);
     const keys = pages.flatMap((p) => p.items.map((c) => `${c.workflowId}/${c.clockKey}`));
     expect(new Set(keys).size).toBe(5);
+  });
+
+  it('issue 18.3: keyset pages — each page continues after the cursor of the last, newest breach first, ties by case and clock', async () => {
+    const db = database.db;
+    // Two breaches at the same instant: the cursor must tell them apart by case and clock.
+    const tied = `${process}-tied`;
+    const instant = '2026-03-20T16:59:59.999Z';
+    for (const key of ['a', 'b']) await insertClock(db, { workflowId: tied, process: tied, caseAgency: 'BTP', key, outcome: 'breached', dueAt: instant, breachedAt: instant });
+    await insertClock(db, { workflowId: `${tied}-2`, process: tied, caseAgency: 'BTP', key: 'a', outcome: 'breached', dueAt: instant, breachedAt: instant });
+    const walk = async (proc: string) => {
+      const seen: string[] = [];
+      let after: BreachCursor | undefined;
+      for (;;) {
+        const { items, total } = await listBreaches(db, {}, { process: proc, limit: 2, after, withTotal: !after });
+        if (!after) expect(total).toBeGreaterThan(0);
+        else expect(total).toBeUndefined();
+        seen.push(...items.map((c) => `${c.workflowId}/${c.clockKey}`));
+        if (items.length < 2) return seen;
+        after = breachCursorOf(items.at(-1)!);
+      }
+    };
+    const everyOne = (await listBreaches(db, {}, { process, limit: 100 })).items.map((c) => `${c.workflowId}/${c.clockKey}`);
+    expect(await walk(process)).toEqual(everyOne);
+    expect(await walk(tied)).toEqual([`${tied}-2/a`, `${tied}/b`, `${tied}/a`]);
+    const due = await listDueBefore(db, {}, { process, until: at('2026-05-01T00:00:00Z'), limit: 1 });
+    const next = await listDueBefore(db, {}, { process, until: at('2026-05-01T00:00:00Z'), limit: 1, after: dueCursorOf(due.items[0]!), withTotal: false });
+    expect([...due.items, ...next.items].map((c) => c.workflowId)).toEqual([`${process}-btp-4`, `${process}-byt-3`]);
   });
 
   it('SPEC §3: open clocks due before an instant, soonest first, scoped like breaches', async () => {

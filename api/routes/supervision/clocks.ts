@@ -14,10 +14,10 @@ export const DUE_SOON_WORKING_DAYS = 5;
  * Open clocks due by the end of the N-th working day from now, on the current calendar version:
  * the one reading of "due soon" behind the supervision API and the audit supervisor page.
  */
-export async function dueSoon(db: Executor, calendars: CalendarCache, scope: Scope, f: Omit<DueFilter, 'until'> & { withinWorkingDays: number }) {
+export async function dueSoon<W extends boolean = true>(db: Executor, calendars: CalendarCache, scope: Scope, f: Omit<DueFilter, 'until'> & { withinWorkingDays: number; withTotal?: W }) {
   const { withinWorkingDays, ...filter } = f;
   const calendar = await calendars.get();
   const horizon = calendar.computeDeadline({ from: new Date().toISOString(), amount: withinWorkingDays, unit: 'workingDays' });
   const until = new Date(horizon.dueAt);
-  return { until, calendarVersion: calendar.version, ...(await listDueBefore(db, scope, { ...filter, until })) };
+  return { until, calendarVersion: calendar.version, ...(await listDueBefore<W>(db, scope, { ...filter, until })) };
 }

@@ -4,12 +4,12 @@ import type { FastifyRequest } from 'fastify';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { loadCalendarVersion } from '../../../db/queries/calendar.js';
-import { listBreaches, onTimeRates } from '../../../db/queries/sla.js';
+import { breachCursorOf, dueCursorOf, listBreaches, onTimeRates } from '../../../db/queries/sla.js';
 import { slaClockKind, slaOutcome, slaOwnerKind, slaUnit } from '../../../db/schema/index.js';
 import { recomputeJobWorkflowId, type RecomputeJobInput, type RecomputeJobResult } from '../../../workflows/recompute.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
 import { within } from '../../idempotency.js';
-import { caseId, dateOrInstant, pageQuery, pageWindow, paged, safeCode, safeText } from '../../schemas.js';
+import { caseId, cursorId, cursorInstant, cursorPaged, cursorParam, dateOrInstant, keysetPage, pageQuery, safeCode, safeText } from '../../schemas.js';
 import { actorOf, agencyInQuery } from '../../auth.js';
 import { clockScopeOf, DUE_SOON_WORKING_DAYS, dueSoon } from './clocks.js';
 import { consistencyRoutes } from './consistency.js';
@@ -55,6 +55,17 @@ const toDto = (c: ClockRow): z.infer<typeof clockSchema> => ({
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema };
 
+/** `?cursor` of the clock lists: the last item's breach (or due) instant, case and clock key. */
+const clockCursor = cursorParam(z.tuple([cursorInstant, cursorId, cursorId]));
+
+/**
+ * Where a page of a clock list starts: after the cursor (keyset; no total, the first page gave it), or
+ * at `?page`'s OFFSET (the older paging, kept for callers that use it). One extra row says whether a
+ * next page exists.
+ */
+const windowOf = ({ page, pageSize, cursor }: { page: number; pageSize: number; cursor?: [string, string, string] }) =>
+  cursor ? { limit: pageSize + 1, after: cursor, withTotal: false } : { limit: pageSize + 1, offset: (page - 1) * pageSize, withTotal: true };
+
 
 /**
  * An agency officer naming another agency in a filter is refused (403), not silently emptied; a
@@ -92,7 +103,7 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
     config: supervisors,
     schema: {
       tags: ['supervision'],
-      summary: 'Breached clocks, newest breach first, filtered by case agency, owner, process, article and breach period',
+      summary: 'Breached clocks, newest breach first, filtered by case agency, owner, process, article and breach period; keyset pages (`cursor` = the previous page\'s `nextCursor`)',
       querystring: z.object({
         agency: code.optional(),
         owner: code.optional(),
@@ -103,38 +114,42 @@ export const supervisionRoutes: FastifyPluginAsyncZod = async (app) => {
         /** Only breaches whose step is still not done. */
         open: z.stringbool().optional(),
         ...pageQuery,
+        cursor: clockCursor.optional(),
       }),
-      response: { 200: paged(clockSchema), ...errors },
+      response: { 200: cursorPaged(clockSchema), ...errors },
     },
   }, async (request) => {
-    const { from, to, page, pageSize, ...filter } = request.query;
+    const { from, to, page, pageSize, cursor, ...filter } = request.query;
     const result = await listBreaches(app.db, clockScopeOf(actorOf(request)), {
       ...filter,
       from: from ? new Date(from) : undefined,
       to: to ? new Date(to) : undefined,
-      ...pageWindow({ page, pageSize }),
+      ...windowOf({ page, pageSize, cursor }),
     });
-    return { items: result.items.map(toDto), total: result.total, page, pageSize };
+    const { items, nextCursor } = keysetPage(result.items, pageSize, breachCursorOf);
+    return { items: items.map(toDto), total: result.total, ...(cursor ? {} : { totalEstimated: result.totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/due-soon', {
     config: supervisors,
     schema: {
       tags: ['supervision'],
-      summary: 'Open clocks due by the end of the N-th working day from now (current calendar version)',
+      summary: 'Open clocks due by the end of the N-th working day from now (current calendar version), soonest first; keyset pages (`cursor`)',
       querystring: z.object({
         withinWorkingDays: z.coerce.number().int().min(1).max(250).default(DUE_SOON_WORKING_DAYS),
         agency: code.optional(),
         owner: code.optional(),
         process: code.optional(),
         ...pageQuery,
+        cursor: clockCursor.optional(),
       }),
-      response: { 200: paged(clockSchema).extend({ until: z.string(), calendarVersion: z.number().int() }), ...errors },
+      response: { 200: cursorPaged(clockSchema).extend({ until: z.string(), calendarVersion: z.number().int() }), ...errors },
     },
   }, async (request) => {
-    const { page, pageSize, ...filter } = request.query;
-    const { until, calendarVersion, items, total } = await dueSoon(app.db, app.calendars, clockScopeOf(actorOf(request)), { ...filter, ...pageWindow({ page, pageSize }) });
-    return { until: until.toISOString(), calendarVersion, items: items.map(toDto), total, page, pageSize };
+    const { page, pageSize, cursor, ...filter } = request.query;
+    const due = await dueSoon(app.db, app.calendars, clockScopeOf(actorOf(request)), { ...filter, ...windowOf({ page, pageSize, cursor }) });
+    const { items, nextCursor } = keysetPage(due.items, pageSize, dueCursorOf);
+    return { until: due.until.toISOString(), calendarVersion: due.calendarVersion, items: items.map(toDto), total: due.total, ...(cursor ? {} : { totalEstimated: due.totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/on-time-rates', {
