@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgEnum, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { date, index, integer, pgEnum, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const slaUnit = pgEnum('sla_unit', ['workingDays', 'calendarDays', 'workingHours', 'settlementDay', 'hours']);
 export const slaOutcome = pgEnum('sla_outcome', ['pending', 'met', 'breached', 'cancelled']);
@@ -63,4 +63,25 @@ export const slaClocks = pgTable(
     index('sla_clocks_agency_breach_list_idx').on(t.caseAgency, t.breachedAt, t.workflowId, t.clockKey).where(sql`outcome = 'breached' and kind = 'regulated'`),
     index('sla_clocks_due_list_idx').on(t.dueAt, t.workflowId, t.clockKey, t.owner, t.caseAgency, t.process).where(sql`outcome = 'pending' and completed_at is null`),
   ],
+);
+
+/**
+ * Counted (`regulated`) met and breached clocks per owner and process, by the local day and the local
+ * month of their due instant (`grain` 'day' | 'month'): the on-time rates read whole months and days
+ * here and only the partial days at a range's edges from `sla_clocks` (issue 18.3: a year of rates
+ * at 1,000,000 clocks read ~450,000 index entries). Kept by statement triggers on `sla_clocks`
+ * (migration 0032), in the transaction of the clock's write, so it never disagrees with the clocks.
+ */
+export const slaOutcomeCounts = pgTable(
+  'sla_outcome_counts',
+  {
+    grain: text().notNull(),
+    periodStart: date({ mode: 'string' }).notNull(),
+    owner: text().notNull(),
+    ownerKind: slaOwnerKind().notNull(),
+    process: text().notNull(),
+    met: integer().notNull(),
+    breached: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.grain, t.periodStart, t.owner, t.ownerKind, t.process] })],
 );
