@@ -115,4 +115,21 @@ describe('personal data discipline: logs and downloads', () => {
     expect(formulaRow).toContain(",'@SUM(1),");
     expect(rows.find((r) => r.startsWith('plain-id'))).toContain(",'-5+3,");
   });
+
+  it('issue 14.4 (Art 34.3d): a day of 20,000 lines downloads as a stream from a cursor — every line, in order, formulas still neutralised', async () => {
+    const bank = `S${uniqueId('').slice(1, 9)}`.toUpperCase();
+    await database.db.execute(sql`
+      insert into reconciliation_results (txn_date, agency, bank, payment_id, seq, outcome, owner_kind, bank_amount, bank_status, bank_txn_ref)
+      select '2026-03-04', 'BTP', ${bank}, 'p-' || lpad(n::text, 6, '0'), 1, 'missingAtPortal', 'bank', n, 'success', case when n = 777 then '=1+1' else 'ref-' || n end
+      from generate_series(1, 20000) as n`);
+    const res = await app.inject({ method: 'GET', url: `/v1/reconciliation/reports/2026-03-04/BTP/${bank}?format=csv`, headers: { authorization: await bearer(config, vpcp) } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/csv');
+    const rows = res.body.split('\r\n').filter((r) => r.length > 0);
+    expect(rows[0]).toBe('paymentId,seq,outcome,ownerKind,feeTypeCode,bankTxnRef,portalAmount,bankAmount,agencyAmount,portalStatus,bankStatus,agencyStatus');
+    expect(rows).toHaveLength(20_001);
+    expect(rows[1]!.startsWith('p-000001,1,missingAtPortal,bank,,ref-1,,1,,,success,')).toBe(true);
+    expect(rows[20_000]!.startsWith('p-020000,')).toBe(true);
+    expect(rows[777]).toContain(",'=1+1,");
+  });
 });

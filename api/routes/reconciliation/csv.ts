@@ -1,6 +1,7 @@
 import { pipeline, Readable } from 'node:stream';
 import { CsvError, parse, type Info } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
+import { stringify as stringifyStream } from 'csv-stringify';
 import type { UploadLine } from '../../../db/queries/reconciliation.js';
 import { problem, type Problem } from '../../errors.js';
 
@@ -121,4 +122,19 @@ export async function readCsvUpload(body: Readable, contentLength: string | unde
  */
 export function reportCsv<Row extends object>(rows: readonly Row[], columns: readonly (keyof Row & string)[]): string {
   return stringify(rows as Row[], { header: true, columns: [...columns], record_delimiter: 'windows', escape_formulas: true, quoted_match: /[\r\n]/ });
+}
+
+/**
+ * The same CSV as `reportCsv`, written as the rows arrive (batches from a database cursor): a
+ * download of any size holds one batch in memory and starts answering at once (issue 14.4).
+ */
+export function reportCsvStream<Row extends object>(batches: AsyncIterable<readonly Row[]>, columns: readonly (keyof Row & string)[]): Readable {
+  async function* rows() {
+    for await (const batch of batches) yield* batch;
+  }
+  return pipeline(
+    Readable.from(rows()),
+    stringifyStream({ header: true, columns: [...columns], record_delimiter: 'windows', escape_formulas: true, quoted_match: /[\r\n]/ }),
+    () => {}, // a failure mid-stream ends the response; the error is in the log
+  );
 }
