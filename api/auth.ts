@@ -115,7 +115,22 @@ export function createTokenVerifier(config: AuthConfig): (token: string) => Prom
     // Clock skew between the identity provider and this server.
     clockTolerance: 30,
   };
+  // Verified tokens, reused until they expire (and for at most a minute, so a provider's key
+  // rotation or a changed secret bites soon): a caller sends the same token with every request,
+  // and the signature check is the costliest step of authentication. Invalid tokens are not kept.
+  const verified = new Map<string, { actor: Actor; until: number }>();
   return async (token) => {
+    const now = Date.now();
+    const known = verified.get(token);
+    if (known && known.until > now) return { ...known.actor };
+    if (known) verified.delete(token);
+    const { expiresAt, ...actor } = await verify(token);
+    if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value as string);
+    verified.set(token, { actor, until: Math.min(now + 60_000, expiresAt) });
+    return { ...actor };
+  };
+
+  async function verify(token: string): Promise<Actor & { expiresAt: number }> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, key, options));
@@ -132,9 +147,12 @@ export function createTokenVerifier(config: AuthConfig): (token: string) => Prom
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw problem('unauthenticated', 'The bearer token is invalid');
-    return { userId: claims.data.sub, role: claims.data.role, agency: claims.data.agency, bank: claims.data.bank };
-  };
+    return { userId: claims.data.sub, role: claims.data.role, agency: claims.data.agency, bank: claims.data.bank, expiresAt: (payload.exp as number) * 1000 };
+  }
 }
+
+/** How many verified tokens the verifier keeps (the oldest goes first). */
+const VERIFIED_TOKENS_KEPT = 10_000;
 
 /** The actor of an authenticated route (the hook guarantees it is set). */
 export function actorOf(request: FastifyRequest): Actor {

@@ -25,7 +25,13 @@ export interface BusinessKey {
  * which the route answers with the existing case (200), exactly as while Temporal still had it.
  * A claim whose start never happened (a crash in between) is started by the retry.
  */
-export async function startOnce({ db }: { db: Database }, business: BusinessKey, start: () => Promise<unknown>): Promise<void> {
+export async function startOnce(
+  { db }: { db: Database },
+  business: BusinessKey,
+  start: () => Promise<unknown>,
+  /** Work after the start (a read-your-writes wait), run alongside marking the key started: one round trip less. */
+  afterStart?: () => Promise<unknown>,
+): Promise<void> {
   const claim = await claimBusinessKey(db, {
     kind: business.kind, key: business.key, workflowId: business.workflowId, contentSha256: sha256Hex(canonicalJson(business.content)),
   });
@@ -39,7 +45,7 @@ export async function startOnce({ db }: { db: Database }, business: BusinessKey,
     if (err instanceof WorkflowExecutionAlreadyStartedError) await markKeyStarted(db, business.kind, business.key);
     throw err;
   }
-  await markKeyStarted(db, business.kind, business.key);
+  await Promise.all([markKeyStarted(db, business.kind, business.key), afterStart?.()]);
 }
 
 /**
@@ -53,5 +59,52 @@ export async function untilProjected(found: () => Promise<unknown>, maxMs = 3_00
     if (await found()) return true;
     if (Date.now() + delay > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+/**
+ * Read your writes for many requests at once: each waiting request's id joins a set that one query
+ * per tick (`found`: which of these ids have their projection row) checks, so a burst of starts
+ * costs one lookup every `intervalMs` instead of one per request per back-off step, and a row is
+ * seen within `intervalMs` of its write (the per-request back-off saw it up to 250 ms late).
+ * Like `untilProjected`, a request gives up waiting after `maxMs` (the case is started; the GET catches up).
+ */
+export class ProjectionWaiter {
+  private readonly waiting = new Map<string, Array<(outcome: boolean | Error) => void>>();
+  private ticking = false;
+
+  constructor(private readonly found: (ids: string[]) => Promise<Iterable<string>>, private readonly intervalMs = 10) {}
+
+  until(id: string, maxMs = 3_000): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      const timer = setTimeout(() => settle(false), maxMs);
+      const settle = (outcome: boolean | Error) => {
+        clearTimeout(timer);
+        const rest = (this.waiting.get(id) ?? []).filter((waiter) => waiter !== settle);
+        if (rest.length > 0) this.waiting.set(id, rest);
+        else this.waiting.delete(id);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      this.waiting.set(id, [...(this.waiting.get(id) ?? []), settle]);
+      if (!this.ticking) {
+        this.ticking = true;
+        setImmediate(() => void this.tick());
+      }
+    });
+  }
+
+  private async tick(): Promise<void> {
+    const ids = [...this.waiting.keys()].slice(0, 1_000);
+    try {
+      for (const id of await this.found(ids)) for (const waiter of this.waiting.get(id) ?? []) waiter(true);
+    } catch (err) {
+      for (const id of ids) for (const waiter of this.waiting.get(id) ?? []) waiter(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (this.waiting.size === 0) {
+      this.ticking = false;
+      return;
+    }
+    setTimeout(() => void this.tick(), this.intervalMs);
   }
 }

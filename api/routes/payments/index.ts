@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { findBankReceiptCertificate, findCallback, findPayment, findReceipt, listPayments } from '../../../db/queries/payment.js';
 import { MAX_RECEIPT_DOCUMENT_LENGTH, ReceiptRejected, verifyReceipt } from '../../../domain/payments/receipt.js';
 import { paymentReferenceErrors } from '../../../db/queries/fee-types.js';
-import { paymentStatus } from '../../../db/schema/index.js';
+import { paymentStatus, payments } from '../../../db/schema/index.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import {
   PAYMENT_PROCESS,
@@ -25,7 +26,7 @@ import {
 } from '../../../workflows/payment.definitions.js';
 import { actorOf, agencyInQuery, bankInQuery, isSupervisor, type Actor } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
-import { startOnce, untilProjected } from '../../case-record.js';
+import { ProjectionWaiter, startOnce } from '../../case-record.js';
 import { problem, problemSchema } from '../../errors.js';
 import { caseId, instant, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
 
@@ -102,6 +103,9 @@ function assertCanRead(actor: Actor, payment: { agency: string; payerBank: strin
  */
 export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
   const handle = (paymentId: string) => app.temporal.workflow.getHandle(paymentId);
+  // Read your writes: the payments whose first projection write a 201 waits for, looked up together.
+  const projected = new ProjectionWaiter(async (ids) =>
+    (await app.db.select({ id: payments.id }).from(payments).where(inArray(payments.id, ids))).map((row) => row.id));
 
   app.post('/', {
     config: { access: { roles: ['agency'], agencyOf: (req) => (req.body as { agency?: string }).agency }, permission: 'payment.request' },
@@ -135,7 +139,9 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       }, () => app.temporal.workflow.start('paymentWorkflow', {
         taskQueue: app.config.TASK_QUEUE, workflowId: paymentId, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [{ key: agencyKey, value: body.agency }, { key: processKey, value: PAYMENT_PROCESS }, { key: stageKey, value: 'awaitingPayer' }],
-      }));
+      }),
+      // Read your writes: a GET right after the 201 finds the payment (its first projection write).
+      () => projected.until(paymentId));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const existing = await registeredRequest(paymentId);
@@ -144,8 +150,6 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       return reply.status(200).send({ paymentId, status: existing.status });
     }
-    // Read your writes: a GET right after the 201 finds the payment (its first projection write).
-    await untilProjected(() => findPayment(app.db, paymentId));
     return reply.status(201).send({ paymentId, status: 'awaitingPayer' as const });
   });
 
