@@ -76,6 +76,8 @@ export interface ChaosReport {
   oddities: Oddity[];
   kills: KillRecord[];
   longestRecoveryMs: number | undefined;
+  /** Actions (first attempt to final answer) that overlapped no kill and no recovery: the stack's own pace, which every recovery figure includes. */
+  calmLatency: { count: number; p50Ms: number; p95Ms: number; maxMs: number } | undefined;
   crashes: Record<PartName, number>;
   client: Api['stats'];
   messagesSent: number;
@@ -117,6 +119,23 @@ function recoveryOf(kill: Pick<KillRecord, 'upAt' | 'killedAt'>, inFlight: CaseR
     }
   }
   return { recoveryMs, slowest, slowestTrace, notRecovered };
+}
+
+/** Latencies of acknowledged actions away from every kill (from the SIGKILL to the end of its recovery). */
+function calmLatencyOf(cases: CaseRun[], kills: KillRecord[]): ChaosReport['calmLatency'] {
+  const windows = kills.map((k) => [k.killedAt, k.upAt + (k.recoveryMs ?? 0)] as const);
+  const latencies: number[] = [];
+  for (const c of cases) {
+    const acked = new Set(c.acks.map((a) => a.step));
+    for (const m of c.moves) {
+      if (!acked.has(m.step) || windows.some(([from, to]) => m.since <= to && m.at >= from)) continue;
+      latencies.push(m.at - m.since);
+    }
+  }
+  if (latencies.length === 0) return undefined;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { count: latencies.length, p50Ms: at(0.5), p95Ms: at(0.95), maxMs: latencies[latencies.length - 1]! };
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
@@ -251,6 +270,7 @@ async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: strin
       oddities: [...cases.flatMap((c) => c.notes.map((key) => ({ what: `seen by ${c.id}`, key }))), ...(await findOddities(sql))],
       kills,
       longestRecoveryMs: recoveries.length ? Math.max(...recoveries) : undefined,
+      calmLatency: calmLatencyOf(cases, kills),
       crashes: Object.fromEntries(Object.values(stack.parts).map((p) => [p.name, p.crashes])) as Record<PartName, number>,
       client: api.stats,
       messagesSent: sends,
@@ -286,6 +306,7 @@ export function formatReport(r: ChaosReport): string {
     `  clients stuck                        ${r.stuck.length}`,
     `  longest recovery                     ${s(r.longestRecoveryMs)}`,
     `  kills                                ${r.kills.map((k) => `${k.part} ${s(k.recoveryMs)}`).join(', ')}`,
+    `  action latency away from kills       ${r.calmLatency ? `p50 ${s(r.calmLatency.p50Ms)}, p95 ${s(r.calmLatency.p95Ms)}, max ${s(r.calmLatency.maxMs)} (${r.calmLatency.count} actions)` : '-'}`,
     `  retried actions refused though applied ${r.appliedButRefused.length}`,
     `  other oddities                       ${r.oddities.length}${summarize(r.oddities)}`,
     `  unplanned process exits              ${Object.entries(r.crashes).map(([k, n]) => `${k} ${n}`).join(', ')}`,
