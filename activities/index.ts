@@ -21,6 +21,7 @@ import { heartbeatWhileRunning } from './heartbeat.js';
 import { createNotificationActivities, loggingSender, type NotificationSender } from './notifications.js';
 import { createAccountActivities, recordingIdentityProvider, type IdentityProvider } from './account.js';
 import { createOperationsActivities } from './operations.js';
+import { createRuleSetActivities } from './rule-sets.js';
 
 export interface ActivityDeps {
   db: Database;
@@ -56,6 +57,7 @@ export function createActivities(deps: ActivityDeps) {
     ...notifications,
     ...createAccountActivities(deps.db, notifications.sendNotification, deps.identityProvider ?? recordingIdentityProvider(deps.logger)),
     ...createOperationsActivities(deps.db, notifications.sendNotification),
+    ...createRuleSetActivities(deps.db),
   }));
 }
 

@@ -5,7 +5,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ActionRecord, ActorRef } from './actors.js';
-import type { SlaClock } from './sla.definitions.js';
+import type { CaseRuleSet, SlaClock } from './sla.definitions.js';
 
 export const ACCOUNT_PROCESS = 'account';
 
@@ -84,6 +84,8 @@ export interface AccountIssueWorkflowInput {
   fingerprint: string;
   /** A support-line call typed in after it was taken: when it was received; else workflow time. */
   receivedAt?: string;
+  /** The rule set in force at receipt, pinned by the API (absent before rule sets existed: the 2020 baseline). */
+  ruleSet?: CaseRuleSet;
 }
 
 export interface AccountIssueOutcome {

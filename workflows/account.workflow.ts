@@ -55,7 +55,7 @@ export async function accountIssueWorkflow(input: AccountIssueWorkflowInput): Pr
     caseId: input.caseId, submission: input.submission, fingerprint: input.fingerprint, submittedBy: input.submittedBy,
     status: 'received', receivedAt: input.receivedAt ?? nowIso(), parties: [], actions: [], actionSeq: 0, revision: 0,
   };
-  const sla = new SlaTracker({ process: ACCOUNT_PROCESS, agency: ACCOUNT_CLOCK_OWNER, initialStage: state.status });
+  const sla = new SlaTracker({ process: ACCOUNT_PROCESS, agency: ACCOUNT_CLOCK_OWNER, initialStage: state.status, ruleSet: input.ruleSet ?? null });
   const gate = new ActionGate();
   let intakeRecorded = false;
 
@@ -93,8 +93,8 @@ export async function accountIssueWorkflow(input: AccountIssueWorkflowInput): Pr
     }
   }
 
-  const vpcpClock = (spec: Omit<ClockSpec, 'owner' | 'ownerKind' | 'stage' | 'unit'>): ClockSpec =>
-    ({ ...spec, unit: 'hours', owner: ACCOUNT_CLOCK_OWNER, ownerKind: 'vpcp', stage: state.status });
+  const vpcpClock = (spec: Omit<ClockSpec, 'owner' | 'ownerKind' | 'stage'>): ClockSpec =>
+    ({ ...spec, owner: ACCOUNT_CLOCK_OWNER, ownerKind: 'vpcp', stage: state.status });
 
   function handle<I extends { actor: ActorRef }>(
     name: AccountIssueAction,
@@ -148,7 +148,7 @@ export async function accountIssueWorkflow(input: AccountIssueWorkflowInput): Pr
     note('accept', i.actor);
     await persist();
     await sla.start(vpcpClock({
-      key: accountClockKeys.result, article: 'Art 13.1', amount: 48, from: state.acceptedAt,
+      key: accountClockKeys.result, ...sla.period('account.result'), from: state.acceptedAt,
       step: 'Give the account owner the result', stepVi: 'Thông báo kết quả xử lý cho chủ thể của tài khoản',
     }));
   });
@@ -173,7 +173,7 @@ export async function accountIssueWorkflow(input: AccountIssueWorkflowInput): Pr
   note('submit', state.submittedBy, { channel: state.submission.channel, kind: state.submission.kind });
   await persist();
   await sla.start(vpcpClock({
-    key: accountClockKeys.notifyParties, article: 'Art 13.1', amount: 24, from: state.receivedAt,
+    key: accountClockKeys.notifyParties, ...sla.period('account.notifyParties'), from: state.receivedAt,
     step: 'Notify the related parties', stepVi: 'Thông báo tới các bên có liên quan để phối hợp xử lý',
   }));
   // Project rule: the owner learns that the issue was received and what happens next.

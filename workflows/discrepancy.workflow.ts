@@ -65,7 +65,7 @@ export async function discrepancyWorkflow(input: DiscrepancyCase): Promise<Discr
   const isOwner = (actor: ActorRef) => (view.ownerKind === 'bank' ? actor.role === 'bank' && actor.bank === view.owner : actor.role === 'agency' && actor.agency === view.owner);
   const startClock = (owner: string, ownerKind: DiscrepancyCase['ownerKind']) =>
     sla.start({
-      key: 'resolve', article: 'Art 34.5', owner, ownerKind, amount: 1, unit: 'workingDays', stage: 'open',
+      key: 'resolve', ...sla.period('discrepancy.resolve'), owner, ownerKind, stage: 'open',
       step: 'Investigate and settle the reconciliation difference', stepVi: 'Tìm hiểu nguyên nhân và xử lý dứt điểm chênh lệch đối soát',
     });
 
@@ -150,6 +150,8 @@ export async function discrepancyWorkflow(input: DiscrepancyCase): Promise<Discr
   });
 
   record('detected', SYSTEM, `${input.kind} on ${input.txnDate}`);
+  // Started by reconciliation, not the API: the rule set in force now is read here (histories from before: the baseline).
+  await sla.pinAtStart();
   // Art 34.5 / 35.6: investigated and settled no later than the next working day.
   const clock = await startClock(input.owner, input.ownerKind);
   view.dueAt = clock.dueAt;

@@ -15,7 +15,6 @@ import {
   reopenSupportRequestUpdate,
   resolveSupportRequestUpdate,
   SUPPORT_FINAL,
-  SUPPORT_HANDLING,
   supportClockKeys as keys,
   supportRequestQuery,
   withdrawSupportRequestUpdate,
@@ -60,7 +59,7 @@ export async function supportRequestWorkflow(input: SupportRequestInput): Promis
   const state: Omit<SupportRequestView, 'actionsAllowed' | 'clocks'> = {
     ...request, workflowId, status: 'received', round: 1, receivedAt, roundStartedAt: receivedAt, notes: [], actions: [], actionSeq: 0, revision: 0,
   };
-  const sla = new SlaTracker({ process: OPERATIONS_PROCESS, agency: input.agency, initialStage: state.status });
+  const sla = new SlaTracker({ process: OPERATIONS_PROCESS, agency: input.agency, initialStage: state.status, ruleSet: input.ruleSet ?? null });
   const log = new ActionLog(state);
   const gate = new ActionGate();
   let clocksReady = false;
@@ -82,8 +81,8 @@ export async function supportRequestWorkflow(input: SupportRequestInput): Promis
   /** Art 51: VPCP's 8 working hours, from the filing or the reopening. */
   async function startRound(): Promise<void> {
     await sla.start({
-      key: keys.handle(state.round), article: SUPPORT_HANDLING.article, owner: 'VPCP', ownerKind: 'vpcp',
-      amount: SUPPORT_HANDLING.amount, unit: SUPPORT_HANDLING.unit, stage: state.status, from: state.roundStartedAt,
+      key: keys.handle(state.round), ...sla.period('operations.supportHandling'), owner: 'VPCP', ownerKind: 'vpcp',
+      stage: state.status, from: state.roundStartedAt,
       step: 'Handle the support or incident request', stepVi: 'Xử lý đề nghị hỗ trợ, xử lý sự cố',
     });
     clocksReady = true;
@@ -125,7 +124,7 @@ export async function supportRequestWorkflow(input: SupportRequestInput): Promis
     // Art 51: the handling period is met by announcing the completion time; the announced time is the clock now.
     await sla.complete(keys.handle(state.round), by(i.actor));
     const clock = await sla.start({
-      key: keys.completion(state.round), article: SUPPORT_HANDLING.article, owner: 'VPCP', ownerKind: 'vpcp', amount: i.amount, unit: i.unit, stage: state.status,
+      key: keys.completion(state.round), article: sla.period('operations.supportHandling').article, owner: 'VPCP', ownerKind: 'vpcp', amount: i.amount, unit: i.unit, stage: state.status,
       step: 'Complete the complex request by the announced time', stepVi: 'Hoàn thành hỗ trợ, khắc phục sự cố phức tạp theo thời gian đã thông báo',
     });
     state.announcedCompletion = { at: clock.startedAt, by: by(i.actor), amount: i.amount, unit: i.unit, reason: i.reason, dueAt: clock.dueAt, dueLocal: clock.dueLocal };

@@ -3,6 +3,7 @@ import type { createActivities } from '../activities/index.js';
 import { shortActivity } from './activity-options.js';
 import type { ActionRecord, ActorRef } from './actors.js';
 import type { NoticeCheck } from './operations.definitions.js';
+import type { DeadlineUnit } from '../domain/calendar/types.js';
 
 const { computeDeadline, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
 
@@ -34,10 +35,10 @@ export class ActionLog {
  * from now, recorded in history with its rule and calendar version: the requested instant gives the
  * full notice when it falls after the end of the period's last working day.
  */
-export async function checkNotice(spec: { article: string; amount: number; owner: string; requested: string }): Promise<NoticeCheck> {
-  const deadline = await computeDeadline({ from: nowIso(), amount: spec.amount, unit: 'workingDays', clock: 'notice', article: spec.article, owner: spec.owner });
+export async function checkNotice(spec: { article: string; amount: number; unit: DeadlineUnit; ruleSetId: string; owner: string; requested: string }): Promise<NoticeCheck> {
+  const deadline = await computeDeadline({ from: nowIso(), amount: spec.amount, unit: spec.unit, clock: 'notice', article: spec.article, owner: spec.owner });
   return {
-    article: spec.article, amount: spec.amount, dueAt: deadline.dueAt, dueLocal: deadline.dueLocal, rule: deadline.rule,
+    article: spec.article, ruleSetId: spec.ruleSetId, amount: spec.amount, dueAt: deadline.dueAt, dueLocal: deadline.dueLocal, rule: deadline.rule,
     calendarVersion: deadline.calendarVersion, explanation: deadline.explanation.summary,
     sufficient: Date.parse(spec.requested) > Date.parse(deadline.dueAt),
   };

@@ -6,7 +6,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ActionRecord, ActorRef } from './actors.js';
-import type { SlaClock } from './sla.definitions.js';
+import type { CaseRuleSet, SlaClock } from './sla.definitions.js';
 
 export const OPERATIONS_PROCESS = 'operations';
 
@@ -19,8 +19,9 @@ export interface TechnicalContact {
 
 /** A deadline as the calendar computed it (recorded in history and in the case). */
 export interface NoticeCheck {
-  /** The article the notice period comes from. */
+  /** The article the notice period comes from, and its rule set (absent from checks recorded before rule sets existed). */
   article: string;
+  ruleSetId?: string;
   amount: number;
   /** The end of the last working day of the notice: the change or window may take effect only after it. */
   dueAt: string;
@@ -34,8 +35,8 @@ export interface NoticeCheck {
 
 // ---- Art 50.2: security servers ---------------------------------------------------------------
 
-/** Art 50.2: a change must be registered at least 3 working days before it takes effect. */
-export const SECURITY_SERVER_NOTICE = { article: 'Art 50.2', amount: 3 } as const;
+// Art 50.2: a change must be registered at least 3 working days before it takes effect — the period
+// `operations.securityServerNotice` of the case's rule set (domain/rules).
 
 export const securityServerChangeWorkflowId = (changeId: string) => `${OPERATIONS_PROCESS}-server-${changeId}`;
 
@@ -60,6 +61,8 @@ export interface SecurityServerChangeInput {
   requestedBy: ActorRef;
   /** Hash of the request: an idempotent replay must carry the same one. */
   fingerprint: string;
+  /** The rule set pinned by the API (absent before rule sets existed: the 2020 baseline). */
+  ruleSet?: CaseRuleSet;
 }
 
 export type SecurityServerChangeStatus =
@@ -105,8 +108,7 @@ export const withdrawSecurityServerChangeUpdate = defineUpdate<SecurityServerCha
 
 // ---- Art 51: support and incident requests ---------------------------------------------------------
 
-/** Art 51: a request is handled within 8 working hours. */
-export const SUPPORT_HANDLING = { article: 'Art 51', amount: 8, unit: 'workingHours' } as const;
+// Art 51: a request is handled within 8 working hours — `operations.supportHandling` of the case's rule set.
 
 export const supportRequestWorkflowId = (requestId: string) => `${OPERATIONS_PROCESS}-support-${requestId}`;
 
@@ -134,6 +136,8 @@ export interface SupportRequestInput {
   requestedBy: ActorRef;
   fingerprint: string;
   rules?: Partial<SupportRules>;
+  /** The rule set pinned by the API (absent before rule sets existed: the 2020 baseline). */
+  ruleSet?: CaseRuleSet;
 }
 
 export type SupportStatus =
@@ -209,8 +213,8 @@ export const supportClockKeys = {
 
 // ---- Art 51: planned maintenance -----------------------------------------------------------------
 
-/** Art 51: VPCP notifies the parties at least 5 working days before planned maintenance. */
-export const MAINTENANCE_NOTICE = { article: 'Art 51', amount: 5 } as const;
+// Art 51: VPCP notifies the parties at least 5 working days before planned maintenance —
+// `operations.maintenanceNotice` of the case's rule set.
 
 export const maintenanceWorkflowId = (windowId: string) => `${OPERATIONS_PROCESS}-maintenance-${windowId}`;
 
@@ -224,6 +228,8 @@ export interface MaintenanceInput {
   emergencyReason?: string;
   announcedBy: ActorRef;
   fingerprint: string;
+  /** The rule set pinned by the API (absent before rule sets existed: the 2020 baseline). */
+  ruleSet?: CaseRuleSet;
 }
 
 export type MaintenanceStatus = 'checking' | 'refused' | 'announced' | 'in-progress' | 'completed' | 'cancelled';

@@ -1,6 +1,7 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { vietnamDateTime } from '../domain/calendar/local-time.js';
+import { periodOf } from '../domain/rules/index.js';
 import { batchActivity, shortActivity } from './activity-options.js';
 import { ActionGate, actorCode, refuse, requireAgency, requireRole, type ActionRecord, type ActorRef } from './actors.js';
 import { ActionLog, checkNotice, hasText, notifyInbox, nowIso, SYSTEM } from './operations.common.js';
@@ -8,10 +9,8 @@ import {
   cancelMaintenanceUpdate,
   decideEmergencyChangeUpdate,
   MAINTENANCE_FINAL,
-  MAINTENANCE_NOTICE,
   maintenanceQuery,
   SECURITY_SERVER_FINAL,
-  SECURITY_SERVER_NOTICE,
   securityServerChangeQuery,
   withdrawSecurityServerChangeUpdate,
   type MaintenanceInput,
@@ -94,7 +93,7 @@ export async function securityServerChangeWorkflow(input: SecurityServerChangeIn
   });
 
   const registered = log.note('register', input.requestedBy, input.emergencyReason, { serverId: input.serverId, effectiveAt: input.effectiveAt });
-  const notice = await checkNotice({ ...SECURITY_SERVER_NOTICE, owner: input.agency, requested: input.effectiveAt });
+  const notice = await checkNotice({ ...periodOf(input.ruleSet, 'operations.securityServerNotice'), owner: input.agency, requested: input.effectiveAt });
   view.notice = notice;
   if (notice.sufficient) {
     view.status = 'scheduled';
@@ -193,7 +192,7 @@ export async function maintenanceWorkflow(input: MaintenanceInput): Promise<Main
   });
 
   const announced = log.note('announce', input.announcedBy, input.emergencyReason, { startsAt: input.startsAt, endsAt: input.endsAt });
-  const notice = await checkNotice({ ...MAINTENANCE_NOTICE, owner: 'VPCP', requested: input.startsAt });
+  const notice = await checkNotice({ ...periodOf(input.ruleSet, 'operations.maintenanceNotice'), owner: 'VPCP', requested: input.startsAt });
   view.notice = notice;
   if (!notice.sufficient && !hasText(input.emergencyReason)) {
     view.status = 'refused';

@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ActionRecord, ActorRef } from './actors.js';
+import type { CaseRuleSet } from './sla.definitions.js';
 
 export const REFUND_PROCESS = 'refund';
 
@@ -23,6 +24,8 @@ export interface RefundInput {
   reason: string;
   discrepancyId?: string;
   actor: ActorRef;
+  /** The rule set pinned by the API at the request (absent before rule sets existed, and for refunds reconciliation starts: no clock). */
+  ruleSet?: CaseRuleSet;
 }
 
 /** Reconciliation: one refund per discrepancy. Payer: one request per debit. Agency: one per debit. */

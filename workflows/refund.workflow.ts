@@ -22,9 +22,9 @@ const FINDING_AFTER_CLOCK = 'refund-finding-waits-for-investigate-clock';
  */
 export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
   const refundId = workflowInfo().workflowId;
-  const sla = new SlaTracker({ process: REFUND_PROCESS, agency: input.agency, initialStage: 'started' });
+  const sla = new SlaTracker({ process: REFUND_PROCESS, agency: input.agency, initialStage: 'started', ruleSet: input.ruleSet ?? null });
   const actions: ActionRecord[] = [];
-  const { actor: startedBy, ...request } = input;
+  const { actor: startedBy, ruleSet: _ruleSet, ...request } = input;
   const view: RefundView = {
     ...request,
     refundId,
@@ -158,7 +158,7 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
   if (view.status === 'investigating') {
     // Art 34.6b gives no period; project rule: like any difference, by the end of the next working day (Art 34.5).
     await sla.start({
-      key: 'investigate', article: 'Art 34.6b (period: project rule after Art 34.5)', owner: view.bank, ownerKind: 'bank', amount: 1, unit: 'workingDays',
+      key: 'investigate', ...sla.period('refund.investigate'), owner: view.bank, ownerKind: 'bank',
       stage: 'investigating', step: 'Investigate the refund request', stepVi: 'Tra soát đề nghị hoàn trả',
     });
   }

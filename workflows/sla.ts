@@ -36,7 +36,7 @@ import {
   type SlaClock,
 } from './sla.definitions.js';
 
-const { computeDeadline, projectSlaClock } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
+const { computeDeadline, projectSlaClock, ruleSetForCase } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
 
 const nowIso = () => new Date().toISOString();
 
@@ -44,6 +44,7 @@ const nowIso = () => new Date().toISOString();
 const SETTLE_BEFORE_CONTINUE = 'sla-settle-before-continue-as-new';
 const REPROJECT_CARRIED = 'sla-reproject-carried-clocks';
 const KEEP_EARLIER_BREACHES = 'sla-keep-breach-owners-across-continue-as-new';
+const PIN_RULE_SET_AT_START = 'sla-pin-rule-set-at-start';
 
 /**
  * The one SLA helper every process uses. A clock's due instant is computed once by an activity
@@ -113,6 +114,15 @@ export class SlaTracker {
   /** A period of the case's rule set, ready to spread into a clock spec (amount, unit, article, ruleSetId). */
   period(id: PeriodId): ReturnType<typeof periodOf> {
     return periodOf(this.ruleSet, id);
+  }
+
+  /**
+   * For a case started by a schedule or another workflow, with no rule set in its input: the one in
+   * force now, read once by an activity (so it is in history). Histories from before keep the baseline.
+   */
+  async pinAtStart(): Promise<void> {
+    if (this.ruleSet || !patched(PIN_RULE_SET_AT_START)) return;
+    this.ruleSet = await ruleSetForCase({ process: this.ctx.process, at: nowIso() });
   }
 
   /** What the case carries into a continued run (undefined: it never had one — the baseline). */

@@ -1,5 +1,5 @@
 import { asc, eq } from 'drizzle-orm';
-import { BUILT_IN_RULE_SETS, localDayOf, ruleSetInForce, type RuleSet } from '../../domain/rules/index.js';
+import { BUILT_IN_RULE_SETS, localDayOf, pinRuleSet, ruleSetInForce, RULES_2020, type PinnedRuleSet, type RuleSet } from '../../domain/rules/index.js';
 import type { Database, Executor } from '../client.js';
 import { ruleSets } from '../schema/index.js';
 
@@ -51,4 +51,16 @@ export async function seedRuleSets(db: Database): Promise<void> {
 export async function ruleSetInForceAt(db: Executor, at: Date): Promise<RuleSetRow | undefined> {
   const rows = await db.select(columns).from(ruleSets).orderBy(asc(ruleSets.createdAt), asc(ruleSets.id));
   return ruleSetInForce(rows, localDayOf(at));
+}
+
+/**
+ * What a new case of `process` carries in its start input: the set named (VPCP), else the one in
+ * force on the day it starts (the 2020 baseline if none is). Undefined only for an unknown name.
+ */
+export async function ruleSetForNewCase(db: Executor, process: string, options: { named?: string; at?: Date } = {}): Promise<PinnedRuleSet | undefined> {
+  if (options.named) {
+    const set = await loadRuleSet(db, options.named);
+    return set && pinRuleSet(set, process);
+  }
+  return pinRuleSet((await ruleSetInForceAt(db, options.at ?? new Date())) ?? RULES_2020, process);
 }

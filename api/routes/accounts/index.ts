@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { findAccount, inactivitySummary, ingestActivityBatch, listAccountIssues } from '../../../db/queries/account.js';
 import {
   ACCOUNT_ISSUE_CHANNELS,
+  ACCOUNT_PROCESS,
   ACCOUNT_ISSUE_KINDS,
   ACCOUNT_ISSUE_STATUSES,
   acceptAccountUpdate,
@@ -24,6 +25,7 @@ import { actorOf, type Actor, type Role } from '../../auth.js';
 import { accountIssueActionsFor } from '../../../domain/permissions/case-actions.js';
 import { runUpdate } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
+import { ruleSetForNewCase } from '../rule-sets/pin.js';
 
 /** Project rule: a support-line call may be typed in at most this long after it was taken. */
 const MAX_BACKDATE_HOURS = 72;
@@ -110,6 +112,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     const fingerprint = sha256(JSON.stringify(request.body));
     const input: AccountIssueWorkflowInput = {
       caseId, submission, submittedBy: actor, fingerprint, ...(receivedAt ? { receivedAt: new Date(receivedAt).toISOString() } : {}),
+      ruleSet: await ruleSetForNewCase(app.db, ACCOUNT_PROCESS, undefined, receivedAt ? new Date(receivedAt) : new Date()),
     };
     try {
       await startOnce(app, {

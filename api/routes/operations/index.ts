@@ -51,6 +51,7 @@ import { dateOrInstant, instant, pageQuery, pageWindow, paged, safeCode, safeMul
 import { actorOf, agencyInQuery, assertAgencyScope, type Actor, type Role } from '../../auth.js';
 import { runUpdate, within } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
+import { ruleSetForNewCase } from '../rule-sets/pin.js';
 
 const agencyCode = z.string().trim().regex(/^[A-Z0-9-]{2,32}$/, 'an agency code such as BTP or UBND-HN');
 const caseParams = z.object({ id: z.string().regex(/^[a-f0-9]{24}$/, 'a case id (24 hex characters)') });
@@ -186,6 +187,7 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
     const input: SecurityServerChangeInput = {
       changeId, agency: actor.agency!, serverId, record: { address, certificateFingerprint, contact }, effectiveAt: new Date(effectiveAt).toISOString(),
       requestedBy: actor, fingerprint: fingerprintOf(request.body), ...(emergencyReason ? { emergencyReason } : {}),
+      ruleSet: await ruleSetForNewCase(app.db, OPERATIONS_PROCESS),
     };
     const workflowId = securityServerChangeWorkflowId(changeId);
     const started = await startCase('security-server-change', changeId, workflowId, 'securityServerChangeWorkflow', input.agency, input);
@@ -239,7 +241,10 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const actor = actorOf(request);
     const requestId = caseIdOf(actor, 'support-request', request.headers['idempotency-key']);
-    const input: SupportRequestInput = { requestId, agency: actor.agency!, ...request.body, requestedBy: actor, fingerprint: fingerprintOf(request.body) };
+    const input: SupportRequestInput = {
+      requestId, agency: actor.agency!, ...request.body, requestedBy: actor, fingerprint: fingerprintOf(request.body),
+      ruleSet: await ruleSetForNewCase(app.db, OPERATIONS_PROCESS),
+    };
     const workflowId = supportRequestWorkflowId(requestId);
     const started = await startCase('support-request', requestId, workflowId, 'supportRequestWorkflow', input.agency, input);
     const view = await decided(workflowId, supportRequestQuery, (v) => v.clocks.length > 0);
@@ -291,6 +296,7 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
     const input: MaintenanceInput = {
       windowId, ...text, startsAt: new Date(startsAt).toISOString(), endsAt: new Date(endsAt).toISOString(), announcedBy: actor, fingerprint: fingerprintOf(request.body),
       ...(emergencyReason ? { emergencyReason } : {}),
+      ruleSet: await ruleSetForNewCase(app.db, OPERATIONS_PROCESS),
     };
     const workflowId = maintenanceWorkflowId(windowId);
     const started = await startCase('maintenance', windowId, workflowId, 'maintenanceWorkflow', 'VPCP', input);

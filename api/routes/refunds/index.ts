@@ -8,6 +8,7 @@ import { agencyKey, processKey, stageKey } from '../../../workflows/search-attri
 import { REFUND_PROCESS, closeUnfoundedRefundUpdate, decideRefundUpdate, payRefundUpdate, refundWorkflowId, type RefundInput, type RefundView } from '../../../workflows/refund.definitions.js';
 import { actorOf, isSupervisor, type Actor } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
+import { ruleSetForNewCase } from '../rule-sets/pin.js';
 import { startOnce, untilProjected } from '../../case-record.js';
 import { problem, problemSchema } from '../../errors.js';
 import { caseId, safeCode, safeMultilineText, safeText } from '../../schemas.js';
@@ -76,6 +77,7 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
     const input: RefundInput = {
       origin, paymentId: payment.paymentId, agency: payment.agency, bank: payment.payerBank,
       bankTxnRef, amount: body.amount, reason: body.reason, actor,
+      ruleSet: await ruleSetForNewCase(app.db, REFUND_PROCESS),
     };
     const refundId = refundWorkflowId(input);
     // A debit is refunded at most once and at most its amount: the cases already open or paid for it count.
