@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type Column, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import { slaClocks } from '../schema/index.js';
+import { slaClocks, slaOutcomeCounts, type slaOwnerKind } from '../schema/index.js';
 import type { SlaClock } from '../../domain/sla/clocks.js';
 import { keysetAfter } from './keyset.js';
 
@@ -230,30 +230,82 @@ export async function listDueBefore<W extends boolean = true>(db: Executor, scop
 /** The cursor after a clock of the due list. */
 export const dueCursorOf = (c: { dueAt: Date; workflowId: string; clockKey: string }): DueCursor => [c.dueAt.toISOString(), c.workflowId, c.clockKey];
 
+const VN_OFFSET_MS = 7 * 3_600_000;
+const DAY_MS = 86_400_000;
+/** 'YYYY-MM-DD' of a local (+07:00) epoch day. */
+const dateOfLocalDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+/** The first day of the month of a 'YYYY-MM-DD' date, or of the month after it. */
+const monthStart = (date: string, next = false) => {
+  const d = new Date(`${date.slice(0, 7)}-01T00:00:00Z`);
+  if (next) d.setUTCMonth(d.getUTCMonth() + 1);
+  return d.toISOString().slice(0, 10);
+};
+
+/**
+ * How a due range [from, to] splits for the on-time rates: the whole local months and the whole local
+ * days inside it (read from `sla_outcome_counts`), and the partial days at its edges (`sla_clocks`).
+ * Exported for the tests.
+ */
+export function rateParts(from: Date, to: Date) {
+  const fromMs = from.getTime();
+  const endMs = to.getTime() + 1; // `to` is inclusive
+  const firstDay = Math.ceil((fromMs + VN_OFFSET_MS) / DAY_MS); // the first local day starting at or after `from`
+  const endDay = Math.floor((endMs + VN_OFFSET_MS) / DAY_MS); // the first local day not ending by `to`
+  if (endDay <= firstDay) return { edges: [{ from: fromMs, to: endMs }], days: [], months: undefined };
+  const first = dateOfLocalDay(firstDay);
+  const end = dateOfLocalDay(endDay);
+  const edges = [{ from: fromMs, to: firstDay * DAY_MS - VN_OFFSET_MS }, { from: endDay * DAY_MS - VN_OFFSET_MS, to: endMs }].filter((e) => e.to > e.from);
+  const monthsFrom = first.endsWith('-01') ? first : monthStart(first, true);
+  const monthsTo = monthStart(end);
+  if (monthsFrom >= monthsTo) return { edges, days: [{ from: first, to: end }], months: undefined };
+  const days = [{ from: first, to: monthsFrom }, { from: monthsTo, to: end }].filter((d) => d.to > d.from);
+  return { edges, days, months: { from: monthsFrom, to: monthsTo } };
+}
+
 /**
  * On-time rate per owner for clocks whose due instant falls in [from, to]: met / (met + breached).
  * `to` is inclusive because a plain-date bound ends at 23:59:59.999 local, the instant at which
  * day-counted clocks fall due (`api/schemas.ts`, `dateOrInstant`).
  * Pending clocks not yet due, cancelled clocks, citizen waits and project-rule clocks do not count.
  * An agency or a bank sees only its own rate.
+ *
+ * Whole local months and days come from `sla_outcome_counts` (kept by triggers with the clocks), the
+ * partial days at the range's edges from `sla_clocks` (`sla_clocks_rates_idx`): a year of rates reads
+ * a few thousand count rows instead of ~450,000 clocks at 1,000,000 (issue 18.3).
  */
 export async function onTimeRates(db: Executor, scope: Scope, f: { from: Date; to: Date; process?: string }) {
-  const met = sql<number>`count(*) filter (where ${slaClocks.outcome} = 'met')`.mapWith(Number);
-  const breached = sql<number>`count(*) filter (where ${slaClocks.outcome} = 'breached')`.mapWith(Number);
-  const rows = await db
-    .select({ owner: slaClocks.owner, ownerKind: slaClocks.ownerKind, met, breached })
-    .from(slaClocks)
-    .where(and(
-      gte(slaClocks.dueAt, f.from),
-      lte(slaClocks.dueAt, f.to),
-      sql`${slaClocks.outcome} in ('met', 'breached')`,
-      countedClock,
-      rateScope(scope),
-      f.process ? eq(slaClocks.process, f.process) : undefined,
-    ))
-    .groupBy(slaClocks.owner, slaClocks.ownerKind)
-    .orderBy(asc(slaClocks.owner));
-  return rows.map((r) => ({ ...r, total: r.met + r.breached, onTimeRate: r.met + r.breached === 0 ? null : r.met / (r.met + r.breached) }));
+  const parts = rateParts(f.from, f.to);
+  const c = slaOutcomeCounts;
+  const countScope = scope.agency ? eq(c.owner, scope.agency) : scope.bank ? and(eq(c.owner, scope.bank), eq(c.ownerKind, 'bank')) : undefined;
+  const countRows = (grain: 'day' | 'month', ranges: { from: string; to: string }[]) =>
+    sql`select ${c.owner} as owner, ${c.ownerKind} as owner_kind, ${c.met} as met, ${c.breached} as breached from ${c}
+        where ${and(
+          sql`${c.grain} = ${grain}`,
+          or(...ranges.map((r) => and(gte(c.periodStart, r.from), lt(c.periodStart, r.to)))),
+          countScope,
+          f.process ? eq(c.process, f.process) : undefined,
+        )}`;
+  const edgeRows = sql`select ${slaClocks.owner} as owner, ${slaClocks.ownerKind} as owner_kind,
+        count(*) filter (where ${slaClocks.outcome} = 'met') as met, count(*) filter (where ${slaClocks.outcome} = 'breached') as breached
+      from ${slaClocks}
+      where ${and(
+        or(...parts.edges.map((e) => and(gte(slaClocks.dueAt, new Date(e.from)), lt(slaClocks.dueAt, new Date(e.to))))),
+        sql`${slaClocks.outcome} in ('met', 'breached') and ${slaClocks.kind} = 'regulated'`,
+        rateScope(scope),
+        f.process ? eq(slaClocks.process, f.process) : undefined,
+      )}
+      group by ${slaClocks.owner}, ${slaClocks.ownerKind}`;
+  const sources = [
+    ...(parts.edges.length ? [edgeRows] : []),
+    ...(parts.days.length ? [countRows('day', parts.days)] : []),
+    ...(parts.months ? [countRows('month', [parts.months])] : []),
+  ];
+  const rows = (await db.execute(sql`
+    select owner, owner_kind as "ownerKind", sum(met)::int as met, sum(breached)::int as breached
+    from (${sql.join(sources, sql` union all `)}) as parts
+    group by owner, owner_kind having sum(met) + sum(breached) > 0
+    order by owner, owner_kind`)) as unknown as { owner: string; ownerKind: (typeof slaOwnerKind.enumValues)[number]; met: number; breached: number }[];
+  return rows.map((r) => ({ owner: r.owner, ownerKind: r.ownerKind, met: r.met, breached: r.breached, total: r.met + r.breached, onTimeRate: r.met + r.breached === 0 ? null : r.met / (r.met + r.breached) }));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, like, sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.js';
-import { breachCursorOf, dueCursorOf, listBreaches, listDueBefore, onTimeRates, workflowsWithStaleClocks, type BreachCursor } from '../../db/queries/sla.js';
+import { breachCursorOf, dueCursorOf, listBreaches, listDueBefore, onTimeRates, rateParts, workflowsWithStaleClocks, type BreachCursor } from '../../db/queries/sla.js';
 import { slaClocks } from '../../db/schema/index.js';
 import { insertClock } from '../support/sla-clocks.js';
 import { testDatabase, uniqueId } from '../support/env.js';
@@ -118,6 +118,59 @@ describe('supervision queries on sla_clocks (PostgreSQL)', () => {
     expect(btpOnly.map((r) => r.owner)).toEqual(['BTP']);
     const march10 = await onTimeRates(database.db, {}, { process, from: at('2026-03-10T00:00:00Z'), to: at('2026-03-11T00:00:00Z') });
     expect(march10).toEqual([{ owner: 'VPCP', ownerKind: 'vpcp', met: 1, breached: 1, total: 2, onTimeRate: 0.5 }]);
+  });
+
+  it('SPEC §3 / issue 18.3: on-time rates read whole months and days from sla_outcome_counts and equal a count over the clocks, for any range', async () => {
+    const db = database.db;
+    const proc = `${process}-rates`;
+    // 400 clocks every ~29 hours over 16 months, owners BTP and VPCP; the projection's own upsert
+    // writes them pending, then again as met or breached (what the workflows do), some several times.
+    const outcomes = ['met', 'breached', 'met', 'pending', 'cancelled'] as const;
+    for (let i = 0; i < 400; i++) {
+      const dueAt = new Date(Date.UTC(2025, 0, 1) + i * 29 * 3_600_000 + (i % 7) * 60_000).toISOString();
+      const row = { workflowId: `${proc}-${i}`, process: proc, caseAgency: 'BTP', dueAt, ...(i % 3 ? { owner: 'BTP', ownerKind: 'agency' as const, article: 'Art 27.4' } : {}) };
+      await insertClock(db, { ...row, outcome: 'pending' });
+      const outcome = outcomes[i % outcomes.length]!;
+      if (outcome !== 'pending') await insertClock(db, { ...row, revision: 2, outcome, ...(outcome === 'breached' ? { breachedAt: dueAt } : { completedAt: dueAt }) });
+      // A later revision moves a met clock to breached: the counts follow (one down, one up).
+      if (i % 10 === 0) await insertClock(db, { ...row, revision: 3, outcome: 'breached', breachedAt: dueAt });
+    }
+    const direct = async (from: Date, to: Date, agency?: string) =>
+      (await db.execute(sql`select owner, count(*) filter (where outcome = 'met')::int as met, count(*) filter (where outcome = 'breached')::int as breached
+        from sla_clocks where process = ${proc} and kind = 'regulated' and outcome in ('met', 'breached') and due_at >= ${from.toISOString()} and due_at <= ${to.toISOString()}
+        ${agency ? sql`and owner = ${agency}` : sql``} group by owner order by owner`)) as unknown as { owner: string; met: number; breached: number }[];
+    const ranges: [string, string][] = [
+      ['2025-01-01T00:00:00+07:00', '2026-04-30T23:59:59.999+07:00'], // whole months only
+      ['2025-01-15T00:00:00+07:00', '2025-11-20T23:59:59.999+07:00'], // days, months, days
+      ['2025-03-03T10:17:00Z', '2025-09-09T04:00:00Z'], // partial days at both edges
+      ['2025-05-01T10:00:00Z', '2025-05-02T06:00:00Z'], // less than a day, across a local midnight
+      ['2025-02-01T00:00:00+07:00', '2025-02-28T23:59:59.999+07:00'], // one whole month
+      ['2025-06-30T17:00:00Z', '2025-07-02T16:59:59.999Z'], // two whole days at a month's edge
+    ];
+    for (const [from, to] of ranges) {
+      const rates = await onTimeRates(db, {}, { from: at(from), to: at(to), process: proc });
+      expect(rates.map(({ owner, met, breached }) => ({ owner, met, breached })), `${from} – ${to}`).toEqual(await direct(at(from), at(to)));
+      expect(rates.length).toBeGreaterThan(0);
+      const own = await onTimeRates(db, { agency: 'BTP' }, { from: at(from), to: at(to), process: proc });
+      expect(own.map(({ owner, met, breached }) => ({ owner, met, breached }))).toEqual(await direct(at(from), at(to), 'BTP'));
+    }
+    // Deleting clocks takes them out of the counts too.
+    await db.delete(slaClocks).where(like(slaClocks.workflowId, `${proc}-1%`));
+    const [from, to] = ranges[0]!;
+    expect((await onTimeRates(db, {}, { from: at(from), to: at(to), process: proc })).map(({ owner, met, breached }) => ({ owner, met, breached }))).toEqual(await direct(at(from), at(to)));
+  });
+
+  it('issue 18.3: a rate range splits into whole months, whole local days and partial edges', () => {
+    expect(rateParts(at('2025-01-15T00:00:00+07:00'), at('2025-03-20T23:59:59.999+07:00'))).toEqual({
+      edges: [],
+      days: [{ from: '2025-01-15', to: '2025-02-01' }, { from: '2025-03-01', to: '2025-03-21' }],
+      months: { from: '2025-02-01', to: '2025-03-01' },
+    });
+    expect(rateParts(at('2025-01-15T03:00:00Z'), at('2025-01-17T03:00:00Z'))).toEqual({
+      edges: [{ from: Date.parse('2025-01-15T03:00:00Z'), to: Date.parse('2025-01-15T17:00:00Z') }, { from: Date.parse('2025-01-16T17:00:00Z'), to: Date.parse('2025-01-17T03:00:00.001Z') }],
+      days: [{ from: '2025-01-16', to: '2025-01-17' }],
+      months: undefined,
+    });
   });
 
   it('finds the workflows whose open clocks were computed on an older calendar version', async () => {
