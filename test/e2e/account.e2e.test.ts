@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq, like } from 'drizzle-orm';
+import { and, eq, like } from 'drizzle-orm';
 import type { Actor } from '../../api/auth.js';
-import { accountIssues, notifications } from '../../db/schema/index.js';
+import { accountIssues, auditReads, notifications } from '../../db/schema/index.js';
 import { ensureAccountInactivitySchedule } from '../../runtime/schedules.js';
 import { ACCOUNT_INACTIVITY_SCHEDULE_ID, type InactivitySweepTotals } from '../../workflows/account.definitions.js';
 import { startE2e, type E2eStack } from '../support/e2e.js';
@@ -55,6 +55,9 @@ describe('Portal accounts end to end (Art 13): HTTP → Temporal dev server → 
     const received = await eventually(async () => (await call('GET', `/issues/${id}`, vpcp)).body, (v) => v.clocks?.length === 1);
     expect(received.clocks[0]).toMatchObject({ key: 'notifyParties', article: 'Art 13.1', unit: 'hours', amount: 24, owner: 'VPCP', outcome: 'pending' });
     expect(Date.parse(received.clocks[0]!.dueAt) - Date.parse(received.receivedAt)).toBe(24 * 3_600_000);
+    // Issue 14.5: reading the owner's data is itself recorded in the audit trail.
+    const reads = await stack.database.db.select().from(auditReads).where(and(eq(auditReads.workflowId, received.workflowId), eq(auditReads.action, 'personal-data')));
+    expect(reads.filter((r) => r.userId === vpcp.userId && r.outcome === 'granted').length).toBeGreaterThan(0);
 
     expect((await call('POST', `/issues/${id}/notify-parties`, btp, { parties: ['BCA'], message: 'x' })).status).toBe(403);
     expect((await call('POST', `/issues/${id}/accept`, vpcp, {})).status).toBe(409);

@@ -26,6 +26,7 @@ import { accountIssueActionsFor } from '../../../domain/permissions/case-actions
 import { runUpdate } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
 import { ruleSetForNewCase } from '../rule-sets/pin.js';
+import { recordAuditRead } from '../../../db/queries/audit.js';
 
 /** Project rule: a support-line call may be typed in at most this long after it was taken. */
 const MAX_BACKDATE_HOURS = 72;
@@ -155,7 +156,17 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/issues/:id', {
     config: { access: { roles: ['vpcp', 'auditor', 'portal'] } },
     schema: { tags: ['accounts'], summary: 'One account issue: state, clocks and the actions allowed now', params: issueParams, response: { 200: viewSchema, ...errors } },
-  }, async (request) => asBody(app, await queryCase(app, accountIssueWorkflowId(request.params.id), accountIssueStateQuery), actorOf(request)));
+  }, async (request) => {
+    const actor = actorOf(request);
+    const workflowId = accountIssueWorkflowId(request.params.id);
+    const view = await queryCase(app, workflowId, accountIssueStateQuery);
+    // Issue 14.5: the owner's name, phone and e-mail are personal data: every read is in the audit trail.
+    await recordAuditRead(app.db, {
+      userId: actor.userId, role: actor.role, agency: actor.agency, action: 'personal-data', workflowId, outcome: 'granted',
+      requestId: request.id, detail: 'account issue: owner and content',
+    });
+    return asBody(app, view, actor);
+  });
 
   /** One route per action of the Portal operator; the workflow's validator refuses a wrong state or input. */
   function action<B extends z.ZodObject, I>(path: string, spec: { summary: string; body: B; update: UpdateDefinition<AccountIssueView, [I]> }) {
