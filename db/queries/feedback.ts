@@ -1,7 +1,7 @@
 import { and, arrayContains, asc, count, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../client.js';
 import { feedbackActions, feedbackAnswers, feedbackItems, feedbackRefusals, notifications, slaClocks } from '../schema/index.js';
-import type { ActionRecord } from '../../workflows/actors.js';
+import type { ActionRecord } from '../../domain/processes/actors.js';
 import { caseBreach } from './sla.js';
 
 /** What the workflow projects after every change (the submission only once, at intake). */

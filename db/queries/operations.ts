@@ -11,7 +11,7 @@ import {
   supportRequests,
   type TechnicalContact,
 } from '../schema/index.js';
-import type { ActionRecord } from '../../workflows/actors.js';
+import type { ActionRecord } from '../../domain/processes/actors.js';
 
 /** Every projection carries the action that caused it (if any): one transaction, newer revision wins. */
 async function insertAction(db: Executor, workflowId: string, action: ActionRecord | undefined): Promise<void> {

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, timestamp } from 'drizzle-orm/pg-core';
 import { DVCTT_STATUSES, type DvcttRound, type TthcRepealNotice } from '../../workflows/dvctt.definitions.js';
-import type { ActorRef } from '../../workflows/actors.js';
+import type { ActorRef } from '../../domain/processes/actors.js';
 import { agencies } from './agencies.js';
 
 export const dvcttStatus = pgEnum('dvctt_status', DVCTT_STATUSES);
