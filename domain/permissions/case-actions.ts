@@ -101,3 +101,23 @@ export function accountIssueActionsFor(view: { actionsAllowed: readonly string[]
   const candidates = view.actionsAllowed.map((action) => ({ action: action === 'notifyParties' ? 'notify-parties' : action, roles: ['vpcp'] }));
   return allowedFor(caller, (action) => `POST /v1/accounts/issues/:id/${action}`, candidates);
 }
+
+/** Support-request action names of the workflow → route names. */
+const SUPPORT_ROUTE_OF: Record<string, string> = { announceCompletion: 'announce-completion', note: 'notes' };
+
+/**
+ * Support and incident requests (Art 51): VPCP announces a completion time and resolves; the
+ * requesting agency reopens, closes or withdraws; both add notes.
+ */
+export function supportRequestActionsFor(view: { agency: string; actionsAllowed: readonly string[] }, caller: Caller): string[] {
+  const rules: Record<string, Omit<Candidate, 'action'>> = {
+    'announce-completion': { roles: ['vpcp'] },
+    'resolve': { roles: ['vpcp'] },
+    'notes': { roles: ['agency', 'vpcp'], parties: [view.agency, 'VPCP'] },
+    'reopen': { roles: ['agency'], parties: [view.agency] },
+    'close': { roles: ['agency'], parties: [view.agency] },
+    'withdraw': { roles: ['agency'], parties: [view.agency] },
+  };
+  const candidates = view.actionsAllowed.map((a) => SUPPORT_ROUTE_OF[a] ?? a).flatMap((action) => (rules[action] ? [{ action, ...rules[action] }] : []));
+  return allowedFor(caller, (action) => `POST /v1/operations/support-requests/:id/${action}`, candidates);
+}

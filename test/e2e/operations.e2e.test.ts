@@ -69,6 +69,9 @@ describe('technical operations end to end (Art 50–52): HTTP → Temporal dev s
     expect(filed.body.clocks[0]).toMatchObject({ key: 'handle#1', article: 'Art 51', owner: 'VPCP', unit: 'workingHours', amount: 8, outcome: 'pending' });
     const id = filed.body.requestId;
     expect((await call('POST', `/support-requests/${id}/resolve`, btp, { resolution: 'x' })).status).toBe(403);
+    // Issue 13.6: each caller is offered the actions it would not be refused, named as their routes.
+    expect((await call<Request>('GET', `/support-requests/${id}`, btp)).body.actionsAllowed).toEqual(['notes', 'withdraw']);
+    expect((await call<Request>('GET', `/support-requests/${id}`, vpcp)).body.actionsAllowed).toEqual(['announce-completion', 'notes', 'resolve']);
     const dueSoon = await stack.call<{ items: { workflowId: string; clockKey: string }[] }>('GET', '/v1/supervision/due-soon?process=operations&owner=VPCP&pageSize=500', vpcp);
     expect(dueSoon.body.items.some((c) => c.workflowId === filed.body.workflowId)).toBe(true);
 

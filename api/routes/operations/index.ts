@@ -4,6 +4,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { Permission } from '../../../domain/permissions/catalogue.js';
+import { supportRequestActionsFor } from '../../../domain/permissions/case-actions.js';
 import { findAgency } from '../../../db/queries/agencies.js';
 import {
   listConnectedSystems,
@@ -156,15 +157,20 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   /** A case read by id; an agency reads only its own. */
-  function read<V extends object>(path: string, summary: string, params: z.ZodObject, response: z.ZodType, workflowIdOf: (p: Record<string, string>) => string, query: QueryDefinition<V>, roles: readonly Role[] = ['agency', 'vpcp', 'auditor']) {
+  function read<V extends object>(path: string, summary: string, params: z.ZodObject, response: z.ZodType, workflowIdOf: (p: Record<string, string>) => string, query: QueryDefinition<V>, roles: readonly Role[] = ['agency', 'vpcp', 'auditor'], forCaller?: (view: V, actor: Actor) => Promise<V>) {
     app.get(path, { config: { access: { roles } }, schema: { tags: ['operations'], summary, params, response: { 200: response, ...errors } } }, async (request) => {
       const view = await queryCase(app, workflowIdOf(request.params as Record<string, string>), query);
       const owner = view as { agency?: string; config?: { agency: string } };
       const agency = owner.agency ?? owner.config?.agency;
       if (agency) assertAgencyScope(actorOf(request), agency, 'this case');
-      return { ...view };
+      return forCaller ? forCaller(view, actorOf(request)) : { ...view };
     });
   }
+  /** Issue 13.6: the actions this caller may take on a support request now, named as their routes. */
+  const supportForCaller = async <V extends object>(view: V, actor: Actor): Promise<V> => {
+    const v = view as V & { agency: string; actionsAllowed: string[] };
+    return { ...v, actionsAllowed: supportRequestActionsFor(v, await app.permissions.callerOf(actor)) };
+  };
 
   // ---- Art 50.2: security servers --------------------------------------------------------------
 
@@ -265,7 +271,7 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
     return { items, total, page, pageSize };
   });
 
-  read('/support-requests/:id', 'One support request: status, notes, clocks and the actions allowed now', caseParams, supportSchema, (p) => supportRequestWorkflowId(p.id!), supportRequestQuery);
+  read('/support-requests/:id', 'One support request: status, notes, clocks and the actions this caller may take now', caseParams, supportSchema, (p) => supportRequestWorkflowId(p.id!), supportRequestQuery, undefined, supportForCaller);
   const supportAction = <I>(path: string, summary: string, roles: readonly Role[], body: z.ZodObject, update: UpdateDefinition<unknown, [I]>) =>
     action(`/support-requests/:id/${path}`, { summary, roles, permission: roles.includes('agency') ? 'operations.support' : 'operations.supportHandle', params: caseParams, body, response: supportSchema, workflowIdOf: (p) => supportRequestWorkflowId(p.id!), update });
   supportAction('announce-completion', 'A complex request: VPCP announces the completion time (a period counted by the calendar); it becomes the clock and is published to the agency (Art 51)', ['vpcp'],
