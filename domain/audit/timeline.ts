@@ -37,6 +37,8 @@ export interface TimelineActor {
 export interface TimelineClock {
   key: string;
   article?: string;
+  /** The rule set the period and article come from (clocks recorded since rule sets exist; before: the 2020 baseline). */
+  ruleSetId?: string;
   step?: string;
   stepVi?: string;
   owner?: string;
@@ -170,7 +172,7 @@ function clockFromSnapshot(s: Record<string, unknown>): TimelineClock {
   const pick = <T>(k: string) => (s[k] === undefined || s[k] === null ? undefined : (s[k] as T));
   return {
     key: String(s.key),
-    article: pick('article'), step: pick('step'), stepVi: pick('stepVi'), owner: pick('owner'), ownerKind: pick('ownerKind'),
+    article: pick('article'), ruleSetId: pick('ruleSetId'), step: pick('step'), stepVi: pick('stepVi'), owner: pick('owner'), ownerKind: pick('ownerKind'),
     stage: pick('stage'), amount: pick('amount'), unit: pick('unit'), startedAt: pick('startedAt'), dueAt: pick('dueAt'),
     dueLocal: pick('dueLocal'), calendarVersion: pick('calendarVersion'), rule: pick('rule'), explanation: pick('explanation'),
     explanationVi: pick('explanationVi'), outcome: pick('outcome'), breachedAt: pick('breachedAt'), completedAt: pick('completedAt'),
@@ -214,7 +216,7 @@ export function buildTimeline(workflowId: string, runs: AuditRun[]): Timeline {
       const prev = clocks.get(now.key);
       const pending = startedWithoutStep.get(now.key);
       if (pending?.clock) {
-        Object.assign(pending.clock, { step: now.step, stepVi: now.stepVi, ownerKind: now.ownerKind, stage: now.stage });
+        Object.assign(pending.clock, { step: now.step, stepVi: now.stepVi, ownerKind: now.ownerKind, stage: now.stage, ...(now.ruleSetId ? { ruleSetId: now.ruleSetId } : {}) });
         startedWithoutStep.delete(now.key);
       }
       clocks.set(now.key, { ...prev, ...now, recomputations });

@@ -64,6 +64,7 @@ function entryDetail(e: TimelineEntry): string {
       c.dueAt ? `Hạn / due: <b>${esc(local(c.dueAt))}</b> (${esc(c.dueAt)})` : '',
       c.previousDueAt ? `Hạn trước / previous due: ${esc(local(c.previousDueAt))}` : '',
       c.calendarVersion !== undefined ? `Lịch phiên bản / calendar version: ${esc(c.calendarVersion)}` : '',
+      c.ruleSetId ? `Bộ quy tắc / rule set: ${esc(c.ruleSetId)}` : '',
       c.rule ? `Quy tắc / rule: ${esc(c.rule)}` : '',
       c.explanationVi || c.explanation ? both(c.explanationVi ?? '', c.explanation ?? '') : '',
       c.breachedAt ? `Quá hạn lúc / breached at: <b>${esc(local(c.breachedAt))}</b>` : '',

@@ -13,6 +13,7 @@ export const clockView = z
   .object({
     key: z.string(),
     article: z.string().optional(),
+    ruleSetId: z.string().optional(),
     step: z.string().optional(),
     stepVi: z.string().optional(),
     owner: z.string().optional(),
