@@ -125,8 +125,9 @@ async function main(): Promise<void> {
     await benchDashboardAndChecker(database);
   } finally {
     await database.close();
-    // 1M rows and their indexes take space on a shared machine: the next run recreates them.
-    await dropDatabase(database.url.replace(/\/[^/]*$/, ''), DATABASE);
+    // 1M rows and their indexes take space on a shared machine: the next run recreates them
+    // (`SUPERVISION_KEEP_DB=1` keeps them, to look at plans by hand).
+    if (!process.env.SUPERVISION_KEEP_DB) await dropDatabase(database.url.replace(/\/[^/]*$/, ''), DATABASE);
   }
 }
 

@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type Column, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Executor } from '../client.js';
+import { union } from 'drizzle-orm/pg-core';
 import { slaClocks, slaOutcomeCounts, type slaOwnerKind } from '../schema/index.js';
 import type { SlaClock } from '../../domain/sla/clocks.js';
 import { keysetAfter } from './keyset.js';
@@ -139,12 +140,23 @@ async function plannedRows(db: Executor, query: SQLWrapper): Promise<number> {
   return Math.round(rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
 }
 
-async function countOf<W extends boolean>(db: Executor, where: SQL | undefined, withTotal: W | undefined): Promise<{ total: Total<W>; totalEstimated: boolean }> {
+/**
+ * The total of a list: `filters` (without the caller's scope) within `scope`. An agency's scope is
+ * "its cases or its clocks" (an OR no single index range answers): counted as the union of the two
+ * index ranges, case agency and owner, each index-only, instead of filtering every breach.
+ */
+async function countOf<W extends boolean>(db: Executor, filters: SQL | undefined, scope: Scope, withTotal: W | undefined): Promise<{ total: Total<W>; totalEstimated: boolean }> {
   if (withTotal === false) return { total: undefined as Total<W>, totalEstimated: false };
-  const capped = db.select({ one: sql`1` }).from(slaClocks).where(where).limit(TOTAL_EXACT_UP_TO + 1).as('capped');
+  const key = { workflowId: slaClocks.workflowId, clockKey: slaClocks.clockKey };
+  const capped = scope.agency
+    ? union(
+      db.select(key).from(slaClocks).where(and(filters, eq(slaClocks.caseAgency, scope.agency))),
+      db.select(key).from(slaClocks).where(and(filters, eq(slaClocks.owner, scope.agency))),
+    ).limit(TOTAL_EXACT_UP_TO + 1).as('capped')
+    : db.select({ one: sql`1` }).from(slaClocks).where(and(filters, scopeFilter(scope))).limit(TOTAL_EXACT_UP_TO + 1).as('capped');
   const n = (await db.select({ n: count() }).from(capped))[0]?.n ?? 0;
   if (n <= TOTAL_EXACT_UP_TO) return { total: n as Total<W>, totalEstimated: false };
-  const estimate = await plannedRows(db, db.select({ one: sql`1` }).from(slaClocks).where(where));
+  const estimate = await plannedRows(db, db.select({ one: sql`1` }).from(slaClocks).where(and(filters, scopeFilter(scope))));
   return { total: Math.max(estimate, n) as Total<W>, totalEstimated: true };
 }
 
@@ -172,9 +184,8 @@ const pendingLiteral = sql`${slaClocks.outcome} = 'pending' and ${slaClocks.comp
  * matching breach unless `withTotal` is false (exact up to `TOTAL_EXACT_UP_TO`, then estimated).
  */
 export async function listBreaches<W extends boolean = true>(db: Executor, scope: Scope, f: BreachFilter & { withTotal?: W }) {
-  const where = and(
+  const filters = and(
     countedBreachLiteral,
-    scopeFilter(scope),
     f.agency ? eq(slaClocks.caseAgency, f.agency) : undefined,
     f.owner ? eq(slaClocks.owner, f.owner) : undefined,
     f.process ? eq(slaClocks.process, f.process) : undefined,
@@ -185,10 +196,10 @@ export async function listBreaches<W extends boolean = true>(db: Executor, scope
   );
   const [items, counted] = await Promise.all([
     db.select(clockColumns).from(slaClocks)
-      .where(and(where, f.after ? keysetAfter('desc', [slaClocks.breachedAt, slaClocks.workflowId, slaClocks.clockKey], f.after, ['timestamptz']) : undefined))
+      .where(and(filters, scopeFilter(scope), f.after ? keysetAfter('desc', [slaClocks.breachedAt, slaClocks.workflowId, slaClocks.clockKey], f.after, ['timestamptz']) : undefined))
       .orderBy(desc(slaClocks.breachedAt), desc(slaClocks.workflowId), desc(slaClocks.clockKey))
       .limit(f.limit).offset(f.offset ?? 0),
-    countOf(db, where, f.withTotal),
+    countOf(db, filters, scope, f.withTotal),
   ]);
   return { items, ...counted };
 }
@@ -209,20 +220,19 @@ export interface DueFilter extends PageWindow<DueCursor> {
  * keyset page from `sla_clocks_due_list_idx`, with the count unless `withTotal` is false (as above).
  */
 export async function listDueBefore<W extends boolean = true>(db: Executor, scope: Scope, f: DueFilter & { withTotal?: W }) {
-  const where = and(
+  const filters = and(
     pendingLiteral,
     lte(slaClocks.dueAt, f.until),
-    scopeFilter(scope),
     f.agency ? eq(slaClocks.caseAgency, f.agency) : undefined,
     f.owner ? eq(slaClocks.owner, f.owner) : undefined,
     f.process ? eq(slaClocks.process, f.process) : undefined,
   );
   const [items, counted] = await Promise.all([
     db.select(clockColumns).from(slaClocks)
-      .where(and(where, f.after ? keysetAfter('asc', [slaClocks.dueAt, slaClocks.workflowId, slaClocks.clockKey], f.after, ['timestamptz']) : undefined))
+      .where(and(filters, scopeFilter(scope), f.after ? keysetAfter('asc', [slaClocks.dueAt, slaClocks.workflowId, slaClocks.clockKey], f.after, ['timestamptz']) : undefined))
       .orderBy(asc(slaClocks.dueAt), asc(slaClocks.workflowId), asc(slaClocks.clockKey))
       .limit(f.limit).offset(f.offset ?? 0),
-    countOf(db, where, f.withTotal),
+    countOf(db, filters, scope, f.withTotal),
   ]);
   return { items, ...counted };
 }
