@@ -51,7 +51,21 @@ export interface CreateWorkerOptions {
   connection?: NativeConnection;
   /** The payload codecs (encryption) from the configuration: `dataConverterFor(config)`; none by default. */
   dataConverter?: DataConverter;
+  /** Runs kept in memory between tasks; `MAX_CACHED_WORKFLOWS` by default (benchmarks compare sizes). */
+  maxCachedWorkflows?: number;
 }
+
+/**
+ * Runs a worker keeps in memory between their tasks. The SDK's default grows with the heap limit
+ * (2,310 on this machine's 4 GiB heap), and a worker held 1.84 GiB RSS with 10,000 open feedback
+ * items. An open case spends its life waiting (on a citizen, a bank, a clock of days): what the cache
+ * saves is the replay of a run whose next task comes while it is still cached, which matters for the
+ * burst of tasks around a start or an action (seconds), not for the wait. 500 covers several seconds
+ * of starts at this machine's saturation rate; a run evicted beyond it is replayed on its next task
+ * (milliseconds for these histories). Memory then stops growing with the number of open cases
+ * (bench/worker-memory.bench.ts).
+ */
+export const MAX_CACHED_WORKFLOWS = 500;
 
 export async function createWorker(options: CreateWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = options.connection ?? (await NativeConnection.connect({ address: options.address, tls: options.tls }));
@@ -77,6 +91,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<{ work
     // each one well inside the timeout; the rest wait on the server's queue, where waiting costs nothing.
     maxConcurrentWorkflowTaskExecutions: 16,
     workflowThreadPoolSize: 2,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? MAX_CACHED_WORKFLOWS,
   });
   return { worker, connection };
 }
