@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { PinnedRuleSet, RuleSet } from '../domain/rules/types.js';
+import type { CaseRuleSet, RuleSet } from '../domain/rules/types.js';
 import type { SlaClock } from '../domain/sla/clocks.js';
 import type { ActorRef } from './actors.js';
 
@@ -46,19 +46,7 @@ export interface ReprojectClocksInput {
  */
 export const reprojectSlaClocksSignal = defineSignal<[ReprojectClocksInput]>('reprojectSlaClocksSignal');
 
-/** A VPCP decision moving a running case to another rule set (recorded in the case, carried across continue-as-new). */
-export interface RuleSetChange {
-  at: string;
-  by: string;
-  reason: string;
-  from: string;
-  to: string;
-}
-
-/** The case's rule set: the pinned one now, and every explicit change since the case started. */
-export interface CaseRuleSet extends PinnedRuleSet {
-  changes?: RuleSetChange[];
-}
+export type { CaseRuleSet, RuleSetChange } from '../domain/rules/types.js';
 
 export interface ChangeRuleSetInput {
   /** Only VPCP moves a running case to another rule set. */

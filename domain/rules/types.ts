@@ -98,3 +98,17 @@ export interface PinnedRuleSet {
   id: string;
   periods: Partial<Record<PeriodId, Period>>;
 }
+
+/** A VPCP decision moving a running case to another rule set (recorded in the case, carried across continue-as-new). */
+export interface RuleSetChange {
+  at: string;
+  by: string;
+  reason: string;
+  from: string;
+  to: string;
+}
+
+/** What a case's start input carries: the pinned rule set now, and every explicit change since the case started. */
+export interface CaseRuleSet extends PinnedRuleSet {
+  changes?: RuleSetChange[];
+}
