@@ -200,6 +200,13 @@ export function keysetPage<T>(rows: T[], pageSize: number, key: (row: T) => read
 }
 
 /**
+ * The SQL window of a list page: one row more than the page (it only says whether a next page
+ * exists), after the cursor (keyset) or, without one, at `?page`'s OFFSET.
+ */
+export const cursorWindow = <C>({ page, pageSize, cursor }: { page: number; pageSize: number; cursor?: C }): { limit: number; offset: number; after?: C } =>
+  cursor ? { limit: pageSize + 1, offset: 0, after: cursor } : { limit: pageSize + 1, offset: (page - 1) * pageSize };
+
+/**
  * A keyset page: `nextCursor` added to `paged`. `total` is given on the first page (no cursor)
  * and left out on the pages after it (the caller has it; counting again on every page would cost
  * each page what the first costs).

@@ -3,6 +3,7 @@ import type { Database, Executor } from '../client.js';
 import { feedbackActions, feedbackAnswers, feedbackItems, feedbackRefusals, notifications, slaClocks } from '../schema/index.js';
 import type { ActionRecord } from '../../domain/processes/actors.js';
 import { caseBreach } from './sla.js';
+import { keysetAfter } from './keyset.js';
 
 /** What the workflow projects after every change (the submission only once, at intake). */
 export interface FeedbackItemProjection {
@@ -163,6 +164,8 @@ export interface FeedbackFilter {
   to?: Date;
   limit: number;
   offset: number;
+  /** Keyset cursor (issue 18.3): the last item's receipt instant and id. */
+  after?: [receivedAt: string, itemId: string];
 }
 
 export async function listFeedbackItems(db: Executor, scope: FeedbackScope, f: FeedbackFilter) {
@@ -177,8 +180,9 @@ export async function listFeedbackItems(db: Executor, scope: FeedbackScope, f: F
     f.to ? lte(feedbackItems.receivedAt, f.to) : undefined,
   );
   const [items, [total]] = await Promise.all([
-    db.select({ ...itemColumns, ...caseBreach(feedbackItems.workflowId) }).from(feedbackItems).where(where)
-      .orderBy(desc(feedbackItems.receivedAt), asc(feedbackItems.itemId)).limit(f.limit).offset(f.offset),
+    db.select({ ...itemColumns, ...caseBreach(feedbackItems.workflowId) }).from(feedbackItems)
+      .where(and(where, f.after ? keysetAfter('desc', [feedbackItems.receivedAt, feedbackItems.itemId], f.after, ['timestamptz']) : undefined))
+      .orderBy(desc(feedbackItems.receivedAt), desc(feedbackItems.itemId)).limit(f.limit).offset(f.offset),
     db.select({ n: count() }).from(feedbackItems).where(where),
   ]);
   return { items, total: total?.n ?? 0 };

@@ -36,7 +36,7 @@ import {
   type FeedbackWorkflowInput,
 } from '../../../workflows/feedback.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
-import { dateOrInstant, instant, pageQuery, pageWindow, paged, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { cursorId, cursorInstant, cursorParam, cursorWindow, dateOrInstant, instant, keysetPage, pageQuery, pageWindow, paged, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, type Actor, type Role } from '../../auth.js';
 import type { Permission } from '../../../domain/permissions/catalogue.js';
 import { feedbackActionsFor } from '../../../domain/permissions/case-actions.js';
@@ -239,6 +239,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
         from: dateOrInstant('from').optional(),
         to: dateOrInstant('to').optional(),
         ...pageQuery,
+        cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
       }),
       response: {
         200: paged(z.object({
@@ -247,17 +248,19 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
           receivedAt: z.date(), publishedAt: z.date().nullable(), updatedAt: z.date(),
           /** A counted clock of the item breached (not a citizen's wait), and against whom. */
           slaBreached: z.boolean(), breachOwners: z.array(z.string()),
-        })),
+        })).extend({ nextCursor: z.string().nullable() }),
         ...errors,
       },
     },
   }, async (request) => {
     const actor = actorOf(request);
-    const { from, to, page, pageSize, ...rest } = request.query;
-    const { items, total } = await listFeedbackItems(app.db, actor.role === 'agency' ? { agency: actor.agency } : {}, {
-      ...rest, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}), ...pageWindow({ page, pageSize }),
+    const { from, to, page, pageSize, cursor, ...rest } = request.query;
+    const { items: rows, total } = await listFeedbackItems(app.db, actor.role === 'agency' ? { agency: actor.agency } : {}, {
+      ...rest, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}), ...cursorWindow({ page, pageSize, cursor }),
     });
-    return { items, total, page, pageSize };
+    // Newest first, keyset pages (issue 18.3): `nextCursor` continues after the last item.
+    const { items, nextCursor } = keysetPage(rows, pageSize, (i) => [i.receivedAt.toISOString(), i.itemId]);
+    return { items, total, page, pageSize, nextCursor };
   });
 
   app.get('/published', {
