@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
+import { keysetAfter } from './keyset.js';
 import { discrepancies, payments, reconciliationDays, reconciliationLines, reconciliationResults, reconciliationSummaries, reconciliationUploads, refundPayouts, refunds } from '../schema/index.js';
 
 export type ReconciliationSource = (typeof reconciliationLines.source.enumValues)[number];
@@ -529,7 +530,8 @@ export async function upsertRefund(db: Executor, r: RefundRow): Promise<void> {
   await db.insert(refunds).values(row).onConflictDoUpdate({ target: refunds.id, set: updatable, setWhere: sql`${refunds.revision} < excluded.revision` });
 }
 
-export function listRefunds(db: Executor, params: ReportScope & { status?: RefundRow['status']; paymentId?: string; limit: number }) {
+/** Refunds, newest first (ties: the later id first), one keyset page after `after` (issue 18.3; `refunds_created_idx`). */
+export function listRefunds(db: Executor, params: ReportScope & { status?: RefundRow['status']; paymentId?: string; limit: number; after?: [createdAt: string, id: string] }) {
   return db
     .select()
     .from(refunds)
@@ -538,8 +540,9 @@ export function listRefunds(db: Executor, params: ReportScope & { status?: Refun
       params.bank ? eq(refunds.bank, params.bank) : undefined,
       params.status ? eq(refunds.status, params.status) : undefined,
       params.paymentId ? eq(refunds.paymentId, params.paymentId) : undefined,
+      params.after ? keysetAfter('desc', [refunds.createdAt, refunds.id], params.after, ['timestamptz']) : undefined,
     ))
-    .orderBy(asc(refunds.createdAt))
+    .orderBy(desc(refunds.createdAt), desc(refunds.id))
     .limit(params.limit);
 }
 

@@ -11,7 +11,7 @@ import { runUpdate } from '../../idempotency.js';
 import { ruleSetForNewCase } from '../rule-sets/pin.js';
 import { startOnce, untilProjected } from '../../case-record.js';
 import { problem, problemSchema } from '../../errors.js';
-import { caseId, safeCode, safeMultilineText, safeText } from '../../schemas.js';
+import { caseId, cursorId, cursorInstant, cursorParam, keysetPage, safeCode, safeMultilineText, safeText } from '../../schemas.js';
 import { vndSchema } from '../payments/index.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
@@ -110,17 +110,23 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/', {
     config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
     schema: {
-      tags: ['refunds'], summary: 'Refunds: a bank sees its own, an agency its own',
-      querystring: z.object({ status: z.enum(refundStatus.enumValues).optional(), paymentId: safeText(200).optional(), agency: safeCode().optional(), bank: safeCode().optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
-      response: { 200: z.object({ items: z.array(refundSchema) }), ...errors },
+      tags: ['refunds'], summary: 'Refunds, newest first, keyset pages of `limit` (`cursor` = the previous page\'s `nextCursor`): a bank sees its own, an agency its own',
+      querystring: z.object({
+        status: z.enum(refundStatus.enumValues).optional(), paymentId: safeText(200).optional(), agency: safeCode().optional(), bank: safeCode().optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+        cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
+      }),
+      response: { 200: z.object({ items: z.array(refundSchema), nextCursor: z.string().nullable() }), ...errors },
     },
   }, async (request) => {
     const actor = actorOf(request);
-    const { query } = request;
+    const { cursor, limit, ...query } = request.query;
     const rows = await listRefunds(app.db, {
       ...query, agency: actor.role === 'agency' ? actor.agency : query.agency, bank: actor.role === 'bank' ? actor.bank : query.bank,
+      limit: limit + 1, after: cursor,
     });
-    return { items: rows.map(toBody) };
+    const { items, nextCursor } = keysetPage(rows, limit, (r) => [r.createdAt.toISOString(), r.id]);
+    return { items: items.map(toBody), nextCursor };
   });
 
   app.get('/:id', {
