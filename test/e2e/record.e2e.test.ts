@@ -10,6 +10,7 @@ import { dvcttWorkflowId } from '../../workflows/dvctt.definitions.js';
 import { feedbackWorkflowId } from '../../workflows/feedback.definitions.js';
 import { tthcDecisionWorkflowId } from '../../workflows/tthc.definitions.js';
 import { fullContent, tthcTestCode } from '../fixtures/tthc-content.js';
+import { publishDecision } from '../../db/queries/tthc.js';
 import { startE2e, type E2eStack } from '../support/e2e.js';
 import { bearer, eventually, testConfig, testLogger, uniqueId, workflowBundle } from '../support/env.js';
 import { createFakeBankSigner } from '../support/fake-bank.js';
@@ -77,7 +78,15 @@ describe('the permanent case record: closed cases read the same after Temporal p
     records = createRecordActivities(stack.database.db, client, testLogger());
     const res = await stack.call('PUT', `/v1/banks/${bankCode}`, vpcp, { name: `Bank ${bankCode}`, nameVi: `Ngân hàng ${bankCode}`, kind: 'bank', receiptCertificate: bankSigner.certificatePem });
     expect(res.status).toBe(201);
+    // Art 27.1, 28.1: the DVCTT case declares its service for a TTHC BTP published (its publication transaction).
+    const decisionId = uniqueId('BTP.record');
+    await publishDecision(stack.database.db, {
+      decisionId, workflowId: `wf-${decisionId}`, agency: 'BTP', agencyKind: 'ministry', items: [{ kind: 'new', code: dvcttTthc, content: fullContent('Cấp bản sao trích lục hộ tịch') }],
+      signedOn: '2026-01-05', effectiveOn: '2026-03-01',
+    });
   }, 180_000);
+  /** The TTHC the DVCTT case's service delivers. */
+  const dvcttTthc = tthcTestCode('REC');
   afterAll(async () => {
     await stack?.stop();
   });
@@ -314,7 +323,7 @@ describe('the permanent case record: closed cases read the same after Temporal p
     const result = await http('POST', `/v1/feedback/${itemId}/result`, btp, { answer: 'Lệ phí được niêm yết tại Cơ sở dữ liệu quốc gia về TTHC.', resultObtainedAt: new Date().toISOString() });
     expect(result.body.status).toBe('in-review');
     expect((await http('POST', `/v1/feedback/${itemId}/review`, btpReviewer, { decision: 'approve' })).body.status).toBe('approved');
-    expect((await http('POST', `/v1/feedback/${itemId}/publish`, btpReviewer, {})).body.status).toBe('published');
+    expect((await http('POST', `/v1/feedback/${itemId}/publish`, btpReviewer, { publicQuestion: 'Đề nghị công khai thành phần hồ sơ của thủ tục.' })).body.status).toBe('published');
     const workflowId = feedbackWorkflowId(itemId);
 
     const { before, stored } = await proveRetention(expect, workflowId, {
@@ -377,7 +386,7 @@ describe('the permanent case record: closed cases read the same after Temporal p
 
   it.concurrent('Retention: a DVCTT service case ended after withdrawal, purged from Temporal, still reads the same and is not started again (Art 27, project rule)', async ({ expect }) => {
     const code = uniqueId('DVC-REC');
-    expect((await http('POST', '/v1/dvctt/services', btp, { code, name: 'Cấp bản sao trích lục hộ tịch', tthcCode: '1.001235', agency: 'BTP', level: 4 })).status).toBe(201);
+    expect((await http('POST', '/v1/dvctt/services', btp, { code, name: 'Cấp bản sao trích lục hộ tịch', tthcCode: dvcttTthc, agency: 'BTP', level: 4 })).status).toBe(201);
     expect((await http('POST', `/v1/dvctt/services/${code}/propose`, btp, {})).body.status).toBe('proposed');
     const rejected = await http('POST', `/v1/dvctt/services/${code}/review`, vpcp, { decision: 'reject', reasons: 'Thiếu biểu mẫu / form missing' });
     expect(rejected.body.status).toBe('returned');
