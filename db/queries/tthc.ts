@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, gt, gte, ilike, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
+import { keysetAfter } from './keyset.js';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor, Transaction } from '../client.js';
 import { agencies, tthcDecisions, tthcProcedures, tthcPublications, tthcReviews, tthcVersions } from '../schema/index.js';
@@ -354,15 +355,17 @@ const decisionColumns = {
   publishedAt: tthcDecisions.publishedAt,
 };
 
-export async function listDecisions(db: Executor, params: { agency?: string; stage?: TthcDecisionState['stage']; lateIssue?: boolean; limit: number; offset: number }) {
+export async function listDecisions(db: Executor, params: { agency?: string; stage?: TthcDecisionState['stage']; lateIssue?: boolean; limit: number; offset: number; after?: [signedOn: string, id: string] }) {
   const where = and(
     params.agency ? eq(tthcDecisions.agency, params.agency) : undefined,
     params.stage ? eq(tthcDecisions.stage, params.stage) : undefined,
     params.lateIssue !== undefined ? eq(tthcDecisions.lateIssue, params.lateIssue) : undefined,
   );
   const [items, [total]] = await Promise.all([
-    db.select({ ...decisionColumns, ...caseBreach(tthcDecisions.workflowId) }).from(tthcDecisions).where(where)
-      .orderBy(desc(tthcDecisions.signedOn), asc(tthcDecisions.id)).limit(params.limit).offset(params.offset),
+    // Newest signature first (ties: the later id first), keyset pages (issue 18.3; `tthc_decisions_signed_idx`).
+    db.select({ ...decisionColumns, ...caseBreach(tthcDecisions.workflowId) }).from(tthcDecisions)
+      .where(and(where, params.after ? keysetAfter('desc', [tthcDecisions.signedOn, tthcDecisions.id], params.after, ['date']) : undefined))
+      .orderBy(desc(tthcDecisions.signedOn), desc(tthcDecisions.id)).limit(params.limit).offset(params.offset),
     db.select({ n: count() }).from(tthcDecisions).where(where),
   ]);
   return { items, total: total?.n ?? 0 };
@@ -489,14 +492,17 @@ const reviewColumns = {
   openedAt: tthcReviews.openedAt, closedAt: tthcReviews.closedAt,
 };
 
-export async function listReviews(db: Executor, params: { agency?: string; code?: string; stage?: TthcReviewState['stage']; limit: number; offset: number }) {
+export async function listReviews(db: Executor, params: { agency?: string; code?: string; stage?: TthcReviewState['stage']; limit: number; offset: number; after?: [openedAt: string, id: string] }) {
   const where = and(
     params.agency ? eq(tthcReviews.agency, params.agency) : undefined,
     params.code ? eq(tthcReviews.code, params.code) : undefined,
     params.stage ? eq(tthcReviews.stage, params.stage) : undefined,
   );
   const [items, [total]] = await Promise.all([
-    db.select(reviewColumns).from(tthcReviews).where(where).orderBy(desc(tthcReviews.openedAt), asc(tthcReviews.id)).limit(params.limit).offset(params.offset),
+    // Newest first (ties: the later id first), keyset pages (issue 18.3; `tthc_reviews_opened_idx`).
+    db.select(reviewColumns).from(tthcReviews)
+      .where(and(where, params.after ? keysetAfter('desc', [tthcReviews.openedAt, tthcReviews.id], params.after, ['timestamptz']) : undefined))
+      .orderBy(desc(tthcReviews.openedAt), desc(tthcReviews.id)).limit(params.limit).offset(params.offset),
     db.select({ n: count() }).from(tthcReviews).where(where),
   ]);
   return { items, total: total?.n ?? 0 };

@@ -36,7 +36,7 @@ import {
 import { agencyOfDecisionId, authorityAllowed, decisionIdOf } from '../../../workflows/tthc.rules.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { boundedInt, dateOrInstant, MAX_INT4, pageQuery, pageWindow, paged, realDate, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { boundedInt, cursorDate, cursorId, cursorInstant, cursorParam, cursorWindow, dateOrInstant, keysetPage, MAX_INT4, pageQuery, pageWindow, paged, realDate, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, ROLES } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
@@ -245,17 +245,21 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ROLES, agencyOf: agencyInQuery } },
     schema: {
       tags: ['tthc'], summary: 'Publication decisions (agencies see their own)',
-      querystring: z.object({ agency: safeCode().optional(), stage: z.enum(tthcDecisionStage.enumValues).optional(), lateIssue: z.enum(['true', 'false']).optional(), ...pageQuery }),
-      response: { 200: paged(decisionSummarySchema), ...errors },
+      querystring: z.object({
+        agency: safeCode().optional(), stage: z.enum(tthcDecisionStage.enumValues).optional(), lateIssue: z.enum(['true', 'false']).optional(), ...pageQuery,
+        cursor: cursorParam(z.tuple([cursorDate, cursorId])).optional(),
+      }),
+      response: { 200: paged(decisionSummarySchema).extend({ nextCursor: z.string().nullable() }), ...errors },
     },
   }, async (request) => {
     const actor = actorOf(request);
-    const { page, pageSize, ...query } = request.query;
+    const { page, pageSize, cursor, ...query } = request.query;
     const agency = actor.role === 'agency' ? actor.agency : query.agency;
-    const { items, total } = await listDecisions(app.db, {
-      agency, stage: query.stage, lateIssue: query.lateIssue === undefined ? undefined : query.lateIssue === 'true', ...pageWindow({ page, pageSize }),
+    const { items: rows, total } = await listDecisions(app.db, {
+      agency, stage: query.stage, lateIssue: query.lateIssue === undefined ? undefined : query.lateIssue === 'true', ...cursorWindow({ page, pageSize, cursor }),
     });
-    return { items: items.map((r) => ({ ...r, publishedAt: iso(r.publishedAt) })), total, page, pageSize };
+    const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.signedOn, r.id]);
+    return { items: items.map((r) => ({ ...r, publishedAt: iso(r.publishedAt) })), total, page, pageSize, nextCursor };
   });
 
   app.get('/decisions/:id', {
@@ -397,13 +401,17 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/reviews', {
     schema: {
       tags: ['tthc'], summary: 'Quality review results (public, Art 24.2a)', security: [],
-      querystring: z.object({ agency: safeCode().optional(), code: safeText(80).optional(), stage: z.enum(tthcReviewStage.enumValues).optional(), ...pageQuery }),
-      response: { 200: paged(reviewSchema), 400: problemSchema },
+      querystring: z.object({
+        agency: safeCode().optional(), code: safeText(80).optional(), stage: z.enum(tthcReviewStage.enumValues).optional(), ...pageQuery,
+        cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
+      }),
+      response: { 200: paged(reviewSchema).extend({ nextCursor: z.string().nullable() }), 400: problemSchema },
     },
   }, async (request) => {
-    const { page, pageSize, ...filters } = request.query;
-    const { items, total } = await listReviews(app.db, { ...filters, ...pageWindow({ page, pageSize }) });
-    return { items: items.map(toReview), total, page, pageSize };
+    const { page, pageSize, cursor, ...filters } = request.query;
+    const { items: rows, total } = await listReviews(app.db, { ...filters, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.openedAt.toISOString(), r.id]);
+    return { items: items.map(toReview), total, page, pageSize, nextCursor };
   });
 
   app.get('/reviews/:id', {
