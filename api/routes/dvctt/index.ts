@@ -43,7 +43,7 @@ import {
 } from '../../../workflows/dvctt.definitions.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { pageQuery, pageWindow, paged, queryInt, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { cursorId, cursorInstant, cursorParam, cursorWindow, keysetPage, pageQuery, pageWindow, paged, queryInt, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, type Actor, type Role } from '../../auth.js';
 import type { Permission } from '../../../domain/permissions/catalogue.js';
 import { dvcttActionsFor } from '../../../domain/permissions/case-actions.js';
@@ -216,14 +216,16 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
         /** Only services in their current status for at least this many days. */
         minDaysInStatus: z.coerce.number().int().min(0).max(3650).optional(),
         ...pageQuery,
+        cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
       }),
-      response: { 200: paged(serviceSchema), ...errors },
+      response: { 200: paged(serviceSchema).extend({ nextCursor: z.string().nullable() }), ...errors },
     },
   }, async (request) => {
-    const { minDaysInStatus, page, pageSize, ...filter } = request.query;
+    const { minDaysInStatus, page, pageSize, cursor, ...filter } = request.query;
     const statusSince = minDaysInStatus === undefined ? undefined : new Date(Date.now() - minDaysInStatus * 86_400_000);
-    const { items, total } = await listServices(app.db, scopeOf(actorOf(request)), { ...filter, statusSince, ...pageWindow({ page, pageSize }) });
-    return { items: items.map(toServiceDto), total, page, pageSize };
+    const { items: rows, total } = await listServices(app.db, scopeOf(actorOf(request)), { ...filter, statusSince, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items, nextCursor } = keysetPage(rows, pageSize, (s) => [s.statusChangedAt.toISOString(), s.code]);
+    return { items: items.map(toServiceDto), total, page, pageSize, nextCursor };
   });
 
   app.get('/services/:code', {
