@@ -26,7 +26,7 @@ import { registerIdempotency } from './idempotency.js';
 import { registerMetrics } from './metrics.js';
 import { completeOpenApi } from './openapi.js';
 import { actionRoutes } from './routes/actions/index.js';
-import { frameworkError, problem, registerErrorHandling } from './errors.js';
+import { clientError, frameworkError, problem, registerErrorHandling } from './errors.js';
 import { jsonDeeperThan, MAX_ID_LENGTH, MAX_JSON_DEPTH } from './schemas.js';
 import { healthRoutes } from './routes/health/index.js';
 import { agencyRoutes } from './routes/agencies/index.js';
@@ -125,6 +125,8 @@ export async function buildApp(config: AppConfig, deps?: Partial<AppDeps>, logge
     // long); the slack lets a somewhat longer one get that same field-level 400.
     routerOptions: { maxParamLength: 2 * MAX_ID_LENGTH },
     frameworkErrors: frameworkError,
+    // Requests Node's HTTP parser refuses (431 headers too large, 400, 408) answer a problem too.
+    clientErrorHandler: clientError,
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON bodies: Fastify's own parser (prototype-poisoning checks included), after a linear scan

@@ -10,6 +10,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
+import type { Duplex } from 'node:stream';
 import { UpdatePending } from './idempotency.js';
 import { isDataException, isDatabaseUnavailable, sqlStateOf } from '../db/errors.js';
 import { MAX_ID_LENGTH } from './schemas.js';
@@ -39,11 +40,13 @@ const titles: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -52,6 +55,8 @@ const titles: Record<number, string> = {
 const kinds = {
   'validation': 400,
   'malformed-json': 400,
+  /** Node's HTTP parser could not read the request (bad request line, bad framing). */
+  'malformed-http': 400,
   'unauthenticated': 401,
   'forbidden': 403,
   'wrong-role': 403,
@@ -64,12 +69,16 @@ const kinds = {
   'busy': 409,
   /** The case has ended: no action applies to it any more. */
   'case-closed': 409,
+  /** The client did not send a whole request in time (Node's `requestTimeout`). */
+  'request-timeout': 408,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'unprocessable': 422,
   'refused': 422,
   /** Too many requests from one token or address: retry after `Retry-After`. */
   'rate-limited': 429,
+  /** The request line and headers exceed Node's header limit (16 KiB; a long URL counts). */
+  'headers-too-large': 431,
   'unavailable': 503,
   'internal': 500,
 } as const;
@@ -223,6 +232,26 @@ export function frameworkError(err: FastifyError, request: FastifyRequest, reply
     return send(reply, request, 400, 'validation', `A path segment is longer than ${MAX_ID_LENGTH} characters`, [{ path: 'params', message: `at most ${MAX_ID_LENGTH} characters` }]);
   }
   return send(reply, request, 400, 'validation', 'The URL is not valid (malformed percent-encoding)', [{ path: 'url', message: err.message }]);
+}
+
+/**
+ * Fastify's `clientErrorHandler`: Node's HTTP parser refused the request before Fastify saw it
+ * (no route, no request object), so the answer is written on the socket, in the problem shape.
+ */
+export function clientError(this: FastifyInstance, err: Error & { code?: string }, socket: Duplex): void {
+  // The peer is gone: nothing to answer (https://nodejs.org/api/http.html#event-clienterror).
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [kind, detail]: [ProblemKind, string] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? ['request-timeout', 'The request was not received in time']
+      : err.code === 'HPE_HEADER_OVERFLOW' ? ['headers-too-large', 'The request line and headers exceed 16 KiB (a long query string counts)']
+        : ['malformed-http', 'The request is not valid HTTP'];
+  const status = kinds[kind];
+  this.log.debug({ code: err.code, status }, 'the HTTP parser refused a request');
+  if (socket.writable) {
+    const body = JSON.stringify({ type: typeOf(kind), title: titles[status]!, status, detail } satisfies Problem);
+    socket.write(`HTTP/1.1 ${status} ${titles[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }
 
 function statusKind(status: number): string {

@@ -2,7 +2,8 @@
  * Completes the generated OpenAPI document with what every route shares, so that each answer the
  * API can give is documented where it is given (checked by the schemathesis suite):
  * - every 4xx/5xx body is a problem document, `application/problem+json` (RFC 9457);
- * - the answers any route may give: 400 (input), 404 (unknown id), 429 (rate limit), 503
+ * - the answers any route may give: 400 (input), 404 (unknown id), 429 (rate limit), 431 (URL and
+ *   headers over Node's 16 KiB, answered by the HTTP parser through `clientError`), 503
  *   (a dependency unreachable, with Retry-After); for authenticated routes 401 (with
  *   WWW-Authenticate) and 403; for routes with a body 413 and 415; for state-changing routes 409
  *   (busy, case closed, Idempotency-Key reused) and 202 (the bounded wait ran out);
@@ -26,6 +27,7 @@ const generic: Record<string, { description: string; headers?: Json }> = {
   415: { description: 'Unsupported content type' },
   422: { description: 'Refused by a rule' },
   429: { description: 'Too many requests', headers: retryAfter },
+  431: { description: 'Request line and headers too large (over 16 KiB, a long query string included)' },
   503: { description: 'A dependency is unreachable', headers: retryAfter },
 };
 
@@ -58,7 +60,7 @@ export function completeOpenApi<T>(document: T): T {
       const responses = (op.responses ??= {});
       const secured = !(Array.isArray(op.security) && op.security.length === 0);
       const hasBody = op.requestBody !== undefined || method === 'post' || method === 'put' || method === 'patch';
-      const codes = ['400', '404', '429', '503'];
+      const codes = ['400', '404', '429', '431', '503'];
       if (secured) codes.push('401', '403');
       if (hasBody) codes.push('413', '415');
       if (method !== 'get') codes.push('409', '422');

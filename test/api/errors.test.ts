@@ -89,6 +89,17 @@ describe('one problem+json shape for every error, and nothing changed', () => {
     const res = await post(override, { authorization: await bearer(config, officer) });
     expect(expectProblem(res, 403, 'wrong-role').detail).toContain('allowed: vpcp');
   });
+
+  it('a URL over 16 KiB is refused by the HTTP parser as 431 problem+json, as the OpenAPI document says', async () => {
+    // Only a real socket reaches Node's parser (inject does not), so this one listens.
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const res = await fetch(`${address}/v1/audit/workflows/x/timeline?token=${'a'.repeat(17 * 1024)}`, { headers: { authorization: await bearer(config, officer) } });
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await res.json()).toEqual({ type: 'urn:dvcqg:problem:headers-too-large', title: 'Request Header Fields Too Large', status: 431, detail: expect.stringContaining('16 KiB') });
+    const documented = (app.swagger() as { paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>> }).paths;
+    expect(documented['/v1/audit/workflows/{id}/timeline']!.get!.responses['431']!.content).toHaveProperty(['application/problem+json']);
+  });
 });
 
 describe('hostile input: refused as a problem, never stored, never a 500', () => {
