@@ -1,4 +1,5 @@
-import { and, asc, count, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { keysetAfter } from './keyset.js';
 import type { Executor } from '../client.js';
 import { notificationRecipientKind, notifications } from '../schema/index.js';
 
@@ -80,9 +81,11 @@ export interface NoticeFilter {
   caseId?: string;
   limit: number;
   offset: number;
+  /** Keyset cursor (issue 18.3): the last notice's creation instant and key. */
+  after?: [createdAt: string, key: string];
 }
 
-/** Newest first. */
+/** Newest first (ties: the later key first), keyset pages after `after`. */
 export async function listNotices(db: Executor, scope: NoticeScope, f: NoticeFilter) {
   const where = and(
     scopeFilter(scope),
@@ -93,8 +96,9 @@ export async function listNotices(db: Executor, scope: NoticeScope, f: NoticeFil
     f.caseId ? eq(notifications.workflowId, f.caseId) : undefined,
   );
   const [items, [total]] = await Promise.all([
-    db.select(noticeColumns).from(notifications).where(where)
-      .orderBy(desc(notifications.createdAt), asc(notifications.key)).limit(f.limit).offset(f.offset),
+    db.select(noticeColumns).from(notifications)
+      .where(and(where, f.after ? keysetAfter('desc', [notifications.createdAt, notifications.key], f.after, ['timestamptz']) : undefined))
+      .orderBy(desc(notifications.createdAt), desc(notifications.key)).limit(f.limit).offset(f.offset),
     db.select({ n: count() }).from(notifications).where(where),
   ]);
   return { items, total: total?.n ?? 0 };

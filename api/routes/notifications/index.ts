@@ -4,7 +4,7 @@ import { findNotice, listNotices, markNoticeRead, type Notice, type NoticeScope 
 import { notificationChannel, notificationRecipientKind } from '../../../db/schema/index.js';
 import { actorOf, agencyInQuery, bankInQuery, type Actor } from '../../auth.js';
 import { problem, problemSchema } from '../../errors.js';
-import { caseId, pageQuery, pageWindow, paged, safeCode, safeText } from '../../schemas.js';
+import { caseId, cursorInstant, cursorParam, cursorWindow, keysetPage, pageQuery, paged, safeCode, safeText } from '../../schemas.js';
 
 const noticeSchema = z
   .object({
@@ -62,13 +62,16 @@ export const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
         kind: safeText(100).optional(),
         caseId: caseId.optional(),
         ...pageQuery,
+        // A notice's key (its id) runs up to 1,000 characters.
+        cursor: cursorParam(z.tuple([cursorInstant, z.string().min(1).max(1000)])).optional(),
       }),
-      response: { 200: paged(noticeSchema), ...errors },
+      response: { 200: paged(noticeSchema).extend({ nextCursor: z.string().nullable() }), ...errors },
     },
   }, async (request) => {
-    const { page, pageSize, ...filter } = request.query;
-    const { items, total } = await listNotices(app.db, scopeOf(actorOf(request)), { ...filter, ...pageWindow({ page, pageSize }) });
-    return { items: items.map(toDto), total, page, pageSize };
+    const { page, pageSize, cursor, ...filter } = request.query;
+    const { items: rows, total } = await listNotices(app.db, scopeOf(actorOf(request)), { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items, nextCursor } = keysetPage(rows, pageSize, (n) => [n.createdAt.toISOString(), n.id]);
+    return { items: items.map(toDto), total, page, pageSize, nextCursor };
   });
 
   app.post('/:id/read', {
