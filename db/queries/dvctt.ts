@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import { keysetAfter } from './keyset.js';
+import { exactInstant, keysetAfter } from './keyset.js';
 import type { Executor } from '../client.js';
 import { dvcttActions, dvcttRounds, dvcttServices, slaClocks, tthcProcedures } from '../schema/index.js';
 import { DVCTT_PROCESS, type DvcttProjection, type DvcttService, type DvcttStatus, type TthcRepealNotice } from '../../workflows/dvctt.definitions.js';
@@ -68,7 +68,7 @@ export async function listServices(db: Executor, scope: Scope, f: ServiceFilter)
   );
   const [items, [total]] = await Promise.all([
     // Longest in its status first (the stuck ones), keyset pages (issue 18.3; `dvctt_services_changed_idx`).
-    db.select(serviceColumns).from(dvcttServices)
+    db.select({ ...serviceColumns, cursorAt: exactInstant(dvcttServices.statusChangedAt) }).from(dvcttServices)
       .where(and(where, f.after ? keysetAfter('asc', [dvcttServices.statusChangedAt, dvcttServices.code], f.after, ['timestamptz']) : undefined))
       .orderBy(asc(dvcttServices.statusChangedAt), asc(dvcttServices.code)).limit(f.limit).offset(f.offset),
     db.select({ n: count() }).from(dvcttServices).where(where),

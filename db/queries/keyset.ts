@@ -11,3 +11,12 @@ export function keysetAfter(direction: 'asc' | 'desc', columns: Column[], values
   const parameters = values.map((v, i) => (casts[i] ? sql`${v}::${sql.raw(casts[i])}` : sql`${v}`));
   return sql`(${sql.join(columns, sql`, `)}) ${sql.raw(direction === 'desc' ? '<' : '>')} (${sql.join(parameters, sql`, `)})`;
 }
+
+/**
+ * A timestamp column as an ISO instant to the microsecond, for a cursor: a column PostgreSQL fills
+ * (`defaultNow()`) carries microseconds, which a JavaScript Date drops, and a cursor cut to the
+ * millisecond would skip the rows between the cut and the true value. Columns written from
+ * JavaScript instants (milliseconds) need none.
+ */
+export const exactInstant = (column: Column) =>
+  sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;

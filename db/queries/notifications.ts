@@ -1,5 +1,5 @@
 import { and, count, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
-import { keysetAfter } from './keyset.js';
+import { exactInstant, keysetAfter } from './keyset.js';
 import type { Executor } from '../client.js';
 import { notificationRecipientKind, notifications } from '../schema/index.js';
 
@@ -96,7 +96,7 @@ export async function listNotices(db: Executor, scope: NoticeScope, f: NoticeFil
     f.caseId ? eq(notifications.workflowId, f.caseId) : undefined,
   );
   const [items, [total]] = await Promise.all([
-    db.select(noticeColumns).from(notifications)
+    db.select({ ...noticeColumns, cursorAt: exactInstant(notifications.createdAt) }).from(notifications)
       .where(and(where, f.after ? keysetAfter('desc', [notifications.createdAt, notifications.key], f.after, ['timestamptz']) : undefined))
       .orderBy(desc(notifications.createdAt), desc(notifications.key)).limit(f.limit).offset(f.offset),
     db.select({ n: count() }).from(notifications).where(where),
@@ -104,7 +104,8 @@ export async function listNotices(db: Executor, scope: NoticeScope, f: NoticeFil
   return { items, total: total?.n ?? 0 };
 }
 
-export type Notice = Awaited<ReturnType<typeof listNotices>>['items'][number];
+/** A notice (the list's rows also carry `cursorAt`, their exact creation instant for the next page's cursor). */
+export type Notice = Omit<Awaited<ReturnType<typeof listNotices>>['items'][number], 'cursorAt'>;
 
 /** A notice to an agency or a bank (never a citizen's message), whoever it is addressed to. */
 export async function findNotice(db: Executor, id: string): Promise<Notice | undefined> {

@@ -224,7 +224,7 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
     const { minDaysInStatus, page, pageSize, cursor, ...filter } = request.query;
     const statusSince = minDaysInStatus === undefined ? undefined : new Date(Date.now() - minDaysInStatus * 86_400_000);
     const { items: rows, total } = await listServices(app.db, scopeOf(actorOf(request)), { ...filter, statusSince, ...cursorWindow({ page, pageSize, cursor }) });
-    const { items, nextCursor } = keysetPage(rows, pageSize, (s) => [s.statusChangedAt.toISOString(), s.code]);
+    const { items, nextCursor } = keysetPage(rows, pageSize, (s) => [s.cursorAt, s.code]);
     return { items: items.map(toServiceDto), total, page, pageSize, nextCursor };
   });
 

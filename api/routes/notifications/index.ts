@@ -70,7 +70,7 @@ export const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const { page, pageSize, cursor, ...filter } = request.query;
     const { items: rows, total } = await listNotices(app.db, scopeOf(actorOf(request)), { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
-    const { items, nextCursor } = keysetPage(rows, pageSize, (n) => [n.createdAt.toISOString(), n.id]);
+    const { items, nextCursor } = keysetPage(rows, pageSize, (n) => [n.cursorAt, n.id]);
     return { items: items.map(toDto), total, page, pageSize, nextCursor };
   });
 
