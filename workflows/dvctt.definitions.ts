@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionRecord, ActorRef } from './actors.js';
-import type { SlaClock } from './sla.definitions.js';
+import type { CaseRuleSet, SlaClock } from './sla.definitions.js';
 
 /**
  * P2 — online public service (DVCTT) test integration on the Portal, "2 + 5 + 2" (Art 27–28).
@@ -109,6 +109,11 @@ export interface DvcttWorkflowInput {
   maxHistoryEvents?: number;
   /** State carried over by continueAsNew. */
   carried?: DvcttCarriedState;
+  /**
+   * The rule set in force when the loop started, pinned by the API; carried across continue-as-new
+   * (absent before rule sets existed: the 2020 baseline).
+   */
+  ruleSet?: CaseRuleSet;
 }
 
 /**

@@ -65,7 +65,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   let pendingRepeal: TthcRepealNotice | undefined = carried?.pendingRepeal;
   let revision = carried?.projectionRevision ?? 0;
   const finishedClocks: SlaClock[] = carried?.finishedClocks ?? [];
-  const sla = new SlaTracker({ process: DVCTT_PROCESS, agency: service.agency, initialStage: status, seed: carried?.openClocks });
+  const sla = new SlaTracker({ process: DVCTT_PROCESS, agency: service.agency, initialStage: status, seed: carried?.openClocks, ruleSet: input.ruleSet ?? null });
   // One action at a time: a handler awaiting a clock or a write is never overtaken by another.
   const gate = new ActionGate();
 
@@ -156,20 +156,22 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
     };
   }
 
-  async function startClock(round: DvcttRound, spec: Omit<ClockSpec, 'stage' | 'unit'>): Promise<void> {
+  async function startClock(round: DvcttRound, spec: Omit<ClockSpec, 'stage'>): Promise<void> {
     round.clockKeys.push(spec.key);
-    await sla.start({ ...spec, unit: 'workingDays', stage: status });
+    await sla.start({ ...spec, stage: status });
   }
 
-  const vpcpClock = (key: string, amount: number, article: string, step: string, stepVi: string) =>
-    ({ key, amount, article, step, stepVi, owner: 'VPCP', ownerKind: 'vpcp' as const });
-  const agencyClock = (key: string, amount: number, article: string, step: string, stepVi: string) =>
-    ({ key, amount, article, step, stepVi, owner: service.agency, ownerKind: 'agency' as const });
+  /** A period of the case's rule set (`sla.period`), or a project rule's. */
+  type LoopPeriod = Pick<ClockSpec, 'amount' | 'unit' | 'article' | 'ruleSetId'>;
+  const vpcpClock = (key: string, period: LoopPeriod, step: string, stepVi: string) =>
+    ({ key, ...period, step, stepVi, owner: 'VPCP', ownerKind: 'vpcp' as const });
+  const agencyClock = (key: string, period: LoopPeriod, step: string, stepVi: string) =>
+    ({ key, ...period, step, stepVi, owner: service.agency, ownerKind: 'agency' as const });
 
   /** Project rule: an agency's turn in the loop is watched for abandonment (shown, never counted as a breach). */
   const startAbandonClock = (round: DvcttRound, key: string) =>
     startClock(round, {
-      ...agencyClock(key, abandonAfter, 'project rule (abandoned loop)',
+      ...agencyClock(key, { amount: abandonAfter, unit: 'workingDays', article: 'project rule (abandoned loop)' },
         `The agency acts again on the service (else VPCP may close the loop)`, `Bộ, ngành, địa phương tiếp tục thực hiện (nếu không, VPCP có thể đóng quy trình)`),
       kind: 'projectRule',
     });
@@ -198,7 +200,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
     const record = moveTo('proposed', 'propose', actor, note, { round: round.round });
     await completeAbandonClock(actor.userId);
     // Art 27.3: VPCP reviews and marks it public within 2 working days.
-    await startClock(round, vpcpClock(`review#${round.round}`, 2, 'Art 27.3', 'VPCP reviews the proposal and publishes the service for testing', 'VPCP rà soát, đánh dấu công khai dịch vụ công để kiểm thử'));
+    await startClock(round, vpcpClock(`review#${round.round}`, sla.period('dvctt.review'), 'VPCP reviews the proposal and publishes the service for testing', 'VPCP rà soát, đánh dấu công khai dịch vụ công để kiểm thử'));
     return project(record);
   }), { validator: ({ actor }) => check('propose', actor) });
 
@@ -211,7 +213,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
     await sla.complete(`review#${round.round}`, actor.userId);
     if (decision === 'approve') {
       // Art 27.4: the agency tests the published service within 5 working days.
-      await startClock(round, agencyClock(`test#${round.round}`, 5, 'Art 27.4', 'The agency tests the published service and sends the test report', 'Bộ, ngành, địa phương kiểm thử dịch vụ công đã công khai và gửi kết quả'));
+      await startClock(round, agencyClock(`test#${round.round}`, sla.period('dvctt.test'), 'The agency tests the published service and sends the test report', 'Bộ, ngành, địa phương kiểm thử dịch vụ công đã công khai và gửi kết quả'));
       await startAbandonClock(round, `abandonTesting#${round.round}`);
       await notifyAgency(`round${round.round}:published`, 'đã được công khai để kiểm thử', 'published for testing');
     } else {
@@ -235,7 +237,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
     await sla.complete(`test#${round.round}`, actor.userId);
     await completeAbandonClock(actor.userId);
     // Art 27.5: VPCP confirms the result within 2 working days.
-    await startClock(round, vpcpClock(`confirm#${round.round}`, 2, 'Art 27.5', 'VPCP confirms the test result', 'VPCP xác nhận kết quả kiểm thử'));
+    await startClock(round, vpcpClock(`confirm#${round.round}`, sla.period('dvctt.confirm'), 'VPCP confirms the test result', 'VPCP xác nhận kết quả kiểm thử'));
     return project(record);
   }), {
     validator: ({ actor, tthcName, serviceName, dossierCodes }) => {
@@ -357,6 +359,7 @@ export async function dvcttWorkflow(input: DvcttWorkflowInput): Promise<void> {
   const keptKeys = new Set(kept.flatMap((r) => r.clockKeys));
   await continueAsNew<typeof dvcttWorkflow>({
     ...input,
+    ruleSet: sla.carriedRuleSet(),
     carried: {
       status, statusChangedAt, rounds: kept, actions, actionSeq, suspensions, fixReported, tthcRepeal, pendingRepeal, projectionRevision: revision, openClocks,
       finishedClocks: [...finishedClocks, ...sla.list().filter((c) => !openClocks.includes(c))].filter((c) => keptKeys.has(c.key)),

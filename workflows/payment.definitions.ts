@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { VerifiedReceipt } from '../domain/payments/receipt.js';
+import type { CaseRuleSet } from '../domain/rules/types.js';
 import type { ActionRecord, ActorRef } from './actors.js';
 
 export const PAYMENT_PROCESS = 'payment';
@@ -39,6 +40,8 @@ export interface PaymentRequest {
    */
   debitReportLimitHours?: number;
   actor: ActorRef;
+  /** The rule set in force at registration, pinned by the API (absent before rule sets existed: the 2020 baseline). */
+  ruleSet?: CaseRuleSet;
 }
 
 export const DEFAULT_DEBIT_REPORT_LIMIT_HOURS = 24;

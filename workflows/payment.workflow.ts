@@ -70,7 +70,7 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
   // Art 31.2c–d, 33.4a: the dossier continues on the verified signed receipt; T is the debit's own day.
   const signedReceipts = patched(SIGNED_RECEIPT);
   const paymentId = workflowInfo().workflowId;
-  const sla = new SlaTracker({ process: PAYMENT_PROCESS, agency: request.agency, initialStage: 'awaitingPayer' });
+  const sla = new SlaTracker({ process: PAYMENT_PROCESS, agency: request.agency, initialStage: 'awaitingPayer', ruleSet: request.ruleSet ?? null });
   const actions: ActionRecord[] = [];
   const callbacks = new Map<string, CallbackResult>();
   const view: PaymentView = {
@@ -230,7 +230,7 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
         }
         // Art 33.4a: the transfer to the beneficiary account is due T+1 (T = the debit day).
         const clock = await sla.start({
-          key: 'settlement', article: 'Art 33.4a', owner: input.actor.bank ?? '', ownerKind: 'bank', amount: 1, unit: 'settlementDay', stage: 'debited',
+          key: 'settlement', ...sla.period('payment.settlement'), owner: input.actor.bank ?? '', ownerKind: 'bank', stage: 'debited',
           step: 'Transfer the payment to the beneficiary account (T+1)', stepVi: 'Chuyển tiền vào tài khoản thụ hưởng (T+1)', from: debitedAt,
         });
         view.settlementDueAt = clock.dueAt;

@@ -49,6 +49,7 @@ import type { Permission } from '../../../domain/permissions/catalogue.js';
 import { dvcttActionsFor } from '../../../domain/permissions/case-actions.js';
 import { runUpdate } from '../../idempotency.js';
 import { describeCase, queryCase, startOnce } from '../../case-record.js';
+import { ruleSetForNewCase } from '../rule-sets/pin.js';
 
 const code = z.string().trim().regex(/^[A-Za-z0-9._-]{2,64}$/, 'letters, digits, dot, dash, underscore; 2–64');
 const text = (max: number) => safeText(max, 3);
@@ -293,7 +294,7 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
     const actor = actorOf(request);
     const service = await serviceInScope(request.params.code, actor);
     await assertNotRepealed(service);
-    const input: DvcttWorkflowInput = { service: asService(service) };
+    const input: DvcttWorkflowInput = { service: asService(service), ruleSet: await ruleSetForNewCase(app.db, DVCTT_PROCESS) };
     try {
       // One case per service for its whole life (claimed in PostgreSQL, so also after Temporal purged it).
       await startOnce(app, {

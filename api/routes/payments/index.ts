@@ -27,6 +27,7 @@ import {
 import { actorOf, agencyInQuery, bankInQuery, isSupervisor, type Actor } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
 import { ProjectionWaiter, startOnce } from '../../case-record.js';
+import { ruleSetForNewCase } from '../rule-sets/pin.js';
 import { problem, problemSchema } from '../../errors.js';
 import { caseId, instant, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
 
@@ -127,7 +128,10 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
     const unknown = await paymentReferenceErrors(app.db, body);
     if (unknown.length > 0) throw problem('validation', 'The payment request names a fee type or beneficiary the Portal does not know', unknown);
     const paymentId = paymentWorkflowId(body.agency, body.requestRef);
-    const input: PaymentRequest = { ...body, debitReportLimitHours: app.config.PAYMENT_DEBIT_REPORT_LIMIT_HOURS, actor: actorOf(request) };
+    const input: PaymentRequest = {
+      ...body, debitReportLimitHours: app.config.PAYMENT_DEBIT_REPORT_LIMIT_HOURS, actor: actorOf(request),
+      ruleSet: await ruleSetForNewCase(app.db, PAYMENT_PROCESS),
+    };
     try {
       // One payment per request reference, ever: a closed payment is not started again (its
       // projection would keep the first run's newer revisions and drop the second run's writes).
