@@ -14,7 +14,6 @@ import {
   type TthcReviewState,
 } from './tthc.definitions.js';
 import { notifyProvinces } from './tthc.notifications.js';
-import { REVIEW_FIX_WORKING_DAYS } from './tthc.rules.js';
 
 const { projectTthcReview, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
 // One transaction: the corrected version and the provinces' flags.
@@ -28,9 +27,9 @@ const { applyTthcCorrection } = proxyActivities<ReturnType<typeof createActiviti
  */
 export async function tthcReviewWorkflow(input: StartTthcReviewInput): Promise<TthcReviewState> {
   const { workflowId } = workflowInfo();
-  const { openedBy, ...review } = input;
+  const { openedBy, ruleSet: _ruleSet, ...review } = input;
   const state: TthcReviewState = { ...review, stage: 'awaiting-fix', rounds: [], actions: [] };
-  const sla = new SlaTracker({ process: TTHC_REVIEW_PROCESS, agency: input.agency, initialStage: 'awaiting-fix' });
+  const sla = new SlaTracker({ process: TTHC_REVIEW_PROCESS, agency: input.agency, initialStage: 'awaiting-fix', ruleSet: input.ruleSet ?? null });
   const openedAt = new Date().toISOString();
   let closedAt: string | undefined;
   let revision = 0;
@@ -124,15 +123,14 @@ export async function tthcReviewWorkflow(input: StartTthcReviewInput): Promise<T
     state.rounds.push(round);
     state.stage = 'awaiting-fix';
     state.pendingCorrection = undefined;
+    const fix = sla.period('tthc-review.fix');
     const clock = await sla.start({
       key: clockKey(round),
-      article: 'Art 24.2a',
+      ...fix,
       step: `Fix the TTHC data VPCP found wanting (round ${round.round})`,
       stepVi: `Điều chỉnh, hoàn thiện dữ liệu TTHC theo đề nghị của Văn phòng Chính phủ (lần ${round.round})`,
       owner: input.agency,
       ownerKind: 'agency',
-      amount: REVIEW_FIX_WORKING_DAYS,
-      unit: 'workingDays',
       stage: 'awaiting-fix',
     });
     round.dueAt = clock.dueAt;
@@ -141,8 +139,8 @@ export async function tthcReviewWorkflow(input: StartTthcReviewInput): Promise<T
       key: `${workflowId}:${clockKey(round)}:portal`, workflowId, channel: 'portal', recipient: input.agency, template: 'tthc-review-fix',
       subjectVi: `Đề nghị hoàn thiện dữ liệu TTHC ${input.code}`,
       subject: `Request to fix the data of TTHC ${input.code}`,
-      bodyVi: `Văn phòng Chính phủ đề nghị điều chỉnh dữ liệu TTHC ${input.code} trong ${REVIEW_FIX_WORKING_DAYS} ngày làm việc (Điều 24.2a)${reason ? `: ${reason}` : ''}.`,
-      body: `VPCP asks you to fix the data of TTHC ${input.code} within ${REVIEW_FIX_WORKING_DAYS} working days (Art 24.2a)${reason ? `: ${reason}` : ''}.`,
+      bodyVi: `Văn phòng Chính phủ đề nghị điều chỉnh dữ liệu TTHC ${input.code} trong ${fix.amount} ngày làm việc (${fix.article.replace(/^Art /, 'Điều ')})${reason ? `: ${reason}` : ''}.`,
+      body: `VPCP asks you to fix the data of TTHC ${input.code} within ${fix.amount} working days (${fix.article})${reason ? `: ${reason}` : ''}.`,
       data: { reviewId: input.reviewId, round: round.round, dueAt: clock.dueAt, findings: input.findings },
     });
   }

@@ -12,6 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import type { DeadlineUnit } from '../domain/calendar/types.js';
 import { batchActivity, shortActivity } from './activity-options.js';
 import { ActionGate, actorCode, refuse, requireAgency, requireRole, type ActorRef } from './actors.js';
 import { dvcttWorkflowId, tthcRepealedSignal, type TthcRepealNotice } from './dvctt.definitions.js';
@@ -31,7 +32,7 @@ import {
   type TthcPublishResult,
 } from './tthc.definitions.js';
 import { notifyProvinces } from './tthc.notifications.js';
-import { ISSUE_LEAD, itemKey, itemKindAllowed, PUBLICATION_DEADLINES, startOfLocalDay } from './tthc.rules.js';
+import { ISSUE_LEAD_PERIOD, itemKey, itemKindAllowed, PUBLICATION_PERIOD, startOfLocalDay } from './tthc.rules.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -48,9 +49,9 @@ const { checkTthcDecision, publishTthcDecision } = proxyActivities<Activities>(b
  */
 export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promise<TthcDecisionState> {
   const { workflowId } = workflowInfo();
-  const { createdBy, ...decision } = input;
+  const { createdBy, ruleSet: _ruleSet, ...decision } = input;
   const state: TthcDecisionState = { ...decision, stage: 'entering', items: [], actions: [] };
-  const sla = new SlaTracker({ process: TTHC_PROCESS, agency: input.agency, initialStage: 'entering' });
+  const sla = new SlaTracker({ process: TTHC_PROCESS, agency: input.agency, initialStage: 'entering', ruleSet: input.ruleSet ?? null });
   let revision = 0;
   let clockStarted = false;
   let publishedBy: ActorRef | undefined;
@@ -155,21 +156,19 @@ export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promi
   );
 
   record('create', createdBy, { number: input.number, signedOn: input.signedOn });
-  const deadline = PUBLICATION_DEADLINES[input.authorityKind];
+  const deadline = sla.period(PUBLICATION_PERIOD[input.authorityKind]);
   await sla.start({
     key: 'publish',
-    article: deadline.article,
-    step: `Enter and publish the decision's TTHCs within ${deadline.workingDays} working days of signing`,
-    stepVi: `Cập nhật, công khai TTHC trong ${deadline.workingDays} ngày làm việc kể từ ngày ký quyết định công bố`,
+    ...deadline,
+    step: `Enter and publish the decision's TTHCs within ${deadline.amount} working days of signing`,
+    stepVi: `Cập nhật, công khai TTHC trong ${deadline.amount} ngày làm việc kể từ ngày ký quyết định công bố`,
     owner: input.agency,
     ownerKind: 'agency',
-    amount: deadline.workingDays,
-    unit: 'workingDays',
     stage: 'entering',
     from: startOfLocalDay(input.signedOn),
   });
   clockStarted = true;
-  state.issueTiming = await assessIssueTiming(input);
+  state.issueTiming = await assessIssueTiming(input, sla.period(ISSUE_LEAD_PERIOD[input.agencyKind]));
   await project();
 
   await condition(() => state.stage === 'published');
@@ -210,8 +209,9 @@ async function suspendServicesOfRepealed(input: StartTthcDecisionInput, publicat
 }
 
 /** Decree 63 Art 15: the lead period counted from signing must end before the law takes effect. */
-async function assessIssueTiming(input: StartTthcDecisionInput): Promise<IssueTiming> {
-  const lead = ISSUE_LEAD[input.agencyKind];
+async function assessIssueTiming(input: StartTthcDecisionInput, period: { amount: number; unit: DeadlineUnit; article: string }): Promise<IssueTiming> {
+  // A rule set's issue lead is counted in days (validated: domain/rules ruleSetProblems).
+  const lead = { ...period, unit: period.unit as IssueTiming['requiredUnit'] };
   const base = { rule: lead.article, requiredAmount: lead.amount, requiredUnit: lead.unit };
   if (input.authorityKind === 'shortened-procedure') {
     return {

@@ -13,8 +13,8 @@ import type {
   TthcDecisionState,
   TthcPublishResult,
   TthcReviewState,
-} from '../../workflows/tthc.definitions.js';
-import { contentGaps, itemCode, itemKindAllowed, localizationGaps, localizationOf, localize, startOfLocalDay } from '../../workflows/tthc.rules.js';
+} from '../../domain/tthc/types.js';
+import { contentGaps, itemCode, itemKindAllowed, localizationGaps, localizationOf, localize, startOfLocalDay } from '../../domain/tthc/rules.js';
 import { caseBreach } from './sla.js';
 
 type ProcedureRow = typeof tthcProcedures.$inferSelect;

@@ -8,7 +8,7 @@ import type {
   ReviewRound,
   TthcComponents,
   TthcPublishResult,
-} from '../../workflows/tthc.definitions.js';
+} from '../../domain/tthc/types.js';
 
 export const tthcAuthorityKind = pgEnum('tthc_authority_kind', ['minister', 'provincial-chairman', 'shortened-procedure']);
 export const tthcDecisionStage = pgEnum('tthc_decision_stage', ['entering', 'checked', 'published']);

@@ -82,6 +82,8 @@ export function ruleSetProblems(set: RuleSet): { path: string; message: string }
     if (!Number.isInteger(p.amount) || p.amount < 1 || p.amount > MAX_PERIOD_AMOUNT) add(`periods.${id}.amount`, `a whole number from 1 to ${MAX_PERIOD_AMOUNT}`);
     if (!DEADLINE_UNITS.includes(p.unit)) add(`periods.${id}.unit`, `one of ${DEADLINE_UNITS.join(', ')}`);
     if (!p.article?.trim()) add(`periods.${id}.article`, 'required: the article of this rule set that sets the period');
+    // Decree 63/2010 Art 15 counts the issue lead in days (checked against the legal effective day).
+    if (id.startsWith('tthc.issueLead.') && p.unit !== 'workingDays' && p.unit !== 'calendarDays') add(`periods.${id}.unit`, 'workingDays or calendarDays');
   }
   for (const id of VALUE_SET_IDS) {
     const v = set.values[id];

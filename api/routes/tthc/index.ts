@@ -40,6 +40,7 @@ import { boundedInt, cursorDate, cursorId, cursorInstant, cursorParam, cursorWin
 import { actorOf, agencyInQuery, assertAgencyScope, ROLES } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
+import { ruleSetForNewCase } from '../rule-sets/pin.js';
 
 // ── Schemas ─────────────────────────────────────────────────────────────────────────────────
 
@@ -219,7 +220,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     if (body.legalEffectiveOn < body.signedOn) throw problem('validation', 'legalEffectiveOn (the effective date) is before signedOn');
     const decisionId = decisionIdOf(agency.code, body.number);
     const workflowId = tthcDecisionWorkflowId(decisionId);
-    const input: StartTthcDecisionInput = { decisionId, ...body, agencyKind, createdBy: actor };
+    const input: StartTthcDecisionInput = { decisionId, ...body, agencyKind, createdBy: actor, ruleSet: await ruleSetForNewCase(app.db, TTHC_PROCESS) };
     try {
       // Even after its case closed and was purged, a decision number is never entered again (claimed in PostgreSQL).
       await startOnce(app, {
@@ -388,6 +389,7 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
     const workflowId = tthcReviewWorkflowId(reviewId);
     const input: StartTthcReviewInput = {
       reviewId, code: procedure.code, version: procedure.currentVersion, agency: procedure.agency, findings: request.body.findings, openedBy: actorOf(request),
+      ruleSet: await ruleSetForNewCase(app.db, TTHC_REVIEW_PROCESS),
     };
     await app.temporal.workflow.start('tthcReviewWorkflow', {
       taskQueue: app.config.TASK_QUEUE, workflowId, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE',
