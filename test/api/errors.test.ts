@@ -97,7 +97,7 @@ describe('one problem+json shape for every error, and nothing changed', () => {
     expect(res.status).toBe(431);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect(await res.json()).toEqual({ type: 'urn:dvcqg:problem:headers-too-large', title: 'Request Header Fields Too Large', status: 431, detail: expect.stringContaining('16 KiB') });
-    const documented = (app.swagger() as { paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>> }).paths;
+    const documented = (app.swagger() as unknown as { paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>> }).paths;
     expect(documented['/v1/audit/workflows/{id}/timeline']!.get!.responses['431']!.content).toHaveProperty(['application/problem+json']);
   });
 });
