@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, inArray, isNull, lt, or, sql, type SQL } fro
 import { exactInstant, keysetAfter } from './keyset.js';
 import type { Executor } from '../client.js';
 import { dvcttActions, dvcttRounds, dvcttServices, slaClocks, tthcProcedures } from '../schema/index.js';
-import { DVCTT_PROCESS, type DvcttProjection, type DvcttService, type DvcttStatus, type TthcRepealNotice } from '../../workflows/dvctt.definitions.js';
+import { DVCTT_PROCESS, type DvcttProjection, type DvcttService, type DvcttStatus, type TthcRepealNotice } from '../../domain/dvctt/types.js';
 import { caseBreach, countedClock } from './sla.js';
 
 /** Agencies see their own services; VPCP, auditors and the Portal see all. */

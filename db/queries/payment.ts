@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { banks, bankStatusChanges, paymentCallbacks, paymentReceipts, payments } from '../schema/index.js';
-import type { CallbackResult, PaymentView, ReceiptInput } from '../../workflows/payment.definitions.js';
+import type { CallbackResult, PaymentView, ReceiptInput } from '../../domain/payments/types.js';
 import { recordSentNotification } from './notifications.js';
 import { caseBreach } from './sla.js';
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, timestamp } from 'drizzle-orm/pg-core';
-import { DVCTT_STATUSES, type DvcttRound, type TthcRepealNotice } from '../../workflows/dvctt.definitions.js';
+import { DVCTT_STATUSES, type DvcttRound, type TthcRepealNotice } from '../../domain/dvctt/types.js';
 import type { ActorRef } from '../../domain/processes/actors.js';
 import { agencies } from './agencies.js';
 
