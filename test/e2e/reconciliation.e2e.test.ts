@@ -61,6 +61,12 @@ describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
 
   /** VPCP reconciles the day (again) and waits for the run to finish. */
   async function reconcile(day: string) {
+    // A run of the same day left by another test file runs on that file's task queue, whose worker
+    // has stopped: it would never end, so it is terminated here (test isolation, not product behaviour).
+    const leftover = await app.temporal.workflow.getHandle(`reconciliation-${day}`).describe().catch(() => undefined);
+    if (leftover?.status.name === 'RUNNING' && leftover.taskQueue !== config.TASK_QUEUE) {
+      await app.temporal.workflow.getHandle(`reconciliation-${day}`).terminate('test isolation: a run left by another test file').catch(() => undefined);
+    }
     // Another run of the same day (another test file) may be under way: retried until this one starts.
     await eventually(() => call('vpcp', 'POST', '/v1/reconciliation/runs', { txnDate: day }), (r) => r.status === 202, 60_000);
     await eventually(async () => (await app.temporal.workflow.getHandle(`reconciliation-${day}`).describe()).status.name, (s) => s !== 'RUNNING', 60_000);
