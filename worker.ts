@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     taskQueue: config.TASK_QUEUE,
     deps: { db: database.db, logger },
     dataConverter,
+    ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
   // The worker runs the permanent-record sweeps, so it makes sure their Schedule exists.
   ensureRecordSweepSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), config.TASK_QUEUE).then(

@@ -66,6 +66,10 @@ const schema = z.object({
   // (requests, SLA gauges) and the worker's Temporal SDK exporter. Loopback unless an operator opens them.
   METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
   TEMPORAL_METRICS_ADDRESS: z.string().default('127.0.0.1:9465'),
+  // The worker's workflow code prebuilt (`bundleWorkflowCode`, e.g. by the chaos suite once per run):
+  // a restarted worker then polls in seconds instead of bundling `workflows/` again (4 s idle, 15–22 s
+  // on a loaded machine). Empty = bundle at start. It must be built from the code being deployed.
+  WORKFLOW_BUNDLE_PATH: z.string().default(''),
   // Payload encryption keys, `<id>:<base64 of 32 bytes>,…`, the current (encrypting) one first; the
   // others still decrypt (rotation). Empty = payloads in plaintext (development, tests); production
   // refuses to start without keys; `npm start` keeps a local key in data/payload-keys.

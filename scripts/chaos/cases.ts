@@ -23,6 +23,8 @@ export interface CaseRun {
   acks: { step: string; at: number }[];
   /** When the case moved: `at`, and since when it had been trying (`since`). */
   moves: { at: number; since: number; step: string }[];
+  /** When the case was waiting on the stack: each action, read or wait, from its first attempt to its answer (`until`, unset while outstanding). */
+  requests: { since: number; until?: number }[];
   outcome?: 'done' | 'stuck';
   stuckReason?: string;
   /** Retried actions answered 4xx although the first attempt had been applied (the answer was lost). */
@@ -72,13 +74,29 @@ export class CaseContext {
     return { ...spec, onAttempt: (at, answer) => this.c.trace.push({ at, step, answer }) };
   }
 
+  /** Runs `wait` as one span of the case waiting on the stack (the moves-again figure reads them). */
+  private async waiting<T>(wait: () => Promise<T>): Promise<T> {
+    const span: CaseRun['requests'][number] = { since: Date.now() };
+    this.c.requests.push(span);
+    try {
+      return await wait();
+    } finally {
+      span.until = Date.now();
+    }
+  }
+
+  /** A request retried until its final answer, traced and counted as the case waiting. */
+  send<T = Record<string, unknown>>(step: string, spec: RequestSpec, deadline = this.c.deadline): Promise<Answer<T>> {
+    return this.waiting(() => this.api.send<T>(`${this.c.id} ${step}`, this.traced(step, spec), deadline));
+  }
+
   /**
    * An action, retried with one Idempotency-Key. A final status outside `ok` stops the case —
    * unless the request had to be retried and `appliedIf` finds its effect in place (its first
    * attempt was applied; the retry was refused because the case had moved on or closed).
    */
   async act<T = Record<string, unknown>>(step: string, spec: RequestSpec, ok: number[] = [200, 201], appliedIf?: () => Promise<boolean>): Promise<Answer<T>> {
-    const answer = await this.api.send<T>(`${this.c.id} ${step}`, this.traced(step, { ...spec, key: spec.key ?? `${this.c.id}:${step}` }), this.c.deadline);
+    const answer = await this.send<T>(step, { ...spec, key: spec.key ?? `${this.c.id}:${step}` });
     if (ok.includes(answer.status)) {
       this.c.acks.push({ step, at: answer.answeredAt });
       this.c.moves.push({ at: answer.answeredAt, since: answer.firstAttemptAt, step });
@@ -97,19 +115,21 @@ export class CaseContext {
    * `background` wait (a day's reconciliation run, which takes its own time) moves whenever a read
    * is answered: the run's own pace is not the recovery of a killed part.
    */
-  async waitFor<T = Record<string, unknown>>(step: string, spec: RequestSpec, ok: (a: Answer<T>) => boolean, background = false): Promise<Answer<T>> {
-    const since = Date.now();
-    for (;;) {
-      const answer = await this.api.send<T>(`${this.c.id} ${step}`, this.traced(step, spec), this.c.deadline);
-      if (ok(answer) || (background && answer.status === 200)) this.c.moves.push({ at: answer.answeredAt, since: background ? answer.firstAttemptAt : since, step });
-      if (ok(answer)) return answer;
-      if (Date.now() + 250 > this.c.deadline) throw new StuckError(`${this.c.id} ${step}`, `state not reached; last ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
-      await sleep(250);
-    }
+  waitFor<T = Record<string, unknown>>(step: string, spec: RequestSpec, ok: (a: Answer<T>) => boolean, background = false): Promise<Answer<T>> {
+    return this.waiting(async () => {
+      const since = Date.now();
+      for (;;) {
+        const answer = await this.api.send<T>(`${this.c.id} ${step}`, this.traced(step, spec), this.c.deadline);
+        if (ok(answer) || (background && answer.status === 200)) this.c.moves.push({ at: answer.answeredAt, since: background ? answer.firstAttemptAt : since, step });
+        if (ok(answer)) return answer;
+        if (Date.now() + 250 > this.c.deadline) throw new StuckError(`${this.c.id} ${step}`, `state not reached; last ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+        await sleep(250);
+      }
+    });
   }
 
   read<T = Record<string, unknown>>(step: string, actor: Actor | undefined, path: string, deadline = this.c.deadline): Promise<Answer<T>> {
-    return this.api.send<T>(`${this.c.id} ${step}`, { actor, method: 'GET', path }, deadline);
+    return this.waiting(() => this.api.send<T>(`${this.c.id} ${step}`, { actor, method: 'GET', path }, deadline));
   }
 }
 
@@ -346,7 +366,8 @@ async function driveTthc(x: CaseContext): Promise<void> {
     actor: agency, method: 'POST', path: '/v1/tthc/decisions',
     body: { agency: 'BTP', number: `${shared.run}-${c.index}/QĐ-BTP`, title: 'Quyết định công bố TTHC lĩnh vực hộ tịch', authorityKind: 'minister', signedOn: today, legalEffectiveOn: '2099-01-01' },
   });
-  const decision = `/v1/tthc/decisions/${encodeURIComponent(String(created.body.decisionId))}`;
+  c.data.decisionId = String(created.body.decisionId);
+  const decision = `/v1/tthc/decisions/${encodeURIComponent(c.data.decisionId)}`;
   c.data.decision = decision;
   const code = `C.${shared.run}${c.index}`;
   c.data.code = code;
@@ -435,10 +456,7 @@ async function driveReconciliation(x: CaseContext): Promise<void> {
   const report = `/v1/reconciliation/reports/${day}/BTP/${bank}`;
   const isReconciled = async () => reconciled((await x.read<Body>('report?', vpcp, report)).body, a.paymentId, b.paymentId);
   for (let attempt = 1; ; attempt++) {
-    const run = await x.api.send<Body>(`${c.id} run`, {
-      actor: vpcp, method: 'POST', path: '/v1/reconciliation/runs', body: { txnDate: day }, key: `${c.id}:run:${attempt}`,
-      onAttempt: (at, answer) => c.trace.push({ at, step: 'run', answer }),
-    }, c.deadline);
+    const run = await x.send<Body>('run', { actor: vpcp, method: 'POST', path: '/v1/reconciliation/runs', body: { txnDate: day }, key: `${c.id}:run:${attempt}` });
     if (run.status === 202) {
       c.acks.push({ step: 'run', at: run.answeredAt });
       c.moves.push({ at: run.answeredAt, since: run.firstAttemptAt, step: 'run' });

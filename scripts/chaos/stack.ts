@@ -5,14 +5,16 @@
  * servers other tests use.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { workflowsPath } from '../../runtime/worker.js';
 import { ensureTemporalCli, freePort, portOpen, postgresBinDir } from '../runtime.js';
 
 export const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -245,6 +247,10 @@ export async function startChaosStack(options: { keep?: boolean; dir?: string } 
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const taskQueue = 'chaos';
+  // The workflow code bundled once for the run, as a deployment would ship it: every worker (re)start
+  // loads it instead of bundling again, so a restarted worker polls within a few seconds.
+  const workflowBundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(workflowBundlePath, (await bundleWorkflowCode({ workflowsPath, logger: quietBundler })).code);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
@@ -254,6 +260,7 @@ export async function startChaosStack(options: { keep?: boolean; dir?: string } 
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TASK_QUEUE: taskQueue,
+    WORKFLOW_BUNDLE_PATH: workflowBundlePath,
     HOST: '127.0.0.1',
     PORT: String(apiPort),
     LOG_LEVEL: 'info',
@@ -342,6 +349,8 @@ export async function startChaosStack(options: { keep?: boolean; dir?: string } 
     workerLogs: () => [join(dir, 'worker.log')].filter((f) => existsSync(f)),
   };
 }
+
+const quietBundler = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: (m: string) => log(`bundler: ${m}`), error: (m: string) => log(`bundler: ${m}`), log: () => undefined };
 
 function postgresIds(): { uid: number; gid: number } {
   const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());

@@ -9,11 +9,13 @@
  * recovery is measured on its own), then a random pause, then SIGKILL, a random restart delay and
  * the restart.
  */
+import { loadavg } from 'node:os';
 import postgres from 'postgres';
 import { Api, StuckError, UnexpectedAnswer } from './client.js';
 import { createFakeBankSigner } from '../../test/support/fake-bank.js';
 import { CASE_KINDS, CaseContext, drivers, publishDvcttProcedure, publishedAnswers, verifyCase, vpcp, type CaseKind, type CaseRun, type Shared } from './cases.js';
 import { findDuplicates, type Duplicate } from './duplicates.js';
+import { fetchCaseEvents, movesAgainOf } from './moves.js';
 import { findOddities, type Oddity } from './oddities.js';
 import { startChaosStack, type ChaosStack, type PartName } from './stack.js';
 
@@ -54,13 +56,21 @@ export interface KillRecord {
   killedAt: number;
   upAt: number;
   inFlight: number;
-  /** Longest time from the part being up again to an in-flight case's next move. */
+  /** The issue's figure: longest time from the part being up again to an in-flight case moving again (moves.ts). */
+  movesAgainMs: number | undefined;
+  /** The case that took longest to move again, and what its first move was. */
+  movesAgainSlowest?: string;
+  /** Cases in flight with no progress after the part was up (none expected: every case ends). */
+  notMoved: string[];
+  /** Longest time from the part being up again to an in-flight case's next success (a final 2xx, or the state it waited for): includes the stack's own action latency. */
   recoveryMs: number | undefined;
-  /** The case and step that took longest to move again. */
+  /** The case and step that took longest to succeed again. */
   slowest?: string;
-  /** That case's attempts from the kill to its move (ms after the part was up, step, answer). */
+  /** That case's attempts from the kill to its success (s after the part was up, step, answer). */
   slowestTrace?: string[];
   notRecovered: string[];
+  /** The load average (1 min) when the part was up again. */
+  load: number;
 }
 
 export interface ChaosReport {
@@ -75,7 +85,12 @@ export interface ChaosReport {
   /** Seen by the cases or in the read-back: processes out of step with their own record. */
   oddities: Oddity[];
   kills: KillRecord[];
+  /** Longest moves-again over every kill (the issue's ≤ 10 s). */
+  longestMovesAgainMs: number | undefined;
+  /** Longest next success over every kill. */
   longestRecoveryMs: number | undefined;
+  /** Load average (1 min) over the run: lowest and highest sampled. */
+  load: [number, number];
   /** Actions (first attempt to final answer) that overlapped no kill and no recovery: the stack's own pace, which every recovery figure includes. */
   calmLatency: { count: number; p50Ms: number; p95Ms: number; maxMs: number } | undefined;
   crashes: Record<PartName, number>;
@@ -123,7 +138,7 @@ function recoveryOf(kill: Pick<KillRecord, 'upAt' | 'killedAt'>, inFlight: CaseR
 
 /** Latencies of acknowledged actions away from every kill (from the SIGKILL to the end of its recovery). */
 function calmLatencyOf(cases: CaseRun[], kills: KillRecord[]): ChaosReport['calmLatency'] {
-  const windows = kills.map((k) => [k.killedAt, k.upAt + (k.recoveryMs ?? 0)] as const);
+  const windows = kills.map((k) => [k.killedAt, k.upAt + Math.max(k.recoveryMs ?? 0, k.movesAgainMs ?? 0)] as const);
   const latencies: number[] = [];
   for (const c of cases) {
     const acked = new Set(c.acks.map((a) => a.step));
@@ -176,8 +191,10 @@ async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: strin
   const shared: Shared = { ...base, dvcttTthcCode: await publishDvcttProcedure(api, run, Date.now() + 180_000) };
 
   const cases: CaseRun[] = kinds.map((kind, index) => ({
-    id: `${kind}-${run}-${index}`, kind, index, deadline: Number.POSITIVE_INFINITY, acks: [], moves: [], appliedButRefused: [], data: {}, trace: [], notes: [],
+    id: `${kind}-${run}-${index}`, kind, index, deadline: Number.POSITIVE_INFINITY, acks: [], moves: [], requests: [], appliedButRefused: [], data: {}, trace: [], notes: [],
   }));
+  const loads: number[] = [loadavg()[0]!];
+  const sampler = setInterval(() => loads.push(loadavg()[0]!), 10_000);
   const drivingStarted = Date.now();
 
   // ── The driver: released cases run, at most `concurrency` at a time. ──
@@ -219,6 +236,8 @@ async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: strin
   if (!options.plan) for (let r = 0; r < options.rounds; r++) plan.push(...shuffled<PartName>(['worker', 'worker', 'temporal', 'api', 'postgres']));
   const batch = cases.length / (plan.length + 1);
   const kills: KillRecord[] = [];
+  /** The cases each kill watched, for the moves-again figure read from their histories at the end. */
+  const watchedBy: CaseRun[][] = [];
   for (const [j, part] of plan.entries()) {
     release(Math.ceil(batch * (j + 1)));
     await sleep(between(options.pauseMs));
@@ -237,14 +256,29 @@ async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: strin
     while (Date.now() < waitUntil && !watched.every((c) => c.finishedAt !== undefined || c.moves.some((m) => m.at >= upAt))) await sleep(100);
     // A case that reached its end before the part was up again was not waiting for it.
     const waiting = watched.filter((c) => c.finishedAt === undefined || c.finishedAt >= upAt);
-    const record: KillRecord = { part, killedAt, upAt, inFlight: waiting.length, ...recoveryOf({ upAt, killedAt }, waiting) };
+    const record: KillRecord = { part, killedAt, upAt, inFlight: waiting.length, movesAgainMs: undefined, notMoved: [], load: loadavg()[0]!, ...recoveryOf({ upAt, killedAt }, waiting) };
     kills.push(record);
-    log(`${part}: recovery ${record.recoveryMs ?? '-'} ms (slowest ${record.slowest ?? '-'}: ${record.slowestTrace?.join('; ') ?? ''})${record.notRecovered.length ? `, not recovered: ${record.notRecovered.join(', ')}` : ''}`);
+    watchedBy.push(waiting);
+    log(`${part}: next success ${record.recoveryMs ?? '-'} ms (slowest ${record.slowest ?? '-'}: ${record.slowestTrace?.join('; ') ?? ''})${record.notRecovered.length ? `, not recovered: ${record.notRecovered.join(', ')}` : ''}`);
   }
   release(cases.length);
   while (!allDone()) await sleep(250);
+  clearInterval(sampler);
   const drivingMs = Date.now() - drivingStarted;
   log(`driving done in ${drivingMs} ms; reading back`);
+
+  // ── Moves again: each kill's cases against their workflows' histories. ──
+  const events = await fetchCaseEvents(stack.temporalAddress, [...new Set(watchedBy.flat())]);
+  for (const [j, kill] of kills.entries()) {
+    for (const c of watchedBy[j]!) {
+      const moved = movesAgainOf(c, events.get(c.id) ?? [], kill.upAt);
+      if (!moved) kill.notMoved.push(c.id);
+      else if (kill.movesAgainMs === undefined || moved.ms > kill.movesAgainMs) {
+        kill.movesAgainMs = moved.ms;
+        kill.movesAgainSlowest = `${c.id} (${moved.what})`;
+      }
+    }
+  }
 
   // ── Read back: every part up, the sweeper and projections settled. ──
   const sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => undefined });
@@ -255,7 +289,10 @@ async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: strin
       for (const step of await verifyCase(new CaseContext(c, shared), published, sql)) lost.push({ case: c.id, step });
     }
     const { duplicates, sends, outboxKeys } = await findDuplicates(sql, stack.workerLogs());
-    const recoveries = kills.map((k) => k.recoveryMs).filter((ms): ms is number => ms !== undefined);
+    const longest = (ms: (number | undefined)[]) => {
+      const known = ms.filter((m): m is number => m !== undefined);
+      return known.length ? Math.max(...known) : undefined;
+    };
     const byKind: Record<string, number> = {};
     for (const c of cases) byKind[c.kind] = (byKind[c.kind] ?? 0) + 1;
     return {
@@ -269,7 +306,9 @@ async function drive(stack: ChaosStack, options: ChaosOptions, log: (line: strin
       appliedButRefused: cases.flatMap((c) => c.appliedButRefused.map((detail) => ({ case: c.id, detail }))),
       oddities: [...cases.flatMap((c) => c.notes.map((key) => ({ what: `seen by ${c.id}`, key }))), ...(await findOddities(sql))],
       kills,
-      longestRecoveryMs: recoveries.length ? Math.max(...recoveries) : undefined,
+      longestMovesAgainMs: longest(kills.map((k) => k.movesAgainMs)),
+      longestRecoveryMs: longest(kills.map((k) => k.recoveryMs)),
+      load: [Math.min(...loads), Math.max(...loads)],
       calmLatency: calmLatencyOf(cases, kills),
       crashes: Object.fromEntries(Object.values(stack.parts).map((p) => [p.name, p.crashes])) as Record<PartName, number>,
       client: api.stats,
@@ -304,20 +343,21 @@ export function formatReport(r: ChaosReport): string {
     `  acknowledged actions lost            ${r.lost.length}`,
     `  side effects duplicated              ${r.duplicates.length} (messages sent ${r.messagesSent} for ${r.outboxRows} outbox rows)`,
     `  clients stuck                        ${r.stuck.length}`,
-    `  longest recovery                     ${s(r.longestRecoveryMs)}`,
-    `  kills                                ${r.kills.map((k) => `${k.part} ${s(k.recoveryMs)}`).join(', ')}`,
+    `  longest recovery: moves again        ${s(r.longestMovesAgainMs)}  (${r.kills.map((k) => `${k.part} ${s(k.movesAgainMs)}`).join(', ')})`,
+    `  longest recovery: next success       ${s(r.longestRecoveryMs)}  (${r.kills.map((k) => `${k.part} ${s(k.recoveryMs)}`).join(', ')})`,
     `  action latency away from kills       ${r.calmLatency ? `p50 ${s(r.calmLatency.p50Ms)}, p95 ${s(r.calmLatency.p95Ms)}, max ${s(r.calmLatency.maxMs)} (${r.calmLatency.count} actions)` : '-'}`,
     `  retried actions refused though applied ${r.appliedButRefused.length}`,
     `  other oddities                       ${r.oddities.length}${summarize(r.oddities)}`,
     `  unplanned process exits              ${Object.entries(r.crashes).map(([k, n]) => `${k} ${n}`).join(', ')}`,
     `  client retries                       ${r.client.retries} of ${r.client.requests} requests (network ${r.client.networkErrors}, 5xx ${r.client.serverErrors}, busy ${r.client.busy}, 429 ${r.client.rateLimited}, 202 ${r.client.pending202}, Location 404 ${r.client.locationNotFound})`,
     `  time                                 ${s(r.durationMs)} in all, ${s(r.drivingMs)} driving`,
+    `  load average (1 min)                 ${r.load[0].toFixed(1)}–${r.load[1].toFixed(1)}`,
   ];
   for (const k of r.kills) {
-    lines.push(`    kill ${k.part.padEnd(8)} down ${s(k.upAt - k.killedAt).padStart(7)}  in flight ${String(k.inFlight).padStart(4)}  recovery ${s(k.recoveryMs).padStart(7)}  slowest ${k.slowest ?? '-'}${k.notRecovered.length ? `  not recovered ${k.notRecovered.length}` : ''}`);
+    lines.push(`    kill ${k.part.padEnd(8)} down ${s(k.upAt - k.killedAt).padStart(7)}  in flight ${String(k.inFlight).padStart(4)}  load ${k.load.toFixed(1).padStart(4)}  moves again ${s(k.movesAgainMs).padStart(6)} (${k.movesAgainSlowest ?? '-'})  next success ${s(k.recoveryMs).padStart(6)} (${k.slowest ?? '-'})${k.notMoved.length ? `  not moved ${k.notMoved.length}` : ''}${k.notRecovered.length ? `  not recovered ${k.notRecovered.length}` : ''}`);
   }
   const slowest = r.kills.reduce<KillRecord | undefined>((a, k) => ((k.recoveryMs ?? 0) > (a?.recoveryMs ?? -1) ? k : a), undefined);
-  if (slowest?.slowestTrace?.length) lines.push(`    longest recovery: ${slowest.part} kill, ${slowest.slowest}: ${slowest.slowestTrace.join('; ')}`);
+  if (slowest?.slowestTrace?.length) lines.push(`    longest next success: ${slowest.part} kill, ${slowest.slowest}: ${slowest.slowestTrace.join('; ')}`);
   for (const l of r.lost) lines.push(`    LOST ${l.case} ${l.step}`);
   for (const d of r.duplicates) lines.push(`    DUPLICATE ${d.what}: ${d.key} ×${d.count}`);
   for (const st of r.stuck) lines.push(`    STUCK ${st.case}: ${st.reason}`);
