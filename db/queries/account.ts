@@ -1,6 +1,7 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../client.js';
 import { accountActivityBatches, accountIssues, accounts } from '../schema/index.js';
+import { keysetAfter } from './keyset.js';
 import { caseBreach } from './sla.js';
 
 // ---- Art 13.1: account issues ------------------------------------------------------------------
@@ -35,8 +36,11 @@ export async function upsertAccountIssue(db: Executor, p: AccountIssueProjection
   });
 }
 
-/** The supervisor's list of account issues, newest first, with the breach flag of their clocks. */
-export async function listAccountIssues(db: Database, filter: { status?: string; accountId?: string; limit: number; offset: number }) {
+/**
+ * The supervisor's list of account issues, newest first (ties: the later case id first), with the
+ * breach flag of their clocks; keyset pages after `after` (issue 18.3).
+ */
+export async function listAccountIssues(db: Database, filter: { status?: string; accountId?: string; limit: number; offset: number; after?: [receivedAt: string, caseId: string] }) {
   const where = and(
     filter.status ? eq(accountIssues.status, filter.status) : undefined,
     filter.accountId ? eq(accountIssues.accountId, filter.accountId) : undefined,
@@ -48,7 +52,9 @@ export async function listAccountIssues(db: Database, filter: { status?: string;
       channel: accountIssues.channel, status: accountIssues.status, parties: accountIssues.parties, receivedAt: accountIssues.receivedAt,
       partiesNotifiedAt: accountIssues.partiesNotifiedAt, acceptedAt: accountIssues.acceptedAt, closedAt: accountIssues.closedAt,
       slaBreached: breach.slaBreached, breachOwners: breach.breachOwners,
-    }).from(accountIssues).where(where).orderBy(desc(accountIssues.receivedAt)).limit(filter.limit).offset(filter.offset),
+    }).from(accountIssues)
+      .where(and(where, filter.after ? keysetAfter('desc', [accountIssues.receivedAt, accountIssues.caseId], filter.after, ['timestamptz']) : undefined))
+      .orderBy(desc(accountIssues.receivedAt), desc(accountIssues.caseId)).limit(filter.limit).offset(filter.offset),
     db.select({ n: sql<number>`count(*)::int` }).from(accountIssues).where(where),
   ]);
   return { items, total: total?.n ?? 0 };

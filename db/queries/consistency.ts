@@ -110,14 +110,22 @@ export async function saveConsistencyRun(db: Executor, run: NewConsistencyRun, f
   });
 }
 
-/** The latest run of a scope and a page of its findings (cause order, then case). */
-export async function consistencyReport(db: Executor, scope: string, page: { limit: number; offset: number; cause?: string }) {
-  const run = await latestConsistencyRun(db, scope);
+/**
+ * The latest run of a scope and a page of its findings (cause order, then case: the order the run
+ * recorded them). A keyset cursor (issue 18.3) names its run and the last finding's place in it, so
+ * every page comes from the run the first page showed even if a newer run finished meanwhile; a run
+ * since forgotten (older than the scope's history) is undefined, like a scope never run.
+ */
+export async function consistencyReport(db: Executor, scope: string, page: { limit: number; offset: number; cause?: string; after?: [runId: number, seq: number] }) {
+  const run = page.after
+    ? (await db.select().from(consistencyRuns).where(and(eq(consistencyRuns.id, page.after[0]), eq(consistencyRuns.scope, scope))))[0]
+    : await latestConsistencyRun(db, scope);
   if (!run) return undefined;
   const where = and(eq(consistencyFindings.runId, run.id), page.cause ? eq(consistencyFindings.cause, page.cause) : undefined);
   const [findings, [total]] = await Promise.all([
     db
       .select({
+        seq: consistencyFindings.seq,
         workflowId: consistencyFindings.workflowId,
         cause: consistencyFindings.cause,
         repair: consistencyFindings.repair,
@@ -126,7 +134,7 @@ export async function consistencyReport(db: Executor, scope: string, page: { lim
         projection: consistencyFindings.projection,
       })
       .from(consistencyFindings)
-      .where(where)
+      .where(and(where, page.after ? gt(consistencyFindings.seq, page.after[1]) : undefined))
       .orderBy(asc(consistencyFindings.seq))
       .limit(page.limit)
       .offset(page.offset),

@@ -145,8 +145,11 @@ export function listRounds(db: Executor, serviceCode: string) {
     .orderBy(asc(dvcttRounds.round));
 }
 
-/** Rounds per service: how many times each service went round the loop, and how each round ended. */
-export async function roundsPerService(db: Executor, scope: Scope, f: { agency?: string; minRounds?: number; limit: number; offset: number }) {
+/**
+ * Rounds per service: how many times each service went round the loop, and how each round ended;
+ * most rounds first (a ranking, not a feed; ties in code order), keyset pages after `after` (issue 18.3).
+ */
+export async function roundsPerService(db: Executor, scope: Scope, f: { agency?: string; minRounds?: number; limit: number; offset: number; after?: [rounds: number, code: string] }) {
   const rounds = sql<number>`count(${dvcttRounds.round})`.mapWith(Number);
   const by = (outcome: string) => sql<number>`count(*) filter (where ${dvcttRounds.outcome} = ${outcome})`.mapWith(Number);
   const where: SQL | undefined = and(
@@ -161,11 +164,16 @@ export async function roundsPerService(db: Executor, scope: Scope, f: { agency?:
     .from(dvcttServices)
     .innerJoin(dvcttRounds, eq(dvcttRounds.serviceCode, dvcttServices.code))
     .where(where)
-    .groupBy(dvcttServices.code)
-    .having(f.minRounds ? sql`count(${dvcttRounds.round}) >= ${f.minRounds}` : undefined);
+    .groupBy(dvcttServices.code);
   const [items, [total]] = await Promise.all([
-    perService().orderBy(desc(rounds), asc(dvcttServices.code)).limit(f.limit).offset(f.offset),
-    db.select({ n: count() }).from(perService().as('per_service')),
+    perService()
+      .having(and(
+        f.minRounds ? sql`count(${dvcttRounds.round}) >= ${f.minRounds}` : undefined,
+        // After the cursor: fewer rounds, or as many and a later code.
+        f.after ? sql`(count(${dvcttRounds.round}) < ${f.after[0]} or (count(${dvcttRounds.round}) = ${f.after[0]} and ${dvcttServices.code} > ${f.after[1]}))` : undefined,
+      ))
+      .orderBy(desc(rounds), asc(dvcttServices.code)).limit(f.limit).offset(f.offset),
+    db.select({ n: count() }).from(perService().having(f.minRounds ? sql`count(${dvcttRounds.round}) >= ${f.minRounds}` : undefined).as('per_service')),
   ]);
   return { items, total: total?.n ?? 0 };
 }
@@ -175,7 +183,7 @@ export async function roundsPerService(db: Executor, scope: Scope, f: { agency?:
  * agency's against it. Abandonment clocks (project rule) are listed, marked by `kind`, but not
  * counted in `byOwner`.
  */
-export async function listBreaches(db: Executor, scope: Scope, f: { owner?: string; serviceCode?: string; limit: number; offset: number }) {
+export async function listBreaches(db: Executor, scope: Scope, f: { owner?: string; serviceCode?: string; limit: number; offset: number; after?: [breachedAt: string, workflowId: string, clockKey: string] }) {
   const where = and(
     eq(slaClocks.process, DVCTT_PROCESS),
     eq(slaClocks.outcome, 'breached'),
@@ -187,10 +195,13 @@ export async function listBreaches(db: Executor, scope: Scope, f: { owner?: stri
     db.select(fields).from(slaClocks).innerJoin(dvcttServices, eq(dvcttServices.workflowId, slaClocks.workflowId));
   const [items, [total], byOwner] = await Promise.all([
     joined({
-      serviceCode: dvcttServices.code, agency: dvcttServices.agency, clockKey: slaClocks.clockKey, owner: slaClocks.owner, kind: slaClocks.kind,
+      serviceCode: dvcttServices.code, agency: dvcttServices.agency, workflowId: slaClocks.workflowId, clockKey: slaClocks.clockKey, owner: slaClocks.owner, kind: slaClocks.kind,
       article: slaClocks.article, stage: slaClocks.stage, startedAt: slaClocks.startedAt, dueAt: slaClocks.dueAt,
       breachedAt: slaClocks.breachedAt, completedAt: slaClocks.completedAt, completedBy: slaClocks.completedBy,
-    }).where(where).orderBy(desc(slaClocks.breachedAt), asc(dvcttServices.code), asc(slaClocks.clockKey)).limit(f.limit).offset(f.offset),
+    })
+      // The latest breach first (ties: the later case, then clock key), keyset pages (issue 18.3; `sla_clocks_process_breach_list_idx`).
+      .where(and(where, f.after ? keysetAfter('desc', [slaClocks.breachedAt, slaClocks.workflowId, slaClocks.clockKey], f.after, ['timestamptz']) : undefined))
+      .orderBy(desc(slaClocks.breachedAt), desc(slaClocks.workflowId), desc(slaClocks.clockKey)).limit(f.limit).offset(f.offset),
     joined({ n: count() }).where(where),
     joined({ owner: slaClocks.owner, breaches: count() })
       .where(and(where, countedClock)).groupBy(slaClocks.owner).orderBy(asc(slaClocks.owner)),

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, isNotNull, lte, max, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNotNull, lte, max, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { agencies, evaluationConfigs, evaluationResults, evaluationRuns } from '../schema/index.js';
 import {
@@ -13,6 +13,7 @@ import {
   type IndicatorKey,
   type StoredEvaluationConfig,
 } from '../../domain/evaluation/index.js';
+import { exactInstant, keysetAfter } from './keyset.js';
 
 // ── Indicators: one set-based statement per data source, over every agency at once ───────────
 
@@ -261,9 +262,16 @@ export async function evaluationRun(db: Executor, id: string): Promise<Evaluatio
   return row;
 }
 
-export async function listEvaluationRuns(db: Executor, f: { limit: number; offset: number }) {
+/**
+ * Evaluation runs, the latest start first (ties: the later id first), keyset pages after `after`
+ * (issue 18.3). `startedAt` is PostgreSQL's (microseconds): the rows carry `cursorAt`, its exact
+ * instant, for the next page's cursor.
+ */
+export async function listEvaluationRuns(db: Executor, f: { limit: number; offset: number; after?: [startedAt: string, id: string] }) {
   const [items, [total]] = await Promise.all([
-    db.select().from(evaluationRuns).orderBy(desc(evaluationRuns.startedAt), asc(evaluationRuns.id)).limit(f.limit).offset(f.offset),
+    db.select({ ...getTableColumns(evaluationRuns), cursorAt: exactInstant(evaluationRuns.startedAt) }).from(evaluationRuns)
+      .where(f.after ? keysetAfter('desc', [evaluationRuns.startedAt, evaluationRuns.id], f.after, ['timestamptz']) : undefined)
+      .orderBy(desc(evaluationRuns.startedAt), desc(evaluationRuns.id)).limit(f.limit).offset(f.offset),
     db.select({ n: count() }).from(evaluationRuns),
   ]);
   return { items, total: total?.n ?? 0 };

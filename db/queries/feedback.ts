@@ -205,14 +205,17 @@ export async function listFeedbackActions(db: Executor, workflowId: string) {
   return db.select().from(feedbackActions).where(eq(feedbackActions.workflowId, workflowId)).orderBy(asc(feedbackActions.seq));
 }
 
-export async function listPublishedAnswers(db: Executor, f: { agency?: string; category?: string; tthcCode?: string; limit: number; offset: number }) {
+/** Published answers (Art 45.1), the latest published first (ties: the later id first), keyset pages after `after` (issue 18.3). */
+export async function listPublishedAnswers(db: Executor, f: { agency?: string; category?: string; tthcCode?: string; limit: number; offset: number; after?: [publishedAt: string, itemId: string] }) {
   const where = and(
     f.agency ? eq(feedbackAnswers.agency, f.agency) : undefined,
     f.category ? eq(feedbackAnswers.category, f.category) : undefined,
     f.tthcCode ? eq(feedbackAnswers.tthcCode, f.tthcCode) : undefined,
   ) as SQL | undefined;
   const [items, [total]] = await Promise.all([
-    db.select().from(feedbackAnswers).where(where).orderBy(desc(feedbackAnswers.publishedAt), asc(feedbackAnswers.itemId)).limit(f.limit).offset(f.offset),
+    db.select().from(feedbackAnswers)
+      .where(and(where, f.after ? keysetAfter('desc', [feedbackAnswers.publishedAt, feedbackAnswers.itemId], f.after, ['timestamptz']) : undefined))
+      .orderBy(desc(feedbackAnswers.publishedAt), desc(feedbackAnswers.itemId)).limit(f.limit).offset(f.offset),
     db.select({ n: count() }).from(feedbackAnswers).where(where),
   ]);
   return { items, total: total?.n ?? 0 };

@@ -12,6 +12,7 @@ import {
   type TechnicalContact,
 } from '../schema/index.js';
 import type { ActionRecord } from '../../domain/processes/actors.js';
+import { keysetAfter } from './keyset.js';
 
 /** Every projection carries the action that caused it (if any): one transaction, newer revision wins. */
 async function insertAction(db: Executor, workflowId: string, action: ActionRecord | undefined): Promise<void> {
@@ -163,7 +164,8 @@ export async function projectSupportRequest(db: Database, row: SupportRequestRow
   });
 }
 
-export async function listSupportRequests(db: Database, scope: { agency?: string }, filter: { status?: string; limit: number; offset: number }) {
+/** Newest first (ties: the later id first), keyset pages after `after` (issue 18.3). */
+export async function listSupportRequests(db: Database, scope: { agency?: string }, filter: { status?: string; limit: number; offset: number; after?: [receivedAt: string, requestId: string] }) {
   const where = and(
     ...(scope.agency ? [eq(supportRequests.agency, scope.agency)] : []),
     ...(filter.status ? [eq(supportRequests.status, filter.status)] : []),
@@ -173,7 +175,9 @@ export async function listSupportRequests(db: Database, scope: { agency?: string
       requestId: supportRequests.requestId, workflowId: supportRequests.workflowId, agency: supportRequests.agency, kind: supportRequests.kind,
       title: supportRequests.title, status: supportRequests.status, round: supportRequests.round, receivedAt: supportRequests.receivedAt,
       dueAt: supportRequests.dueAt, resolvedAt: supportRequests.resolvedAt, closedAt: supportRequests.closedAt,
-    }).from(supportRequests).where(where).orderBy(desc(supportRequests.receivedAt)).limit(filter.limit).offset(filter.offset),
+    }).from(supportRequests)
+      .where(and(where, filter.after ? keysetAfter('desc', [supportRequests.receivedAt, supportRequests.requestId], filter.after, ['timestamptz']) : undefined))
+      .orderBy(desc(supportRequests.receivedAt), desc(supportRequests.requestId)).limit(filter.limit).offset(filter.offset),
     db.select({ n: count() }).from(supportRequests).where(where),
   ]);
   return { items, total: total?.n ?? 0 };
@@ -231,7 +235,8 @@ export async function activeMaintenanceWindow(db: Executor, atIso: string): Prom
   return row ? { windowId: row.windowId, endsAt: row.endsAt.toISOString() } : null;
 }
 
-export async function listMaintenanceWindows(db: Database, filter: { status?: string; from?: Date; to?: Date; limit: number; offset: number }) {
+/** Latest start first (ties: the later id first), keyset pages after `after` (issue 18.3). */
+export async function listMaintenanceWindows(db: Database, filter: { status?: string; from?: Date; to?: Date; limit: number; offset: number; after?: [startsAt: string, windowId: string] }) {
   const where = and(
     ...(filter.status ? [eq(maintenanceWindows.status, filter.status)] : []),
     ...(filter.from ? [gte(maintenanceWindows.endsAt, filter.from)] : []),
@@ -243,7 +248,9 @@ export async function listMaintenanceWindows(db: Database, filter: { status?: st
       startsAt: maintenanceWindows.startsAt, endsAt: maintenanceWindows.endsAt, announcedAt: maintenanceWindows.announcedAt,
       emergency: maintenanceWindows.emergency, emergencyReason: maintenanceWindows.emergencyReason, refusedReason: maintenanceWindows.refusedReason,
       startedAt: maintenanceWindows.startedAt, endedAt: maintenanceWindows.endedAt,
-    }).from(maintenanceWindows).where(where).orderBy(desc(maintenanceWindows.startsAt)).limit(filter.limit).offset(filter.offset),
+    }).from(maintenanceWindows)
+      .where(and(where, filter.after ? keysetAfter('desc', [maintenanceWindows.startsAt, maintenanceWindows.windowId], filter.after, ['timestamptz']) : undefined))
+      .orderBy(desc(maintenanceWindows.startsAt), desc(maintenanceWindows.windowId)).limit(filter.limit).offset(filter.offset),
     db.select({ n: count() }).from(maintenanceWindows).where(where),
   ]);
   return { items, total: total?.n ?? 0 };
@@ -329,8 +336,11 @@ export async function recordOutageEnd(db: Database, row: { outageId: string; end
     .where(and(eq(connectionOutages.outageId, row.outageId), isNull(connectionOutages.endedAt)));
 }
 
-/** Outages with their duration (seconds; an open one counts to `now`), overlapping [from, to). */
-export async function listOutages(db: Database, scope: { agency?: string }, filter: { systemId?: string; from?: Date; to?: Date; limit: number; offset: number }) {
+/**
+ * Outages with their duration (seconds; an open one counts to `now`), overlapping [from, to): the
+ * latest start first (ties: the later id first), keyset pages after `after` (issue 18.3).
+ */
+export async function listOutages(db: Database, scope: { agency?: string }, filter: { systemId?: string; from?: Date; to?: Date; limit: number; offset: number; after?: [startedAt: string, outageId: string] }) {
   const where = and(
     ...(scope.agency ? [eq(connectionOutages.agencyCode, scope.agency)] : []),
     ...(filter.systemId ? [eq(connectionOutages.systemId, filter.systemId)] : []),
@@ -343,7 +353,9 @@ export async function listOutages(db: Database, scope: { agency?: string }, filt
       startedAt: connectionOutages.startedAt, endedAt: connectionOutages.endedAt, detectedAt: connectionOutages.detectedAt,
       failures: connectionOutages.failures, lastError: connectionOutages.lastError,
       durationSeconds: sql<number>`round(extract(epoch from (coalesce(${connectionOutages.endedAt}, now()) - ${connectionOutages.startedAt})))::int`,
-    }).from(connectionOutages).where(where).orderBy(desc(connectionOutages.startedAt)).limit(filter.limit).offset(filter.offset),
+    }).from(connectionOutages)
+      .where(and(where, filter.after ? keysetAfter('desc', [connectionOutages.startedAt, connectionOutages.outageId], filter.after, ['timestamptz']) : undefined))
+      .orderBy(desc(connectionOutages.startedAt), desc(connectionOutages.outageId)).limit(filter.limit).offset(filter.offset),
     db.select({ n: count() }).from(connectionOutages).where(where),
   ]);
   return { items, total: total?.n ?? 0 };

@@ -393,10 +393,13 @@ export interface ProcedureSearch {
   localizes?: string;
   limit: number;
   offset: number;
+  /** Keyset cursor (issue 18.3): the last procedure's code. */
+  after?: [code: string];
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** The catalogue in code order (project rule: a catalogue, not a feed), keyset pages after `after` (issue 18.3). */
 export async function searchProcedures(db: Executor, params: ProcedureSearch) {
   const where = and(
     params.code ? or(eq(tthcProcedures.code, params.code), eq(tthcProcedures.localizesCode, params.code)) : undefined,
@@ -408,7 +411,9 @@ export async function searchProcedures(db: Executor, params: ProcedureSearch) {
     params.localizes ? eq(tthcProcedures.localizesCode, params.localizes) : undefined,
   );
   const [items, [total]] = await Promise.all([
-    db.select(procedureColumns).from(tthcProcedures).where(where).orderBy(asc(tthcProcedures.code)).limit(params.limit).offset(params.offset),
+    db.select(procedureColumns).from(tthcProcedures)
+      .where(and(where, params.after ? keysetAfter('asc', [tthcProcedures.code], params.after) : undefined))
+      .orderBy(asc(tthcProcedures.code)).limit(params.limit).offset(params.offset),
     db.select({ n: count() }).from(tthcProcedures).where(where),
   ]);
   return { items, total: total?.n ?? 0 };
@@ -463,8 +468,11 @@ const publishedDecisionColumns = {
   effectiveOn: tthcDecisions.legalEffectiveOn, items: tthcDecisions.items, publishedAt: tthcPublications.publishedAt, result: tthcPublications.result,
 };
 
-/** Published decisions (a decision becomes public with its publication, never before), newest signed first. */
-export async function listPublishedDecisions(db: Executor, params: { agency?: string; code?: string; signedFrom?: string; signedTo?: string; limit: number; offset: number }) {
+/**
+ * Published decisions (a decision becomes public with its publication, never before), newest signed
+ * first (ties: the later id first), keyset pages after `after` (issue 18.3; `tthc_decisions_signed_idx`).
+ */
+export async function listPublishedDecisions(db: Executor, params: { agency?: string; code?: string; signedFrom?: string; signedTo?: string; limit: number; offset: number; after?: [signedOn: string, id: string] }) {
   const where = and(
     params.agency ? eq(tthcDecisions.agency, params.agency) : undefined,
     params.code ? sql`exists (select 1 from jsonb_array_elements(${tthcPublications.result}->'versions') v where v->>'code' = ${params.code})` : undefined,
@@ -474,7 +482,9 @@ export async function listPublishedDecisions(db: Executor, params: { agency?: st
   const joined = <T extends Parameters<typeof db.select>[0]>(fields: T) =>
     db.select(fields).from(tthcPublications).innerJoin(tthcDecisions, eq(tthcDecisions.id, tthcPublications.decisionId));
   const [items, [total]] = await Promise.all([
-    joined(publishedDecisionColumns).where(where).orderBy(desc(tthcDecisions.signedOn), asc(tthcDecisions.id)).limit(params.limit).offset(params.offset),
+    joined(publishedDecisionColumns)
+      .where(and(where, params.after ? keysetAfter('desc', [tthcDecisions.signedOn, tthcDecisions.id], params.after, ['date']) : undefined))
+      .orderBy(desc(tthcDecisions.signedOn), desc(tthcDecisions.id)).limit(params.limit).offset(params.offset),
     joined({ n: count() }).where(where),
   ]);
   return { items, total: total?.n ?? 0 };

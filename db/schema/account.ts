@@ -27,9 +27,10 @@ export const accountIssues = pgTable(
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    index('account_issues_status_idx').on(t.status, t.receivedAt),
-    index('account_issues_account_idx').on(t.accountId),
-    index('account_issues_received_idx').on(t.receivedAt),
+    // The list, newest first by keyset (issue 18.3): whole, by status, by account; each ends in the id.
+    index('account_issues_status_idx').on(t.status, t.receivedAt, t.caseId),
+    index('account_issues_account_idx').on(t.accountId, t.receivedAt, t.caseId),
+    index('account_issues_received_idx').on(t.receivedAt, t.caseId),
   ],
 );
 

@@ -39,7 +39,7 @@ export const evaluationRuns = pgTable(
   },
   (t) => [
     index('evaluation_runs_published_idx').on(t.publishedAt).where(sql`published_at is not null`),
-    index('evaluation_runs_started_idx').on(t.startedAt),
+    index('evaluation_runs_started_idx').on(t.startedAt, t.id),
   ],
 );
 

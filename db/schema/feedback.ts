@@ -78,7 +78,8 @@ export const feedbackAnswers = pgTable(
     publishedAt: timestamp({ withTimezone: true }).notNull(),
     publishedBy: text().notNull(),
   },
-  (t) => [index('feedback_answers_published_idx').on(t.publishedAt), index('feedback_answers_agency_idx').on(t.agency, t.publishedAt)],
+  // The public list, latest published first by keyset (issue 18.3): whole and per agency, each ending in the id.
+  (t) => [index('feedback_answers_published_idx').on(t.publishedAt, t.itemId), index('feedback_answers_agency_idx').on(t.agency, t.publishedAt, t.itemId)],
 );
 
 /**

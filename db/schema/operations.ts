@@ -69,7 +69,12 @@ export const supportRequests = pgTable(
     revision: integer().notNull(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('support_requests_agency_status_idx').on(t.agency, t.status), index('support_requests_received_idx').on(t.receivedAt)],
+  (t) => [
+    index('support_requests_agency_status_idx').on(t.agency, t.status),
+    // The list, newest first by keyset (issue 18.3): whole and per agency, each ending in the id.
+    index('support_requests_received_idx').on(t.receivedAt, t.requestId),
+    index('support_requests_agency_received_idx').on(t.agency, t.receivedAt, t.requestId),
+  ],
 );
 
 /** Art 51: planned maintenance windows VPCP announced (or was refused for too short a notice). */
@@ -96,7 +101,7 @@ export const maintenanceWindows = pgTable(
     revision: integer().notNull(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('maintenance_windows_active_idx').on(t.status, t.startsAt, t.endsAt), index('maintenance_windows_starts_idx').on(t.startsAt)],
+  (t) => [index('maintenance_windows_active_idx').on(t.status, t.startsAt, t.endsAt), index('maintenance_windows_starts_idx').on(t.startsAt, t.windowId)],
 );
 
 /**
@@ -146,9 +151,10 @@ export const connectionOutages = pgTable(
     lastError: text(),
   },
   (t) => [
-    index('connection_outages_agency_idx').on(t.agencyCode, t.startedAt),
-    index('connection_outages_system_idx').on(t.systemId, t.startedAt),
-    index('connection_outages_started_idx').on(t.startedAt),
+    // The list, latest start first by keyset (issue 18.3): whole, per agency, per system; each ends in the id.
+    index('connection_outages_agency_idx').on(t.agencyCode, t.startedAt, t.outageId),
+    index('connection_outages_system_idx').on(t.systemId, t.startedAt, t.outageId),
+    index('connection_outages_started_idx').on(t.startedAt, t.outageId),
   ],
 );
 

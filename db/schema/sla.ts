@@ -61,6 +61,8 @@ export const slaClocks = pgTable(
     index('sla_clocks_breach_list_idx').on(t.breachedAt, t.workflowId, t.clockKey, t.owner, t.caseAgency, t.process, t.article, t.completedAt).where(sql`outcome = 'breached' and kind = 'regulated'`),
     index('sla_clocks_owner_breach_list_idx').on(t.owner, t.breachedAt, t.workflowId, t.clockKey).where(sql`outcome = 'breached' and kind = 'regulated'`),
     index('sla_clocks_agency_breach_list_idx').on(t.caseAgency, t.breachedAt, t.workflowId, t.clockKey).where(sql`outcome = 'breached' and kind = 'regulated'`),
+    // A process's breaches (the DVCTT loop's report, Art 28), latest first by keyset (issue 18.3), abandonment clocks included.
+    index('sla_clocks_process_breach_list_idx').on(t.process, t.breachedAt, t.workflowId, t.clockKey).where(sql`outcome = 'breached'`),
     index('sla_clocks_due_list_idx').on(t.dueAt, t.workflowId, t.clockKey, t.owner, t.caseAgency, t.process).where(sql`outcome = 'pending' and completed_at is null`),
   ],
 );

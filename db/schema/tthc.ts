@@ -47,7 +47,7 @@ export const tthcDecisions = pgTable(
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    index('tthc_decisions_agency_idx').on(t.agency, t.signedOn), index('tthc_decisions_late_idx').on(t.lateIssue),
+    index('tthc_decisions_agency_idx').on(t.agency, t.signedOn, t.id), index('tthc_decisions_late_idx').on(t.lateIssue),
     // The decision lists, newest signature first by keyset (issue 18.3).
     index('tthc_decisions_signed_idx').on(t.signedOn, t.id),
   ],

@@ -43,7 +43,7 @@ import {
 } from '../../../workflows/dvctt.definitions.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { cursorId, cursorInstant, cursorParam, cursorWindow, keysetPage, pageQuery, pageWindow, paged, queryInt, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { cursorId, cursorInstant, cursorParam, cursorWindow, keysetPage, MAX_INT4, pageQuery, paged, queryInt, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, type Actor, type Role } from '../../auth.js';
 import type { Permission } from '../../../domain/permissions/catalogue.js';
 import { dvcttActionsFor } from '../../../domain/permissions/case-actions.js';
@@ -359,41 +359,48 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/reports/rounds', {
     config: { access: { roles: readers, agencyOf: agencyInQuery } },
     schema: {
-      tags: ['dvctt'], summary: 'Rounds per service and how they ended, most rounds first',
-      querystring: z.object({ agency: code.optional(), minRounds: queryInt(1, 1000).optional(), ...pageQuery }),
+      tags: ['dvctt'], summary: 'Rounds per service and how they ended (Art 28), most rounds first (ties in code order); keyset pages (`cursor` = the previous page\'s `nextCursor`)',
+      querystring: z.object({
+        agency: code.optional(), minRounds: queryInt(1, 1000).optional(), ...pageQuery,
+        cursor: cursorParam(z.tuple([z.number().int().min(1).max(MAX_INT4), cursorId])).optional(),
+      }),
       response: {
-        200: paged(z.object({ code: z.string(), name: z.string(), agency: z.string(), status: z.enum(DVCTT_STATUSES), rounds: z.number().int(), rejected: z.number().int(), failed: z.number().int(), passed: z.number().int() })),
+        200: paged(z.object({ code: z.string(), name: z.string(), agency: z.string(), status: z.enum(DVCTT_STATUSES), rounds: z.number().int(), rejected: z.number().int(), failed: z.number().int(), passed: z.number().int() }))
+          .extend({ nextCursor: z.string().nullable() }),
         ...errors,
       },
     },
   }, async (request) => {
-    const { page, pageSize, ...filter } = request.query;
-    const { items, total } = await roundsPerService(app.db, scopeOf(actorOf(request)), { ...filter, ...pageWindow({ page, pageSize }) });
-    return { items, total, page, pageSize };
+    const { page, pageSize, cursor, ...filter } = request.query;
+    const { items: rows, total } = await roundsPerService(app.db, scopeOf(actorOf(request)), { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.rounds, r.code]);
+    return { items, total, page, pageSize, nextCursor };
   });
 
   app.get('/reports/breaches', {
     config: { access: { roles: readers } },
     schema: {
-      tags: ['dvctt'], summary: "Who breached: the loop's missed clocks (VPCP's count against VPCP, the agency's against the agency), with totals per owner; abandonment clocks (project rule) are listed, not counted",
-      querystring: z.object({ owner: code.optional(), serviceCode: code.optional(), ...pageQuery }),
+      tags: ['dvctt'], summary: "Who breached (Art 28): the loop's missed clocks, the latest breach first (VPCP's count against VPCP, the agency's against the agency), with totals per owner; abandonment clocks (project rule) are listed, not counted; keyset pages (`cursor` = the previous page's `nextCursor`)",
+      querystring: z.object({ owner: code.optional(), serviceCode: code.optional(), ...pageQuery, cursor: cursorParam(z.tuple([cursorInstant, cursorId, cursorId])).optional() }),
       response: {
         200: paged(z.object({
           serviceCode: z.string(), agency: z.string(), clockKey: z.string(), owner: z.string(), kind: z.enum(slaClockKind.enumValues), article: z.string(), stage: z.string(),
           startedAt: z.string(), dueAt: z.string(), breachedAt: z.string().nullable(), completedAt: z.string().nullable(), completedBy: z.string().nullable(),
-        })).extend({ byOwner: z.array(z.object({ owner: z.string(), breaches: z.number().int() })) }),
+        })).extend({ byOwner: z.array(z.object({ owner: z.string(), breaches: z.number().int() })), nextCursor: z.string().nullable() }),
         ...errors,
       },
     },
   }, async (request) => {
-    const { page, pageSize, ...filter } = request.query;
-    const { items, total, byOwner } = await listBreaches(app.db, scopeOf(actorOf(request)), { ...filter, ...pageWindow({ page, pageSize }) });
+    const { page, pageSize, cursor, ...filter } = request.query;
+    const { items: rows, total, byOwner } = await listBreaches(app.db, scopeOf(actorOf(request)), { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items, nextCursor } = keysetPage(rows, pageSize, (b) => [b.breachedAt!.toISOString(), b.workflowId, b.clockKey]);
     return {
       byOwner,
       total,
       page,
       pageSize,
-      items: items.map((b) => ({
+      nextCursor,
+      items: items.map(({ workflowId: _case, ...b }) => ({
         ...b, startedAt: b.startedAt.toISOString(), dueAt: b.dueAt.toISOString(),
         breachedAt: b.breachedAt?.toISOString() ?? null, completedAt: b.completedAt?.toISOString() ?? null,
       })),

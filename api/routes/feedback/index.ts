@@ -36,7 +36,7 @@ import {
   type FeedbackWorkflowInput,
 } from '../../../workflows/feedback.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
-import { cursorId, cursorInstant, cursorParam, cursorWindow, dateOrInstant, instant, keysetPage, pageQuery, pageWindow, paged, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { cursorId, cursorInstant, cursorParam, cursorWindow, dateOrInstant, instant, keysetPage, pageQuery, paged, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, type Actor, type Role } from '../../auth.js';
 import type { Permission } from '../../../domain/permissions/catalogue.js';
 import { feedbackActionsFor } from '../../../domain/permissions/case-actions.js';
@@ -266,27 +266,30 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/published', {
     schema: {
       tags: ['feedback'],
-      summary: 'Published answers (Art 45.1) — public, no token. `question` is the officer-approved public version, never the citizen\'s raw text',
+      summary: 'Published answers (Art 45.1), the latest published first, keyset pages (`cursor` = the previous page\'s `nextCursor`) — public, no token. `question` is the officer-approved public version, never the citizen\'s raw text',
       security: [],
       querystring: z.object({
         agency: agencyCode.optional(),
         category: z.enum(FEEDBACK_CATEGORIES).optional(),
         tthcCode: safeText(32).optional(),
         ...pageQuery,
+        cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
       }),
       response: {
         200: paged(z.object({
           itemId: z.string(), agency: z.string(), category: z.string(), tthcCode: z.string().nullable(),
           question: z.string(), answer: z.string(), receivedAt: z.date(), publishedAt: z.date(),
-        })),
+        })).extend({ nextCursor: z.string().nullable() }),
         400: problemSchema,
       },
     },
   }, async (request) => {
-    const { page, pageSize, ...filter } = request.query;
-    const { items, total } = await listPublishedAnswers(app.db, { ...filter, ...pageWindow({ page, pageSize }) });
+    const { page, pageSize, cursor, ...filter } = request.query;
+    const { items: rows, total } = await listPublishedAnswers(app.db, { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
+    // The latest published first, keyset pages (issue 18.3).
+    const { items, nextCursor } = keysetPage(rows, pageSize, (i) => [i.publishedAt.toISOString(), i.itemId]);
     // The public page names the answering agency, never the officer.
-    return { items: items.map(({ publishedBy: _by, ...item }) => item), total, page, pageSize };
+    return { items: items.map(({ publishedBy: _by, ...item }) => item), total, page, pageSize, nextCursor };
   });
 
   app.get('/:id', {

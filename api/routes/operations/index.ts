@@ -48,7 +48,7 @@ import {
 } from '../../../workflows/operations.definitions.js';
 import { agencyKey, processKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { dateOrInstant, instant, pageQuery, pageWindow, paged, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { cursorId, cursorInstant, cursorParam, cursorWindow, dateOrInstant, instant, keysetPage, pageQuery, paged, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, type Actor, type Role } from '../../auth.js';
 import { runUpdate, within } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
@@ -260,15 +260,19 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/support-requests', {
     config: { access: { roles: ['agency', 'vpcp', 'auditor'], agencyOf: agencyInQuery } },
     schema: {
-      tags: ['operations'], summary: 'Support and incident requests (agencies: their own)',
-      querystring: z.object({ agency: agencyCode.optional(), status: z.enum(['received', 'scheduled', 'resolved', 'closed', 'withdrawn']).optional(), ...pageQuery }),
-      response: { 200: paged(z.looseObject({ requestId: z.string(), agency: z.string(), status: z.string(), receivedAt: z.date(), dueAt: z.date().nullable() })), ...errors },
+      tags: ['operations'], summary: 'Support and incident requests (Art 51; agencies: their own), newest first; keyset pages (`cursor` = the previous page\'s `nextCursor`)',
+      querystring: z.object({
+        agency: agencyCode.optional(), status: z.enum(['received', 'scheduled', 'resolved', 'closed', 'withdrawn']).optional(), ...pageQuery,
+        cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
+      }),
+      response: { 200: paged(z.looseObject({ requestId: z.string(), agency: z.string(), status: z.string(), receivedAt: z.date(), dueAt: z.date().nullable() })).extend({ nextCursor: z.string().nullable() }), ...errors },
     },
   }, async (request) => {
     const actor = actorOf(request);
-    const { page, pageSize, agency, status } = request.query;
-    const { items, total } = await listSupportRequests(app.db, { agency: actor.role === 'agency' ? actor.agency : agency }, { status, ...pageWindow({ page, pageSize }) });
-    return { items, total, page, pageSize };
+    const { page, pageSize, cursor, agency, status } = request.query;
+    const { items: rows, total } = await listSupportRequests(app.db, { agency: actor.role === 'agency' ? actor.agency : agency }, { status, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.receivedAt.toISOString(), r.requestId]);
+    return { items, total, page, pageSize, nextCursor };
   });
 
   read('/support-requests/:id', 'One support request: status, notes, clocks and the actions this caller may take now', caseParams, supportSchema, (p) => supportRequestWorkflowId(p.id!), supportRequestQuery, undefined, supportForCaller);
@@ -315,14 +319,18 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/maintenance', {
     config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
     schema: {
-      tags: ['operations'], summary: 'Maintenance windows (Art 51), newest first; every party may read them',
-      querystring: z.object({ status: z.enum(['refused', 'announced', 'in-progress', 'completed', 'cancelled']).optional(), from: dateOrInstant('from').optional(), to: dateOrInstant('to').optional(), ...pageQuery }),
-      response: { 200: paged(z.looseObject({ windowId: z.string(), status: z.string(), startsAt: z.date(), endsAt: z.date(), emergency: z.boolean() })), ...errors },
+      tags: ['operations'], summary: 'Maintenance windows (Art 51), the latest start first; every party may read them; keyset pages (`cursor` = the previous page\'s `nextCursor`)',
+      querystring: z.object({
+        status: z.enum(['refused', 'announced', 'in-progress', 'completed', 'cancelled']).optional(), from: dateOrInstant('from').optional(), to: dateOrInstant('to').optional(), ...pageQuery,
+        cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
+      }),
+      response: { 200: paged(z.looseObject({ windowId: z.string(), status: z.string(), startsAt: z.date(), endsAt: z.date(), emergency: z.boolean() })).extend({ nextCursor: z.string().nullable() }), ...errors },
     },
   }, async (request) => {
-    const { page, pageSize, from, to, status } = request.query;
-    const { items, total } = await listMaintenanceWindows(app.db, { status, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}), ...pageWindow({ page, pageSize }) });
-    return { items, total, page, pageSize };
+    const { page, pageSize, cursor, from, to, status } = request.query;
+    const { items: rows, total } = await listMaintenanceWindows(app.db, { status, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}), ...cursorWindow({ page, pageSize, cursor }) });
+    const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.startsAt.toISOString(), r.windowId]);
+    return { items, total, page, pageSize, nextCursor };
   });
 
   read('/maintenance/:id', 'One maintenance window: notice, notices sent, start and end', caseParams, maintenanceSchema, (p) => maintenanceWorkflowId(p.id!), maintenanceQuery, ['agency', 'bank', 'vpcp', 'auditor']);
@@ -383,23 +391,27 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/outages', {
     config: { access: { roles: ['agency', 'vpcp', 'auditor'], agencyOf: agencyInQuery } },
     schema: {
-      tags: ['operations'], summary: 'Connection outages with their duration (Art 52), overlapping [from, to)',
-      querystring: z.object({ agency: agencyCode.optional(), systemId: safeCode(64).optional(), from: dateOrInstant('from').optional(), to: dateOrInstant('to').optional(), ...pageQuery }),
+      tags: ['operations'], summary: 'Connection outages with their duration (Art 52), overlapping [from, to), the latest start first; keyset pages (`cursor` = the previous page\'s `nextCursor`)',
+      querystring: z.object({
+        agency: agencyCode.optional(), systemId: safeCode(64).optional(), from: dateOrInstant('from').optional(), to: dateOrInstant('to').optional(), ...pageQuery,
+        cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
+      }),
       response: {
         200: paged(z.object({
           outageId: z.string(), systemId: z.string(), agencyCode: z.string(), startedAt: z.date(), endedAt: z.date().nullable(), detectedAt: z.date(),
           failures: z.number(), lastError: z.string().nullable(), durationSeconds: z.number(),
-        })),
+        })).extend({ nextCursor: z.string().nullable() }),
         ...errors,
       },
     },
   }, async (request) => {
     const actor = actorOf(request);
-    const { page, pageSize, agency, from, to, systemId } = request.query;
-    const { items, total } = await listOutages(app.db, { agency: actor.role === 'agency' ? actor.agency : agency }, {
-      systemId, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}), ...pageWindow({ page, pageSize }),
+    const { page, pageSize, cursor, agency, from, to, systemId } = request.query;
+    const { items: rows, total } = await listOutages(app.db, { agency: actor.role === 'agency' ? actor.agency : agency }, {
+      systemId, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}), ...cursorWindow({ page, pageSize, cursor }),
     });
-    return { items, total, page, pageSize };
+    const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.startedAt.toISOString(), r.outageId]);
+    return { items, total, page, pageSize, nextCursor };
   });
 
   app.get('/cases/:workflowId/actions', {

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { consistencyReport } from '../../../db/queries/consistency.js';
-import { problemSchema } from '../../errors.js';
-import { caseId, pageQuery, pageWindow, paged, safeCode } from '../../schemas.js';
+import { problem, problemSchema } from '../../errors.js';
+import { caseId, cursorParam, cursorWindow, keysetPage, MAX_INT4, pageQuery, paged, safeCode } from '../../schemas.js';
 
 const findingSchema = z
   .object({
@@ -39,27 +39,34 @@ export const consistencyRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: { roles: ['vpcp', 'auditor'] as const } },
     schema: {
       tags: ['supervision'],
-      summary: 'The latest SLA consistency check: cases compared, disagreements by cause, repairs (run by a Schedule every 10 minutes)',
+      summary: 'The latest SLA consistency check: cases compared, disagreements by cause, repairs (run by a Schedule every 10 minutes); findings in the run\'s order, keyset pages (`cursor` = the previous page\'s `findings.nextCursor`, which stays on that run)',
       querystring: z.object({
         /** A narrowed run's scope (a workflow-id prefix); default: the Schedule's runs over every case. */
         scope: caseId.optional(),
         cause: safeCode().optional(),
         ...pageQuery,
+        cursor: cursorParam(z.tuple([z.number().int().min(1).max(MAX_INT4), z.number().int().min(0).max(MAX_INT4)])).optional(),
       }),
-      response: { 200: z.object({ run: runSchema.nullable(), findings: paged(findingSchema) }), 400: problemSchema, 401: problemSchema, 403: problemSchema },
+      response: {
+        200: z.object({ run: runSchema.nullable(), findings: paged(findingSchema).extend({ nextCursor: z.string().nullable() }) }),
+        400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema,
+      },
     },
   }, async (request) => {
-    const { scope, cause, page, pageSize } = request.query;
-    const report = await consistencyReport(app.db, scope ?? '', { ...pageWindow({ page, pageSize }), cause });
-    if (!report) return { run: null, findings: { items: [], total: 0, page, pageSize } };
-    const { run, findings, total } = report;
+    const { scope, cause, page, pageSize, cursor } = request.query;
+    const report = await consistencyReport(app.db, scope ?? '', { ...cursorWindow({ page, pageSize, cursor }), cause });
+    if (!report && cursor) throw problem('not-found', 'The run this cursor pages through was forgotten (older than the runs kept); start again from the first page');
+    if (!report) return { run: null, findings: { items: [], total: 0, page, pageSize, nextCursor: null } };
+    const { run, findings: rows, total } = report;
+    const { items, nextCursor } = keysetPage(rows, pageSize, (f) => [run.id, f.seq]);
+    const findings = items.map(({ seq: _seq, ...f }) => f);
     return {
       run: {
         id: run.id, scope: run.scope, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt.toISOString(),
         casesChecked: run.casesChecked, disagreements: run.disagreements, repaired: run.repaired, byCause: run.byCause,
         fromWorkflowId: run.fromWorkflowId, nextWorkflowId: run.nextWorkflowId, cycleCompleted: run.cycleCompleted, findingsKept: run.findingsKept,
       },
-      findings: { items: findings, total, page, pageSize },
+      findings: { items: findings, total, page, pageSize, nextCursor },
     };
   });
 };

@@ -36,7 +36,7 @@ import {
 import { agencyOfDecisionId, authorityAllowed, decisionIdOf } from '../../../workflows/tthc.rules.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { boundedInt, cursorDate, cursorId, cursorInstant, cursorParam, cursorWindow, dateOrInstant, keysetPage, MAX_INT4, pageQuery, pageWindow, paged, realDate, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { boundedInt, cursorDate, cursorId, cursorInstant, cursorParam, cursorWindow, dateOrInstant, keysetPage, MAX_INT4, pageQuery, paged, realDate, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, ROLES } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
@@ -311,17 +311,19 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/published-decisions', {
     schema: {
-      tags: ['tthc'], summary: 'Published decisions (Art 16.5) — public, no token: number, signer, signing and effective dates, items', security: [],
+      tags: ['tthc'], summary: 'Published decisions (Art 16.5) — public, no token: number, signer, signing and effective dates, items; newest signed first, keyset pages (`cursor` = the previous page\'s `nextCursor`)', security: [],
       querystring: z.object({
         agency: safeCode().optional(), code: safeText(80).optional().describe('Only decisions that created, amended or repealed this TTHC'),
         signedFrom: realDate.optional(), signedTo: realDate.optional(), ...pageQuery,
+        cursor: cursorParam(z.tuple([cursorDate, cursorId])).optional(),
       }),
-      response: { 200: paged(publishedDecisionSchema), 400: problemSchema },
+      response: { 200: paged(publishedDecisionSchema).extend({ nextCursor: z.string().nullable() }), 400: problemSchema },
     },
   }, async (request) => {
-    const { page, pageSize, ...filters } = request.query;
-    const { items, total } = await listPublishedDecisions(app.db, { ...filters, ...pageWindow({ page, pageSize }) });
-    return { items: items.map(toPublished), total, page, pageSize };
+    const { page, pageSize, cursor, ...filters } = request.query;
+    const { items: rows, total } = await listPublishedDecisions(app.db, { ...filters, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.signedOn, r.id]);
+    return { items: items.map(toPublished), total, page, pageSize, nextCursor };
   });
 
   app.get('/published-decisions/:id', {
@@ -339,17 +341,19 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/procedures', {
     schema: {
-      tags: ['tthc'], summary: 'Search the TTHC catalogue (public)', security: [],
+      tags: ['tthc'], summary: 'Search the TTHC catalogue (public), in code order; keyset pages (`cursor` = the previous page\'s `nextCursor`)', security: [],
       querystring: z.object({
         code: safeText(80).optional(), name: safeText(200).optional(), field: safeText(300).optional(), agency: safeCode().optional(),
         level: level.optional(), status: z.enum(tthcProcedureStatus.enumValues).optional(), localizes: safeText(80).optional(), ...pageQuery,
+        cursor: cursorParam(z.tuple([cursorId])).optional(),
       }),
-      response: { 200: paged(procedureSchema), 400: problemSchema },
+      response: { 200: paged(procedureSchema).extend({ nextCursor: z.string().nullable() }), 400: problemSchema },
     },
   }, async (request) => {
-    const { page, pageSize, ...filters } = request.query;
-    const { items, total } = await searchProcedures(app.db, { ...filters, ...pageWindow({ page, pageSize }) });
-    return { items: items.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() })), total, page, pageSize };
+    const { page, pageSize, cursor, ...filters } = request.query;
+    const { items: rows, total } = await searchProcedures(app.db, { ...filters, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.code]);
+    return { items: items.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() })), total, page, pageSize, nextCursor };
   });
 
   app.get('/procedures/:code', {
