@@ -1,6 +1,7 @@
-import { and, asc, count, eq, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { agencyUnits, officers, permissionGrants, permissionRevocations } from '../schema/permissions.js';
+import { exactInstant, keysetAfter } from './keyset.js';
 
 /** When a grant stops counting: its planned end or its revocation, whichever comes first (null = open). */
 const endsAt = sql<Date | null>`least(${permissionGrants.validTo}, ${permissionRevocations.revokedAt})`;
@@ -91,18 +92,22 @@ export async function revokeGrant(db: Executor, revocation: { grantId: string; r
   return (await findGrant(db, revocation.grantId))!;
 }
 
-/** The grants of an agency, newest first, optionally of one officer or one permission (the history). */
-export async function listGrants(db: Executor, filter: { agency?: string; officer?: string; permission?: string; limit: number; offset: number }) {
+/**
+ * The grants of an agency, newest first (ties: the later id first), optionally of one officer or one
+ * permission (the history); keyset pages after `after` (issue 18.3). `grantedAt` is PostgreSQL's
+ * (microseconds): the rows carry `cursorAt`, its exact instant, for the next page's cursor.
+ */
+export async function listGrants(db: Executor, filter: { agency?: string; officer?: string; permission?: string; limit: number; offset: number; after?: [grantedAt: string, id: string] }) {
   const where = and(
     filter.agency ? eq(permissionGrants.agency, filter.agency) : undefined,
     filter.officer ? eq(permissionGrants.officer, filter.officer) : undefined,
     filter.permission ? eq(permissionGrants.permission, filter.permission) : undefined,
   );
   const [rows, [counted]] = await Promise.all([
-    db.select(grantColumns).from(permissionGrants)
+    db.select({ ...grantColumns, cursorAt: exactInstant(permissionGrants.grantedAt) }).from(permissionGrants)
       .leftJoin(permissionRevocations, eq(permissionRevocations.grantId, permissionGrants.id))
-      .where(where)
-      .orderBy(sql`${permissionGrants.grantedAt} desc`, asc(permissionGrants.id))
+      .where(and(where, filter.after ? keysetAfter('desc', [permissionGrants.grantedAt, permissionGrants.id], filter.after, ['timestamptz', 'uuid']) : undefined))
+      .orderBy(desc(permissionGrants.grantedAt), desc(permissionGrants.id))
       .limit(filter.limit).offset(filter.offset),
     db.select({ total: count() }).from(permissionGrants).where(where),
   ]);

@@ -53,7 +53,10 @@ export const permissionGrants = pgTable(
   },
   (t) => [
     foreignKey({ columns: [t.agency, t.officer], foreignColumns: [officers.agency, officers.officer] }),
-    index('permission_grants_officer_idx').on(t.agency, t.officer),
+    // The grant history, newest first by keyset (issue 18.3): whole, per agency, per officer; each ends in the id.
+    index('permission_grants_officer_idx').on(t.agency, t.officer, t.grantedAt, t.id),
+    index('permission_grants_agency_granted_idx').on(t.agency, t.grantedAt, t.id),
+    index('permission_grants_granted_idx').on(t.grantedAt, t.id),
     index('permission_grants_permission_idx').on(t.permission, t.agency, t.validFrom),
   ],
 );

@@ -27,7 +27,7 @@ import {
 } from '../../../domain/permissions/catalogue.js';
 import { problem, problemSchema } from '../../errors.js';
 import { actorOf, agencyInQuery, ROLES, type Actor } from '../../auth.js';
-import { instant, pageQuery, pageWindow, paged, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
+import { cursorInstant, cursorParam, cursorWindow, instant, keysetPage, pageQuery, paged, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
 
 const agencyCode = safeCode(32);
 /** The `sub` of an officer's bearer tokens. */
@@ -259,16 +259,20 @@ export const permissionRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/grants', {
     config: { access: { roles: ['agency', 'vpcp', 'auditor'], agencyOf: agencyInQuery } },
     schema: {
-      tags: ['permissions'], summary: 'The grant history, newest first (agencies: their own)',
-      querystring: z.object({ agency: agencyCode.optional(), officer: officerId.optional(), permission: permissionName.optional(), ...pageQuery }),
-      response: { 200: paged(grantSchema), ...errors },
+      tags: ['permissions'], summary: 'The grant history, newest first (agencies: their own); keyset pages (`cursor` = the previous page\'s `nextCursor`)',
+      querystring: z.object({
+        agency: agencyCode.optional(), officer: officerId.optional(), permission: permissionName.optional(), ...pageQuery,
+        cursor: cursorParam(z.tuple([cursorInstant, z.uuid()])).optional(),
+      }),
+      response: { 200: paged(grantSchema).extend({ nextCursor: z.string().nullable() }), ...errors },
     },
   }, async (request) => {
     const actor = actorOf(request);
-    const { page, pageSize, ...filter } = request.query;
+    const { page, pageSize, cursor, ...filter } = request.query;
     const agency = actor.role === 'agency' ? actor.agency : filter.agency;
-    const { items, total } = await listGrants(app.db, { ...filter, agency, ...pageWindow({ page, pageSize }) });
-    return { items: items.map(toGrant), total, page, pageSize };
+    const { items: rows, total } = await listGrants(app.db, { ...filter, agency, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items, nextCursor } = keysetPage(rows, pageSize, (g) => [g.cursorAt, g.id]);
+    return { items: items.map(({ cursorAt: _at, ...g }) => toGrant(g)), total, page, pageSize, nextCursor };
   });
 
   app.get('/holders', {
