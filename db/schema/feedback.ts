@@ -78,8 +78,13 @@ export const feedbackAnswers = pgTable(
     publishedAt: timestamp({ withTimezone: true }).notNull(),
     publishedBy: text().notNull(),
   },
-  // The public list, latest published first by keyset (issue 18.3): whole and per agency, each ending in the id.
-  (t) => [index('feedback_answers_published_idx').on(t.publishedAt, t.itemId), index('feedback_answers_agency_idx').on(t.agency, t.publishedAt, t.itemId)],
+  // The public list, latest published first by keyset (issue 18.3): whole, per agency, per category, per TTHC; each ending in the id.
+  (t) => [
+    index('feedback_answers_published_idx').on(t.publishedAt, t.itemId),
+    index('feedback_answers_agency_idx').on(t.agency, t.publishedAt, t.itemId),
+    index('feedback_answers_category_idx').on(t.category, t.publishedAt, t.itemId),
+    index('feedback_answers_tthc_idx').on(t.tthcCode, t.publishedAt, t.itemId),
+  ],
 );
 
 /**

@@ -1,0 +1,2 @@
+CREATE INDEX "feedback_answers_category_idx" ON "feedback_answers" USING btree ("category","published_at","item_id");--> statement-breakpoint
+CREATE INDEX "feedback_answers_tthc_idx" ON "feedback_answers" USING btree ("tthc_code","published_at","item_id");
