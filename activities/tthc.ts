@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/client.js';
 import {
   applyCorrection,
+  type DecisionProjection,
   publishDecision,
   reconcileItems,
   TthcConflictError,
@@ -46,7 +47,8 @@ export function createTthcActivities(db: Database) {
       return applyCorrection(db, input).catch(asFailure);
     },
 
-    async projectTthcDecision(input: { workflowId: string; revision: number; state: TthcDecisionState }): Promise<void> {
+    /** The decision's fields and its changed items (an attempt scheduled before issue 18.5: the whole state). */
+    async projectTthcDecision(input: DecisionProjection | { workflowId: string; revision: number; state: TthcDecisionState }): Promise<void> {
       await upsertDecision(db, input);
     },
 

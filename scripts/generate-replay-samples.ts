@@ -17,13 +17,18 @@
  *   tthcDecisionWorkflow-repealSuspendsService  a repeal in force today of a TTHC with a live online
  *                                           service: the service is marked and its case signalled (Art 28.1)
  *   dvcttWorkflow-suspendedByTthcRepeal     that service, live, suspended for good by the signal
+ *   tthcDecisionWorkflow-enteredAgainContinued-run{1,2}  items entered over and over: continued as new
+ *                                           (issue 18.5) with its items, clock and projection revision;
+ *                                           checked and published in run 2 (Art 16.4, 16.5)
  * Clocks are started and met in real time (the dev server does not skip time): breach paths are
  * covered by the SLA fixture's samples (slaFixtureWorkflow-breachedThenLate).
  * The dvctt workflows live as long as their service: they are captured while running, then terminated.
  */
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
 import { declareService, findService } from '../db/queries/dvctt.js';
+import { tthcDecisions } from '../db/schema/index.js';
 import type { ActorRef } from '../workflows/actors.js';
 import { agencyKey, processKey, stageKey } from '../workflows/search-attributes.js';
 import {
@@ -136,7 +141,7 @@ async function dvcttSamples({ client, taskQueue, db }: SampleContext): Promise<S
 
 async function tthcSamples({ client, taskQueue, db }: SampleContext): Promise<Sample[]> {
   /** As the API's POST /decisions: signed today, the law in force in 60 days (or `effectiveIn`). */
-  async function decision(actor: ActorRef, agencyKind: PublisherKind, authorityKind: AuthorityKind, number: string, effectiveIn = 60): Promise<WorkflowHandle> {
+  async function decision(actor: ActorRef, agencyKind: PublisherKind, authorityKind: AuthorityKind, number: string, effectiveIn = 60, maxHistoryEvents?: number): Promise<WorkflowHandle> {
     const agency = actor.agency as string;
     const decisionId = decisionIdOf(agency, number);
     const input: StartTthcDecisionInput = {
@@ -144,7 +149,7 @@ async function tthcSamples({ client, taskQueue, db }: SampleContext): Promise<Sa
       signedOn: localDate(), legalEffectiveOn: localDate(effectiveIn), createdBy: actor,
     };
     return client.workflow.start('tthcDecisionWorkflow', {
-      taskQueue, workflowId: tthcDecisionWorkflowId(decisionId), args: [input],
+      taskQueue, workflowId: tthcDecisionWorkflowId(decisionId), args: [maxHistoryEvents ? { ...input, maxHistoryEvents } : input],
       typedSearchAttributes: [{ key: agencyKey, value: agency }, { key: processKey, value: TTHC_PROCESS }, { key: stageKey, value: 'entering' }],
     });
   }
@@ -213,7 +218,25 @@ async function tthcSamples({ client, taskQueue, db }: SampleContext): Promise<Sa
   // Projected too: the history is captured with the suspension's writes done.
   await until(async () => (await online.query(dvcttStateQuery)).status === 'suspended' && (await findService(db, service.code))?.status === 'suspended', `${online.workflowId} suspended by the repeal`);
 
+  // Issue 18.5: a decision whose items are entered over and over continues as new (here at 40
+  // events, not at Temporal's suggestion) carrying its items, open clock and projection revision;
+  // the projection was sent only the changed items, and holds exactly the decision's items.
+  const long = await decision(btp, 'ministry', 'minister', '105/QĐ-BTP', 60, 40);
+  const firstRun = (await long.describe()).runId;
+  await enter(long, btp, [{ kind: 'new', code: '1.000897', content: content('Cấp bản sao trích lục kết hôn') }, { kind: 'new', code: '1.000898', content: content('Cấp bản sao trích lục khai sinh') }]);
+  for (let round = 1; (await long.describe()).runId === firstRun; round++) {
+    if (round > 8) throw new Error(`${long.workflowId} did not continue as new`);
+    await long.executeUpdate(addTthcItemsUpdate, { args: [{ actor: btp, items: [{ kind: 'new', code: '1.000899', content: content(`Cấp bản sao trích lục hộ tịch (lần ${round})`) }], remove: ['1.000898'] }] });
+  }
+  await nextRun(long, firstRun);
+  ensure((await check(long, btp)).stage, 'checked', long.workflowId);
+  ensure((await publish(long, btp)).versions.length, 2, `${long.workflowId} published`);
+  await long.result();
+  const [row] = await db.select({ items: tthcDecisions.items }).from(tthcDecisions).where(eq(tthcDecisions.workflowId, long.workflowId));
+  ensure(row?.items.map((i) => (i.kind === 'localized' ? i.centralCode : i.code)).join(','), '1.000897,1.000899', `${long.workflowId} projected items`);
+
   return [
+    { name: 'tthcDecisionWorkflow-enteredAgainContinued', handle: long, runs: 2 },
     { name: 'tthcDecisionWorkflow-repealSuspendsService', handle: repealServed },
     { name: 'dvcttWorkflow-suspendedByTthcRepeal', handle: online, running: true },
     { name: 'tthcDecisionWorkflow-gapsThenPublished', handle: published },

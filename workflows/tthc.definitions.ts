@@ -3,6 +3,7 @@
  * data types live in domain/tthc (db/ and api/ read them too) and are re-exported from here.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { SlaClock } from '../domain/sla/clocks.js';
 import {
   TTHC_PROCESS,
   TTHC_REVIEW_PROCESS,
@@ -11,6 +12,7 @@ import {
   type CheckGap,
   type DecideFixInput,
   type DecisionStage,
+  type StartTthcDecisionInput,
   type SubmitFixInput,
   type TthcDecisionState,
   type TthcDecisionSummary,
@@ -19,6 +21,26 @@ import {
 } from '../domain/tthc/types.js';
 
 export * from '../domain/tthc/types.js';
+
+/**
+ * The decision workflow's input: the API's start input, or — after continue-as-new (issue 18.5) —
+ * the same with what the previous run carried over.
+ */
+export interface TthcDecisionWorkflowInput extends StartTthcDecisionInput {
+  /** Continue as new at this many history events instead of when Temporal suggests it (tests and samples). */
+  maxHistoryEvents?: number;
+  carried?: TthcDecisionCarried;
+}
+
+export interface TthcDecisionCarried {
+  state: TthcDecisionState;
+  /** The projection's revision: monotonic over the whole case, so an older write never wins. */
+  revision: number;
+  /** Keys of the items entered, replaced or removed and not yet written to the projection. */
+  unprojected: string[];
+  /** The clocks still open (the publication clock). */
+  clocks: SlaClock[];
+}
 
 export const addTthcItemsUpdate = defineUpdate<TthcDecisionSummary, [AddItemsInput]>('addTthcItemsUpdate');
 export const checkTthcDecisionUpdate = defineUpdate<{ gaps: CheckGap[]; stage: DecisionStage }, [ActorInput]>('checkTthcDecisionUpdate');

@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   log,
   patched,
@@ -29,12 +30,16 @@ import {
   type StartTthcDecisionInput,
   type TthcDecisionState,
   type TthcDecisionSummary,
+  type TthcDecisionWorkflowInput,
   type TthcPublishResult,
 } from './tthc.definitions.js';
 import { notifyProvinces } from './tthc.notifications.js';
 import { ISSUE_LEAD_PERIOD, itemKey, itemKindAllowed, PUBLICATION_PERIOD, startOfLocalDay } from './tthc.rules.js';
 
 type Activities = ReturnType<typeof createActivities>;
+
+/** Patch id (README, versioning rule): decisions from before it never continued as new. */
+const CONTINUE_AS_NEW = 'tthc-decision-continue-as-new';
 
 const { computeDeadline, projectTthcDecision, recordTthcRepealOnServices } = proxyActivities<Activities>(shortActivity);
 // Every item of the decision against the catalogue; publication is one transaction over them all.
@@ -46,14 +51,24 @@ const { checkTthcDecision, publishTthcDecision } = proxyActivities<Activities>(b
  * and reconciles them (Art 16.4), and publishes them all at once (Art 16.5). The entry-and-
  * publication clock runs from the signing day (Decree 63 Art 24); the decision's own timing
  * against the law it implements is checked at entry (Decree 63 Art 15) and flagged if late.
+ *
+ * Histories stay small (issue 18.5): the projection is sent only the items that changed, and a
+ * decision whose history grows long (entered and checked over and over) continues as new, carrying
+ * its state, its unwritten changes and its open clock.
  */
-export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promise<TthcDecisionState> {
+export async function tthcDecisionWorkflow(input: TthcDecisionWorkflowInput): Promise<TthcDecisionState> {
   const { workflowId } = workflowInfo();
-  const { createdBy, ruleSet: _ruleSet, ...decision } = input;
-  const state: TthcDecisionState = { ...decision, stage: 'entering', items: [], actions: [] };
-  const sla = new SlaTracker({ process: TTHC_PROCESS, agency: input.agency, initialStage: 'entering', ruleSet: input.ruleSet ?? null });
-  let revision = 0;
-  let clockStarted = false;
+  const { createdBy, ruleSet: _ruleSet, carried, maxHistoryEvents: _maxHistoryEvents, ...decision } = input;
+  const state: TthcDecisionState = carried?.state ?? { ...decision, stage: 'entering', items: [], actions: [] };
+  const sla = new SlaTracker({ process: TTHC_PROCESS, agency: input.agency, initialStage: state.stage, seed: carried?.clocks, ruleSet: input.ruleSet ?? null });
+  let revision = carried?.revision ?? 0;
+  let clockStarted = carried !== undefined;
+  /** Items changed since the projection last took them: key → the change's number (a later change of the key is sent again). */
+  const unprojected = new Map<string, number>((carried?.unprojected ?? []).map((key, i) => [key, i + 1]));
+  let changes = unprojected.size;
+  const changed = (keys: string[]) => {
+    for (const key of keys) unprojected.set(key, ++changes);
+  };
   let publishedBy: ActorRef | undefined;
   // One action at a time: items cannot change while they are checked or published.
   const gate = new ActionGate();
@@ -61,7 +76,20 @@ export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promi
   const record = (action: string, actor: ActorRef, data?: Record<string, unknown>) => {
     state.actions.push({ seq: state.actions.length + 1, action, actor, at: new Date().toISOString(), ...(data ? { data } : {}) });
   };
-  const project = () => projectTthcDecision({ workflowId, revision: ++revision, state });
+  /**
+   * The projection row: the decision's own fields, and only the items changed since the last write
+   * (their keys, and the items now under them) — not every item's content at every step.
+   */
+  const project = async () => {
+    const sent = new Map(unprojected);
+    const { items, actions: _actions, lastCheck: _lastCheck, publication, ...fields } = state;
+    await projectTthcDecision({
+      workflowId, revision: ++revision,
+      decision: { ...fields, ...(publication ? { publishedAt: publication.publishedAt } : {}) },
+      items: { keys: [...sent.keys()], current: items.filter((i) => sent.has(itemKey(i))) },
+    });
+    for (const [key, change] of sent) if (unprojected.get(key) === change) unprojected.delete(key);
+  };
   const guard = (actor: ActorRef | undefined, action: string, stages: DecisionStage[]) => {
     gate.assertFree(action);
     requireRole(actor, ['agency'], action);
@@ -82,6 +110,7 @@ export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promi
     ({ actor, items, remove }) => gate.run('enter items', async () => {
       const replaced = new Set([...items.map(itemKey), ...(remove ?? [])]);
       state.items = [...state.items.filter((i) => !replaced.has(itemKey(i))), ...items];
+      changed([...replaced]);
       state.stage = 'entering';
       record('enter-items', actor, { items: items.map(itemKey), removed: remove ?? [] });
       await project();
@@ -155,23 +184,47 @@ export async function tthcDecisionWorkflow(input: StartTthcDecisionInput): Promi
     },
   );
 
-  record('create', createdBy, { number: input.number, signedOn: input.signedOn });
-  const deadline = sla.period(PUBLICATION_PERIOD[input.authorityKind]);
-  await sla.start({
-    key: 'publish',
-    ...deadline,
-    step: `Enter and publish the decision's TTHCs within ${deadline.amount} working days of signing`,
-    stepVi: `Cập nhật, công khai TTHC trong ${deadline.amount} ngày làm việc kể từ ngày ký quyết định công bố`,
-    owner: input.agency,
-    ownerKind: 'agency',
-    stage: 'entering',
-    from: startOfLocalDay(input.signedOn),
-  });
-  clockStarted = true;
-  state.issueTiming = await assessIssueTiming(input, sla.period(ISSUE_LEAD_PERIOD[input.agencyKind]));
-  await project();
+  if (!carried) {
+    record('create', createdBy, { number: input.number, signedOn: input.signedOn });
+    const deadline = sla.period(PUBLICATION_PERIOD[input.authorityKind]);
+    await sla.start({
+      key: 'publish',
+      ...deadline,
+      step: `Enter and publish the decision's TTHCs within ${deadline.amount} working days of signing`,
+      stepVi: `Cập nhật, công khai TTHC trong ${deadline.amount} ngày làm việc kể từ ngày ký quyết định công bố`,
+      owner: input.agency,
+      ownerKind: 'agency',
+      stage: 'entering',
+      from: startOfLocalDay(input.signedOn),
+    });
+    clockStarted = true;
+    state.issueTiming = await assessIssueTiming(input, sla.period(ISSUE_LEAD_PERIOD[input.agencyKind]));
+    await project();
+  }
 
-  await condition(() => state.stage === 'published');
+  // Entering and checking last as long as the agency takes: a long history continues as new (once
+  // this run has recorded an action of its own: a continued run never continues again at once).
+  const actionsAtStart = state.actions.length;
+  const historyFull = () => state.actions.length > actionsAtStart &&
+    (input.maxHistoryEvents ? workflowInfo().historyLength >= input.maxHistoryEvents : workflowInfo().continueAsNewSuggested);
+  const published = () => state.stage === 'published';
+  let mayContinue = true;
+  for (;;) {
+    await condition(() => published() || (mayContinue && historyFull() && !gate.busy));
+    if (published()) break;
+    // A decision from before this rule waits on, however long its history.
+    if (!patched(CONTINUE_AS_NEW)) {
+      mayContinue = false;
+      continue;
+    }
+    await sla.settle();
+    await condition(() => !gate.busy && allHandlersFinished());
+    if (published()) break;
+    await continueAsNew<typeof tthcDecisionWorkflow>({
+      ...input, ruleSet: sla.carriedRuleSet(),
+      carried: { state, revision, unprojected: [...unprojected.keys()], clocks: sla.carryOver() },
+    });
+  }
   const publication = state.publication as TthcPublishResult;
   await notifyProvinces(workflowId, publication, {
     vi: `Quyết định ${state.number} (${state.agency})`, en: `Decision ${state.number} (${state.agency})`, data: { decisionId: state.decisionId },

@@ -323,16 +323,46 @@ export async function applyCorrection(
 
 // ── Projections of the workflows ─────────────────────────────────────────────────────────────
 
-export async function upsertDecision(db: Executor, params: { workflowId: string; revision: number; state: TthcDecisionState }): Promise<void> {
-  const { state } = params;
+/**
+ * What the decision workflow writes at each step (issue 18.5): the decision's own fields, and only
+ * the items changed since the last write — their keys (entered, replaced or removed) and the items
+ * now under those keys — so no step carries every item's content.
+ */
+export interface DecisionProjection {
+  workflowId: string;
+  revision: number;
+  decision: Omit<TthcDecisionState, 'items' | 'actions' | 'lastCheck' | 'publication'> & { publishedAt?: string };
+  items: { keys: string[]; current: DecisionItem[] };
+}
+
+/** The key an item is replaced or removed by (`itemKey` in domain/tthc/rules.ts), in SQL over a jsonb item `e`. */
+const itemKeySql = sql`case when e->>'kind' = 'localized' then e->>'centralCode' else e->>'code' end`;
+
+/**
+ * Writes the decision's row if `revision` is newer than the row's. The items are merged as the
+ * workflow changes them: the row's items under the sent keys are taken out (order kept) and the
+ * items now under them appended. A row written first (nothing projected before) takes the sent
+ * items, which are then all of them. The whole state (`state`) is still accepted: an attempt
+ * scheduled before this change replaces every item.
+ */
+export async function upsertDecision(db: Executor, params: DecisionProjection | { workflowId: string; revision: number; state: TthcDecisionState }): Promise<void> {
+  const whole = 'state' in params;
+  const { decision, items } = whole
+    ? { decision: { ...params.state, ...(params.state.publication ? { publishedAt: params.state.publication.publishedAt } : {}) }, items: { keys: [], current: params.state.items } }
+    : params;
   const row = {
-    id: state.decisionId, workflowId: params.workflowId, revision: params.revision, number: state.number, title: state.title,
-    agency: state.agency, authorityKind: state.authorityKind, signedOn: state.signedOn, legalEffectiveOn: state.legalEffectiveOn, signer: state.signer ?? null,
-    stage: state.stage, items: state.items, lateIssue: state.issueTiming?.late ?? false, issueTiming: state.issueTiming ?? null,
-    publishedAt: state.publication ? new Date(state.publication.publishedAt) : null, updatedAt: new Date(),
+    id: decision.decisionId, workflowId: params.workflowId, revision: params.revision, number: decision.number, title: decision.title,
+    agency: decision.agency, authorityKind: decision.authorityKind, signedOn: decision.signedOn, legalEffectiveOn: decision.legalEffectiveOn, signer: decision.signer ?? null,
+    stage: decision.stage, items: items.current, lateIssue: decision.issueTiming?.late ?? false, issueTiming: decision.issueTiming ?? null,
+    publishedAt: decision.publishedAt ? new Date(decision.publishedAt) : null, updatedAt: new Date(),
   };
-  const { id: _id, workflowId: _w, ...set } = row;
-  await db.insert(tthcDecisions).values(row).onConflictDoUpdate({ target: tthcDecisions.id, set, setWhere: sql`${tthcDecisions.revision} < excluded.revision` });
+  const { id: _id, workflowId: _w, items: _items, ...set } = row;
+  const merged = sql`(select coalesce(jsonb_agg(e order by n), '[]'::jsonb)
+    from jsonb_array_elements(${sql.identifier('tthc_decisions')}.${sql.identifier('items')}) with ordinality as kept(e, n)
+    where not (${JSON.stringify(items.keys)}::jsonb @> jsonb_build_array(${itemKeySql}))) || excluded.items`;
+  await db.insert(tthcDecisions).values(row).onConflictDoUpdate({
+    target: tthcDecisions.id, set: { ...set, items: whole ? sql`excluded.items` : merged }, setWhere: sql`${tthcDecisions.revision} < excluded.revision`,
+  });
 }
 
 export async function upsertReview(db: Executor, params: { workflowId: string; revision: number; state: TthcReviewState; openedAt: string; closedAt?: string }): Promise<void> {

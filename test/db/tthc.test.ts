@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.js';
-import { findProcedure, procedureVersionAt, procedureVersions, publishDecision, reconcileItems, TthcConflictError } from '../../db/queries/tthc.js';
+import { findDecision, findProcedure, procedureVersionAt, procedureVersions, publishDecision, reconcileItems, TthcConflictError, upsertDecision, type DecisionProjection } from '../../db/queries/tthc.js';
 import { declareService, findService, recordTthcRepeal } from '../../db/queries/dvctt.js';
 import { tthcProcedures } from '../../db/schema/index.js';
 import type { DecisionItem } from '../../workflows/tthc.definitions.js';
@@ -234,5 +234,38 @@ describe('TTHC catalogue: atomic publication, version history, cascade, concurre
     const history = await procedureVersions(database.db, code);
     expect(history.map((v) => v.version)).toEqual([1, 2, 3]);
     expect(history.filter((v) => v.status === 'published')).toHaveLength(1);
+  });
+  it('Art 16.3 (issue 18.5): the decision projection is sent only the changed items and merges them as the workflow does — replaced by key in place of none, removed, appended in order; an older revision never wins', async () => {
+    const id = uniqueId('dec');
+    const decision: DecisionProjection['decision'] = {
+      decisionId: id, number: `${id}/QĐ-BTP`, title: 'Quyết định công bố', agency: 'BTP', agencyKind: 'ministry', authorityKind: 'minister',
+      signedOn: '2026-03-02', legalEffectiveOn: '2026-05-01', stage: 'entering',
+    };
+    const [a, b, c] = [tthcTestCode(), tthcTestCode(), tthcTestCode()];
+    const central = tthcTestCode();
+    const item = (code: string, name: string): DecisionItem => ({ kind: 'new', code, content: fullContent(name) });
+    const localized: DecisionItem = { kind: 'localized', centralCode: central, local: { place: 'Sở Tư pháp' } };
+    const write = (revision: number, keys: string[], current: DecisionItem[], stage: DecisionProjection['decision']['stage'] = 'entering') =>
+      upsertDecision(database.db, { workflowId: `wf-${id}`, revision, decision: { ...decision, stage }, items: { keys, current } });
+    const codes = async () => (await findDecision(database.db, id))?.items.map((i) => (i.kind === 'localized' ? `L:${i.centralCode}` : `${i.code}:${'content' in i ? i.content?.name : ''}`));
+
+    await write(1, [], []);
+    expect(await codes()).toEqual([]);
+    await write(2, [a, b, central], [item(a, 'A'), item(b, 'B'), localized]);
+    expect(await codes()).toEqual([`${a}:A`, `${b}:B`, `L:${central}`]);
+    // Entering A again and removing B: only A's new content and B's key are sent.
+    await write(3, [a, b], [item(a, 'A2')]);
+    expect(await codes()).toEqual([`L:${central}`, `${a}:A2`]);
+    // A retried older write (revision 2) changes nothing.
+    await write(2, [a, b, central], [item(a, 'A'), item(b, 'B'), localized]);
+    expect(await codes()).toEqual([`L:${central}`, `${a}:A2`]);
+    // A step that changes no item (a check) keeps them; the stage moves.
+    await write(4, [], [], 'checked');
+    expect(await findDecision(database.db, id)).toMatchObject({ stage: 'checked', items: [{ kind: 'localized' }, { code: a }] });
+    await write(5, [c], [item(c, 'C')]);
+    expect(await codes()).toEqual([`L:${central}`, `${a}:A2`, `${c}:C`]);
+    // An attempt scheduled before the change carries the whole state: it replaces every item.
+    await upsertDecision(database.db, { workflowId: `wf-${id}`, revision: 6, state: { ...decision, items: [item(b, 'B3')], actions: [] } });
+    expect(await codes()).toEqual([`${b}:B3`]);
   });
 });
