@@ -6,26 +6,30 @@
  * - direct: `client.workflow.start` of `paymentWorkflow` / `feedbackWorkflow` with the input the API
  *   would pass, the worker running them;
  * - API: POST /v1/payments and POST /v1/feedback on 127.0.0.1 (authentication, permission, validation,
- *   reference checks, business-key claim, start, and for payments the wait for the first projection
- *   write — read your writes).
+ *   reference checks, business-key claim, start, and for payments the first projection row, which
+ *   the API lands itself right after the start — read your writes).
  *
  * Each is run closed-loop at saturation (CONCURRENCY clients), then open-loop at half the rate it
- * reached there (p50/p99 latency). Between runs the worker's backlog is drained, so each run starts
- * from a quiet worker. API, worker and load generator share this process (as in payment.bench.ts).
+ * reached there (p50/p99 latency), both with the worker paused (SIGSTOP: the start path alone, as
+ * the bare starts, whose queue nobody polls); then once more at saturation with the worker working,
+ * until it has run each case's first steps (sustained). Between runs the worker's backlog is drained, so each run starts
+ * from a quiet worker. The worker runs in its own process (`worker.ts`, as `npm start` runs it); the
+ * API and the load generator share this one.
  * STARTS_BENCH_COUNT / _CONCURRENCY override the load; STARTS_BENCH_ONLY=API (a part of the names)
  * runs only the matching ways (and the bare starts), e.g. under `node --cpu-prof`.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
-import { count, eq, like } from 'drizzle-orm';
+import { and, count, eq, gte, like } from 'drizzle-orm';
 import { buildApp } from '../api/app.js';
 import { mintToken } from '../api/auth.js';
 import { loadConfig } from '../config/index.js';
 import { payments, slaClocks } from '../db/schema/index.js';
-import { createLogger } from '../runtime/logger.js';
-import { createWorker } from '../runtime/worker.js';
 import { dataConverterFor } from '../codec/encryption.js';
 import { agencyKey, processKey, stageKey } from '../workflows/search-attributes.js';
 import { PAYMENT_PROCESS, paymentWorkflowId } from '../workflows/payment.definitions.js';
@@ -82,6 +86,34 @@ async function atRate(n: number, rate: number, one: (i: number) => Promise<boole
 }
 
 const load = () => loadavg()[0]!.toFixed(1);
+
+/** CPU seconds a process has used (user + system), from /proc: 0 if it is gone. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU spent per start, whatever the machine's load: this process (the API and the load generator;
+ * for client starts, the client), the Temporal server, and PostgreSQL's backends for this database.
+ * Throughput on a shared machine moves with other people's work; CPU per start does not.
+ */
+async function cpuPerStart<T extends Run>(n: number, pids: () => Promise<number[]>, run: () => Promise<T>): Promise<T & { cpuMs: { own: number; server: number; postgres: number } }> {
+  const before = { own: process.cpuUsage(), others: new Map((await pids()).map((pid) => [pid, cpuSecondsOf(pid)])) };
+  const result = await run();
+  const own = process.cpuUsage(before.own);
+  const [serverPid, ...postgresPids] = [...before.others.keys()];
+  const delta = (pid: number | undefined) => (pid === undefined ? 0 : cpuSecondsOf(pid) - (before.others.get(pid) ?? 0));
+  const perStart = (seconds: number) => (seconds * 1000) / n;
+  return {
+    ...result,
+    cpuMs: { own: perStart((own.user + own.system) / 1e6), server: perStart(delta(serverPid)), postgres: perStart(postgresPids.reduce((sum, pid) => sum + delta(pid), 0)) },
+  };
+}
 const ratio = (a: number, b: number, target: number) => `${(a / b).toFixed(2)}× (target ≥ ${target}×) ${a / b >= target ? 'MET' : 'NOT MET'}`;
 
 async function main(): Promise<void> {
@@ -92,10 +124,13 @@ async function main(): Promise<void> {
     RATE_LIMIT_PER_TOKEN: Number.MAX_SAFE_INTEGER, PRESSURE_MAX_EVENT_LOOP_DELAY_MS: 0,
   });
   const dataConverter = dataConverterFor(config);
-  const { worker, connection } = await createWorker({
-    address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TASK_QUEUE, deps: { db: db.db, logger: createLogger('warn') }, dataConverter,
+  // The worker in its own process, as `npm start` runs it: the API's event loop is not the worker's.
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const worker = spawn(process.execPath, [`${root}node_modules/tsx/dist/cli.mjs`, `${root}worker.ts`], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: config.TASK_QUEUE, LOG_LEVEL: 'warn' },
   });
-  const running = worker.run();
+  const workerExited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const app = await buildApp(config, { db: db.db }, false);
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -158,14 +193,14 @@ async function main(): Promise<void> {
       return res.status === 201;
     };
 
-    // Waits until the worker has run what was started (payments projected, feedback clocks started).
+    // Waits until the worker has run what was started (payments projected by the workflow: revision ≥ 1; feedback clocks started).
     let feedbackStarted = 0;
     const drain = async (kind: 'bare' | 'payment' | 'feedback', run: string, n: number) => {
       const until = Date.now() + 300_000;
       if (kind === 'feedback') feedbackStarted += n;
       while (kind !== 'bare' && Date.now() < until) {
         const [row] = kind === 'payment'
-          ? await db.db.select({ n: count() }).from(payments).where(like(payments.requestRef, `${run}-%`))
+          ? await db.db.select({ n: count() }).from(payments).where(and(like(payments.requestRef, `${run}-%`), gte(payments.revision, 1)))
           : await db.db.select({ n: count() }).from(slaClocks).where(eq(slaClocks.process, 'feedback'));
         if ((row?.n ?? 0) >= (kind === 'payment' ? n : 2 * feedbackStarted)) break;
         await new Promise((r) => setTimeout(r, 250));
@@ -184,20 +219,42 @@ async function main(): Promise<void> {
       await saturate(20, mode.make(`${stamp}-warm-${mode.kind}-${modes.indexOf(mode)}`));
       await drain(mode.kind, `${stamp}-warm-${mode.kind}-${modes.indexOf(mode)}`, 20);
     }
-    const results = new Map<string, { full: Run; half: Run; sustained: number }>();
+    const results = new Map<string, { full: Run & { cpuMs: { own: number; server: number; postgres: number } }; half: Run; sustained: number }>();
+    // The Temporal server, then PostgreSQL's backends serving this database (the API's and the worker's pools).
+    const pidsToMeasure = async () => [
+      temporal.process?.pid ?? 0,
+      ...((await db.sql`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`) as unknown as { pid: number }[]).map((row) => row.pid),
+    ];
+    // The start path alone (saturation, half rate): the worker is paused (SIGSTOP) while the starts
+    // run, so every way is measured as the bare starts are — without the worker's work on the same
+    // two cores — and resumed (SIGCONT) to drain its backlog after. "Sustained" is a separate run
+    // with the worker working: started, and each case's first steps run.
+    const paused = async <T>(run: () => Promise<T>): Promise<T> => {
+      worker.kill('SIGSTOP');
+      try {
+        return await run();
+      } finally {
+        worker.kill('SIGCONT');
+      }
+    };
     for (const [m, mode] of modes.entries()) {
       const fullRun = `${stamp}-full-${m}`;
-      const fullStart = performance.now();
-      const full = await saturate(COUNT, mode.make(fullRun));
+      const full = await paused(() => cpuPerStart(COUNT, pidsToMeasure, () => saturate(COUNT, mode.make(fullRun))));
       await drain(mode.kind, fullRun, COUNT);
-      // What the system sustains: started, and the worker has run each case's first steps.
-      const sustained = COUNT / ((performance.now() - fullStart) / 1000);
+      const sustainedRun = `${stamp}-sustained-${m}`;
+      const sustainedStart = performance.now();
+      await saturate(COUNT, mode.make(sustainedRun));
+      await drain(mode.kind, sustainedRun, COUNT);
+      const sustained = COUNT / ((performance.now() - sustainedStart) / 1000);
       const halfRun = `${stamp}-half-${m}`;
-      const half = await atRate(Math.ceil(COUNT / 2), full.perSecond / 2, mode.make(halfRun));
+      const half = await paused(() => atRate(Math.ceil(COUNT / 2), full.perSecond / 2, mode.make(halfRun)));
       await drain(mode.kind, halfRun, Math.ceil(COUNT / 2));
       results.set(mode.name, { full, half, sustained });
       rows[`${mode.name}: starts/s at saturation`] = `${full.perSecond.toFixed(0)}  (p50 ${full.p50.toFixed(0)} ms, p99 ${full.p99.toFixed(0)} ms, failed ${full.failures}; load ${load()})`;
-      if (mode.kind !== 'bare') rows[`${mode.name}: sustained (worker ran the first steps)`] = `${sustained.toFixed(0)}/s`;
+      const cpu = full.cpuMs;
+      rows[`${mode.name}: CPU per start (ms)`] =
+        `${(cpu.own + cpu.server + cpu.postgres).toFixed(2)} = ${mode.name.includes('API') ? 'API + load generator' : 'client'} ${cpu.own.toFixed(2)} + Temporal server ${cpu.server.toFixed(2)} + PostgreSQL ${cpu.postgres.toFixed(2)}`;
+      if (mode.kind !== 'bare') rows[`${mode.name}: sustained, worker working (first steps run)`] = `${sustained.toFixed(0)}/s`;
       rows[`${mode.name}: at half rate (${(full.perSecond / 2).toFixed(0)}/s)`] =
         `p50 ${half.p50.toFixed(1)} ms, p99 ${half.p99.toFixed(1)} ms${mode.name.includes('API') ? ` (target p99 ≤ ${TARGET.p99HalfMs} ms) ${half.p99 <= TARGET.p99HalfMs ? 'MET' : 'NOT MET'}` : ''}, failed ${half.failures}`;
     }
@@ -207,19 +264,22 @@ async function main(): Promise<void> {
       const api = rate(`${process}: through the API (POST /v1/${process === 'payment' ? 'payments' : 'feedback'})`);
       rows[`${process}: API / bare starts`] = ratio(api, bareRate, TARGET.apiOverBare);
       rows[`${process}: API / direct starts`] = ratio(api, rate(`${process}: direct client starts`), TARGET.apiOverDirect);
-      // A direct start only queues work for the worker; the API's payment 201 waits for its first
-      // step (read your writes), so the like-for-like figure compares what both sustain.
+      // The same comparison in CPU per start (load-independent): what a start costs the machine.
+      const cpuOf = (name: string) => { const c = results.get(name)?.full.cpuMs; return c ? c.own + c.server + c.postgres : NaN; };
+      const apiCpu = cpuOf(`${process}: through the API (POST /v1/${process === 'payment' ? 'payments' : 'feedback'})`);
+      rows[`${process}: CPU per start, bare / API`] = ratio(cpuOf('bare no-op starts (client, unpolled queue)'), apiCpu, TARGET.apiOverBare);
+      rows[`${process}: CPU per start, direct / API`] = ratio(cpuOf(`${process}: direct client starts`), apiCpu, TARGET.apiOverDirect);
+      // With the worker working: what both sustain (each case's first steps run by the worker).
       const sustained = (name: string) => results.get(name)?.sustained ?? NaN;
       rows[`${process}: API / direct, sustained (first steps run)`] =
         ratio(sustained(`${process}: through the API (POST /v1/${process === 'payment' ? 'payments' : 'feedback'})`), sustained(`${process}: direct client starts`), TARGET.apiOverDirect);
     }
     rows['machine load average (1 min) at end'] = load();
-    report(`workflow starts side by side (${COUNT} per run, ${CONCURRENCY} concurrent at saturation; one dev server, API + worker in this process)`, rows);
+    report(`workflow starts side by side (${COUNT} per run, ${CONCURRENCY} concurrent at saturation; one dev server, the worker in its own process)`, rows);
   } finally {
     await app.close();
-    worker.shutdown();
-    await running;
-    await connection.close();
+    worker.kill('SIGTERM');
+    await workerExited;
     await clientConnection.close();
     await temporal.stop();
     await db.close();

@@ -15,6 +15,7 @@ import {
   reportFailureUpdate,
   reportReceiptUpdate,
   reportSettlementUpdate,
+  startedPaymentView,
   vietnamDate,
   type CallbackKind,
   type CallbackResult,
@@ -73,20 +74,7 @@ export async function paymentWorkflow(request: PaymentRequest): Promise<PaymentV
   const sla = new SlaTracker({ process: PAYMENT_PROCESS, agency: request.agency, initialStage: 'awaitingPayer', ruleSet: request.ruleSet ?? null });
   const actions: ActionRecord[] = [];
   const callbacks = new Map<string, CallbackResult>();
-  const view: PaymentView = {
-    paymentId,
-    agency: request.agency,
-    requestRef: request.requestRef,
-    dossierCode: request.dossierCode,
-    feeTypeCode: request.feeTypeCode,
-    amount: request.amount,
-    beneficiary: request.beneficiary,
-    status: 'awaitingPayer',
-    settlementBreached: false,
-    createdAt: new Date().toISOString(),
-    actions,
-    revision: 0,
-  };
+  const view: PaymentView = { ...startedPaymentView(paymentId, request, new Date().toISOString()), actions };
   /** A bank-side receipt that came before its debit (reordered callbacks): applied with the debit. */
   let bufferedReceipt: ReceiptCallback | undefined;
   let payerEmail: string | undefined;

@@ -49,8 +49,12 @@ export async function seedRuleSets(db: Database): Promise<void> {
  * come into force). Few rows (a handful of versions over years): read whole, chosen by the domain rule.
  */
 export async function ruleSetInForceAt(db: Executor, at: Date): Promise<RuleSetRow | undefined> {
-  const rows = await db.select(columns).from(ruleSets).orderBy(asc(ruleSets.createdAt), asc(ruleSets.id));
-  return ruleSetInForce(rows, localDayOf(at));
+  return ruleSetInForce(await loadRuleSets(db), localDayOf(at));
+}
+
+/** Every rule set with its periods and values, oldest first. */
+export function loadRuleSets(db: Executor): Promise<RuleSetRow[]> {
+  return db.select(columns).from(ruleSets).orderBy(asc(ruleSets.createdAt), asc(ruleSets.id));
 }
 
 /**

@@ -177,3 +177,24 @@ export interface PaymentView {
   actions: ActionRecord[];
   revision: number;
 }
+
+/**
+ * The state a payment starts in (revision 0): what the workflow holds before its first step, and
+ * what the API lands as the projection's first row right after the start (read your writes).
+ */
+export function startedPaymentView(paymentId: string, request: Pick<PaymentRequest, 'agency' | 'requestRef' | 'dossierCode' | 'feeTypeCode' | 'amount' | 'beneficiary'>, createdAt: string): PaymentView {
+  return {
+    paymentId,
+    agency: request.agency,
+    requestRef: request.requestRef,
+    dossierCode: request.dossierCode,
+    feeTypeCode: request.feeTypeCode,
+    amount: request.amount,
+    beneficiary: request.beneficiary,
+    status: 'awaitingPayer',
+    settlementBreached: false,
+    createdAt,
+    actions: [],
+    revision: 0,
+  };
+}

@@ -124,6 +124,22 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
     expect(retry).toMatchObject({ status: 200, body: { paymentId: id, status: 'awaitingDebit', payerBank: bank } });
   }, 90_000);
 
+  it('Art 31.2b, 33.3: read your writes — a 201 payment is found by a GET at once, even with no worker running; the workflow\'s own writes then replace that first row', async () => {
+    await stopWorker();
+    const ref = uniqueId('ryw');
+    const created = await call('agency', 'POST', '/v1/payments', payment(ref));
+    expect(created.status).toBe(201);
+    const id = created.body.paymentId as string;
+    const read = await call('agency', 'GET', `/v1/payments/${id}`);
+    expect(read).toMatchObject({ status: 200, body: { paymentId: id, status: 'awaitingPayer', agency: 'BTP' } });
+    // The same request again answers the payment as it is (200), not a second case.
+    expect(await call('agency', 'POST', '/v1/payments', payment(ref))).toMatchObject({ status: 200, body: { paymentId: id } });
+    await startWorker();
+    // The worker runs the case: the payer's bank can be chosen, and the projection follows the workflow.
+    expect((await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank })).status).toBe(200);
+    expect((await call('agency', 'GET', `/v1/payments/${id}`)).body).toMatchObject({ status: 'awaitingDebit', payerBank: bank });
+  }, 90_000);
+
   it('Art 31.2c: a callback id is the bank\'s idempotency key — the same report again gets the first answer, another bank gets 403, other content under the id gets 409', async () => {
     const id = (await call('agency', 'POST', '/v1/payments', payment(uniqueId('cb')))).body.paymentId as string;
     expect((await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank })).status).toBe(200);

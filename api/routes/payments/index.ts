@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
-import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { findBankReceiptCertificate, findCallback, findPayment, findReceipt, listPayments } from '../../../db/queries/payment.js';
+import { findBankReceiptCertificate, findCallback, findPayment, findReceipt, listPayments, upsertPayment } from '../../../db/queries/payment.js';
 import { MAX_RECEIPT_DOCUMENT_LENGTH, ReceiptRejected, verifyReceipt } from '../../../domain/payments/receipt.js';
 import { paymentReferenceErrors } from '../../../db/queries/fee-types.js';
-import { paymentStatus, payments } from '../../../db/schema/index.js';
+import { paymentStatus } from '../../../db/schema/index.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import {
   PAYMENT_PROCESS,
@@ -19,6 +18,7 @@ import {
   reportFailureUpdate,
   reportReceiptUpdate,
   reportSettlementUpdate,
+  startedPaymentView,
   type CallbackKind,
   type CallbackResult,
   type PaymentRequest,
@@ -26,7 +26,7 @@ import {
 } from '../../../workflows/payment.definitions.js';
 import { actorOf, agencyInQuery, bankInQuery, isSupervisor, type Actor } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
-import { ProjectionWaiter, startOnce } from '../../case-record.js';
+import { startOnce } from '../../case-record.js';
 import { ruleSetForNewCase } from '../rule-sets/pin.js';
 import { problem, problemSchema } from '../../errors.js';
 import { caseId, instant, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
@@ -104,9 +104,6 @@ function assertCanRead(actor: Actor, payment: { agency: string; payerBank: strin
  */
 export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
   const handle = (paymentId: string) => app.temporal.workflow.getHandle(paymentId);
-  // Read your writes: the payments whose first projection write a 201 waits for, looked up together.
-  const projected = new ProjectionWaiter(async (ids) =>
-    (await app.db.select({ id: payments.id }).from(payments).where(inArray(payments.id, ids))).map((row) => row.id));
 
   app.post('/', {
     config: { access: { roles: ['agency'], agencyOf: (req) => (req.body as { agency?: string }).agency }, permission: 'payment.request' },
@@ -125,13 +122,10 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { body } = request;
     // Art 34.1, 33.4: a catalogued fee type, a beneficiary at a registered bank or the State Treasury.
-    const unknown = await paymentReferenceErrors(app.db, body);
+    const [unknown, ruleSet] = await Promise.all([paymentReferenceErrors(app.db, body), ruleSetForNewCase(app.db, PAYMENT_PROCESS)]);
     if (unknown.length > 0) throw problem('validation', 'The payment request names a fee type or beneficiary the Portal does not know', unknown);
     const paymentId = paymentWorkflowId(body.agency, body.requestRef);
-    const input: PaymentRequest = {
-      ...body, debitReportLimitHours: app.config.PAYMENT_DEBIT_REPORT_LIMIT_HOURS, actor: actorOf(request),
-      ruleSet: await ruleSetForNewCase(app.db, PAYMENT_PROCESS),
-    };
+    const input: PaymentRequest = { ...body, debitReportLimitHours: app.config.PAYMENT_DEBIT_REPORT_LIMIT_HOURS, actor: actorOf(request), ruleSet };
     try {
       // One payment per request reference, ever: a closed payment is not started again (its
       // projection would keep the first run's newer revisions and drop the second run's writes).
@@ -144,8 +138,10 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
         taskQueue: app.config.TASK_QUEUE, workflowId: paymentId, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [{ key: agencyKey, value: body.agency }, { key: processKey, value: PAYMENT_PROCESS }, { key: stageKey, value: 'awaitingPayer' }],
       }),
-      // Read your writes: a GET right after the 201 finds the payment (its first projection write).
-      () => projected.until(paymentId));
+      // Read your writes: the API lands the payment's first projection row itself (revision 0, the
+      // state the workflow starts in), so a GET right after the 201 finds it without waiting for the
+      // worker; the workflow's own writes (revision 1 on) replace it, and it never overwrites them.
+      () => upsertPayment(app.db, startedPaymentView(paymentId, body, new Date().toISOString())));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const existing = await registeredRequest(paymentId);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { insertRuleSet, listRuleSets, loadRuleSet, ruleSetInForceAt, type RuleSetRow } from '../../../db/queries/rule-sets.js';
+import { forgetRuleSets } from './pin.js';
 import { DEADLINE_UNITS, type DeadlineUnit } from '../../../domain/calendar/types.js';
 import {
   deriveRuleSet,
@@ -144,6 +145,7 @@ export const ruleSetRoutes: FastifyPluginAsyncZod = async (app) => {
     const problems = ruleSetProblems(set);
     if (problems.length > 0) throw problem('validation', 'The rule set is not valid', problems.map((p) => ({ path: `body.${p.path}`, message: p.message })));
     if (!(await insertRuleSet(app.db, set, reason, actorOf(request).userId))) throw problem('already-exists', `Rule set ${set.id} exists; a rule set is never changed — create a new one`);
+    forgetRuleSets(app.db);
     const row = await loadRuleSet(app.db, set.id);
     request.log.info({ ruleSetId: set.id, basedOn, inForceFrom: set.inForceFrom }, 'rule set created');
     return reply.status(201).send(fullOf(row as RuleSetRow));
