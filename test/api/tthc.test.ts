@@ -10,6 +10,7 @@ import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
 import { createActivities } from '../../activities/index.js';
 import type { DatabaseHandle } from '../../db/client.js';
+import { findDecision } from '../../db/queries/tthc.js';
 import { notifications, slaClocks } from '../../db/schema/index.js';
 import {
   addTthcItemsUpdate,
@@ -23,8 +24,9 @@ import {
   type DecisionItem,
   type StartTthcReviewInput,
   type TthcContent,
+  type TthcDecisionWorkflowInput,
 } from '../../workflows/tthc.definitions.js';
-import { localizedCode } from '../../workflows/tthc.rules.js';
+import { decisionIdOf, localizedCode } from '../../workflows/tthc.rules.js';
 import { fullContent, provincialBasis, tthcTestCode } from '../fixtures/tthc-content.js';
 import { bearer, eventually, testConfig, testDatabase, testLogger, timeSkippingEnv, uniqueId, workflowBundle, terminateWhenIdle } from '../support/env.js';
 
@@ -286,6 +288,45 @@ describe('TTHC decisions and reviews through the API (time-skipping)', () => {
     expect(resumed.statusCode).toBe(409);
     expect(resumed.json().detail).toMatch(/no longer provided/);
     await terminateWhenIdle(env.client.workflow.getHandle(`dvctt-${service}`));
+  });
+
+  it('Art 16.3–16.5 (issue 18.5): a decision entered over and over continues as new with its items, actions and clock; the projection holds exactly its items; it is checked and published on time', async () => {
+    // Started as the API starts it, with a low history limit instead of waiting for Temporal's suggestion.
+    const number = `${uniqueId('QĐ')}/QĐ-BTP`;
+    const decisionId = decisionIdOf('BTP', number);
+    const workflowId = tthcDecisionWorkflowId(decisionId);
+    const handle = await env.client.workflow.start('tthcDecisionWorkflow', {
+      taskQueue: config.TASK_QUEUE, workflowId,
+      args: [{
+        decisionId, number, title: 'Quyết định công bố thủ tục hành chính', agency: 'BTP', agencyKind: 'ministry',
+        authorityKind: 'minister', signedOn: await localDate(), legalEffectiveOn: await localDate(60), createdBy: btp, maxHistoryEvents: 40,
+      } satisfies TthcDecisionWorkflowInput],
+    });
+    const firstRun = handle.firstExecutionRunId;
+    await eventually(() => call('GET', `/v1/tthc/decisions/${decisionId}`, btp), (r) => r.statusCode === 200 && r.json().issueTiming !== undefined);
+    const [kept, removed, replaced] = [tthcTestCode(), tthcTestCode(), tthcTestCode()];
+    expect((await enter(btp, decisionId, [{ kind: 'new', code: kept, content: fullContent('Cấp bản sao trích lục') }, { kind: 'new', code: removed, content: fullContent('Bỏ') }])).statusCode).toBe(200);
+    // One item replaced twice and one removed: the first run continues as new on the way (40 events).
+    const rounds = 2;
+    for (let round = 1; round <= rounds; round++) {
+      const res = await call('POST', `/v1/tthc/decisions/${decisionId}/items`, btp, { items: [{ kind: 'new', code: replaced, content: fullContent(`Cấp lại (lần ${round})`) }], remove: [removed] });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    expect((await handle.describe()).runId).not.toBe(firstRun);
+    const view = (await call('GET', `/v1/tthc/decisions/${decisionId}`, btp)).json();
+    expect(view.items.map((i: { code: string }) => i.code)).toEqual([kept, replaced]);
+    expect(view.items[1].content.name).toBe(`Cấp lại (lần ${rounds})`);
+    expect(view.actions.map((a: { action: string }) => a.action)).toEqual(['create', 'enter-items', 'enter-items', 'enter-items']);
+    expect(view.clocks).toEqual([expect.objectContaining({ key: 'publish', outcome: 'pending', owner: 'BTP' })]);
+    // The list's projection was sent only the changed items, and holds exactly the decision's items.
+    const row = await findDecision(database.db, decisionId);
+    expect(row?.items.map((i) => (i.kind === 'localized' ? i.centralCode : i.code))).toEqual([kept, replaced]);
+
+    expect((await check(btp, decisionId)).json()).toEqual({ gaps: [], stage: 'checked' });
+    const published = await publish(btp, decisionId);
+    expect(published.statusCode, published.body).toBe(200);
+    expect(published.json().versions.map((v: { code: string }) => v.code).sort()).toEqual([kept, replaced].sort());
+    expect(await clock(btp, decisionId)).toMatchObject({ outcome: 'met', owner: 'BTP' });
   });
 
   it('Art 16.3: a decision number is entered once for good — the same entry again is an idempotent replay (200), other details are refused (409), also after its case closed', async () => {
