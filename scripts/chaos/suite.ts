@@ -345,6 +345,7 @@ export function formatReport(r: ChaosReport): string {
     `  clients stuck                        ${r.stuck.length}`,
     `  longest recovery: moves again        ${s(r.longestMovesAgainMs)}  (${r.kills.map((k) => `${k.part} ${s(k.movesAgainMs)}`).join(', ')})`,
     `  longest recovery: next success       ${s(r.longestRecoveryMs)}  (${r.kills.map((k) => `${k.part} ${s(k.recoveryMs)}`).join(', ')})`,
+    `  recovery target (moves again ≤ 10 s)  ${r.longestMovesAgainMs !== undefined && r.longestMovesAgainMs <= 10_000 && r.kills.every((k) => k.notMoved.length === 0) ? 'met' : 'NOT met'}`,
     `  action latency away from kills       ${r.calmLatency ? `p50 ${s(r.calmLatency.p50Ms)}, p95 ${s(r.calmLatency.p95Ms)}, max ${s(r.calmLatency.maxMs)} (${r.calmLatency.count} actions)` : '-'}`,
     `  retried actions refused though applied ${r.appliedButRefused.length}`,
     `  other oddities                       ${r.oddities.length}${summarize(r.oddities)}`,
