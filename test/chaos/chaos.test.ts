@@ -20,9 +20,9 @@ describe('chaos: the worker (twice), the Temporal server, the API and PostgreSQL
     expect(report.done).toBe(12);
     // Moves again (scripts/chaos/moves.ts): the first progress in the case's workflow histories or
     // answers after the part is up. Every case in flight has one, within 10 s — for the Temporal
-    // server within its 10 s workflow task timeout + 5 s: a worker whose task completion was refused
-    // while the server was down (the SDK gives up after 5 retries), or a task the restarted server
-    // recorded as started but never delivered, moves when that timeout hands the task out again.
+    // server within its 10 s workflow task timeout + 5 s: a task whose completion the worker dropped
+    // while the server was down (the SDK gives up after 5 retries), or one started around the restart
+    // and never completed (README "Chaos suite"), moves when that timeout hands the task out again.
     for (const kill of report.kills) {
       expect(kill.notMoved, `${kill.part}: cases with no progress after the part was up`).toEqual([]);
       expect(kill.movesAgainMs, `${kill.part}: ${kill.movesAgainSlowest}`).toBeLessThanOrEqual(kill.part === 'temporal' ? 10_000 + 5_000 : 10_000);
