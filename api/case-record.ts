@@ -29,8 +29,12 @@ export async function startOnce(
   { db }: { db: Database },
   business: BusinessKey,
   start: () => Promise<unknown>,
-  /** Work after the start (a read-your-writes wait), run alongside marking the key started: one round trip less. */
-  afterStart?: () => Promise<unknown>,
+  /**
+   * The write after the start that also marks the key started, in the same statement (a payment's
+   * first projection row: `landStartedPayment`): one round trip instead of two. Without it the key
+   * is marked on its own.
+   */
+  landStarted?: () => Promise<unknown>,
 ): Promise<void> {
   const claim = await claimBusinessKey(db, {
     kind: business.kind, key: business.key, workflowId: business.workflowId, contentSha256: sha256Hex(canonicalJson(business.content)),
@@ -45,7 +49,7 @@ export async function startOnce(
     if (err instanceof WorkflowExecutionAlreadyStartedError) await markKeyStarted(db, business.kind, business.key);
     throw err;
   }
-  await Promise.all([markKeyStarted(db, business.kind, business.key), afterStart?.()]);
+  await (landStarted ? landStarted() : markKeyStarted(db, business.kind, business.key));
 }
 
 /**

@@ -11,6 +11,11 @@ export function listFeeTypes(db: Executor) {
   return db.select(columns).from(feeTypes).orderBy(asc(feeTypes.code));
 }
 
+/** The catalogue's codes (Art 34.1). */
+export async function feeTypeCodes(db: Executor): Promise<ReadonlySet<string>> {
+  return new Set((await db.select({ code: feeTypes.code }).from(feeTypes)).map((row) => row.code));
+}
+
 export async function findFeeType(db: Executor, code: string) {
   const [row] = await db.select(columns).from(feeTypes).where(eq(feeTypes.code, code));
   return row;
@@ -36,9 +41,9 @@ export async function seedFeeTypes(db: Executor): Promise<void> {
  * outside the catalogue (Art 34.1), a beneficiary that is neither a registered bank nor the State
  * Treasury (Art 33.4).
  */
-export async function paymentReferenceErrors(db: Executor, request: { feeTypeCode: string; beneficiary: Beneficiary }) {
+export async function paymentReferenceErrors(db: Executor, request: { feeTypeCode: string; beneficiary: Beneficiary }, feeTypeCodes?: ReadonlySet<string>) {
   const [feeType, bank] = await Promise.all([
-    findFeeType(db, request.feeTypeCode),
+    feeTypeCodes ? feeTypeCodes.has(request.feeTypeCode) : findFeeType(db, request.feeTypeCode),
     request.beneficiary.kind === 'bank' ? findBank(db, request.beneficiary.institution) : undefined,
   ]);
   const errors: { path: string; message: string }[] = [];

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, ne, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import { banks, bankStatusChanges, paymentCallbacks, paymentReceipts, payments } from '../schema/index.js';
+import { banks, bankStatusChanges, businessKeys, paymentCallbacks, paymentReceipts, payments } from '../schema/index.js';
 import type { CallbackResult, PaymentView, ReceiptInput } from '../../domain/payments/types.js';
 import { recordSentNotification } from './notifications.js';
 import { caseBreach } from './sla.js';
@@ -126,9 +126,9 @@ export async function setBankStatus(db: Executor, code: string, status: BankStat
 
 // ---- payments projection ----
 
-/** Idempotent: the newest revision of the workflow's view wins; a retried older one changes nothing. */
-export async function upsertPayment(db: Executor, view: PaymentView): Promise<void> {
-  const row = {
+/** The projection row of a payment's view. */
+function paymentRow(view: PaymentView) {
+  return {
     id: view.paymentId,
     agency: view.agency,
     requestRef: view.requestRef,
@@ -159,6 +159,11 @@ export async function upsertPayment(db: Executor, view: PaymentView): Promise<vo
     createdAt: new Date(view.createdAt),
     updatedAt: new Date(),
   };
+}
+
+/** Idempotent: the newest revision of the workflow's view wins; a retried older one changes nothing. */
+export async function upsertPayment(db: Executor, view: PaymentView): Promise<void> {
+  const row = paymentRow(view);
   const { id: _id, ...updatable } = row;
   await db
     .insert(payments)
@@ -168,6 +173,21 @@ export async function upsertPayment(db: Executor, view: PaymentView): Promise<vo
       set: Object.fromEntries(Object.keys(updatable).map((k) => [k, sql.raw(`excluded.${toSnake(k)}`)])),
       setWhere: sql`${payments.revision} < excluded.revision`,
     });
+}
+
+/**
+ * Read your writes after the API started a payment, in one statement: its business key is marked
+ * started and the payment's first projection row (the state it starts in, revision 0) is landed, so
+ * a GET right after the 201 finds it without waiting for the worker. The row never replaces one:
+ * the workflow's own writes (revision 1 on) win whether they land before or after it.
+ */
+export async function landStartedPayment(db: Executor, view: PaymentView, business: { kind: string; key: string }): Promise<void> {
+  const marked = db.$with('marked').as(
+    db.update(businessKeys).set({ started: true })
+      .where(and(eq(businessKeys.kind, business.kind), eq(businessKeys.key, business.key), ne(businessKeys.started, true)))
+      .returning({ key: businessKeys.key }),
+  );
+  await db.with(marked).insert(payments).values(paymentRow(view)).onConflictDoNothing({ target: payments.id });
 }
 
 const toSnake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -53,8 +53,8 @@ export async function ruleSetInForceAt(db: Executor, at: Date): Promise<RuleSetR
 }
 
 /** Every rule set with its periods and values, oldest first. */
-export function loadRuleSets(db: Executor): Promise<RuleSetRow[]> {
-  return db.select(columns).from(ruleSets).orderBy(asc(ruleSets.createdAt), asc(ruleSets.id));
+export async function loadRuleSets(db: Executor): Promise<RuleSetRow[]> {
+  return await db.select(columns).from(ruleSets).orderBy(asc(ruleSets.createdAt), asc(ruleSets.id));
 }
 
 /**

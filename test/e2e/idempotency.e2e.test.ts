@@ -5,6 +5,7 @@ import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
 import { createWorker } from '../../runtime/worker.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
+import { findBusinessKey } from '../../db/queries/record.js';
 import { bearer, eventually, testConfig, testLogger, uniqueId, workflowBundle } from '../support/env.js';
 
 /**
@@ -132,6 +133,8 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
     const id = created.body.paymentId as string;
     const read = await call('agency', 'GET', `/v1/payments/${id}`);
     expect(read).toMatchObject({ status: 200, body: { paymentId: id, status: 'awaitingPayer', agency: 'BTP' } });
+    // The same statement marked its business key started: a retry after Temporal purged the case is not started again.
+    expect(await findBusinessKey(database.db, 'payment', `BTP/${ref}`)).toMatchObject({ workflowId: id, started: true });
     // The same request again answers the payment as it is (200), not a second case.
     expect(await call('agency', 'POST', '/v1/payments', payment(ref))).toMatchObject({ status: 200, body: { paymentId: id } });
     await startWorker();

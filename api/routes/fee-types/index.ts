@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findFeeType, listFeeTypes, putFeeType } from '../../../db/queries/fee-types.js';
+import { feeTypeCodes, findFeeType, listFeeTypes, putFeeType } from '../../../db/queries/fee-types.js';
+import { REFERENCE_REUSE_MS, ReusedReference } from '../../reference-data.js';
 import { feeTypeCategory } from '../../../db/schema/index.js';
 import { actorOf, ROLES } from '../../auth.js';
 import { problem, problemSchema } from '../../errors.js';
@@ -20,6 +21,9 @@ const toBody = (f: FeeTypeRow) => ({ ...f, updatedAt: f.updatedAt.toISOString() 
  * (an unknown code is refused with 400); reconciliation reports filter by it (Art 34.3c). Readable
  * by every role; VPCP maintains it.
  */
+/** The catalogue's codes, as a payment request is checked against them: reused for a moment per API process. */
+export const knownFeeTypes = new ReusedReference(REFERENCE_REUSE_MS, feeTypeCodes);
+
 export const feeTypeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/', {
     config: { access: { roles: ROLES } },
@@ -44,6 +48,7 @@ export const feeTypeRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request, reply) => {
     const { created } = await putFeeType(app.db, { code: request.params.code, ...request.body }, actorOf(request).userId);
+    knownFeeTypes.forget(app.db);
     const feeType = await findFeeType(app.db, request.params.code);
     return reply.status(created ? 201 : 200).send(toBody(feeType!));
   });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
-import { findBankReceiptCertificate, findCallback, findPayment, findReceipt, listPayments, upsertPayment } from '../../../db/queries/payment.js';
+import { findBankReceiptCertificate, findCallback, findPayment, findReceipt, landStartedPayment, listPayments } from '../../../db/queries/payment.js';
 import { MAX_RECEIPT_DOCUMENT_LENGTH, ReceiptRejected, verifyReceipt } from '../../../domain/payments/receipt.js';
 import { paymentReferenceErrors } from '../../../db/queries/fee-types.js';
 import { paymentStatus } from '../../../db/schema/index.js';
@@ -28,6 +28,7 @@ import { actorOf, agencyInQuery, bankInQuery, isSupervisor, type Actor } from '.
 import { runUpdate } from '../../idempotency.js';
 import { startOnce } from '../../case-record.js';
 import { ruleSetForNewCase } from '../rule-sets/pin.js';
+import { knownFeeTypes } from '../fee-types/index.js';
 import { problem, problemSchema } from '../../errors.js';
 import { caseId, instant, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
 
@@ -122,7 +123,9 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { body } = request;
     // Art 34.1, 33.4: a catalogued fee type, a beneficiary at a registered bank or the State Treasury.
-    const [unknown, ruleSet] = await Promise.all([paymentReferenceErrors(app.db, body), ruleSetForNewCase(app.db, PAYMENT_PROCESS)]);
+    const [unknown, ruleSet] = await Promise.all([
+      knownFeeTypes.get(app.db).then((codes) => paymentReferenceErrors(app.db, body, codes)), ruleSetForNewCase(app.db, PAYMENT_PROCESS),
+    ]);
     if (unknown.length > 0) throw problem('validation', 'The payment request names a fee type or beneficiary the Portal does not know', unknown);
     const paymentId = paymentWorkflowId(body.agency, body.requestRef);
     const input: PaymentRequest = { ...body, debitReportLimitHours: app.config.PAYMENT_DEBIT_REPORT_LIMIT_HOURS, actor: actorOf(request), ruleSet };
@@ -130,8 +133,9 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       // One payment per request reference, ever: a closed payment is not started again (its
       // projection would keep the first run's newer revisions and drop the second run's writes).
       // The key is claimed in PostgreSQL first: Temporal forgets a purged run, the claim does not.
+      const business = { kind: 'payment', key: `${body.agency}/${body.requestRef}` };
       await startOnce(app, {
-        kind: 'payment', key: `${body.agency}/${body.requestRef}`, workflowId: paymentId,
+        ...business, workflowId: paymentId,
         content: { dossierCode: body.dossierCode, feeTypeCode: body.feeTypeCode, amount: body.amount, beneficiary: body.beneficiary },
         conflict: `Payment request ${body.requestRef} of ${body.agency} was already registered with different content (${paymentId})`,
       }, () => app.temporal.workflow.start('paymentWorkflow', {
@@ -139,9 +143,9 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
         typedSearchAttributes: [{ key: agencyKey, value: body.agency }, { key: processKey, value: PAYMENT_PROCESS }, { key: stageKey, value: 'awaitingPayer' }],
       }),
       // Read your writes: the API lands the payment's first projection row itself (revision 0, the
-      // state the workflow starts in), so a GET right after the 201 finds it without waiting for the
-      // worker; the workflow's own writes (revision 1 on) replace it, and it never overwrites them.
-      () => upsertPayment(app.db, startedPaymentView(paymentId, body, new Date().toISOString())));
+      // state the workflow starts in) with the key's "started" mark, so a GET right after the 201
+      // finds it without waiting for the worker; the workflow's own writes (revision 1 on) win.
+      () => landStartedPayment(app.db, startedPaymentView(paymentId, body, new Date().toISOString()), business));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const existing = await registeredRequest(paymentId);
