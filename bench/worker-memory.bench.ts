@@ -97,14 +97,14 @@ function procMemory(pid: number): { rss: number; hwm: number; anon: number; file
 
 function ask<T>(child: ChildProcess, message: string, key: string): Promise<T> {
   return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`worker exited (${code})`));
     const onMessage = (m: Record<string, unknown>) => {
       if (key in m) {
-        child.off('message', onMessage);
+        child.off('message', onMessage).off('exit', onExit);
         resolve(m[key] as T);
       }
     };
-    child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`worker exited (${code})`)));
+    child.on('message', onMessage).once('exit', onExit);
     if (message) child.send(message);
   });
 }
