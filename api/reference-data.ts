@@ -4,7 +4,8 @@ import type { Executor } from '../db/client.js';
  * Reference data an API process reads on every case start but that changes rarely and only by
  * VPCP (the rule sets, the fee-type catalogue), reused for `reuseMs` per database (project rule,
  * README "Starts"). The process that changes it calls `forget` at once; another API process sees
- * the change at most `reuseMs` later. A failed read is not kept.
+ * the change at most `reuseMs` later (a code missing from a reused catalogue is looked up, so an
+ * addition counts at once everywhere). A failed read is not kept.
  */
 export class ReusedReference<T> {
   private readonly known = new WeakMap<Executor, { until: number; value: Promise<T> }>();

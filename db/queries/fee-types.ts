@@ -43,7 +43,8 @@ export async function seedFeeTypes(db: Executor): Promise<void> {
  */
 export async function paymentReferenceErrors(db: Executor, request: { feeTypeCode: string; beneficiary: Beneficiary }, feeTypeCodes?: ReadonlySet<string>) {
   const [feeType, bank] = await Promise.all([
-    feeTypeCodes ? feeTypeCodes.has(request.feeTypeCode) : findFeeType(db, request.feeTypeCode),
+    // A code in the reused catalogue is known; any other is looked up (it may have been added since).
+    feeTypeCodes?.has(request.feeTypeCode) || findFeeType(db, request.feeTypeCode),
     request.beneficiary.kind === 'bank' ? findBank(db, request.beneficiary.institution) : undefined,
   ]);
   const errors: { path: string; message: string }[] = [];
