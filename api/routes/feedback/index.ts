@@ -4,7 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
-import { findAgency } from '../../../db/queries/agencies.js';
+import { findAgency, listAgencies } from '../../../db/queries/agencies.js';
+import { REFERENCE_REUSE_MS, ReusedReference } from '../../reference-data.js';
 import { findProcedure } from '../../../db/queries/tthc.js';
 import { recordAuditRead } from '../../../db/queries/audit.js';
 import { listFeedbackClocks, listFeedbackItems, listPublishedAnswers, recordFeedbackRefusal } from '../../../db/queries/feedback.js';
@@ -111,6 +112,9 @@ function assertCanSee(actor: Actor, view: Pick<FeedbackView, 'involvedAgencies' 
   }
 }
 
+/** The agency register's codes, reused for a moment per API process (every intake checks its agency). */
+const agencyCodes = new ReusedReference(REFERENCE_REUSE_MS, async (db) => new Set((await listAgencies(db, {})).map((agency) => agency.code)));
+
 /** Citizen feedback — phản ánh, kiến nghị (Art 36–45): intake, one route per action, reads. */
 export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
   const handleOf = (id: string): WorkflowHandle => app.temporal.workflow.getHandle(feedbackWorkflowId(id));
@@ -118,6 +122,8 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
   const actionsFor = async (view: FeedbackView, actor: Actor) => feedbackActionsFor(view, await app.permissions.callerOf(actor));
 
   async function requireAgencyExists(code: string, path: string): Promise<void> {
+    // Agencies are only ever added: a code in the reused register is known, any other is looked up.
+    if ((await agencyCodes.get(app.db)).has(code)) return;
     if (!(await findAgency(app.db, code))) {
       throw problem('unprocessable', `No agency with code ${code}`, [{ path, message: 'unknown agency code' }]);
     }
