@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Executor } from '../client.js';
 import { keysetAfter } from './keyset.js';
 import { discrepancies, payments, reconciliationDays, reconciliationLines, reconciliationResults, reconciliationSummaries, reconciliationUploads, refundPayouts, refunds } from '../schema/index.js';
@@ -63,29 +64,125 @@ export async function unknownPaymentIds(db: Executor, agency: string, paymentIds
 /** Outcomes that are no difference to investigate: nothing to open a case for. */
 const NO_DIFFERENCE: readonly string[] = ['matched', 'awaitingUpload'];
 
-/** work_mem for the reconciliation statement only (SET LOCAL): sorts and hashes of a whole day. */
-export const RECONCILIATION_WORK_MEM = '64MB';
+/**
+ * Planner settings of the reconciliation statement only (SET LOCAL). work_mem: the hash of a day's
+ * million payment ids stays in memory (about 400 MB at 1,000,000; hash_mem_multiplier 2). Sorts
+ * and nested loops off: the planner underestimates the keys of a day and would sort the million
+ * rows or probe the uploads once per row; what a day needs is hashing (the few per-key lookups of
+ * duplicates still run as index lookups, the only plan they have). One backend, no parallel workers:
+ * they only repeat the hashing of keys spread over every worker.
+ */
+export const RECONCILIATION_WORK_MEM = '256MB';
+const RECONCILIATION_SETTINGS = [
+  `set local work_mem = '${RECONCILIATION_WORK_MEM}'`,
+  'set local max_parallel_workers_per_gather = 0',
+  'set local enable_sort = off',
+  'set local enable_nestloop = off',
+];
+
+/** The rows of one day (and optionally one agency × bank) of each source. */
+interface DayScope {
+  txnDate: string;
+  agency?: string;
+  bank?: string;
+}
+
+const pairOf = (s: DayScope, agency: SQL, bank: SQL) => sql`${s.agency ? sql`and ${agency} = ${s.agency}` : sql``} ${s.bank ? sql`and ${bank} = ${s.bank}` : sql``}`;
+/** What a difference row keeps of its transaction (everything else is its group's key). */
+const DIFFERENCE_COLUMNS = ['payment_id', 'seq', 'pa', 'ps', 'ba', 'bs', 'aa', 'ast', 'bank_txn_ref'] as const;
+const asStatus = (code: string) => sql.raw(`case ${code} when 1 then 'success' when 0 then 'failed' end`);
 
 /**
- * One side's lines of the day, each occurrence of a payment numbered: the occurrence the Portal
- * knows (same bank reference) first, then successful ones. Byte-order ("C") sorting: the keys are codes.
+ * One side's lines of the payment ids it records more than once, each occurrence numbered: the
+ * occurrence the Portal knows (same bank reference) first, then successful ones, then by reference.
  */
-const side = (source: ReconciliationSource, txnDate: string) => sql`
+const multiSide = (source: ReconciliationSource, s: DayScope) => sql`
   select l.agency, l.bank, l.payment_id, l.amount, l.status::text as status, l.bank_txn_ref, l.fee_type_code,
          row_number() over (
-           partition by l.agency collate "C", l.bank collate "C", l.payment_id collate "C"
+           partition by l.agency, l.bank, l.payment_id
            order by (l.bank_txn_ref = pay.bank_txn_ref) is not true, l.status <> 'success', l.bank_txn_ref collate "C"
          ) as seq
-  from reconciliation_lines l
-  left join payments pay on pay.id = l.payment_id
-  where l.txn_date = ${txnDate} and l.source = ${source}`;
+  from multi_keys k
+  cross join lateral (
+    select * from reconciliation_lines l
+    where l.source = ${source} and l.agency = k.agency and l.bank = k.bank and l.txn_date = ${s.txnDate}::date and l.payment_id = k.payment_id offset 0
+  ) l
+  left join lateral (select bank_txn_ref from payments where id = l.payment_id offset 0) pay on true`;
 
 /**
- * The three-way comparison of one day (Art 34.4 a–c), set-based: one INSERT … SELECT over the
- * Portal's payments (P), the banks' statements (B) and the agencies' records (A), for every
- * agency × bank at once. Each side numbers the occurrences of a payment id (window function), so
- * the first occurrences meet in a FULL OUTER JOIN on (agency, bank, payment, seq) and any further
- * one (seq > 1: a second debit of the same payment) stands alone as a duplicate.
+ * The three sources of a day side by side (CTE `j`): one row per (agency, bank, payment id,
+ * occurrence) with what the Portal (p…), the bank (b…) and the agency (a…) recorded.
+ *
+ * One pass for the usual payment (at most one line per source): the Portal's payments and both
+ * parties' lines, UNION ALL, grouped by (agency, bank, payment id) in one hash — the 3-way join
+ * without joining. A payment id a party records more than once (a second debit) is taken apart
+ * occurrence by occurrence (`multiSide`): the occurrences are numbered on each side and the first
+ * ones meet in FULL OUTER JOINs on (agency, bank, payment, seq); a further one (seq > 1) stands alone.
+ * The bank reference shown is the bank's, else the Portal's, else the agency's; the fee type the
+ * Portal's, else the bank's, else the agency's (a digit in front orders the sources in min()).
+ */
+function joinedDay(s: DayScope): SQL {
+  return sql`
+    u as (
+      select agency, payer_bank as bank, id as payment_id,
+             amount as pa, (status in ('debited', 'settled'))::int as ps, null::bigint as ba, null::int as bs, null::bigint as aa, null::int as ast,
+             '2' || bank_txn_ref as ref, '1' || fee_type_code as fee
+      from payments
+      where txn_date = ${s.txnDate}::date and payer_bank is not null ${pairOf(s, sql`agency`, sql`payer_bank`)}
+      union all
+      select agency, bank, payment_id, null, null,
+             case when source = 'bank' then amount end, case when source = 'bank' then (status = 'success')::int end,
+             case when source = 'agency' then amount end, case when source = 'agency' then (status = 'success')::int end,
+             case when source = 'bank' then '1' else '3' end || bank_txn_ref, case when source = 'bank' then '2' else '3' end || fee_type_code
+      from reconciliation_lines
+      where txn_date = ${s.txnDate}::date ${pairOf(s, sql`agency`, sql`bank`)}
+    ),
+    g as materialized (
+      select agency, bank, payment_id, max(pa) as pa, max(ps) as ps, max(ba) as ba, max(bs) as bs, max(aa) as aa, max(ast) as ast,
+             count(ba) as bn, count(aa) as an, min(ref) as ref, min(fee) as fee
+      from u
+      group by agency, bank, payment_id
+    ),
+    multi_keys as (select agency, bank, payment_id from g where bn > 1 or an > 1),
+    p as (
+      select pay.agency, pay.payer_bank as bank, pay.id as payment_id, 1 as seq, pay.amount, pay.bank_txn_ref, pay.fee_type_code,
+             case when pay.status in ('debited', 'settled') then 'success' else 'failed' end as status
+      from multi_keys k
+      cross join lateral (
+        select * from payments where id = k.payment_id and agency = k.agency and payer_bank = k.bank and txn_date = ${s.txnDate}::date offset 0
+      ) pay
+    ),
+    b as (${multiSide('bank', s)}),
+    a as (${multiSide('agency', s)}),
+    pb as (
+      select coalesce(p.agency, b.agency) as agency, coalesce(p.bank, b.bank) as bank,
+             coalesce(p.payment_id, b.payment_id) as payment_id, coalesce(p.seq, b.seq) as seq,
+             p.amount as pa, p.status as ps, b.amount as ba, b.status as bs,
+             coalesce(b.bank_txn_ref, p.bank_txn_ref) as bank_txn_ref, coalesce(p.fee_type_code, b.fee_type_code) as fee_type_code
+      from p full join b on b.agency = p.agency and b.bank = p.bank and b.payment_id = p.payment_id and b.seq = p.seq
+    ),
+    j as (
+      select agency, bank, payment_id, 1::bigint as seq, pa, ${asStatus('ps')} as ps, ba, ${asStatus('bs')} as bs, aa, ${asStatus('ast')} as ast,
+             substr(ref, 2) as bank_txn_ref, substr(fee, 2) as fee_type_code
+      from g
+      where bn <= 1 and an <= 1
+      union all
+      select coalesce(pb.agency, a.agency), coalesce(pb.bank, a.bank), coalesce(pb.payment_id, a.payment_id), coalesce(pb.seq, a.seq),
+             pb.pa, pb.ps, pb.ba, pb.bs, a.amount, a.status,
+             coalesce(pb.bank_txn_ref, a.bank_txn_ref), coalesce(pb.fee_type_code, a.fee_type_code)
+      from pb full join a on a.agency = pb.agency and a.bank = pb.bank and a.payment_id = pb.payment_id and a.seq = pb.seq
+    )`;
+}
+
+/**
+ * The three-way comparison of one day (Art 34.4 a–c), set-based and in one statement, for every
+ * agency × bank at once: the three sources side by side (`joinedDay`), each row classified, and
+ * the classified rows grouped so that every difference stays one row (its payment id and values in
+ * the grouping key) while the matched rows of a day × agency × bank × fee type × status collapse
+ * into one count with its sums. From that small result the same statement writes the differences
+ * (`reconciliation_results`: every outcome but `matched`, `awaitingUpload` included) and the day's
+ * sums (`reconciliation_summaries`: every outcome). A matched transaction is never written; the
+ * detail lists it from the source records at read time (`dayDetail`). A re-run replaces both.
  *
  * A party "is in" for an agency × bank of the day once it uploaded its records (`reconciliation_uploads`,
  * also an upload without lines; lines only ever arrive with their upload). Until then what only its records could show is not a difference (Art 34.2:
@@ -110,40 +207,18 @@ const side = (source: ReconciliationSource, txnDate: string) => sql`
  */
 export async function reconcileDay(db: Executor, txnDate: string): Promise<{ transactions: number; discrepancies: number; awaitingUpload: number }> {
   return db.transaction(async (tx) => {
-    // Project rule: enough sort/hash memory for a day of a million transactions to stay in memory.
-    await tx.execute(sql.raw(`set local work_mem = '${RECONCILIATION_WORK_MEM}'`));
+    for (const setting of RECONCILIATION_SETTINGS) await tx.execute(sql.raw(setting));
     await tx.delete(reconciliationResults).where(eq(reconciliationResults.txnDate, txnDate));
     await tx.delete(reconciliationSummaries).where(eq(reconciliationSummaries.txnDate, txnDate));
     const inserted = await tx.execute<{ outcome: string; n: number }>(sql`
-      with p as (
-        select agency, payer_bank as bank, id as payment_id, 1 as seq, amount, bank_txn_ref, fee_type_code,
-               case when status in ('debited', 'settled') then 'success' else 'failed' end as status
-        from payments
-        where txn_date = ${txnDate} and payer_bank is not null
-      ),
-      b as (${side('bank', txnDate)}),
-      a as (${side('agency', txnDate)}),
-      bank_in as (select agency, bank from reconciliation_uploads where txn_date = ${txnDate} and source = 'bank'),
-      agency_in as (select agency, bank from reconciliation_uploads where txn_date = ${txnDate} and source = 'agency'),
-      pb as (
-        select coalesce(p.agency, b.agency) as agency, coalesce(p.bank, b.bank) as bank,
-               coalesce(p.payment_id, b.payment_id) as payment_id, coalesce(p.seq, b.seq) as seq,
-               p.amount as pa, p.status as ps, b.amount as ba, b.status as bs,
-               coalesce(b.bank_txn_ref, p.bank_txn_ref) as bank_txn_ref, coalesce(p.fee_type_code, b.fee_type_code) as fee_type_code
-        from p full join b on b.agency = p.agency and b.bank = p.bank and b.payment_id = p.payment_id and b.seq = p.seq
-      ),
-      j as (
-        select coalesce(pb.agency, a.agency) as agency, coalesce(pb.bank, a.bank) as bank,
-               coalesce(pb.payment_id, a.payment_id) as payment_id, coalesce(pb.seq, a.seq) as seq,
-               pb.pa, pb.ps, pb.ba, pb.bs, a.amount as aa, a.status as ast,
-               coalesce(pb.bank_txn_ref, a.bank_txn_ref) as bank_txn_ref, coalesce(pb.fee_type_code, a.fee_type_code) as fee_type_code
-        from pb full join a on a.agency = pb.agency and a.bank = pb.bank and a.payment_id = pb.payment_id and a.seq = pb.seq
+      with ${joinedDay({ txnDate })},
+      pairs_in as materialized (
+        select agency, bank, bool_or(source = 'bank') as b_in, bool_or(source = 'agency') as a_in
+        from reconciliation_uploads where txn_date = ${txnDate}::date group by agency, bank
       ),
       jin as (
-        select j.*, bi.agency is not null as b_in, ai.agency is not null as a_in
-        from j
-        left join bank_in bi on bi.agency = j.agency and bi.bank = j.bank
-        left join agency_in ai on ai.agency = j.agency and ai.bank = j.bank
+        select j.*, coalesce(i.b_in, false) as b_in, coalesce(i.a_in, false) as a_in
+        from j left join pairs_in i on i.agency = j.agency and i.bank = j.bank
       ),
       classified as (
         select jin.*,
@@ -161,35 +236,44 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
           end as outcome
         from jin
       ),
-      ins as (
+      grouped as materialized (
+        select agency, bank, outcome, fee_type_code, coalesce(ps, bs, ast) as status,
+          ${sql.raw(DIFFERENCE_COLUMNS.map((c) => `case when outcome <> 'matched' then ${c} end as d_${c}`).join(', '))},
+          count(*)::int as transactions,
+          coalesce(sum(pa) filter (where ps = 'success'), 0) as portal_total,
+          coalesce(sum(ba) filter (where bs = 'success'), 0) as bank_total,
+          coalesce(sum(aa) filter (where ast = 'success'), 0) as agency_total
+        from classified
+        -- A difference keeps a group of its own (its values are in the key); matched rows share one.
+        group by agency, bank, outcome, fee_type_code, coalesce(ps, bs, ast), ${sql.raw(DIFFERENCE_COLUMNS.map((c) => `d_${c}`).join(', '))}
+      ),
+      differences as (
         insert into reconciliation_results
           (txn_date, agency, bank, payment_id, seq, outcome, owner_kind, portal_amount, bank_amount, agency_amount, portal_status, bank_status, agency_status, bank_txn_ref, fee_type_code)
-        select ${txnDate}::date, agency, bank, payment_id, seq, outcome::reconciliation_outcome,
+        select ${txnDate}::date, agency, bank, d_payment_id, d_seq, outcome::reconciliation_outcome,
           case
-            when outcome in ('matched', 'awaitingUpload') then null
-            when outcome = 'duplicate' then case when bs = 'success' then 'bank' else 'agency' end
+            when outcome = 'awaitingUpload' then null
+            when outcome = 'duplicate' then case when d_bs = 'success' then 'bank' else 'agency' end
             when outcome = 'missingAtAgency' then 'agency'
-            when outcome = 'missingAtBank' and ps is null and bs is null then 'agency'
-            when outcome = 'statusMismatch' and ps is not distinct from bs then 'agency'
-            when outcome = 'amountMismatch' and pa is not distinct from ba then 'agency'
+            when outcome = 'missingAtBank' and d_ps is null and d_bs is null then 'agency'
+            when outcome = 'statusMismatch' and d_ps is not distinct from d_bs then 'agency'
+            when outcome = 'amountMismatch' and d_pa is not distinct from d_ba then 'agency'
             else 'bank'
           end::discrepancy_owner_kind,
-          pa, ba, aa, ps, bs, ast, bank_txn_ref, fee_type_code
-        from classified
-        returning outcome
+          d_pa, d_ba, d_aa, d_ps, d_bs, d_ast, d_bank_txn_ref, fee_type_code
+        from grouped
+        where outcome <> 'matched'
+      ),
+      sums as (
+        insert into reconciliation_summaries
+          (txn_date, agency, bank, fee_type_code, outcome, status, transactions, portal_total, bank_total, agency_total)
+        select ${txnDate}::date, agency, bank, coalesce(fee_type_code, ''), outcome::reconciliation_outcome, coalesce(status, ''),
+          sum(transactions)::int, sum(portal_total), sum(bank_total), sum(agency_total)
+        from grouped
+        group by agency, bank, coalesce(fee_type_code, ''), outcome, coalesce(status, '')
       )
-      select outcome::text, count(*)::int as n from ins group by outcome
+      select outcome, sum(transactions)::int as n from grouped group by outcome
     `);
-    // The day summed for reports of any period (Art 34.3), from the rows just written (still in shared buffers).
-    await tx.execute(sql`
-      insert into reconciliation_summaries
-        (txn_date, agency, bank, fee_type_code, outcome, status, transactions, portal_total, bank_total, agency_total)
-      select txn_date, agency, bank, coalesce(fee_type_code, ''), outcome, coalesce(portal_status, bank_status, agency_status, ''), count(*)::int,
-        coalesce(sum(portal_amount) filter (where portal_status = 'success'), 0), coalesce(sum(bank_amount) filter (where bank_status = 'success'), 0),
-        coalesce(sum(agency_amount) filter (where agency_status = 'success'), 0)
-      from reconciliation_results
-      where txn_date = ${txnDate}
-      group by txn_date, agency, bank, coalesce(fee_type_code, ''), outcome, coalesce(portal_status, bank_status, agency_status, '')`);
     const counts = [...inserted] as { outcome: string; n: number }[];
     const transactions = counts.reduce((s, c) => s + c.n, 0);
     const discrepancyCount = counts.filter((c) => !NO_DIFFERENCE.includes(c.outcome)).reduce((s, c) => s + c.n, 0);
@@ -326,19 +410,6 @@ function summaryWhere(f: ReportFilters): SQL | undefined {
   );
 }
 
-/** The same filters over the transactions (detail). */
-function reportWhere(f: ReportFilters): SQL | undefined {
-  const r = reconciliationResults;
-  return and(
-    f.from === f.to ? eq(r.txnDate, f.from) : and(gte(r.txnDate, f.from), lte(r.txnDate, f.to)),
-    f.agency ? eq(r.agency, f.agency) : undefined,
-    f.bank ? eq(r.bank, f.bank) : undefined,
-    f.feeTypeCode ? eq(r.feeTypeCode, f.feeTypeCode) : undefined,
-    f.outcome ? eq(r.outcome, f.outcome) : undefined,
-    f.status ? sql`coalesce(${r.portalStatus}, ${r.bankStatus}, ${r.agencyStatus}) = ${f.status}` : undefined,
-  );
-}
-
 /** Summary per agency × bank of a day (Art 34.3d "tổng hợp"): counts per outcome and totals. */
 export function daySummary(db: Executor, txnDate: string, scope: ReportScope & { feeTypeCode?: string }) {
   return reportSummary(db, { ...scope, from: txnDate, to: txnDate });
@@ -375,19 +446,90 @@ export async function reportSummary(db: Executor, f: ReportFilters) {
   return [...pairs.values()];
 }
 
-/** Detail of one day × agency × bank (Art 34.3d "chi tiết"), optionally one outcome. */
-export function dayDetail(db: Executor, params: { txnDate: string; agency: string; bank: string; outcome?: ReconciliationOutcome; limit?: number }) {
-  const r = reconciliationResults;
-  const query = db
-    .select({
-      paymentId: r.paymentId, seq: r.seq, outcome: r.outcome, ownerKind: r.ownerKind, feeTypeCode: r.feeTypeCode, bankTxnRef: r.bankTxnRef,
-      portalAmount: r.portalAmount, bankAmount: r.bankAmount, agencyAmount: r.agencyAmount,
-      portalStatus: r.portalStatus, bankStatus: r.bankStatus, agencyStatus: r.agencyStatus,
-    })
-    .from(r)
-    .where(and(eq(r.txnDate, params.txnDate), eq(r.agency, params.agency), eq(r.bank, params.bank), params.outcome ? eq(r.outcome, params.outcome) : undefined))
-    .orderBy(asc(r.paymentId), asc(r.seq));
-  return params.limit ? query.limit(params.limit) : query;
+/** A detail's filters within one day × agency × bank (Art 34.3 c–d). */
+export interface DetailFilters {
+  feeTypeCode?: string;
+  outcome?: ReconciliationOutcome;
+  status?: 'success' | 'failed';
+}
+
+export interface DetailRow {
+  paymentId: string;
+  seq: number;
+  outcome: string;
+  ownerKind: string | null;
+  feeTypeCode: string | null;
+  bankTxnRef: string | null;
+  portalAmount: number | null;
+  bankAmount: number | null;
+  agencyAmount: number | null;
+  portalStatus: string | null;
+  bankStatus: string | null;
+  agencyStatus: string | null;
+}
+
+/** The detail's columns in the order `dayDetailQuery` selects them (a CSV streams them by position). */
+export const DAY_DETAIL_COLUMNS = [
+  'paymentId', 'seq', 'outcome', 'ownerKind', 'feeTypeCode', 'bankTxnRef', 'portalAmount', 'bankAmount', 'agencyAmount', 'portalStatus', 'bankStatus', 'agencyStatus',
+] as const satisfies readonly (keyof DetailRow)[];
+
+type DayDetailParams = DetailFilters & { txnDate: string; agency: string; bank: string; after?: { paymentId: string; seq: number }; limit?: number };
+
+/**
+ * Detail of one day × agency × bank (Art 34.3d "chi tiết"), in (payment, occurrence) order: the
+ * differences as the day's run stored them, and every other transaction of the pair as `matched`,
+ * listed from the source records at read time (`joinedDay` for this pair only) — the run writes
+ * no row for a match. Matched transactions are listed only for a pair the run found matches in
+ * (its day sums), so a day not reconciled lists nothing but stored rows.
+ */
+function dayDetailSql(p: DayDetailParams): SQL {
+  const listsMatched = !p.outcome || p.outcome === 'matched';
+  const stored = sql`r.txn_date = ${p.txnDate}::date and r.agency = ${p.agency} and r.bank = ${p.bank}`;
+  return sql`
+    with ${listsMatched ? sql`${joinedDay(p)},` : sql``}
+    detail as (
+      select r.payment_id, r.seq, r.outcome::text as outcome, r.owner_kind::text as owner_kind, r.fee_type_code, r.bank_txn_ref,
+             r.portal_amount, r.bank_amount, r.agency_amount, r.portal_status, r.bank_status, r.agency_status
+      from reconciliation_results r
+      where ${stored} ${p.outcome ? sql`and r.outcome = ${p.outcome}` : sql``}
+      ${listsMatched ? sql`
+      union all
+      select j.payment_id, j.seq::int, 'matched', null, j.fee_type_code, j.bank_txn_ref, j.pa, j.ba, j.aa, j.ps, j.bs, j.ast
+      from j
+      where exists (select 1 from reconciliation_summaries s where s.txn_date = ${p.txnDate}::date and s.agency = ${p.agency} and s.bank = ${p.bank} and s.outcome = 'matched')
+        and not exists (select 1 from reconciliation_results r where ${stored} and r.payment_id = j.payment_id and r.seq = j.seq)` : sql``}
+    )
+    select payment_id as "paymentId", seq, outcome, owner_kind as "ownerKind", fee_type_code as "feeTypeCode", bank_txn_ref as "bankTxnRef",
+           portal_amount as "portalAmount", bank_amount as "bankAmount", agency_amount as "agencyAmount",
+           portal_status as "portalStatus", bank_status as "bankStatus", agency_status as "agencyStatus"
+    from detail
+    where true
+      ${p.feeTypeCode ? sql`and fee_type_code = ${p.feeTypeCode}` : sql``}
+      ${p.status ? sql`and coalesce(portal_status, bank_status, agency_status) = ${p.status}` : sql``}
+      ${p.after ? sql`and (payment_id, seq) > (${p.after.paymentId}, ${p.after.seq})` : sql``}
+    order by payment_id, seq
+    ${p.limit ? sql`limit ${p.limit}` : sql``}`;
+}
+
+const dialect = new PgDialect();
+
+/** The day detail as a statement for `streamRows` (a CSV download of any size, columns `DAY_DETAIL_COLUMNS`). */
+export function dayDetailQuery(params: DayDetailParams): { toSQL(): { sql: string; params: unknown[] } } {
+  return { toSQL: () => dialect.sqlToQuery(dayDetailSql(params)) };
+}
+
+const amount = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/** The day detail as rows (JSON). */
+export async function dayDetail(db: Executor, params: DayDetailParams): Promise<DetailRow[]> {
+  const rows = await db.execute<Record<keyof DetailRow, unknown>>(dayDetailSql(params));
+  return [...rows].map((r) => ({
+    ...(r as unknown as DetailRow),
+    seq: Number(r.seq),
+    portalAmount: amount(r.portalAmount),
+    bankAmount: amount(r.bankAmount),
+    agencyAmount: amount(r.agencyAmount),
+  }));
 }
 
 export interface ReportCursor {
@@ -398,22 +540,36 @@ export interface ReportCursor {
   seq: number;
 }
 
-/** Detail of a period (Art 34.3d "chi tiết"), in (day, agency, bank, payment, occurrence) order, a page at a time. */
-export function reportDetail(db: Executor, f: ReportFilters & { after?: ReportCursor; limit: number }) {
-  const r = reconciliationResults;
-  const after = f.after
-    ? sql`(${r.txnDate}, ${r.agency}, ${r.bank}, ${r.paymentId}, ${r.seq}) > (${f.after.txnDate}::date, ${f.after.agency}, ${f.after.bank}, ${f.after.paymentId}, ${f.after.seq})`
-    : undefined;
-  return db
-    .select({
-      txnDate: r.txnDate, agency: r.agency, bank: r.bank, paymentId: r.paymentId, seq: r.seq, outcome: r.outcome, ownerKind: r.ownerKind,
-      feeTypeCode: r.feeTypeCode, bankTxnRef: r.bankTxnRef, portalAmount: r.portalAmount, bankAmount: r.bankAmount, agencyAmount: r.agencyAmount,
-      portalStatus: r.portalStatus, bankStatus: r.bankStatus, agencyStatus: r.agencyStatus,
-    })
-    .from(r)
-    .where(and(reportWhere(f), after))
-    .orderBy(asc(r.txnDate), asc(r.agency), asc(r.bank), asc(r.paymentId), asc(r.seq))
-    .limit(f.limit);
+/**
+ * Detail of a period (Art 34.3d "chi tiết"), in (day, agency, bank, payment, occurrence) order, a
+ * page at a time: the day × pairs come from the day sums (only those with a row the filters keep),
+ * each pair's transactions from `dayDetail`, until the page is full.
+ */
+export async function reportDetail(db: Executor, f: ReportFilters & { after?: ReportCursor; limit: number }): Promise<(DetailRow & { txnDate: string; agency: string; bank: string })[]> {
+  const s = reconciliationSummaries;
+  const page: (DetailRow & { txnDate: string; agency: string; bank: string })[] = [];
+  let from = f.after ? { ...f.after, inclusive: true } : undefined;
+  while (page.length < f.limit) {
+    const pairs = await db
+      .selectDistinct({ txnDate: s.txnDate, agency: s.agency, bank: s.bank })
+      .from(s)
+      .where(and(
+        summaryWhere(f),
+        from ? sql`(${s.txnDate}, ${s.agency}, ${s.bank}) ${sql.raw(from.inclusive ? '>=' : '>')} (${from.txnDate}::date, ${from.agency}, ${from.bank})` : undefined,
+      ))
+      .orderBy(asc(s.txnDate), asc(s.agency), asc(s.bank))
+      .limit(100);
+    for (const pair of pairs) {
+      const within = f.after && pair.txnDate === f.after.txnDate && pair.agency === f.after.agency && pair.bank === f.after.bank ? f.after : undefined;
+      const rows = await dayDetail(db, { ...pair, feeTypeCode: f.feeTypeCode, outcome: f.outcome, status: f.status, after: within, limit: f.limit - page.length });
+      page.push(...rows.map((r) => ({ txnDate: pair.txnDate, agency: pair.agency, bank: pair.bank, ...r })));
+      if (page.length >= f.limit) break;
+    }
+    const last = pairs.at(-1);
+    if (pairs.length < 100 || !last) break;
+    from = { ...last, paymentId: '', seq: 0, inclusive: false };
+  }
+  return page;
 }
 
 /**

@@ -4,7 +4,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import {
+  DAY_DETAIL_COLUMNS,
   dayDetail,
+  dayDetailQuery,
   daySummary,
   findDiscrepancy,
   listDiscrepancies,
@@ -202,8 +204,8 @@ export const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
     assertPairScope(actorOf(request), { agency, bank });
     if (request.query.format === 'csv') {
       // A day of a pair can hold hundreds of thousands of lines: streamed through a cursor, never built in memory.
-      const columns = ['paymentId', 'seq', 'outcome', 'ownerKind', 'feeTypeCode', 'bankTxnRef', 'portalAmount', 'bankAmount', 'agencyAmount', 'portalStatus', 'bankStatus', 'agencyStatus'] as const;
-      const rows = streamRows<Record<(typeof columns)[number], unknown>>(app.db, dayDetail(app.db, { txnDate, agency, bank, outcome: request.query.outcome }), columns);
+      const columns = DAY_DETAIL_COLUMNS;
+      const rows = streamRows<Record<(typeof columns)[number], unknown>>(app.db, dayDetailQuery({ txnDate, agency, bank, outcome: request.query.outcome }), columns);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="reconciliation-${txnDate}-${agency}-${bank}.csv"`)
