@@ -342,7 +342,7 @@ export function discrepancyPage(db: Executor, params: { txnDate: string; after?:
       portalStatus: r.portalStatus, bankStatus: r.bankStatus,
     })
     .from(r)
-    // Spelled as two inequalities so the partial index (outcome <> 'matched') serves it.
+    // Every stored row but those awaiting an upload (a match has no row); the primary key serves the day and order.
     .where(and(eq(r.txnDate, params.txnDate), sql`${r.outcome} <> 'matched' and ${r.outcome} <> 'awaitingUpload'`, after))
     .orderBy(asc(r.agency), asc(r.bank), asc(r.paymentId), asc(r.seq))
     .limit(params.limit);

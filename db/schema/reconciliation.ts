@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { bigint, boolean, date, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const vnd = () => bigint({ mode: 'number' });
@@ -64,9 +63,11 @@ export const reconciliationOutcome = pgEnum('reconciliation_outcome', [
 export const discrepancyOwnerKind = pgEnum('discrepancy_owner_kind', ['bank', 'agency']);
 
 /**
- * The per-transaction result of the three-way comparison (Art 34.4 a–c) of one day: one row per
- * payment id and occurrence (`seq` > 1 = a further occurrence, i.e. a duplicate), with what each
- * side recorded. Written by one set-based statement; a re-run of the day replaces the rows.
+ * The differences the three-way comparison (Art 34.4 a–c) of one day found: one row per payment id
+ * and occurrence (`seq` > 1 = a further occurrence, i.e. a duplicate) that did not match — also
+ * those awaiting an upload — with what each side recorded. A matched transaction has no row (the
+ * day sums count it; the detail lists it from the source records). Written by one set-based
+ * statement; a re-run of the day replaces the rows (issue 18.2).
  */
 export const reconciliationResults = pgTable(
   'reconciliation_results',
@@ -88,17 +89,13 @@ export const reconciliationResults = pgTable(
     bankTxnRef: text(),
     feeTypeCode: text(),
   },
-  (t) => [
-    primaryKey({ columns: [t.txnDate, t.agency, t.bank, t.paymentId, t.seq] }),
-    // Differences only: small, and what the discrepancy cases are read from.
-    index('reconciliation_results_differences_idx').on(t.txnDate, t.agency, t.bank, t.paymentId, t.seq).where(sql`outcome <> 'matched'`),
-  ],
+  (t) => [primaryKey({ columns: [t.txnDate, t.agency, t.bank, t.paymentId, t.seq] })],
 );
 
 /**
- * The results of a day summed per agency × bank × fee type × outcome × status (Art 34.3 "tổng hợp"),
- * written with the results by the same statement: a report of any period reads a few rows per day,
- * never the day's transactions.
+ * Every transaction of a day counted and summed per agency × bank × fee type × outcome × status
+ * (Art 34.3 "tổng hợp"), matched ones included, written with the differences by the same
+ * statement: a report of any period reads a few rows per day, never the day's transactions.
  */
 export const reconciliationSummaries = pgTable(
   'reconciliation_summaries',

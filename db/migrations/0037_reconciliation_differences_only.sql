@@ -1,0 +1,1 @@
+DROP INDEX "reconciliation_results_differences_idx";
