@@ -88,8 +88,8 @@ interface DayScope {
 }
 
 const pairOf = (s: DayScope, agency: SQL, bank: SQL) => sql`${s.agency ? sql`and ${agency} = ${s.agency}` : sql``} ${s.bank ? sql`and ${bank} = ${s.bank}` : sql``}`;
-/** What a difference row keeps of its transaction (everything else is its group's key). */
-const DIFFERENCE_COLUMNS = ['payment_id', 'seq', 'pa', 'ps', 'ba', 'bs', 'aa', 'ast', 'bank_txn_ref'] as const;
+/** What a difference row keeps of its transaction besides its group's key (the one row's values). */
+const DIFFERENCE_VALUES = ['pa', 'ps', 'ba', 'bs', 'aa', 'ast', 'bank_txn_ref'] as const;
 const asStatus = (code: string) => sql.raw(`case ${code} when 1 then 'success' when 0 then 'failed' end`);
 
 /**
@@ -238,14 +238,15 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
       ),
       grouped as materialized (
         select agency, bank, outcome, fee_type_code, coalesce(ps, bs, ast) as status,
-          ${sql.raw(DIFFERENCE_COLUMNS.map((c) => `case when outcome <> 'matched' then ${c} end as d_${c}`).join(', '))},
+          case when outcome <> 'matched' then payment_id end as d_payment_id, case when outcome <> 'matched' then seq end as d_seq,
+          ${sql.raw(DIFFERENCE_VALUES.map((c) => `min(${c}) filter (where outcome <> 'matched') as d_${c}`).join(', '))},
           count(*)::int as transactions,
           coalesce(sum(pa) filter (where ps = 'success'), 0) as portal_total,
           coalesce(sum(ba) filter (where bs = 'success'), 0) as bank_total,
           coalesce(sum(aa) filter (where ast = 'success'), 0) as agency_total
         from classified
-        -- A difference keeps a group of its own (its values are in the key); matched rows share one.
-        group by agency, bank, outcome, fee_type_code, coalesce(ps, bs, ast), ${sql.raw(DIFFERENCE_COLUMNS.map((c) => `d_${c}`).join(', '))}
+        -- A difference is a group of its own (its payment and occurrence in the key); matched rows share one.
+        group by agency, bank, outcome, fee_type_code, coalesce(ps, bs, ast), d_payment_id, d_seq
       ),
       differences as (
         insert into reconciliation_results
