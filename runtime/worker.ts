@@ -63,9 +63,10 @@ export interface CreateWorkerOptions {
  * burst of tasks around a start or an action (seconds), not for the wait. 500 covers several seconds
  * of starts at this machine's saturation rate; a run evicted beyond it is replayed on its next task
  * (milliseconds for these histories). Memory then stops growing with the number of open cases
- * (bench/worker-memory.bench.ts, the worker in its own process): RSS ≈ 310 MiB at rest, ~100 MiB more once cases run, + ~0.7 MiB per
- * cached run (its own instances of the bundle's modules) + the tasks in flight; with 10,000 open
- * cases of five processes the peak was 904 MiB against the 1 GiB target (cache 100: 549 MiB).
+ * (bench/worker-memory.bench.ts, the worker in its own process): RSS ≈ 310 MiB at rest, ~100 MiB
+ * more once cases run, + ~0.7 MiB per cached run (its own instances of the bundle's modules) + the
+ * tasks in flight; with 10,000 open cases of five processes the peak was 904 MiB against the 1 GiB
+ * target (cache 250: 659 MiB, 100: 549 MiB).
  */
 export const MAX_CACHED_WORKFLOWS = 500;
 
