@@ -112,18 +112,17 @@ const multiSide = (source: ReconciliationSource, s: DayScope) => sql`
   left join lateral (select bank_txn_ref from payments where id = l.payment_id offset 0) pay on true`;
 
 /**
- * The three sources of a day side by side (CTE `j`): one row per (agency, bank, payment id,
- * occurrence) with what the Portal (p…), the bank (b…) and the agency (a…) recorded.
- *
- * One pass for the usual payment (at most one line per source): the Portal's payments and both
- * parties' lines, UNION ALL, grouped by (agency, bank, payment id) in one hash — the 3-way join
- * without joining. A payment id a party records more than once (a second debit) is taken apart
- * occurrence by occurrence (`multiSide`): the occurrences are numbered on each side and the first
- * ones meet in FULL OUTER JOINs on (agency, bank, payment, seq); a further one (seq > 1) stands alone.
+ * The three sources of a day side by side, in two parts. `dayKeys` (CTE `single`): one row per
+ * (agency, bank, payment id) with what the Portal (p…), the bank (b…) and the agency (a…) recorded —
+ * the Portal's payments and both parties' lines, UNION ALL, grouped by the key in one hash (the
+ * 3-way join without joining), read once. A key a party records more than once (a second debit) is
+ * flagged `multi`: its values there mean nothing, `dayOccurrences` takes it apart (CTE
+ * `occurrences`): the occurrences are numbered on each side (`multiSide`) and the first ones meet in
+ * FULL OUTER JOINs on (agency, bank, payment, seq); a further one (seq > 1) stands alone.
  * The bank reference shown is the bank's, else the Portal's, else the agency's; the fee type the
  * Portal's, else the bank's, else the agency's (a digit in front orders the sources in min()).
  */
-function joinedDay(s: DayScope): SQL {
+function dayKeys(s: DayScope): SQL {
   return sql`
     u as (
       select agency, payer_bank as bank, id as payment_id,
@@ -139,13 +138,23 @@ function joinedDay(s: DayScope): SQL {
       from reconciliation_lines
       where txn_date = ${s.txnDate}::date ${pairOf(s, sql`agency`, sql`bank`)}
     ),
-    g as materialized (
+    g as (
       select agency, bank, payment_id, max(pa) as pa, max(ps) as ps, max(ba) as ba, max(bs) as bs, max(aa) as aa, max(ast) as ast,
              count(ba) as bn, count(aa) as an, min(ref) as ref, min(fee) as fee
       from u
       group by agency, bank, payment_id
     ),
-    multi_keys as (select agency, bank, payment_id from g where bn > 1 or an > 1),
+    single as (
+      select agency, bank, payment_id, 1::bigint as seq, pa, ${asStatus('ps')} as ps, ba, ${asStatus('bs')} as bs, aa, ${asStatus('ast')} as ast,
+             substr(ref, 2) as bank_txn_ref, substr(fee, 2) as fee_type_code, bn > 1 or an > 1 as multi
+      from g
+    )`;
+}
+
+/** The occurrences of the keys `multiKeys` selects (agency, bank, payment_id): see `dayKeys`. */
+function dayOccurrences(s: DayScope, multiKeys: SQL): SQL {
+  return sql`
+    multi_keys as (${multiKeys}),
     p as (
       select pay.agency, pay.payer_bank as bank, pay.id as payment_id, 1 as seq, pay.amount, pay.bank_txn_ref, pay.fee_type_code,
              case when pay.status in ('debited', 'settled') then 'success' else 'failed' end as status
@@ -163,25 +172,58 @@ function joinedDay(s: DayScope): SQL {
              coalesce(b.bank_txn_ref, p.bank_txn_ref) as bank_txn_ref, coalesce(p.fee_type_code, b.fee_type_code) as fee_type_code
       from p full join b on b.agency = p.agency and b.bank = p.bank and b.payment_id = p.payment_id and b.seq = p.seq
     ),
-    j as (
-      select agency, bank, payment_id, 1::bigint as seq, pa, ${asStatus('ps')} as ps, ba, ${asStatus('bs')} as bs, aa, ${asStatus('ast')} as ast,
-             substr(ref, 2) as bank_txn_ref, substr(fee, 2) as fee_type_code
-      from g
-      where bn <= 1 and an <= 1
-      union all
-      select coalesce(pb.agency, a.agency), coalesce(pb.bank, a.bank), coalesce(pb.payment_id, a.payment_id), coalesce(pb.seq, a.seq),
-             pb.pa, pb.ps, pb.ba, pb.bs, a.amount, a.status,
-             coalesce(pb.bank_txn_ref, a.bank_txn_ref), coalesce(pb.fee_type_code, a.fee_type_code)
+    occurrences as (
+      select coalesce(pb.agency, a.agency) as agency, coalesce(pb.bank, a.bank) as bank, coalesce(pb.payment_id, a.payment_id) as payment_id,
+             coalesce(pb.seq, a.seq) as seq, pb.pa, pb.ps, pb.ba, pb.bs, a.amount as aa, a.status as ast,
+             coalesce(pb.bank_txn_ref, a.bank_txn_ref) as bank_txn_ref, coalesce(pb.fee_type_code, a.fee_type_code) as fee_type_code, false as multi
       from pb full join a on a.agency = pb.agency and a.bank = pb.bank and a.payment_id = pb.payment_id and a.seq = pb.seq
     )`;
 }
 
+/** Each row of `rows` with its outcome (rules: `reconcileDay`); a key flagged `multi` is `multi`, taken apart elsewhere. */
+const classify = (rows: string) => sql.raw(`
+  select x.*,
+    case
+      when x.multi then 'multi'
+      when seq > 1 then case when bs = 'success' or ast = 'success' then 'duplicate' else 'matched' end
+      when ps is null and bs = 'success' then 'missingAtPortal'
+      when not b_in and (ps = 'success' or (ast = 'success' and ps is null)) then 'awaitingUpload'
+      when ps = 'success' and bs is null then 'missingAtBank'
+      when a_in and (ps = 'success' or bs = 'success') and ast is null then 'missingAtAgency'
+      when ast = 'success' and ps is null and bs is null then 'missingAtBank'
+      when (ps is not null and bs is not null and ps <> bs) or (ast is not null and ((ps is not null and ast <> ps) or (bs is not null and ast <> bs))) then 'statusMismatch'
+      when (ps = 'success' and bs = 'success' and pa <> ba) or (ast = 'success' and ((ps = 'success' and aa <> pa) or (bs = 'success' and aa <> ba))) then 'amountMismatch'
+      when not (b_in and a_in) then 'awaitingUpload'
+      else 'matched'
+    end as outcome
+  from (
+    select r.*, coalesce(i.b_in, false) as b_in, coalesce(i.a_in, false) as a_in
+    from ${rows} r left join pairs_in i on i.agency = r.agency and i.bank = r.bank
+  ) x`);
+
+/**
+ * The classified rows of `rows` grouped: a difference (or a key taken apart elsewhere) is a group of
+ * its own, its payment and occurrence in the key and its values as min() of its one row; the
+ * matched rows of a day × pair × fee type × status share one group, counted and summed.
+ */
+const groupClassified = (rows: string) => sql.raw(`
+  select agency, bank, outcome, fee_type_code, coalesce(ps, bs, ast) as status,
+    case when outcome <> 'matched' then payment_id end as d_payment_id, case when outcome <> 'matched' then seq end as d_seq,
+    ${DIFFERENCE_VALUES.map((c) => `min(${c}) filter (where outcome <> 'matched') as d_${c}`).join(', ')},
+    count(*)::int as transactions,
+    coalesce(sum(pa) filter (where ps = 'success'), 0) as portal_total,
+    coalesce(sum(ba) filter (where bs = 'success'), 0) as bank_total,
+    coalesce(sum(aa) filter (where ast = 'success'), 0) as agency_total
+  from ${rows}
+  group by agency, bank, outcome, fee_type_code, coalesce(ps, bs, ast), d_payment_id, d_seq`);
+
 /**
  * The three-way comparison of one day (Art 34.4 a–c), set-based and in one statement, for every
- * agency × bank at once: the three sources side by side (`joinedDay`), each row classified, and
- * the classified rows grouped so that every difference stays one row (its payment id and values in
- * the grouping key) while the matched rows of a day × agency × bank × fee type × status collapse
- * into one count with its sums. From that small result the same statement writes the differences
+ * agency × bank at once: the three sources side by side (`dayKeys`), each row classified, and
+ * the classified rows grouped (`groupClassified`) so that every difference stays one row while the
+ * matched rows of a day × agency × bank × fee type × status collapse into one count with its sums;
+ * the few keys a party records more than once are then taken apart (`dayOccurrences`) and
+ * classified and grouped the same way. From that small result the same statement writes the differences
  * (`reconciliation_results`: every outcome but `matched`, `awaitingUpload` included) and the day's
  * sums (`reconciliation_summaries`: every outcome). A matched transaction is never written; the
  * detail lists it from the source records at read time (`dayDetail`). A re-run replaces both.
@@ -213,42 +255,20 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
     await tx.delete(reconciliationResults).where(eq(reconciliationResults.txnDate, txnDate));
     await tx.delete(reconciliationSummaries).where(eq(reconciliationSummaries.txnDate, txnDate));
     const inserted = await tx.execute<{ outcome: string; n: number }>(sql`
-      with ${joinedDay({ txnDate })},
+      with ${dayKeys({ txnDate })},
       pairs_in as materialized (
         select agency, bank, bool_or(source = 'bank') as b_in, bool_or(source = 'agency') as a_in
         from reconciliation_uploads where txn_date = ${txnDate}::date group by agency, bank
       ),
-      jin as (
-        select j.*, coalesce(i.b_in, false) as b_in, coalesce(i.a_in, false) as a_in
-        from j left join pairs_in i on i.agency = j.agency and i.bank = j.bank
-      ),
-      classified as (
-        select jin.*,
-          case
-            when seq > 1 then case when bs = 'success' or ast = 'success' then 'duplicate' else 'matched' end
-            when ps is null and bs = 'success' then 'missingAtPortal'
-            when not b_in and (ps = 'success' or (ast = 'success' and ps is null)) then 'awaitingUpload'
-            when ps = 'success' and bs is null then 'missingAtBank'
-            when a_in and (ps = 'success' or bs = 'success') and ast is null then 'missingAtAgency'
-            when ast = 'success' and ps is null and bs is null then 'missingAtBank'
-            when (ps is not null and bs is not null and ps <> bs) or (ast is not null and ((ps is not null and ast <> ps) or (bs is not null and ast <> bs))) then 'statusMismatch'
-            when (ps = 'success' and bs = 'success' and pa <> ba) or (ast = 'success' and ((ps = 'success' and aa <> pa) or (bs = 'success' and aa <> ba))) then 'amountMismatch'
-            when not (b_in and a_in) then 'awaitingUpload'
-            else 'matched'
-          end as outcome
-        from jin
-      ),
-      grouped as materialized (
-        select agency, bank, outcome, fee_type_code, coalesce(ps, bs, ast) as status,
-          case when outcome <> 'matched' then payment_id end as d_payment_id, case when outcome <> 'matched' then seq end as d_seq,
-          ${sql.raw(DIFFERENCE_VALUES.map((c) => `min(${c}) filter (where outcome <> 'matched') as d_${c}`).join(', '))},
-          count(*)::int as transactions,
-          coalesce(sum(pa) filter (where ps = 'success'), 0) as portal_total,
-          coalesce(sum(ba) filter (where bs = 'success'), 0) as bank_total,
-          coalesce(sum(aa) filter (where ast = 'success'), 0) as agency_total
-        from classified
-        -- A difference is a group of its own (its payment and occurrence in the key); matched rows share one.
-        group by agency, bank, outcome, fee_type_code, coalesce(ps, bs, ast), d_payment_id, d_seq
+      classified as (${classify('single')}),
+      -- The million keys pass once: the few taken apart are read back from this small result.
+      grouped as materialized (${groupClassified('classified')}),
+      ${dayOccurrences({ txnDate }, sql`select agency, bank, d_payment_id as payment_id from grouped where outcome = 'multi'`)},
+      classified_occurrences as (${classify('occurrences')}),
+      day as materialized (
+        select * from grouped where outcome <> 'multi'
+        union all
+        ${groupClassified('classified_occurrences')}
       ),
       differences as (
         insert into reconciliation_results
@@ -264,7 +284,7 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
             else 'bank'
           end::discrepancy_owner_kind,
           d_pa, d_ba, d_aa, d_ps, d_bs, d_ast, d_bank_txn_ref, fee_type_code
-        from grouped
+        from day
         where outcome <> 'matched'
       ),
       sums as (
@@ -272,10 +292,10 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
           (txn_date, agency, bank, fee_type_code, outcome, status, transactions, portal_total, bank_total, agency_total)
         select ${txnDate}::date, agency, bank, coalesce(fee_type_code, ''), outcome::reconciliation_outcome, coalesce(status, ''),
           sum(transactions)::int, sum(portal_total), sum(bank_total), sum(agency_total)
-        from grouped
+        from day
         group by agency, bank, coalesce(fee_type_code, ''), outcome, coalesce(status, '')
       )
-      select outcome, sum(transactions)::int as n from grouped group by outcome
+      select outcome, sum(transactions)::int as n from day group by outcome
     `);
     const counts = [...inserted] as { outcome: string; n: number }[];
     const transactions = counts.reduce((s, c) => s + c.n, 0);
@@ -481,7 +501,7 @@ type DayDetailParams = DetailFilters & { txnDate: string; agency: string; bank: 
 /**
  * Detail of one day × agency × bank (Art 34.3d "chi tiết"), in (payment, occurrence) order: the
  * differences as the day's run stored them, and every other transaction of the pair as `matched`,
- * listed from the source records at read time (`joinedDay` for this pair only) — the run writes
+ * listed from the source records at read time (`dayKeys`, `dayOccurrences` for this pair only) — the run writes
  * no row for a match. Matched transactions are listed only for a pair the run found matches in
  * (its day sums), so a day not reconciled lists nothing but stored rows.
  */
@@ -489,7 +509,7 @@ function dayDetailSql(p: DayDetailParams): SQL {
   const listsMatched = !p.outcome || p.outcome === 'matched';
   const stored = sql`r.txn_date = ${p.txnDate}::date and r.agency = ${p.agency} and r.bank = ${p.bank}`;
   return sql`
-    with ${listsMatched ? sql`${joinedDay(p)},` : sql``}
+    with ${listsMatched ? sql`${dayKeys(p)}, ${dayOccurrences(p, sql`select agency, bank, payment_id from single where multi`)},` : sql``}
     detail as (
       select r.payment_id, r.seq, r.outcome::text as outcome, r.owner_kind::text as owner_kind, r.fee_type_code, r.bank_txn_ref,
              r.portal_amount, r.bank_amount, r.agency_amount, r.portal_status, r.bank_status, r.agency_status
@@ -498,7 +518,7 @@ function dayDetailSql(p: DayDetailParams): SQL {
       ${listsMatched ? sql`
       union all
       select j.payment_id, j.seq::int, 'matched', null, j.fee_type_code, j.bank_txn_ref, j.pa, j.ba, j.aa, j.ps, j.bs, j.ast
-      from j
+      from (select * from single where not multi union all select * from occurrences) j
       where exists (select 1 from reconciliation_summaries s where s.txn_date = ${p.txnDate}::date and s.agency = ${p.agency} and s.bank = ${p.bank} and s.outcome = 'matched')
         and not exists (select 1 from reconciliation_results r where ${stored} and r.payment_id = j.payment_id and r.seq = j.seq)` : sql``}
     )
