@@ -81,7 +81,10 @@ const countedBreach = and(eq(slaClocks.outcome, 'breached'), countedClock) as SQ
 export function caseBreach(workflowId: Column) {
   const breachedClocks = sql`from ${slaClocks} where ${slaClocks.workflowId} = ${workflowId} and ${countedBreach}`;
   return {
-    slaBreached: sql<boolean>`exists (${sql`select 1 ${breachedClocks}`})`,
+    // Not `exists (…)`: PostgreSQL may plan an EXISTS in a select list as a hashed subplan over every
+    // counted breach (149,900 at 1M clocks: ~48 ms per page); a scalar subquery with `limit 1` is
+    // looked up per listed row through the primary key (0.8 ms a page of 50).
+    slaBreached: sql<boolean>`coalesce((${sql`select true ${breachedClocks} limit 1`}), false)`,
     breachOwners: sql<string[]>`coalesce((${sql`select array_agg(distinct ${slaClocks.owner} order by ${slaClocks.owner}) ${breachedClocks}`}), '{}')`,
   };
 }
