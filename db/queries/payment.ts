@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { banks, bankStatusChanges, businessKeys, paymentCallbacks, paymentReceipts, payments } from '../schema/index.js';
 import type { CallbackResult, PaymentView, ReceiptInput } from '../../domain/payments/types.js';
 import { recordSentNotification } from './notifications.js';
+import { keysetAfter } from './keyset.js';
 import { caseBreach } from './sla.js';
 
 // ---- bank register (Art 33.2, 33.7) ----
@@ -164,7 +165,9 @@ function paymentRow(view: PaymentView) {
 /** Idempotent: the newest revision of the workflow's view wins; a retried older one changes nothing. */
 export async function upsertPayment(db: Executor, view: PaymentView): Promise<void> {
   const row = paymentRow(view);
-  const { id: _id, ...updatable } = row;
+  // The id and the registration instant stay as first written (the API's row or the workflow's):
+  // the keyset cursor of the list pages on created_at, which must not move under a reader.
+  const { id: _id, createdAt: _createdAt, ...updatable } = row;
   await db
     .insert(payments)
     .values(row)
@@ -236,7 +239,8 @@ export interface PaymentScope {
 export function listPayments(
   db: Executor,
   params: PaymentScope & {
-    status?: (typeof payments.status.enumValues)[number]; txnDate?: string; settlementBreached?: boolean; debitReportedLate?: boolean; before?: string; limit: number;
+    status?: (typeof payments.status.enumValues)[number]; txnDate?: string; settlementBreached?: boolean; debitReportedLate?: boolean;
+    limit: number; after?: readonly [createdAt: string, id: string];
   },
 ) {
   const filters: (SQL | undefined)[] = [
@@ -246,9 +250,10 @@ export function listPayments(
     params.txnDate ? eq(payments.txnDate, params.txnDate) : undefined,
     params.settlementBreached !== undefined ? eq(payments.settlementBreached, params.settlementBreached) : undefined,
     params.debitReportedLate !== undefined ? eq(payments.debitReportedLate, params.debitReportedLate) : undefined,
-    params.before ? lt(payments.id, params.before) : undefined,
+    params.after ? keysetAfter('desc', [payments.createdAt, payments.id], params.after, ['timestamptz']) : undefined,
   ];
-  return db.select(paymentColumns).from(payments).where(and(...filters)).orderBy(desc(payments.id)).limit(params.limit);
+  // Newest first (issue 18.3): keyset pages over (created_at, id), which the indexes end in.
+  return db.select(paymentColumns).from(payments).where(and(...filters)).orderBy(desc(payments.createdAt), desc(payments.id)).limit(params.limit);
 }
 
 // ---- receipts and callbacks ----

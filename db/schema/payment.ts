@@ -92,8 +92,10 @@ export const payments = pgTable(
   (t) => [
     uniqueIndex('payments_agency_request_ref_uq').on(t.agency, t.requestRef),
     index('payments_txn_date_idx').on(t.txnDate),
-    index('payments_payer_bank_idx').on(t.payerBank, t.createdAt),
-    index('payments_agency_idx').on(t.agency, t.createdAt),
+    // The list's keyset order (created_at, id), newest first: whole, per payer bank, per agency (issue 18.3).
+    index('payments_created_idx').on(t.createdAt, t.id),
+    index('payments_payer_bank_idx').on(t.payerBank, t.createdAt, t.id),
+    index('payments_agency_idx').on(t.agency, t.createdAt, t.id),
     index('payments_dossier_idx').on(t.dossierCode),
     index('payments_debit_reported_late_idx').on(t.debitReportedAt).where(sql`${t.debitReportedLate}`),
   ],

@@ -8,9 +8,11 @@ import { encodeCursor } from '../../api/schemas.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import {
   accountIssues, connectionOutages, consistencyFindings, consistencyRuns, dvcttRounds, dvcttServices, evaluationRuns, feedbackAnswers,
-  maintenanceWindows, officers, permissionGrants, slaClocks, supportRequests, tthcDecisions, tthcProcedures, tthcPublications,
+  maintenanceWindows, officers, payments, permissionGrants, slaClocks, supportRequests, tthcDecisions, tthcProcedures, tthcPublications,
 } from '../../db/schema/index.js';
 import { DVCTT_PROCESS } from '../../domain/dvctt/types.js';
+import { startedPaymentView } from '../../domain/payments/types.js';
+import { upsertPayment } from '../../db/queries/payment.js';
 import { insertClock } from '../support/sla-clocks.js';
 import { bearer, testConfig, testDatabase } from '../support/env.js';
 
@@ -79,6 +81,30 @@ describe('keyset paging of every list (issue 18.3)', () => {
     const second = (await get(`${url}${url.includes('?') ? '&' : '?'}pageSize=${pageSize}&page=2`, actor)).json() as Page;
     expect(second.items.map((i) => i[key])).toEqual(expected.slice(pageSize, 2 * pageSize));
   }
+
+  it('Art 31.2b, 33.3: payments, newest registered first (ties: the later id), every payment once by `limit` and `cursor`; a later write of the workflow keeps the row in its place', async () => {
+    const at = ['2026-05-05T01:00:00.000Z', '2026-05-04T01:00:00.000Z', '2026-05-04T01:00:00.000Z', '2026-05-03T01:00:00.000Z', '2026-05-01T01:00:00.000Z'];
+    const views = at.map((createdAt, i) => startedPaymentView(`payment-${agency}-${i}`, {
+      agency, requestRef: String(i), dossierCode: `H-${i}`, feeTypeCode: 'LEPHI', amount: 1_000 + i, beneficiary: { kind: 'treasury', institution: 'KBNN', account: '7111', name: 'KBNN' },
+    }, createdAt));
+    for (const view of views) await upsertPayment(database.db, view);
+    cleanup.push(() => database.db.delete(payments).where(inArray(payments.id, views.map((v) => v.paymentId))));
+    // The workflow's own write (revision 1, its own instant) does not move the row under a reader.
+    await upsertPayment(database.db, { ...views[3]!, revision: 1, createdAt: '2026-06-01T00:00:00.000Z' });
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await get(`/v1/payments?agency=${agency}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, vpcp);
+      expect(res.statusCode, res.body).toBe(200);
+      const page = res.json() as { items: { paymentId: string }[]; nextCursor: string | null };
+      ids.push(...page.items.map((p) => p.paymentId));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(ids).toEqual([0, 2, 1, 3, 4].map((i) => `payment-${agency}-${i}`));
+    expect(pages).toBe(3);
+  });
 
   it('Art 13.1: account issues, newest received first (ties: the later case id), every issue once', async () => {
     const accountId = `acc-${tag}`;

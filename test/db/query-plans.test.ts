@@ -43,6 +43,8 @@ const KEYSET_PAGES: { url: string; cursor: CursorPart[]; filters: string[]; as?:
   { url: '/v1/feedback/', cursor: [at, 'item-1'], filters: [''], as: 'agency' },
   { url: '/v1/feedback/published', cursor: [at, 'item-1'], filters: ['', 'agency=BTP', 'tthcCode=1.000001', 'category=covid-support'] },
   { url: '/v1/refunds/', cursor: [at, 'refund-1'], filters: [''] },
+  { url: '/v1/payments/', cursor: [at, 'payment-BTP-1'], filters: ['', 'agency=BTP', 'bank=VCB', 'status=settled', 'txnDate=2026-06-01'] },
+  { url: '/v1/payments/', cursor: [at, 'payment-BTP-1'], filters: [''], as: 'agency' },
   { url: '/v1/notifications/', cursor: [at, 'notice-1'], filters: ['', 'unread=true'] },
   { url: '/v1/tthc/decisions', cursor: ['2026-06-01', 'decision-1'], filters: ['', 'agency=BTP'] },
   { url: '/v1/tthc/reviews', cursor: [at, 'review-1'], filters: ['', 'agency=BTP'] },

@@ -30,7 +30,7 @@ import { startOnce } from '../../case-record.js';
 import { ruleSetForNewCase } from '../rule-sets/pin.js';
 import { knownFeeTypes } from '../fee-types/index.js';
 import { problem, problemSchema } from '../../errors.js';
-import { caseId, instant, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
+import { caseId, cursorId, cursorInstant, cursorParam, instant, keysetPage, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
 
 /** Whole VND: integers only (a fractional amount is a 400), at most 2^53 - 1. */
 export const vndSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -171,26 +171,27 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/', {
     config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'], agencyOf: agencyInQuery, bankOf: bankInQuery } },
     schema: {
-      tags: ['payments'], summary: 'Payments: an agency sees its own, a bank those made through it, supervisors all',
+      tags: ['payments'], summary: 'Payments, newest first, keyset pages of `limit` (`cursor` = the previous page\'s `nextCursor`): an agency sees its own, a bank those made through it, supervisors all',
       querystring: z.object({
         agency: code.optional(), bank: code.optional(), status: z.enum(paymentStatus.enumValues).optional(),
         txnDate: realDate.optional(), settlementBreached: z.enum(['true', 'false']).optional(),
         debitReportedLate: z.enum(['true', 'false']).optional().describe('Project rule (Art 33.4a): debits the bank reported late'),
-        before: caseId.optional(), limit: z.coerce.number().int().min(1).max(500).default(100),
+        limit: z.coerce.number().int().min(1).max(500).default(100), cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
       }),
-      response: { 200: z.object({ items: z.array(paymentSchema) }), ...errors },
+      response: { 200: z.object({ items: z.array(paymentSchema), nextCursor: z.string().nullable() }), ...errors },
     },
   }, async (request) => {
     const actor = actorOf(request);
-    const { query } = request;
+    const { cursor, limit, ...query } = request.query;
     const rows = await listPayments(app.db, {
-      ...query,
+      ...query, limit: limit + 1, after: cursor,
       agency: actor.role === 'agency' ? actor.agency : query.agency,
       bank: actor.role === 'bank' ? actor.bank : query.bank,
       settlementBreached: query.settlementBreached === undefined ? undefined : query.settlementBreached === 'true',
       debitReportedLate: query.debitReportedLate === undefined ? undefined : query.debitReportedLate === 'true',
     });
-    return { items: rows.map(toBody) };
+    const { items, nextCursor } = keysetPage(rows, limit, (row) => [row.createdAt.toISOString(), row.paymentId]);
+    return { items: items.map(toBody), nextCursor };
   });
 
   app.get('/:paymentId', {
