@@ -1,7 +1,8 @@
-import { and, arrayContains, asc, count, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
+import { and, arrayContains, asc, count, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../client.js';
 import { feedbackActions, feedbackAnswers, feedbackItems, feedbackRefusals, notifications, slaClocks } from '../schema/index.js';
 import type { ActionRecord } from '../../domain/processes/actors.js';
+import { cappedTotal } from './list-total.js';
 import { caseBreach } from './sla.js';
 import { keysetAfter } from './keyset.js';
 
@@ -205,18 +206,22 @@ export async function listFeedbackActions(db: Executor, workflowId: string) {
   return db.select().from(feedbackActions).where(eq(feedbackActions.workflowId, workflowId)).orderBy(asc(feedbackActions.seq));
 }
 
-/** Published answers (Art 45.1), the latest published first (ties: the later id first), keyset pages after `after` (issue 18.3). */
+/**
+ * Published answers (Art 45.1), the latest published first (ties: the later id first), keyset pages
+ * after `after` (issue 18.3). `total` only without a cursor (the first page, or `?page`), exact up to
+ * 10,000 and estimated beyond (`cappedTotal`); a cursor's page counts nothing.
+ */
 export async function listPublishedAnswers(db: Executor, f: { agency?: string; category?: string; tthcCode?: string; limit: number; offset: number; after?: [publishedAt: string, itemId: string] }) {
   const where = and(
     f.agency ? eq(feedbackAnswers.agency, f.agency) : undefined,
     f.category ? eq(feedbackAnswers.category, f.category) : undefined,
     f.tthcCode ? eq(feedbackAnswers.tthcCode, f.tthcCode) : undefined,
   ) as SQL | undefined;
-  const [items, [total]] = await Promise.all([
+  const [items, counted] = await Promise.all([
     db.select().from(feedbackAnswers)
       .where(and(where, f.after ? keysetAfter('desc', [feedbackAnswers.publishedAt, feedbackAnswers.itemId], f.after, ['timestamptz']) : undefined))
       .orderBy(desc(feedbackAnswers.publishedAt), desc(feedbackAnswers.itemId)).limit(f.limit).offset(f.offset),
-    db.select({ n: count() }).from(feedbackAnswers).where(where),
+    f.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(feedbackAnswers).where(where)),
   ]);
-  return { items, total: total?.n ?? 0 };
+  return { items, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }

@@ -182,6 +182,23 @@ describe('keyset paging of every list (issue 18.3)', () => {
     await database.db.insert(feedbackAnswers).values(rows);
     cleanup.push(() => database.db.delete(feedbackAnswers).where(inArray(feedbackAnswers.itemId, rows.map((r) => r.itemId))));
     await expectWalk(`/v1/feedback/published?tthcCode=${tthcCode}`, undefined, 'itemId', [`answer-${tag}-0`, `answer-${tag}-1`, `answer-${tag}-3`, `answer-${tag}-2`, `answer-${tag}-4`]);
+    // Issue 18.3: the exact total (under 10,000) on the first page only; a cursor's page counts nothing.
+    const { pages } = await walk(`/v1/feedback/published?tthcCode=${tthcCode}`, undefined, 2);
+    expect(pages[0]).toMatchObject({ total: 5, totalEstimated: false });
+    expect(pages.slice(1).map((p) => p.total)).toEqual([undefined, undefined]);
+  });
+
+  it('Art 45.1, issue 18.3: beyond 10,000 published answers the first page\'s total is an estimate, flagged, never below the 10,001 counted', async () => {
+    const tthcCode = `TTHC-many-${tag}`;
+    await database.db.execute(sql`
+      insert into feedback_answers (item_id, agency, category, tthc_code, question, answer, received_at, published_at, published_by)
+      select 'answer-many-' || ${tag} || '-' || g, 'BTP', 'tthc-not-published', ${tthcCode}, 'Câu hỏi', 'Trả lời', now(), now() - g * interval '1 second', 'agency/BTP/paging'
+      from generate_series(1, 10050) g`);
+    cleanup.push(() => database.db.delete(feedbackAnswers).where(sql`${feedbackAnswers.tthcCode} = ${tthcCode}`));
+    const first = (await get(`/v1/feedback/published?tthcCode=${tthcCode}&pageSize=2`)).json() as Page & { totalEstimated: boolean };
+    expect(first.totalEstimated).toBe(true);
+    expect(first.total).toBeGreaterThanOrEqual(10_001);
+    expect(first.items.map((i) => i.itemId)).toEqual([`answer-many-${tag}-1`, `answer-many-${tag}-2`]);
   });
 
   it('Art 16.5: published decisions (public), newest signed first (ties: the later id), every decision once; unpublished ones never', async () => {
@@ -198,6 +215,10 @@ describe('keyset paging of every list (issue 18.3)', () => {
     cleanup.push(() => database.db.delete(tthcDecisions).where(inArray(tthcDecisions.id, rows.map((r) => r.id))));
     cleanup.push(() => database.db.delete(tthcPublications).where(inArray(tthcPublications.decisionId, rows.map((r) => r.id))));
     await expectWalk(`/v1/tthc/published-decisions?agency=${agency}`, undefined, 'id', [`decision-${tag}-0`, `decision-${tag}-2`, `decision-${tag}-1`, `decision-${tag}-3`, `decision-${tag}-4`]);
+    // Issue 18.3: the exact total (under 10,000) on the first page only; a cursor's page counts nothing.
+    const { pages } = await walk(`/v1/tthc/published-decisions?agency=${agency}`, undefined, 2);
+    expect(pages[0]).toMatchObject({ total: 5, totalEstimated: false });
+    expect(pages.slice(1).map((p) => p.total)).toEqual([undefined, undefined]);
   });
 
   it('Art 16.5, 19.1: the TTHC catalogue (public) in code order (project rule: a catalogue, not a feed), every procedure once', async () => {

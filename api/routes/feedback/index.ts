@@ -37,7 +37,7 @@ import {
   type FeedbackWorkflowInput,
 } from '../../../workflows/feedback.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
-import { cursorId, cursorInstant, cursorParam, cursorWindow, dateOrInstant, instant, keysetPage, pageQuery, paged, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { cursorId, cursorInstant, cursorPaged, cursorParam, cursorWindow, dateOrInstant, instant, keysetPage, pageQuery, paged, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, type Actor, type Role } from '../../auth.js';
 import type { Permission } from '../../../domain/permissions/catalogue.js';
 import { feedbackActionsFor } from '../../../domain/permissions/case-actions.js';
@@ -282,20 +282,20 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
         cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
       }),
       response: {
-        200: paged(z.object({
+        200: cursorPaged(z.object({
           itemId: z.string(), agency: z.string(), category: z.string(), tthcCode: z.string().nullable(),
           question: z.string(), answer: z.string(), receivedAt: z.date(), publishedAt: z.date(),
-        })).extend({ nextCursor: z.string().nullable() }),
+        })),
         400: problemSchema,
       },
     },
   }, async (request) => {
     const { page, pageSize, cursor, ...filter } = request.query;
-    const { items: rows, total } = await listPublishedAnswers(app.db, { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
-    // The latest published first, keyset pages (issue 18.3).
+    const { items: rows, total, totalEstimated } = await listPublishedAnswers(app.db, { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
+    // The latest published first, keyset pages (issue 18.3); `total` without a cursor only (exact up to 10,000, then estimated).
     const { items, nextCursor } = keysetPage(rows, pageSize, (i) => [i.publishedAt.toISOString(), i.itemId]);
     // The public page names the answering agency, never the officer.
-    return { items: items.map(({ publishedBy: _by, ...item }) => item), total, page, pageSize, nextCursor };
+    return { items: items.map(({ publishedBy: _by, ...item }) => item), ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/:id', {

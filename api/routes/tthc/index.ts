@@ -36,7 +36,7 @@ import {
 import { agencyOfDecisionId, authorityAllowed, decisionIdOf } from '../../../workflows/tthc.rules.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { boundedInt, cursorDate, cursorId, cursorInstant, cursorParam, cursorWindow, dateOrInstant, keysetPage, MAX_INT4, pageQuery, paged, realDate, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { boundedInt, cursorDate, cursorId, cursorInstant, cursorPaged, cursorParam, cursorWindow, dateOrInstant, keysetPage, MAX_INT4, pageQuery, paged, realDate, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, ROLES } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
@@ -317,13 +317,14 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
         signedFrom: realDate.optional(), signedTo: realDate.optional(), ...pageQuery,
         cursor: cursorParam(z.tuple([cursorDate, cursorId])).optional(),
       }),
-      response: { 200: paged(publishedDecisionSchema).extend({ nextCursor: z.string().nullable() }), 400: problemSchema },
+      response: { 200: cursorPaged(publishedDecisionSchema), 400: problemSchema },
     },
   }, async (request) => {
     const { page, pageSize, cursor, ...filters } = request.query;
-    const { items: rows, total } = await listPublishedDecisions(app.db, { ...filters, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items: rows, total, totalEstimated } = await listPublishedDecisions(app.db, { ...filters, ...cursorWindow({ page, pageSize, cursor }) });
     const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.signedOn, r.id]);
-    return { items: items.map(toPublished), total, page, pageSize, nextCursor };
+    // `total` without a cursor only (exact up to 10,000, then estimated; issue 18.3).
+    return { items: items.map(toPublished), ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/published-decisions/:id', {
