@@ -1,8 +1,9 @@
-import { and, asc, count, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { exactInstant, keysetAfter } from './keyset.js';
 import type { Executor } from '../client.js';
 import { dvcttActions, dvcttRounds, dvcttServices, slaClocks, tthcProcedures } from '../schema/index.js';
 import { DVCTT_PROCESS, type DvcttProjection, type DvcttService, type DvcttStatus, type TthcRepealNotice } from '../../domain/dvctt/types.js';
+import { cappedTotal } from './list-total.js';
 import { caseBreach, countedClock } from './sla.js';
 
 /** Agencies see their own services; VPCP, auditors and the Portal see all. */
@@ -148,34 +149,34 @@ export function listRounds(db: Executor, serviceCode: string) {
 /**
  * Rounds per service: how many times each service went round the loop, and how each round ended;
  * most rounds first (a ranking, not a feed; ties in code order), keyset pages after `after` (issue 18.3).
+ * The counts are the service row's (`round_count`…, kept by the trigger on `dvctt_rounds`), so a page
+ * is one range of `dvctt_services_rounds_idx` (per agency: `dvctt_services_agency_rounds_idx`) instead
+ * of an aggregate of every round. `total` only without a cursor: exact up to 10,000, then estimated.
  */
 export async function roundsPerService(db: Executor, scope: Scope, f: { agency?: string; minRounds?: number; limit: number; offset: number; after?: [rounds: number, code: string] }) {
-  const rounds = sql<number>`count(${dvcttRounds.round})`.mapWith(Number);
-  const by = (outcome: string) => sql<number>`count(*) filter (where ${dvcttRounds.outcome} = ${outcome})`.mapWith(Number);
+  const rounds = dvcttServices.roundCount;
   const where: SQL | undefined = and(
+    // As a literal: the partial indexes' predicate.
+    sql`${rounds} > 0`,
     scope.agency ? eq(dvcttServices.agency, scope.agency) : undefined,
     f.agency ? eq(dvcttServices.agency, f.agency) : undefined,
+    f.minRounds ? gte(rounds, f.minRounds) : undefined,
   );
-  const perService = () => db
-    .select({
+  const [items, counted] = await Promise.all([
+    db.select({
       code: dvcttServices.code, name: dvcttServices.name, agency: dvcttServices.agency, status: dvcttServices.status,
-      rounds, rejected: by('rejected'), failed: by('failed'), passed: by('passed'),
+      rounds, rejected: dvcttServices.roundsRejected, failed: dvcttServices.roundsFailed, passed: dvcttServices.roundsPassed,
     })
-    .from(dvcttServices)
-    .innerJoin(dvcttRounds, eq(dvcttRounds.serviceCode, dvcttServices.code))
-    .where(where)
-    .groupBy(dvcttServices.code);
-  const [items, [total]] = await Promise.all([
-    perService()
-      .having(and(
-        f.minRounds ? sql`count(${dvcttRounds.round}) >= ${f.minRounds}` : undefined,
-        // After the cursor: fewer rounds, or as many and a later code.
-        f.after ? sql`(count(${dvcttRounds.round}) < ${f.after[0]} or (count(${dvcttRounds.round}) = ${f.after[0]} and ${dvcttServices.code} > ${f.after[1]}))` : undefined,
+      .from(dvcttServices)
+      .where(and(
+        where,
+        // After the cursor: fewer rounds, or as many and a later code (the first conjunct bounds the index range).
+        f.after ? sql`${rounds} <= ${f.after[0]} and (${rounds} < ${f.after[0]} or ${dvcttServices.code} > ${f.after[1]})` : undefined,
       ))
-      .orderBy(desc(rounds), asc(dvcttServices.code)).limit(f.limit).offset(f.offset),
-    db.select({ n: count() }).from(perService().having(f.minRounds ? sql`count(${dvcttRounds.round}) >= ${f.minRounds}` : undefined).as('per_service')),
+      .orderBy(sql`${rounds} desc nulls last`, asc(dvcttServices.code)).limit(f.limit).offset(f.offset),
+    f.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(dvcttServices).where(where)),
   ]);
-  return { items, total: total?.n ?? 0 };
+  return { items, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }
 
 /**

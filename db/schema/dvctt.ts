@@ -25,6 +25,15 @@ export const dvcttServices = pgTable(
     status: dvcttStatus().notNull().default('declared'),
     statusChangedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     currentRound: integer(),
+    /**
+     * Rounds of the test loop so far, and how many ended rejected, failed, passed: kept by the trigger
+     * on `dvctt_rounds` (same transaction), read by the rounds ranking instead of aggregating every
+     * round on each call (issue 18.3).
+     */
+    roundCount: integer().notNull().default(0),
+    roundsRejected: integer().notNull().default(0),
+    roundsFailed: integer().notNull().default(0),
+    roundsPassed: integer().notNull().default(0),
     workflowId: text(),
     /** Art 28.1: the TTHC it delivers was repealed (by this decision, from this day): no new dossiers, no new rounds. */
     tthcRepeal: jsonb().$type<TthcRepealNotice>(),
@@ -39,6 +48,9 @@ export const dvcttServices = pgTable(
     index('dvctt_services_workflow_idx').on(t.workflowId),
     // The service list by status change, keyset-paged (issue 18.3).
     index('dvctt_services_changed_idx').on(t.statusChangedAt, t.code),
+    // The rounds ranking: most rounds first, ties by code, keyset-paged, whole and per agency; a service with no round is not ranked (issue 18.3).
+    index('dvctt_services_rounds_idx').on(t.roundCount.desc(), t.code).where(sql`round_count > 0`),
+    index('dvctt_services_agency_rounds_idx').on(t.agency, t.roundCount.desc(), t.code).where(sql`round_count > 0`),
   ],
 );
 

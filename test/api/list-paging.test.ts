@@ -263,6 +263,21 @@ describe('keyset paging of every list (issue 18.3)', () => {
       expect(r0 > r1 || (r0 === r1 && c0 < c1), `${c0} (${r0}) before ${c1} (${r1})`).toBe(true);
     }
     expect(keys.filter(([, c]) => codes.includes(c)).map(([, c]) => c)).toEqual([codes[1], codes[3], codes[4], codes[0], codes[2]]);
+
+    // The counts follow the rounds in the same transaction (the trigger on dvctt_rounds): a round's
+    // outcome changes, a round is added, another removed; the report matches a count over the rounds.
+    await database.db.update(dvcttRounds).set({ outcome: 'passed' }).where(sql`${dvcttRounds.serviceCode} = ${codes[0]} and ${dvcttRounds.round} = 2`);
+    await database.db.insert(dvcttRounds).values({ serviceCode: codes[2]!, round: 2, workflowId: `dvctt-${codes[2]}`, outcome: 'failed', proposedAt: new Date(), proposedBy: 'agency/BTP/paging', clockKeys: [], revision: 1 });
+    await database.db.delete(dvcttRounds).where(sql`${dvcttRounds.serviceCode} = ${codes[1]} and ${dvcttRounds.round} = 4`);
+    const counted = await database.db.execute(sql`
+      select service_code as code, count(*)::int as rounds, (count(*) filter (where outcome = 'rejected'))::int as rejected,
+             (count(*) filter (where outcome = 'failed'))::int as failed, (count(*) filter (where outcome = 'passed'))::int as passed
+      from dvctt_rounds where service_code in ${codes} group by service_code`) as unknown as { code: string }[];
+    const reported = (await walk('/v1/dvctt/reports/rounds?agency=BTP', vpcp, 100, 500)).items.filter((s) => codes.includes(s.code as string));
+    expect(reported.map(({ code, rounds, rejected, failed, passed }) => ({ code, rounds, rejected, failed, passed })))
+      .toEqual([...counted].sort((a, b) => (b as unknown as { rounds: number }).rounds - (a as unknown as { rounds: number }).rounds || (a.code < b.code ? -1 : 1)));
+    expect(reported.find((s) => s.code === codes[0])).toMatchObject({ rounds: 2, rejected: 1, passed: 1 });
+    expect(reported.find((s) => s.code === codes[2])).toMatchObject({ rounds: 2, rejected: 1, failed: 1 });
   });
 
   it('SPEC §3 (consistency checker): a report\'s findings page by cursor in the run\'s order, and the cursor stays on its run when a newer one finishes', async () => {

@@ -43,7 +43,7 @@ import {
 } from '../../../workflows/dvctt.definitions.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { cursorId, cursorInstant, cursorParam, cursorWindow, keysetPage, MAX_INT4, pageQuery, paged, queryInt, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { cursorId, cursorInstant, cursorPaged, cursorParam, cursorWindow, keysetPage, MAX_INT4, pageQuery, paged, queryInt, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, type Actor, type Role } from '../../auth.js';
 import type { Permission } from '../../../domain/permissions/catalogue.js';
 import { dvcttActionsFor } from '../../../domain/permissions/case-actions.js';
@@ -365,16 +365,16 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
         cursor: cursorParam(z.tuple([z.number().int().min(1).max(MAX_INT4), cursorId])).optional(),
       }),
       response: {
-        200: paged(z.object({ code: z.string(), name: z.string(), agency: z.string(), status: z.enum(DVCTT_STATUSES), rounds: z.number().int(), rejected: z.number().int(), failed: z.number().int(), passed: z.number().int() }))
-          .extend({ nextCursor: z.string().nullable() }),
+        200: cursorPaged(z.object({ code: z.string(), name: z.string(), agency: z.string(), status: z.enum(DVCTT_STATUSES), rounds: z.number().int(), rejected: z.number().int(), failed: z.number().int(), passed: z.number().int() })),
         ...errors,
       },
     },
   }, async (request) => {
     const { page, pageSize, cursor, ...filter } = request.query;
-    const { items: rows, total } = await roundsPerService(app.db, scopeOf(actorOf(request)), { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items: rows, total, totalEstimated } = await roundsPerService(app.db, scopeOf(actorOf(request)), { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
     const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.rounds, r.code]);
-    return { items, total, page, pageSize, nextCursor };
+    // `total` without a cursor only (exact up to 10,000, then estimated; issue 18.3).
+    return { items, ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/reports/breaches', {
