@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     const breach = await at(listBreaches(db, all, { limit: 1, offset: 20_000 - 1 }));
     const procedure = await at(searchProcedures(db, { limit: 1, offset: DEEP / 2 - 1 }));
     const decision = await at(listPublishedDecisions(db, { limit: 1, offset: DEEP / 2 - 1 }));
+    const ranked = await at(roundsPerService(db, all, { limit: 1, offset: 20_000 - 1 }));
     report(`lists, 50 per page (${RUNS} runs; load average ${load()})`, {
       'account issues (Art 13.1), first page + total': await timed(() => listAccountIssues(db, page)),
       'account issues, status = received': await timed(() => listAccountIssues(db, { status: 'received', ...page })),
@@ -166,6 +167,7 @@ async function main(): Promise<void> {
       'DVCTT breaches, after 20,000, OFFSET': await timed(() => listBreaches(db, all, { limit: 51, offset: 20_000 })),
       'DVCTT rounds per service, first page + total': await timed(() => roundsPerService(db, all, page)),
       'DVCTT rounds per service, agency BTP': await timed(() => roundsPerService(db, { agency: btp }, page)),
+      'DVCTT rounds per service, after 20,000, cursor': await timed(() => roundsPerService(db, all, { ...deep, after: [ranked.rounds, ranked.code] })),
     });
     report('load average after', { '1 / 5 / 15 min': load() });
   } finally {
