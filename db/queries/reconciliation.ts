@@ -126,24 +126,26 @@ const multiSide = (source: ReconciliationSource, s: DayScope) => sql`
  * The bank reference shown is the bank's, else the Portal's, else the agency's; the fee type the
  * Portal's, else the bank's, else the agency's (a digit in front orders the sources in min(), byte order).
  */
-function dayKeys(s: DayScope): SQL {
+function dayKeys(s: DayScope, { refs = true } = {}): SQL {
+  // Without refs (the day's run), the bank reference is left null here: only a difference shows it, looked up when written.
+  const ref = (r: string) => sql.raw(refs ? `${r} || bank_txn_ref` : 'null::text');
   return sql`
     u as (
       select agency, payer_bank as bank, id as payment_id, amount * 2 + (status in ('debited', 'settled'))::int as p, null::bigint as b, null::bigint as a,
-             '2' || bank_txn_ref as ref, '1' || fee_type_code as fee
+             ${ref("'2'")} as ref, '1' || fee_type_code as fee
       from payments
       where txn_date = ${s.txnDate}::date and payer_bank is not null ${pairOf(s, sql`agency`, sql`payer_bank`)}
       union all
       select agency, bank, payment_id, null,
              case when source = 'bank' then amount * 2 + (status = 'success')::int end,
              case when source = 'agency' then amount * 2 + (status = 'success')::int end,
-             case when source = 'bank' then '1' else '3' end || bank_txn_ref, case when source = 'bank' then '2' else '3' end || fee_type_code
+             ${ref("case when source = 'bank' then '1' else '3' end")}, case when source = 'bank' then '2' else '3' end || fee_type_code
       from reconciliation_lines
       where txn_date = ${s.txnDate}::date ${pairOf(s, sql`agency`, sql`bank`)}
     ),
     g as (
       select agency, bank, payment_id, max(p) as p, max(b) as b, max(a) as a, count(b) as bn, count(a) as an,
-             min(ref collate "C") as ref, min(fee collate "C") as fee
+             ${refs ? sql`min(ref collate "C")` : sql`null::text`} as ref, min(fee collate "C") as fee
       from u
       group by agency, bank, payment_id
     ),
@@ -184,27 +186,41 @@ function dayOccurrences(s: DayScope, multiKeys: SQL): SQL {
     )`;
 }
 
-/** Each row of `rows` with its outcome (rules: `reconcileDay`); a key flagged `multi` is `multi`, taken apart elsewhere. */
+/**
+ * Outcomes as numbers through the classification and grouping of a day's million keys (the enum's
+ * text only where a row is written): `OUTCOME_CODES[n]` is outcome n; `MULTI` a key taken apart elsewhere.
+ */
+const OUTCOME_CODES = ['matched', 'awaitingUpload', 'missingAtPortal', 'missingAtBank', 'missingAtAgency', 'statusMismatch', 'amountMismatch', 'duplicate'] as const satisfies readonly ReconciliationOutcome[];
+const MULTI = -1;
+const code = (o: (typeof OUTCOME_CODES)[number]) => OUTCOME_CODES.indexOf(o);
+const outcomeOf = (column: string) => `(array[${OUTCOME_CODES.map((o) => `'${o}'`).join(', ')}]::text[])[${column} + 1]`;
+
+/**
+ * Each row of `rows` with its outcome code `oc` (rules: `reconcileDay`); a key flagged `multi` is
+ * `MULTI`, taken apart elsewhere. `offset 0` keeps the classification one evaluation per row (inlined,
+ * the grouping repeated it in every column computed from it).
+ */
 const classify = (rows: string) => sql.raw(`
-  select y.*, y.outcome <> 'matched' as differs from (
+  select y.*, y.oc <> ${code('matched')} as differs from (
   select x.*,
     case
-      when x.multi then 'multi'
-      when seq > 1 then case when bs = 1 or ast = 1 then 'duplicate' else 'matched' end
-      when ps is null and bs = 1 then 'missingAtPortal'
-      when not b_in and (ps = 1 or (ast = 1 and ps is null)) then 'awaitingUpload'
-      when ps = 1 and bs is null then 'missingAtBank'
-      when a_in and (ps = 1 or bs = 1) and ast is null then 'missingAtAgency'
-      when ast = 1 and ps is null and bs is null then 'missingAtBank'
-      when (ps is not null and bs is not null and ps <> bs) or (ast is not null and ((ps is not null and ast <> ps) or (bs is not null and ast <> bs))) then 'statusMismatch'
-      when (ps = 1 and bs = 1 and pa <> ba) or (ast = 1 and ((ps = 1 and aa <> pa) or (bs = 1 and aa <> ba))) then 'amountMismatch'
-      when not (b_in and a_in) then 'awaitingUpload'
-      else 'matched'
-    end as outcome
+      when x.multi then ${MULTI}
+      when seq > 1 then case when bs = 1 or ast = 1 then ${code('duplicate')} else ${code('matched')} end
+      when ps is null and bs = 1 then ${code('missingAtPortal')}
+      when not b_in and (ps = 1 or (ast = 1 and ps is null)) then ${code('awaitingUpload')}
+      when ps = 1 and bs is null then ${code('missingAtBank')}
+      when a_in and (ps = 1 or bs = 1) and ast is null then ${code('missingAtAgency')}
+      when ast = 1 and ps is null and bs is null then ${code('missingAtBank')}
+      when (ps is not null and bs is not null and ps <> bs) or (ast is not null and ((ps is not null and ast <> ps) or (bs is not null and ast <> bs))) then ${code('statusMismatch')}
+      when (ps = 1 and bs = 1 and pa <> ba) or (ast = 1 and ((ps = 1 and aa <> pa) or (bs = 1 and aa <> ba))) then ${code('amountMismatch')}
+      when not (b_in and a_in) then ${code('awaitingUpload')}
+      else ${code('matched')}
+    end as oc
   from (
     select r.*, coalesce(i.b_in, false) as b_in, coalesce(i.a_in, false) as a_in
     from ${rows} r left join pairs_in i on i.agency = r.agency and i.bank = r.bank
   ) x
+  offset 0
   ) y`);
 
 /**
@@ -213,7 +229,7 @@ const classify = (rows: string) => sql.raw(`
  * matched rows of a day × pair × fee type × status share one group, counted and summed.
  */
 const groupClassified = (rows: string) => sql.raw(`
-  select agency, bank, outcome, fee_type_code, coalesce(ps, bs, ast) as status,
+  select agency, bank, oc, fee_type_code, coalesce(ps, bs, ast) as status,
     case when differs then payment_id end as d_payment_id, case when differs then seq end as d_seq,
     ${DIFFERENCE_VALUES.map((c) => `min(${c}) filter (where differs) as d_${c}`).join(', ')},
     count(*)::int as transactions,
@@ -221,7 +237,7 @@ const groupClassified = (rows: string) => sql.raw(`
     coalesce(sum(ba) filter (where bs = 1), 0) as bank_total,
     coalesce(sum(aa) filter (where ast = 1), 0) as agency_total
   from ${rows}
-  group by agency, bank, outcome, fee_type_code, coalesce(ps, bs, ast), d_payment_id, d_seq`);
+  group by agency, bank, oc, fee_type_code, coalesce(ps, bs, ast), d_payment_id, d_seq`);
 
 /**
  * The three-way comparison of one day (Art 34.4 a–c), set-based and in one statement, for every
@@ -261,7 +277,7 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
     await tx.delete(reconciliationResults).where(eq(reconciliationResults.txnDate, txnDate));
     await tx.delete(reconciliationSummaries).where(eq(reconciliationSummaries.txnDate, txnDate));
     const inserted = await tx.execute<{ outcome: string; n: number }>(sql`
-      with ${dayKeys({ txnDate })},
+      with ${dayKeys({ txnDate }, { refs: false })},
       pairs_in as materialized (
         select agency, bank, bool_or(source = 'bank') as b_in, bool_or(source = 'agency') as a_in
         from reconciliation_uploads where txn_date = ${txnDate}::date group by agency, bank
@@ -269,12 +285,15 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
       classified as (${classify('single')}),
       -- The million keys pass once: the few taken apart are read back from this small result.
       grouped as materialized (${groupClassified('classified')}),
-      ${dayOccurrences({ txnDate }, sql`select agency, bank, d_payment_id as payment_id from grouped where outcome = 'multi'`)},
+      ${dayOccurrences({ txnDate }, sql`select agency, bank, d_payment_id as payment_id from grouped where oc = ${sql.raw(String(MULTI))}`)},
       classified_occurrences as (${classify('occurrences')}),
+      -- The outcome's text from here on: a few thousand rows.
       day as materialized (
-        select * from grouped where outcome <> 'multi'
-        union all
-        ${groupClassified('classified_occurrences')}
+        select d.*, ${sql.raw(outcomeOf('d.oc'))} as outcome from (
+          select *, true as keyed from grouped where oc <> ${sql.raw(String(MULTI))}
+          union all
+          select *, false from (${groupClassified('classified_occurrences')}) o
+        ) d
       ),
       differences as (
         insert into reconciliation_results
@@ -289,7 +308,14 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
             when outcome = 'amountMismatch' and d_pa is not distinct from d_ba then 'agency'
             else 'bank'
           end::discrepancy_owner_kind,
-          d_pa, d_ba, d_aa, ${sql.raw(['d_ps', 'd_bs', 'd_ast'].map(statusText).join(', '))}, d_bank_txn_ref, fee_type_code
+          d_pa, d_ba, d_aa, ${sql.raw(['d_ps', 'd_bs', 'd_ast'].map(statusText).join(', '))},
+          -- A key's reference (its bank's, else the Portal's, else its agency's: each records it at most once), an occurrence's its own.
+          case when not keyed then d_bank_txn_ref else coalesce(
+            (select l.bank_txn_ref from reconciliation_lines l where l.source = 'bank' and l.agency = day.agency and l.bank = day.bank and l.txn_date = ${txnDate}::date and l.payment_id = day.d_payment_id),
+            (select p.bank_txn_ref from payments p where p.id = day.d_payment_id and p.agency = day.agency and p.payer_bank = day.bank and p.txn_date = ${txnDate}::date),
+            (select l.bank_txn_ref from reconciliation_lines l where l.source = 'agency' and l.agency = day.agency and l.bank = day.bank and l.txn_date = ${txnDate}::date and l.payment_id = day.d_payment_id)
+          ) end,
+          fee_type_code
         from day
         where outcome <> 'matched'
       ),
