@@ -124,7 +124,8 @@ const multiSide = (source: ReconciliationSource, s: DayScope) => sql`
  * `occurrences`): the occurrences are numbered on each side (`multiSide`) and the first ones meet in
  * FULL OUTER JOINs on (agency, bank, payment, seq); a further one (seq > 1) stands alone.
  * The bank reference shown is the bank's, else the Portal's, else the agency's; the fee type the
- * Portal's, else the bank's, else the agency's (a digit in front orders the sources in min(), byte order).
+ * Portal's, else the bank's, else the agency's (a digit in front of the reference orders the sources in
+ * min(), byte order; the fee type is one min() per source, the first present kept).
  */
 function dayKeys(s: DayScope, { refs = true } = {}): SQL {
   // Without refs (the day's run), the bank reference is left null here: only a difference shows it, looked up when written.
@@ -132,27 +133,28 @@ function dayKeys(s: DayScope, { refs = true } = {}): SQL {
   return sql`
     u as (
       select agency, payer_bank as bank, id as payment_id, amount * 2 + (status in ('debited', 'settled'))::int as p, null::bigint as b, null::bigint as a,
-             ${ref("'2'")} as ref, '1' || fee_type_code as fee
+             ${ref("'2'")} as ref, 1 as src, fee_type_code as fee
       from payments
       where txn_date = ${s.txnDate}::date and payer_bank is not null ${pairOf(s, sql`agency`, sql`payer_bank`)}
       union all
       select agency, bank, payment_id, null,
              case when source = 'bank' then amount * 2 + (status = 'success')::int end,
              case when source = 'agency' then amount * 2 + (status = 'success')::int end,
-             ${ref("case when source = 'bank' then '1' else '3' end")}, case when source = 'bank' then '2' else '3' end || fee_type_code
+             ${ref("case when source = 'bank' then '1' else '3' end")}, case when source = 'bank' then 2 else 3 end, fee_type_code
       from reconciliation_lines
       where txn_date = ${s.txnDate}::date ${pairOf(s, sql`agency`, sql`bank`)}
     ),
     g as (
       select agency, bank, payment_id, max(p) as p, max(b) as b, max(a) as a, count(b) as bn, count(a) as an,
-             ${refs ? sql`min(ref collate "C")` : sql`null::text`} as ref, min(fee collate "C") as fee
+             ${refs ? sql`min(ref collate "C")` : sql`null::text`} as ref, 
+             coalesce(min(fee) filter (where src = 1), min(fee collate "C") filter (where src = 2), min(fee collate "C") filter (where src = 3)) as fee
       from u
       group by agency, bank, payment_id
     ),
     single as (
       -- Each side's amount and status packed as amount × 2 + 1 when successful (one max() per side).
       select agency, bank, payment_id, 1::bigint as seq, p / 2 as pa, p % 2 as ps, b / 2 as ba, b % 2 as bs, a / 2 as aa, a % 2 as ast,
-             substr(ref, 2) as bank_txn_ref, substr(fee, 2) as fee_type_code, bn > 1 or an > 1 as multi
+             substr(ref, 2) as bank_txn_ref, fee as fee_type_code, bn > 1 or an > 1 as multi
       from g
     )`;
 }
