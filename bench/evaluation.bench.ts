@@ -13,7 +13,7 @@ import { dropDatabase } from '../scripts/runtime.js';
 import { agencies } from '../db/seed-data/agencies.js';
 import { evaluatedAgencies, indicatorCounts, openEvaluationRun, saveEvaluationResults } from '../db/queries/evaluation.js';
 import { DEFAULT_EVALUATION_CONFIG, evaluateAgencies, levelCounts, type EvaluationPeriod } from '../domain/evaluation/index.js';
-import { benchDatabase, percentile, report } from './support.js';
+import { benchDatabase, report, timedRuns } from './support.js';
 
 const RUNS = 5;
 const DATABASE = 'dvcqg_bench_evaluation';
@@ -21,16 +21,8 @@ const PERIOD: EvaluationPeriod = { from: '2025-01-01', to: '2025-12-31' };
 const SIZES = { clocks: 1_000_000, payments: 500_000, feedback: 200_000, procedures: 50_000, decisions: 5_000, reviews: 5_000, services: 10_000, systems: 151, outages: 5_000 };
 
 async function timed(fn: () => Promise<unknown>): Promise<{ text: string; p50: number }> {
-  await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    await fn();
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  const p50 = percentile(samples, 50);
-  return { text: `p50 ${p50.toFixed(0)} ms   max ${samples.at(-1)!.toFixed(0)} ms`, p50 };
+  const { p50, max } = await timedRuns(fn, RUNS);
+  return { text: `p50 ${p50.toFixed(0)} ms   max ${max.toFixed(0)} ms`, p50 };
 }
 
 async function main(): Promise<void> {

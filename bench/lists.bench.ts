@@ -18,7 +18,7 @@ import { listPublishedAnswers } from '../db/queries/feedback.js';
 import { listOutages, listSupportRequests } from '../db/queries/operations.js';
 import { listGrants } from '../db/queries/permissions.js';
 import { listPublishedDecisions, searchProcedures } from '../db/queries/tthc.js';
-import { benchDatabase, percentile, report } from './support.js';
+import { benchDatabase, report, timedRuns } from './support.js';
 
 const CLOCKS = 1_000_000;
 const ROWS = Number(process.env.LIST_ROWS ?? 200_000);
@@ -28,18 +28,7 @@ const DATABASE = 'dvcqg_bench_lists';
 const TARGET_MS = 50;
 const page = { limit: 51, offset: 0 };
 
-async function timed(fn: () => Promise<unknown>): Promise<string> {
-  await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    await fn();
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  const p50 = percentile(samples, 50);
-  return `p50 ${p50.toFixed(1).padStart(6)} ms   max ${samples.at(-1)!.toFixed(1).padStart(6)} ms   target ≤ ${TARGET_MS} ms: ${p50 <= TARGET_MS ? 'met' : 'MISSED'}`;
-}
+const timed = async (fn: () => Promise<unknown>) => (await timedRuns(fn, RUNS, TARGET_MS)).text;
 
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
 

@@ -13,7 +13,7 @@
 import { dropDatabase } from '../scripts/runtime.js';
 import { agencies } from '../db/seed-data/agencies.js';
 import { breachCursorOf, dueCursorOf, listBreaches, listDueBefore, onTimeRates, type Scope } from '../db/queries/sla.js';
-import { benchDatabase, percentile, report } from './support.js';
+import { benchDatabase, report, timedRuns } from './support.js';
 import { benchDashboardAndChecker } from './supervision-dashboard.js';
 
 const ROWS = 1_000_000;
@@ -22,18 +22,7 @@ const DATABASE = 'dvcqg_bench_supervision';
 /** Issue 18.3: every supervision list and count the API serves, at 1,000,000 clocks. */
 const TARGET_MS = 50;
 
-async function timed(fn: () => Promise<unknown>): Promise<string> {
-  await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    await fn();
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  const p50 = percentile(samples, 50);
-  return `p50 ${p50.toFixed(1).padStart(6)} ms   max ${samples.at(-1)!.toFixed(1).padStart(6)} ms   target ≤ ${TARGET_MS} ms: ${p50 <= TARGET_MS ? 'met' : 'MISSED'}`;
-}
+const timed = async (fn: () => Promise<unknown>) => (await timedRuns(fn, RUNS, TARGET_MS)).text;
 
 async function main(): Promise<void> {
   const database = await benchDatabase(DATABASE);

@@ -41,3 +41,22 @@ export function report(title: string, rows: Record<string, string | number>): vo
   process.stdout.write(`\n== ${title}\n`);
   for (const [k, v] of Object.entries(rows)) process.stdout.write(`  ${k.padEnd(44)} ${typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : v}\n`);
 }
+
+/**
+ * Times `fn` `runs` times after one warm-up call: p50 and max in milliseconds, and the line the
+ * query benchmarks print (beside `targetMs` when given).
+ */
+export async function timedRuns(fn: () => Promise<unknown>, runs: number, targetMs?: number): Promise<{ p50: number; max: number; text: string }> {
+  await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await fn();
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  const p50 = percentile(samples, 50);
+  const max = samples.at(-1)!;
+  const text = `p50 ${p50.toFixed(1).padStart(6)} ms   max ${max.toFixed(1).padStart(6)} ms${targetMs === undefined ? '' : `   target ≤ ${targetMs} ms: ${p50 <= targetMs ? 'met' : 'MISSED'}`}`;
+  return { p50, max, text };
+}

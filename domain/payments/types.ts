@@ -145,14 +145,11 @@ export interface SettlementRecord {
   calendarDaysLate: number;
 }
 
-export interface PaymentView {
+/** What a payment request registers, as the payment keeps it. */
+export type PaymentRegistration = Pick<PaymentRequest, 'agency' | 'requestRef' | 'dossierCode' | 'feeTypeCode' | 'amount' | 'beneficiary'>;
+
+export interface PaymentView extends PaymentRegistration {
   paymentId: string;
-  agency: string;
-  requestRef: string;
-  dossierCode: string;
-  feeTypeCode: string;
-  amount: number;
-  beneficiary: Beneficiary;
   status: PaymentStatus;
   payerBank?: string;
   bankTxnRef?: string;
@@ -182,7 +179,7 @@ export interface PaymentView {
  * The state a payment starts in (revision 0): what the workflow holds before its first step, and
  * what the API lands as the projection's first row right after the start (read your writes).
  */
-export function startedPaymentView(paymentId: string, request: Pick<PaymentRequest, 'agency' | 'requestRef' | 'dossierCode' | 'feeTypeCode' | 'amount' | 'beneficiary'>, createdAt: string): PaymentView {
+export function startedPaymentView(paymentId: string, request: PaymentRegistration, createdAt: string): PaymentView {
   return {
     paymentId,
     agency: request.agency,
