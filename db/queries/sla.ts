@@ -1,9 +1,10 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type Column, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { union } from 'drizzle-orm/pg-core';
 import { slaClocks, slaOutcomeCounts, type slaOwnerKind } from '../schema/index.js';
 import type { SlaClock } from '../../domain/sla/clocks.js';
 import { keysetAfter } from './keyset.js';
+import { plannedRows, TOTAL_EXACT_UP_TO } from './list-total.js';
 
 export async function upsertSlaClock(
   db: Executor,
@@ -128,20 +129,6 @@ export interface PageWindow<C> {
 
 /** `total` is a number unless the caller asked for none. */
 type Total<W> = W extends false ? undefined : number;
-
-/**
- * Totals are exact up to this many matching rows (counting them is an index range of at most this
- * many entries, a few milliseconds); beyond it the total is PostgreSQL's estimate, flagged
- * (`totalEstimated`): an exact count of 146,000 breaches at 1,000,000 clocks reads every one of them
- * and took 50–160 ms on the shared machine, past the 50 ms the lists must answer in (issue 18.3).
- */
-export const TOTAL_EXACT_UP_TO = 10_000;
-
-/** The planner's row estimate of a statement (EXPLAIN, no execution). */
-async function plannedRows(db: Executor, query: SQLWrapper): Promise<number> {
-  const rows = (await db.execute(sql`explain (format json) ${query}`)) as unknown as { 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }[];
-  return Math.round(rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
-}
 
 /**
  * The total of a list: `filters` (without the caller's scope) within `scope`. An agency's scope is
