@@ -31,7 +31,7 @@ export async function startOnce(
   start: () => Promise<unknown>,
   /**
    * The write after the start that also marks the key started, in the same statement (a payment's
-   * first projection row: `landStartedPayment`): one round trip instead of two. Without it the key
+   * first projection row: `landStartedPayment`; a refund's: `landStartedRefund`): one round trip instead of two. Without it the key
    * is marked on its own.
    */
   landStarted?: () => Promise<unknown>,
@@ -50,18 +50,4 @@ export async function startOnce(
     throw err;
   }
   await (landStarted ? landStarted() : markKeyStarted(db, business.kind, business.key));
-}
-
-/**
- * Read your writes: after starting a case whose reads come from a projection, wait (bounded) for
- * the workflow's first projection write, so a GET right after the 201 finds it. If the worker is
- * slow the answer goes out anyway after `maxMs` (the case is started; the GET catches up).
- */
-export async function untilProjected(found: () => Promise<unknown>, maxMs = 3_000): Promise<boolean> {
-  const deadline = Date.now() + maxMs;
-  for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
-    if (await found()) return true;
-    if (Date.now() + delay > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
 }

@@ -1,8 +1,11 @@
 import { allHandlersFinished, condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { shortActivity } from './activity-options.js';
-import { ActionGate, actorCode, refuse, requireRole, type ActionRecord, type ActorRef } from './actors.js';
-import { REFUND_PROCESS, closeUnfoundedRefundUpdate, decideRefundUpdate, payRefundUpdate, refundQuery, type RefundInput, type RefundStatus, type RefundView } from './refund.definitions.js';
+import { ActionGate, actorCode, refuse, requireRole, type ActorRef } from './actors.js';
+import {
+  REFUND_PROCESS, closeUnfoundedRefundUpdate, decideRefundUpdate, payRefundUpdate, refundQuery, refundRecord, startedRefundView,
+  type RefundInput, type RefundStatus, type RefundView,
+} from './refund.definitions.js';
 import { SlaTracker } from './sla.js';
 
 const { projectRefund, recordRefundPayout, sendNotification } = proxyActivities<ReturnType<typeof createActivities>>(shortActivity);
@@ -23,17 +26,10 @@ const FINDING_AFTER_CLOCK = 'refund-finding-waits-for-investigate-clock';
 export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
   const refundId = workflowInfo().workflowId;
   const sla = new SlaTracker({ process: REFUND_PROCESS, agency: input.agency, initialStage: 'started', ruleSet: input.ruleSet ?? null });
-  const actions: ActionRecord[] = [];
-  const { actor: startedBy, ruleSet: _ruleSet, ...request } = input;
-  const view: RefundView = {
-    ...request,
-    refundId,
-    status: input.origin === 'payerRequest' ? 'investigating' : 'awaitingRefund',
-    // Art 34.6c: a refund the agency starts is the agency's to pay (with the bank or Treasury).
-    responsibleKind: input.origin === 'agencyInitiated' ? 'agency' : 'bank',
-    createdAt: new Date().toISOString(),
-    actions,
-  };
+  // The same first state the API lands as the projection's revision 0 (read your writes).
+  const view: RefundView = startedRefundView(refundId, input, new Date().toISOString());
+  const { actions } = view;
+  const startedBy = input.actor;
   let revision = 0;
   /** One action at a time: a validator refuses while another handler awaits its activities. */
   const gate = new ActionGate();
@@ -49,11 +45,7 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundView> {
   const publish = async () => {
     revision += 1;
     sla.setStage(view.status);
-    await projectRefund({
-      id: refundId, origin: view.origin, paymentId: view.paymentId, agency: view.agency, bank: view.bank, bankTxnRef: view.bankTxnRef,
-      amount: view.amount, reason: view.reason, status: view.status, responsibleKind: view.responsibleKind, finding: view.finding,
-      discrepancyId: view.discrepancyId, revision, createdAt: view.createdAt,
-    });
+    await projectRefund(refundRecord(view, revision));
   };
   /** The party that must act now: the bank, or the agency once the case is routed to it. */
   const responsibleCode = () => (view.responsibleKind === 'bank' ? view.bank : view.agency);

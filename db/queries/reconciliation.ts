@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Executor } from '../client.js';
 import { keysetAfter } from './keyset.js';
-import { discrepancies, payments, reconciliationDays, reconciliationLines, reconciliationResults, reconciliationSummaries, reconciliationUploads, refundPayouts, refunds } from '../schema/index.js';
+import { refundRecord, type RefundView } from '../../domain/payments/refund.js';
+import { businessKeys, discrepancies, payments, reconciliationDays, reconciliationLines, reconciliationResults, reconciliationSummaries, reconciliationUploads, refundPayouts, refunds } from '../schema/index.js';
 
 export type ReconciliationSource = (typeof reconciliationLines.source.enumValues)[number];
 export type ReconciliationOutcome = (typeof reconciliationResults.outcome.enumValues)[number];
@@ -738,10 +739,30 @@ export interface RefundRow {
   createdAt: string;
 }
 
+const refundTableRow = (r: RefundRow) =>
+  ({ ...r, finding: r.finding ?? null, discrepancyId: r.discrepancyId ?? null, createdAt: new Date(r.createdAt), updatedAt: new Date() });
+
 export async function upsertRefund(db: Executor, r: RefundRow): Promise<void> {
-  const row = { ...r, finding: r.finding ?? null, discrepancyId: r.discrepancyId ?? null, createdAt: new Date(r.createdAt), updatedAt: new Date() };
-  const { id: _id, ...updatable } = row;
+  const row = refundTableRow(r);
+  // The id and the opening instant stay as first written (the API's row or the workflow's): the
+  // keyset cursor of the list pages on created_at, which must not move under a reader.
+  const { id: _id, createdAt: _createdAt, ...updatable } = row;
   await db.insert(refunds).values(row).onConflictDoUpdate({ target: refunds.id, set: updatable, setWhere: sql`${refunds.revision} < excluded.revision` });
+}
+
+/**
+ * Read your writes after the API started a refund (Art 34.6), in one statement: its business key
+ * is marked started and the refund's first projection row (the state it starts in, revision 0) is
+ * landed, so a GET right after the 201 finds it without waiting for the worker. The row never
+ * replaces one: the workflow's own writes (revision 1 on) win whether they land before or after it.
+ */
+export async function landStartedRefund(db: Executor, view: RefundView, business: { kind: string; key: string }): Promise<void> {
+  const marked = db.$with('marked').as(
+    db.update(businessKeys).set({ started: true })
+      .where(and(eq(businessKeys.kind, business.kind), eq(businessKeys.key, business.key), ne(businessKeys.started, true)))
+      .returning({ key: businessKeys.key }),
+  );
+  await db.with(marked).insert(refunds).values(refundTableRow(refundRecord(view, 0))).onConflictDoNothing({ target: refunds.id });
 }
 
 /** Refunds, newest first (ties: the later id first), one keyset page after `after` (issue 18.3; `refunds_created_idx`). */

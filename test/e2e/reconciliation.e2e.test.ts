@@ -5,6 +5,8 @@ import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
 import { createWorker } from '../../runtime/worker.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
+import { findRefund } from '../../db/queries/reconciliation.js';
+import { findBusinessKey } from '../../db/queries/record.js';
 import { vietnamDate } from '../../workflows/payment.definitions.js';
 import { bearer, eventually, testConfig, testLogger, uniqueId, workflowBundle } from '../support/env.js';
 
@@ -15,8 +17,7 @@ import { bearer, eventually, testConfig, testLogger, uniqueId, workflowBundle } 
 describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
   const config = testConfig();
   let app: FastifyInstance;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: { worker: Worker; running: Promise<void> } | undefined;
   let database: DatabaseHandle;
   let baseUrl: string;
   const bank = `F${uniqueId('').slice(1, 9)}`.toUpperCase();
@@ -72,13 +73,23 @@ describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
     await eventually(async () => (await app.temporal.workflow.getHandle(`reconciliation-${day}`).describe()).status.name, (s) => s !== 'RUNNING', 60_000);
   }
 
-  beforeAll(async () => {
-    database = createDatabase(config.DATABASE_URL);
-    ({ worker } = await createWorker({
+  async function startWorker() {
+    const { worker: w } = await createWorker({
       address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TASK_QUEUE,
       deps: { db: database.db, logger: testLogger() }, workflowBundle: await workflowBundle(),
-    }));
-    running = worker.run();
+    });
+    worker = { worker: w, running: w.run() };
+  }
+  async function stopWorker() {
+    if (!worker) return;
+    worker.worker.shutdown();
+    await worker.running;
+    worker = undefined;
+  }
+
+  beforeAll(async () => {
+    database = createDatabase(config.DATABASE_URL);
+    await startWorker();
     app = await buildApp(config, undefined, false);
     baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     for (const [code, kind] of [[bank, 'bank'], [otherBank, 'bank'], [intermediary, 'intermediary']] as const) {
@@ -87,8 +98,7 @@ describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
   });
   afterAll(async () => {
     await app?.close();
-    worker?.shutdown();
-    await running;
+    await stopWorker();
     await database?.close();
   });
 
@@ -187,4 +197,32 @@ describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
     const paid = await call('agency', 'POST', `/v1/refunds/${refundId}/payout`, { payoutRef: 'KBNN-HT-77' });
     expect(paid.body).toMatchObject({ status: 'refunded', payoutRef: 'KBNN-HT-77' });
   });
+
+  it('Art 34.6b: read your writes — a 201 refund request is found by a GET at once, even with no worker running; the workflow\'s own writes then replace that first row', async () => {
+    const { id } = await debited(bank, 'FT-RYW', 60_000);
+    await stopWorker();
+    try {
+      const request = { paymentId: id, amount: 60_000, reason: 'debited twice for one dossier' };
+      const started = await call('portal', 'POST', '/v1/refunds', request);
+      expect(started).toMatchObject({ status: 201, body: { status: 'investigating' } });
+      const refundId = started.body.refundId as string;
+      const read = await call('bank', 'GET', `/v1/refunds/${refundId}`);
+      expect(read).toMatchObject({ status: 200, body: { id: refundId, origin: 'payerRequest', status: 'investigating', responsibleKind: 'bank', amount: 60_000, bank } });
+      expect((await findRefund(database.db, refundId))?.revision).toBe(0);
+      // The same statement marked its business key started: a retry after Temporal purged the case is not started again.
+      expect(await findBusinessKey(database.db, 'refund', refundId)).toMatchObject({ workflowId: refundId, started: true });
+      // The same request again answers the refund as it is (200); another amount for the same debit is a conflict.
+      expect(await call('portal', 'POST', '/v1/refunds', request)).toMatchObject({ status: 200, body: { refundId, status: 'investigating' } });
+      expect((await call('portal', 'POST', '/v1/refunds', { ...request, amount: 50_000 })).status).toBe(409);
+      await startWorker();
+      // The worker runs the case: the bank decides, and the projection follows the workflow; the opening instant stays.
+      const decided = await call('bank', 'POST', `/v1/refunds/${refundId}/decision`, { finding: 'bankFault', note: 'our duplicate debit' });
+      expect(decided).toMatchObject({ status: 200, body: { status: 'awaitingRefund', finding: 'bankFault' } });
+      const after = await eventually(() => call('bank', 'GET', `/v1/refunds/${refundId}`), (r) => r.body.status === 'awaitingRefund');
+      expect(after.body).toMatchObject({ finding: 'bankFault', createdAt: read.body.createdAt });
+      expect((await findRefund(database.db, refundId))?.revision).toBeGreaterThan(1);
+    } finally {
+      if (!worker) await startWorker();
+    }
+  }, 90_000);
 });

@@ -2,14 +2,16 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { findPayment } from '../../../db/queries/payment.js';
-import { debitsOf, findRefund, listRefunds, liveRefundsOfDebit } from '../../../db/queries/reconciliation.js';
+import { debitsOf, findRefund, landStartedRefund, listRefunds, liveRefundsOfDebit } from '../../../db/queries/reconciliation.js';
 import { refundOrigin, refundStatus } from '../../../db/schema/index.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
-import { REFUND_PROCESS, closeUnfoundedRefundUpdate, decideRefundUpdate, payRefundUpdate, refundWorkflowId, type RefundInput, type RefundView } from '../../../workflows/refund.definitions.js';
+import {
+  REFUND_PROCESS, closeUnfoundedRefundUpdate, decideRefundUpdate, payRefundUpdate, refundQuery, refundWorkflowId, startedRefundView, type RefundInput, type RefundView,
+} from '../../../workflows/refund.definitions.js';
 import { actorOf, isSupervisor, type Actor } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
 import { ruleSetForNewCase } from '../rule-sets/pin.js';
-import { startOnce, untilProjected } from '../../case-record.js';
+import { startOnce } from '../../case-record.js';
 import { problem, problemSchema } from '../../errors.js';
 import { caseId, cursorId, cursorInstant, cursorParam, keysetPage, safeCode, safeMultilineText, safeText } from '../../schemas.js';
 import { vndSchema } from '../payments/index.js';
@@ -64,7 +66,6 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
     if (!payment) throw problem('not-found', `No payment ${body.paymentId}`);
     if (actor.role === 'agency' && actor.agency !== payment.agency) throw problem('wrong-scope', `agency ${actor.agency ?? ''} may not refund payment ${payment.paymentId} of ${payment.agency}`);
     const origin = actor.role === 'agency' ? ('agencyInitiated' as const) : ('payerRequest' as const);
-    const startStatus = origin === 'agencyInitiated' ? ('awaitingRefund' as const) : ('investigating' as const);
     const debited = payment.status === 'debited' || payment.status === 'settled';
     const debits = await debitsOf(app.db, { paymentId: payment.paymentId, bankTxnRef: payment.bankTxnRef, amount: payment.amount, debited });
     if (!payment.payerBank || debits.length === 0) {
@@ -80,32 +81,48 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
       ruleSet: await ruleSetForNewCase(app.db, REFUND_PROCESS),
     };
     const refundId = refundWorkflowId(input);
+    const started = startedRefundView(refundId, input, new Date().toISOString());
     // A debit is refunded at most once and at most its amount: the cases already open or paid for it count.
     const committed = (await liveRefundsOfDebit(app.db, payment.paymentId, bankTxnRef)).filter((r) => r.id !== refundId);
     if (committed.length > 0) {
       throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${committed.map((r) => r.id).join(', ')}`);
     }
     if (body.amount > debit.amount) throw problem('unprocessable', `A refund of ${body.amount} VND exceeds the ${debit.amount} VND debited under ${bankTxnRef}`);
+    const business = { kind: 'refund', key: refundId };
     try {
       await startOnce(app, {
-        kind: 'refund', key: refundId, workflowId: refundId, content: { amount: body.amount },
+        ...business, workflowId: refundId, content: { amount: body.amount },
         conflict: `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`,
       }, () => app.temporal.workflow.start('refundWorkflow', {
         taskQueue: app.config.TASK_QUEUE, workflowId: refundId, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [{ key: agencyKey, value: input.agency }, { key: processKey, value: REFUND_PROCESS }, { key: stageKey, value: startStatus }],
-      }));
+        typedSearchAttributes: [{ key: agencyKey, value: input.agency }, { key: processKey, value: REFUND_PROCESS }, { key: stageKey, value: started.status }],
+      }),
+      // Read your writes: the API lands the refund's first projection row itself (revision 0, the
+      // state the workflow starts in) with the key's "started" mark, so a GET right after the 201
+      // finds it without waiting for the worker; the workflow's own writes (revision 1 on) win.
+      () => landStartedRefund(app.db, started, business));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       // The same request again (its key claimed with the same content) is answered with its case, also
-      // while the case's first write is still under way; a different one for the same debit is a conflict.
-      await untilProjected(() => findRefund(app.db, refundId));
-      const existing = await findRefund(app.db, refundId);
+      // while the first request's write is still under way (then the workflow answers); a different
+      // one for the same debit is a conflict.
+      const existing = await startedRefund(refundId);
       if (existing && existing.amount !== body.amount) throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`);
-      return reply.status(200).send({ refundId, status: existing?.status ?? startStatus });
+      return reply.status(200).send({ refundId, status: existing?.status ?? started.status });
     }
-    await untilProjected(() => findRefund(app.db, refundId));
-    return reply.status(201).send({ refundId, status: startStatus });
+    return reply.status(201).send({ refundId, status: started.status });
   });
+
+  /** A started refund: the projection, or the workflow itself when the first request's write is still under way. */
+  async function startedRefund(refundId: string): Promise<{ amount: number; status: RefundView['status'] } | undefined> {
+    const row = await findRefund(app.db, refundId);
+    if (row) return row;
+    try {
+      return await app.temporal.workflow.getHandle(refundId).query(refundQuery);
+    } catch {
+      return undefined;
+    }
+  }
 
   app.get('/', {
     config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
