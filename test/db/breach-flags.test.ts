@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../db/client.js';
 import { listBreaches as listDvcttBreaches, listServices } from '../../db/queries/dvctt.js';
 import { listFeedbackItems } from '../../db/queries/feedback.js';
@@ -106,6 +107,25 @@ describe('what counts as a breach (PostgreSQL)', () => {
     expect(report).toMatchObject({ total: 1, byOwner: [], items: [{ clockKey: 'abandon#1', kind: 'projectRule' }] });
     const late = await listDvcttBreaches(database.db, {}, { serviceCode: ids.late, ...all });
     expect(late).toMatchObject({ total: 1, byOwner: [{ owner: vpcp, breaches: 1 }], items: [{ clockKey: 'review#1', kind: 'regulated' }] });
+  });
+
+  it('Art 28: the unscoped DVCTT breach report counts per owner (kept counts) exactly what joining every breached clock to its service counts; totals on the first page only', async () => {
+    // One owner of this run: the kept counts (sla_outcome_counts) answer for it alone.
+    expect(await listDvcttBreaches(database.db, {}, { owner: vpcp, ...all })).toMatchObject({ total: 1, byOwner: [{ owner: vpcp, breaches: 1 }], items: [{ clockKey: 'review#1' }] });
+    expect(await listDvcttBreaches(database.db, {}, { owner: agency, ...all })).toMatchObject({ total: 1, byOwner: [], items: [{ clockKey: 'abandon#1', kind: 'projectRule' }] });
+    // The whole loop, in one snapshot: the kept counts against the join of every counted breached clock to its service.
+    const [kept, joined] = await database.db.transaction(async (tx) => {
+      const report = await listDvcttBreaches(tx, {}, all);
+      const rows = await tx.execute<{ owner: string; breaches: number }>(sql`
+        select c.owner, count(*)::int as breaches from sla_clocks c join dvctt_services s on s.workflow_id = c.workflow_id
+        where c.process = 'dvctt' and c.outcome = 'breached' and c.kind = 'regulated' group by c.owner order by c.owner collate "C"`);
+      return [report.byOwner, [...rows]];
+    }, { isolationLevel: 'repeatable read' });
+    expect(kept?.map((r) => r.owner).sort()).toEqual(joined.map((r) => r.owner).sort());
+    expect(new Map(kept?.map((r) => [r.owner, r.breaches]))).toEqual(new Map(joined.map((r) => [r.owner, r.breaches])));
+    // A page after a cursor carries neither total (the first page has them).
+    const after = await listDvcttBreaches(database.db, {}, { owner: vpcp, ...all, after: [day(10), ids.late, 'review#1'] });
+    expect(after).toMatchObject({ items: [], total: undefined, byOwner: undefined });
   });
 
   it('Art 33.4a / project rule: the payments list flags a late settlement against the bank, not a payer who never paid', async () => {

@@ -383,20 +383,20 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['dvctt'], summary: "Who breached (Art 28): the loop's missed clocks, the latest breach first (VPCP's count against VPCP, the agency's against the agency), with totals per owner; abandonment clocks (project rule) are listed, not counted; keyset pages (`cursor` = the previous page's `nextCursor`)",
       querystring: z.object({ owner: code.optional(), serviceCode: code.optional(), ...pageQuery, cursor: cursorParam(z.tuple([cursorInstant, cursorId, cursorId])).optional() }),
       response: {
-        200: paged(z.object({
+        200: cursorPaged(z.object({
           serviceCode: z.string(), agency: z.string(), clockKey: z.string(), owner: z.string(), kind: z.enum(slaClockKind.enumValues), article: z.string(), stage: z.string(),
           startedAt: z.string(), dueAt: z.string(), breachedAt: z.string().nullable(), completedAt: z.string().nullable(), completedBy: z.string().nullable(),
-        })).extend({ byOwner: z.array(z.object({ owner: z.string(), breaches: z.number().int() })), nextCursor: z.string().nullable() }),
+        })).extend({ byOwner: z.array(z.object({ owner: z.string(), breaches: z.number().int() })).optional().describe('Counted breaches per owner: on the first page (no cursor) only, like `total`') }),
         ...errors,
       },
     },
   }, async (request) => {
     const { page, pageSize, cursor, ...filter } = request.query;
-    const { items: rows, total, byOwner } = await listBreaches(app.db, scopeOf(actorOf(request)), { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items: rows, total, totalEstimated, byOwner } = await listBreaches(app.db, scopeOf(actorOf(request)), { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
     const { items, nextCursor } = keysetPage(rows, pageSize, (b) => [b.breachedAt!.toISOString(), b.workflowId, b.clockKey]);
     return {
-      byOwner,
-      total,
+      // The totals without a cursor only (issue 18.3): `total` exact up to 10,000, then estimated.
+      ...(cursor ? {} : { byOwner, total, totalEstimated }),
       page,
       pageSize,
       nextCursor,
