@@ -6,6 +6,7 @@ import { Client } from '@temporalio/client';
 import { dataConverterFor } from './codec/encryption.js';
 import { ensureAccountInactivitySchedule, ensureConsistencyCheckSchedule, ensureEvaluationSchedule, ensureRecordSweepSchedule } from './runtime/schedules.js';
 import { createWorker, installTemporalLogging } from './runtime/worker.js';
+import { verifiedWorkflowBundle } from './runtime/workflow-bundle.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -20,7 +21,8 @@ async function main(): Promise<void> {
     taskQueue: config.TASK_QUEUE,
     deps: { db: database.db, logger },
     dataConverter,
-    ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
+    // A prebuilt bundle is loaded only if built from this tree's workflow code (else the worker does not start).
+    ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: verifiedWorkflowBundle(config.WORKFLOW_BUNDLE_PATH) } : {}),
   });
   // The worker runs the permanent-record sweeps, so it makes sure their Schedule exists.
   ensureRecordSweepSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), config.TASK_QUEUE).then(

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 /** `docker compose` (plugin) or Debian's `docker-compose`, whichever scripts/ensure-compose.sh provided. */
@@ -47,6 +48,14 @@ describe('temporal-docker-compose.yml', () => {
     // Payloads are encrypted in production, and the Web UI decodes them through the API's codec server.
     expect(config.services.worker?.environment?.TEMPORAL_PAYLOAD_KEYS).toMatch(/^k1:/);
     expect(config.services['temporal-ui']?.environment?.TEMPORAL_CODEC_ENDPOINT).toBe('http://localhost:3000/v1/codec');
+  });
+
+  it('project rule: the workers load the workflow bundle the image builds from its own sources at build time (no bundling at start); the API does not', () => {
+    const built = /^RUN node_modules\/\.bin\/tsx scripts\/bundle-workflows\.ts (\S+)$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+    expect(built).toBeDefined();
+    const { services } = rendered();
+    expect(services.worker?.environment?.WORKFLOW_BUNDLE_PATH).toBe(`/app/${built}`);
+    expect(services.api?.environment?.WORKFLOW_BUNDLE_PATH).toBeUndefined();
   });
 
   it('refuses to render without TEMPORAL_PAYLOAD_KEYS (production encrypts payloads)', () => {

@@ -5,16 +5,15 @@
  * servers other tests use.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
-import { workflowsPath } from '../../runtime/worker.js';
+import { buildWorkflowBundle } from '../../runtime/workflow-bundle.js';
 import { ensureTemporalCli, freePort, portOpen, postgresBinDir } from '../runtime.js';
 
 export const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -250,7 +249,7 @@ export async function startChaosStack(options: { keep?: boolean; dir?: string } 
   // The workflow code bundled once for the run, as a deployment would ship it: every worker (re)start
   // loads it instead of bundling again, so a restarted worker polls within a few seconds.
   const workflowBundlePath = join(dir, 'workflow-bundle.js');
-  writeFileSync(workflowBundlePath, (await bundleWorkflowCode({ workflowsPath, logger: quietBundler })).code);
+  await buildWorkflowBundle(workflowBundlePath, quietBundler);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
