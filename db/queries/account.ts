@@ -2,6 +2,7 @@ import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../client.js';
 import { accountActivityBatches, accountIssues, accounts } from '../schema/index.js';
 import { keysetAfter } from './keyset.js';
+import { cappedTotal } from './list-total.js';
 import { caseBreach } from './sla.js';
 
 // ---- Art 13.1: account issues ------------------------------------------------------------------
@@ -46,7 +47,7 @@ export async function listAccountIssues(db: Database, filter: { status?: string;
     filter.accountId ? eq(accountIssues.accountId, filter.accountId) : undefined,
   );
   const breach = caseBreach(accountIssues.workflowId);
-  const [items, [total]] = await Promise.all([
+  const [items, counted] = await Promise.all([
     db.select({
       caseId: accountIssues.caseId, workflowId: accountIssues.workflowId, accountId: accountIssues.accountId, kind: accountIssues.kind,
       channel: accountIssues.channel, status: accountIssues.status, parties: accountIssues.parties, receivedAt: accountIssues.receivedAt,
@@ -55,9 +56,10 @@ export async function listAccountIssues(db: Database, filter: { status?: string;
     }).from(accountIssues)
       .where(and(where, filter.after ? keysetAfter('desc', [accountIssues.receivedAt, accountIssues.caseId], filter.after, ['timestamptz']) : undefined))
       .orderBy(desc(accountIssues.receivedAt), desc(accountIssues.caseId)).limit(filter.limit).offset(filter.offset),
-    db.select({ n: sql<number>`count(*)::int` }).from(accountIssues).where(where),
+    // `total` on the first page only (no cursor), exact up to 10,000, then estimated (issue 18.3).
+    filter.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(accountIssues).where(where)),
   ]);
-  return { items, total: total?.n ?? 0 };
+  return { items, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }
 
 // ---- Art 13.2: activity and inactivity -----------------------------------------------------------

@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../client.js';
+import { cappedTotal } from './list-total.js';
 import {
   agencies,
   banks,
@@ -170,7 +171,7 @@ export async function listSupportRequests(db: Database, scope: { agency?: string
     ...(scope.agency ? [eq(supportRequests.agency, scope.agency)] : []),
     ...(filter.status ? [eq(supportRequests.status, filter.status)] : []),
   );
-  const [items, [total]] = await Promise.all([
+  const [items, counted] = await Promise.all([
     db.select({
       requestId: supportRequests.requestId, workflowId: supportRequests.workflowId, agency: supportRequests.agency, kind: supportRequests.kind,
       title: supportRequests.title, status: supportRequests.status, round: supportRequests.round, receivedAt: supportRequests.receivedAt,
@@ -178,9 +179,10 @@ export async function listSupportRequests(db: Database, scope: { agency?: string
     }).from(supportRequests)
       .where(and(where, filter.after ? keysetAfter('desc', [supportRequests.receivedAt, supportRequests.requestId], filter.after, ['timestamptz']) : undefined))
       .orderBy(desc(supportRequests.receivedAt), desc(supportRequests.requestId)).limit(filter.limit).offset(filter.offset),
-    db.select({ n: count() }).from(supportRequests).where(where),
+    // `total` on the first page only (no cursor), exact up to 10,000, then estimated (issue 18.3).
+    filter.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(supportRequests).where(where)),
   ]);
-  return { items, total: total?.n ?? 0 };
+  return { items, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }
 
 /** Every recorded action of an operations case, in order. */
@@ -242,7 +244,7 @@ export async function listMaintenanceWindows(db: Database, filter: { status?: st
     ...(filter.from ? [gte(maintenanceWindows.endsAt, filter.from)] : []),
     ...(filter.to ? [lt(maintenanceWindows.startsAt, filter.to)] : []),
   );
-  const [items, [total]] = await Promise.all([
+  const [items, counted] = await Promise.all([
     db.select({
       windowId: maintenanceWindows.windowId, workflowId: maintenanceWindows.workflowId, title: maintenanceWindows.title, status: maintenanceWindows.status,
       startsAt: maintenanceWindows.startsAt, endsAt: maintenanceWindows.endsAt, announcedAt: maintenanceWindows.announcedAt,
@@ -251,9 +253,10 @@ export async function listMaintenanceWindows(db: Database, filter: { status?: st
     }).from(maintenanceWindows)
       .where(and(where, filter.after ? keysetAfter('desc', [maintenanceWindows.startsAt, maintenanceWindows.windowId], filter.after, ['timestamptz']) : undefined))
       .orderBy(desc(maintenanceWindows.startsAt), desc(maintenanceWindows.windowId)).limit(filter.limit).offset(filter.offset),
-    db.select({ n: count() }).from(maintenanceWindows).where(where),
+    // `total` on the first page only (no cursor), exact up to 10,000, then estimated (issue 18.3).
+    filter.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(maintenanceWindows).where(where)),
   ]);
-  return { items, total: total?.n ?? 0 };
+  return { items, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }
 
 /**
@@ -347,7 +350,7 @@ export async function listOutages(db: Database, scope: { agency?: string }, filt
     ...(filter.from ? [or(isNull(connectionOutages.endedAt), gt(connectionOutages.endedAt, filter.from)) as SQL] : []),
     ...(filter.to ? [lt(connectionOutages.startedAt, filter.to)] : []),
   );
-  const [items, [total]] = await Promise.all([
+  const [items, counted] = await Promise.all([
     db.select({
       outageId: connectionOutages.outageId, systemId: connectionOutages.systemId, agencyCode: connectionOutages.agencyCode,
       startedAt: connectionOutages.startedAt, endedAt: connectionOutages.endedAt, detectedAt: connectionOutages.detectedAt,
@@ -356,7 +359,8 @@ export async function listOutages(db: Database, scope: { agency?: string }, filt
     }).from(connectionOutages)
       .where(and(where, filter.after ? keysetAfter('desc', [connectionOutages.startedAt, connectionOutages.outageId], filter.after, ['timestamptz']) : undefined))
       .orderBy(desc(connectionOutages.startedAt), desc(connectionOutages.outageId)).limit(filter.limit).offset(filter.offset),
-    db.select({ n: count() }).from(connectionOutages).where(where),
+    // `total` on the first page only (no cursor), exact up to 10,000, then estimated (issue 18.3).
+    filter.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(connectionOutages).where(where)),
   ]);
-  return { items, total: total?.n ?? 0 };
+  return { items, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }

@@ -1,7 +1,8 @@
-import { and, asc, count, desc, eq, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { agencyUnits, officers, permissionGrants, permissionRevocations } from '../schema/permissions.js';
 import { exactInstant, keysetAfter } from './keyset.js';
+import { cappedTotal } from './list-total.js';
 
 /** When a grant stops counting: its planned end or its revocation, whichever comes first (null = open). */
 const endsAt = sql<Date | null>`least(${permissionGrants.validTo}, ${permissionRevocations.revokedAt})`;
@@ -103,15 +104,16 @@ export async function listGrants(db: Executor, filter: { agency?: string; office
     filter.officer ? eq(permissionGrants.officer, filter.officer) : undefined,
     filter.permission ? eq(permissionGrants.permission, filter.permission) : undefined,
   );
-  const [rows, [counted]] = await Promise.all([
+  const [rows, counted] = await Promise.all([
     db.select({ ...grantColumns, cursorAt: exactInstant(permissionGrants.grantedAt) }).from(permissionGrants)
       .leftJoin(permissionRevocations, eq(permissionRevocations.grantId, permissionGrants.id))
       .where(and(where, filter.after ? keysetAfter('desc', [permissionGrants.grantedAt, permissionGrants.id], filter.after, ['timestamptz', 'uuid']) : undefined))
       .orderBy(desc(permissionGrants.grantedAt), desc(permissionGrants.id))
       .limit(filter.limit).offset(filter.offset),
-    db.select({ total: count() }).from(permissionGrants).where(where),
+    // `total` on the first page only (no cursor), exact up to 10,000, then estimated (issue 18.3).
+    filter.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(permissionGrants).where(where)),
   ]);
-  return { items: rows, total: counted?.total ?? 0 };
+  return { items: rows, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }
 
 /**

@@ -441,13 +441,14 @@ export async function searchProcedures(db: Executor, params: ProcedureSearch) {
     params.status ? eq(tthcProcedures.status, params.status) : undefined,
     params.localizes ? eq(tthcProcedures.localizesCode, params.localizes) : undefined,
   );
-  const [items, [total]] = await Promise.all([
+  const [items, counted] = await Promise.all([
     db.select(procedureColumns).from(tthcProcedures)
       .where(and(where, params.after ? keysetAfter('asc', [tthcProcedures.code], params.after) : undefined))
       .orderBy(asc(tthcProcedures.code)).limit(params.limit).offset(params.offset),
-    db.select({ n: count() }).from(tthcProcedures).where(where),
+    // `total` on the first page only (no cursor), exact up to 10,000, then estimated (issue 18.3).
+    params.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(tthcProcedures).where(where)),
   ]);
-  return { items, total: total?.n ?? 0 };
+  return { items, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }
 
 export async function findProcedure(db: Executor, code: string) {

@@ -20,7 +20,7 @@ import {
   type AccountIssueWorkflowInput,
 } from '../../../workflows/account.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
-import { cursorId, cursorInstant, cursorParam, cursorWindow, instant, keysetPage, pageQuery, paged, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { cursorId, cursorInstant, cursorParam, cursorWindow, instant, cursorPaged, keysetPage, pageQuery, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, type Actor, type Role } from '../../auth.js';
 import { accountIssueActionsFor } from '../../../domain/permissions/case-actions.js';
 import { runUpdate } from '../../idempotency.js';
@@ -139,19 +139,19 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'List account issues (Art 13.1), newest first, with their breach flag; keyset pages (`cursor` = the previous page\'s `nextCursor`)',
       querystring: z.object({ status: z.enum(ACCOUNT_ISSUE_STATUSES).optional(), accountId: accountId.optional(), ...pageQuery, cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional() }),
       response: {
-        200: paged(z.object({
+        200: cursorPaged(z.object({
           caseId: z.string(), workflowId: z.string(), accountId: z.string(), kind: z.string(), channel: z.string(), status: z.string(),
           parties: z.array(z.string()), receivedAt: z.date(), partiesNotifiedAt: z.date().nullable(), acceptedAt: z.date().nullable(),
           closedAt: z.date().nullable(), slaBreached: z.boolean(), breachOwners: z.array(z.string()),
-        })).extend({ nextCursor: z.string().nullable() }),
+        })),
         ...errors,
       },
     },
   }, async (request) => {
     const { page, pageSize, cursor, ...filter } = request.query;
-    const { items: rows, total } = await listAccountIssues(app.db, { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items: rows, total, totalEstimated } = await listAccountIssues(app.db, { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
     const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.receivedAt.toISOString(), r.caseId]);
-    return { items, total, page, pageSize, nextCursor };
+    return { items, ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/issues/:id', {

@@ -48,7 +48,7 @@ import {
 } from '../../../workflows/operations.definitions.js';
 import { agencyKey, processKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { cursorId, cursorInstant, cursorParam, cursorWindow, dateOrInstant, instant, keysetPage, pageQuery, paged, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { cursorId, cursorInstant, cursorParam, cursorWindow, dateOrInstant, instant, cursorPaged, keysetPage, pageQuery, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, type Actor, type Role } from '../../auth.js';
 import { runUpdate, within } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
@@ -265,14 +265,14 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
         agency: agencyCode.optional(), status: z.enum(['received', 'scheduled', 'resolved', 'closed', 'withdrawn']).optional(), ...pageQuery,
         cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
       }),
-      response: { 200: paged(z.looseObject({ requestId: z.string(), agency: z.string(), status: z.string(), receivedAt: z.date(), dueAt: z.date().nullable() })).extend({ nextCursor: z.string().nullable() }), ...errors },
+      response: { 200: cursorPaged(z.looseObject({ requestId: z.string(), agency: z.string(), status: z.string(), receivedAt: z.date(), dueAt: z.date().nullable() })), ...errors },
     },
   }, async (request) => {
     const actor = actorOf(request);
     const { page, pageSize, cursor, agency, status } = request.query;
-    const { items: rows, total } = await listSupportRequests(app.db, { agency: actor.role === 'agency' ? actor.agency : agency }, { status, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items: rows, total, totalEstimated } = await listSupportRequests(app.db, { agency: actor.role === 'agency' ? actor.agency : agency }, { status, ...cursorWindow({ page, pageSize, cursor }) });
     const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.receivedAt.toISOString(), r.requestId]);
-    return { items, total, page, pageSize, nextCursor };
+    return { items, ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   read('/support-requests/:id', 'One support request: status, notes, clocks and the actions this caller may take now', caseParams, supportSchema, (p) => supportRequestWorkflowId(p.id!), supportRequestQuery, undefined, supportForCaller);
@@ -324,13 +324,13 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
         status: z.enum(['refused', 'announced', 'in-progress', 'completed', 'cancelled']).optional(), from: dateOrInstant('from').optional(), to: dateOrInstant('to').optional(), ...pageQuery,
         cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
       }),
-      response: { 200: paged(z.looseObject({ windowId: z.string(), status: z.string(), startsAt: z.date(), endsAt: z.date(), emergency: z.boolean() })).extend({ nextCursor: z.string().nullable() }), ...errors },
+      response: { 200: cursorPaged(z.looseObject({ windowId: z.string(), status: z.string(), startsAt: z.date(), endsAt: z.date(), emergency: z.boolean() })), ...errors },
     },
   }, async (request) => {
     const { page, pageSize, cursor, from, to, status } = request.query;
-    const { items: rows, total } = await listMaintenanceWindows(app.db, { status, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}), ...cursorWindow({ page, pageSize, cursor }) });
+    const { items: rows, total, totalEstimated } = await listMaintenanceWindows(app.db, { status, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}), ...cursorWindow({ page, pageSize, cursor }) });
     const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.startsAt.toISOString(), r.windowId]);
-    return { items, total, page, pageSize, nextCursor };
+    return { items, ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   read('/maintenance/:id', 'One maintenance window: notice, notices sent, start and end', caseParams, maintenanceSchema, (p) => maintenanceWorkflowId(p.id!), maintenanceQuery, ['agency', 'bank', 'vpcp', 'auditor']);
@@ -397,21 +397,21 @@ export const operationsRoutes: FastifyPluginAsyncZod = async (app) => {
         cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
       }),
       response: {
-        200: paged(z.object({
+        200: cursorPaged(z.object({
           outageId: z.string(), systemId: z.string(), agencyCode: z.string(), startedAt: z.date(), endedAt: z.date().nullable(), detectedAt: z.date(),
           failures: z.number(), lastError: z.string().nullable(), durationSeconds: z.number(),
-        })).extend({ nextCursor: z.string().nullable() }),
+        })),
         ...errors,
       },
     },
   }, async (request) => {
     const actor = actorOf(request);
     const { page, pageSize, cursor, agency, from, to, systemId } = request.query;
-    const { items: rows, total } = await listOutages(app.db, { agency: actor.role === 'agency' ? actor.agency : agency }, {
+    const { items: rows, total, totalEstimated } = await listOutages(app.db, { agency: actor.role === 'agency' ? actor.agency : agency }, {
       systemId, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}), ...cursorWindow({ page, pageSize, cursor }),
     });
     const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.startedAt.toISOString(), r.outageId]);
-    return { items, total, page, pageSize, nextCursor };
+    return { items, ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/cases/:workflowId/actions', {

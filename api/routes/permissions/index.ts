@@ -27,7 +27,7 @@ import {
 } from '../../../domain/permissions/catalogue.js';
 import { problem, problemSchema } from '../../errors.js';
 import { actorOf, agencyInQuery, ROLES, type Actor } from '../../auth.js';
-import { cursorInstant, cursorParam, cursorWindow, instant, keysetPage, pageQuery, paged, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
+import { cursorInstant, cursorParam, cursorWindow, instant, cursorPaged, keysetPage, pageQuery, realDate, safeCode, safeMultilineText, safeText } from '../../schemas.js';
 
 const agencyCode = safeCode(32);
 /** The `sub` of an officer's bearer tokens. */
@@ -264,15 +264,15 @@ export const permissionRoutes: FastifyPluginAsyncZod = async (app) => {
         agency: agencyCode.optional(), officer: officerId.optional(), permission: permissionName.optional(), ...pageQuery,
         cursor: cursorParam(z.tuple([cursorInstant, z.uuid()])).optional(),
       }),
-      response: { 200: paged(grantSchema).extend({ nextCursor: z.string().nullable() }), ...errors },
+      response: { 200: cursorPaged(grantSchema), ...errors },
     },
   }, async (request) => {
     const actor = actorOf(request);
     const { page, pageSize, cursor, ...filter } = request.query;
     const agency = actor.role === 'agency' ? actor.agency : filter.agency;
-    const { items: rows, total } = await listGrants(app.db, { ...filter, agency, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items: rows, total, totalEstimated } = await listGrants(app.db, { ...filter, agency, ...cursorWindow({ page, pageSize, cursor }) });
     const { items, nextCursor } = keysetPage(rows, pageSize, (g) => [g.cursorAt, g.id]);
-    return { items: items.map(({ cursorAt: _at, ...g }) => toGrant(g)), total, page, pageSize, nextCursor };
+    return { items: items.map(({ cursorAt: _at, ...g }) => toGrant(g)), ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/holders', {

@@ -348,13 +348,13 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
         level: level.optional(), status: z.enum(tthcProcedureStatus.enumValues).optional(), localizes: safeText(80).optional(), ...pageQuery,
         cursor: cursorParam(z.tuple([cursorId])).optional(),
       }),
-      response: { 200: paged(procedureSchema).extend({ nextCursor: z.string().nullable() }), 400: problemSchema },
+      response: { 200: cursorPaged(procedureSchema), 400: problemSchema },
     },
   }, async (request) => {
     const { page, pageSize, cursor, ...filters } = request.query;
-    const { items: rows, total } = await searchProcedures(app.db, { ...filters, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items: rows, total, totalEstimated } = await searchProcedures(app.db, { ...filters, ...cursorWindow({ page, pageSize, cursor }) });
     const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.code]);
-    return { items: items.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() })), total, page, pageSize, nextCursor };
+    return { items: items.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() })), ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/procedures/:code', {
