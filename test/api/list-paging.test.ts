@@ -325,6 +325,20 @@ describe('keyset paging of every list (issue 18.3)', () => {
     await expectWalk(`/v1/permissions/grants?agency=BTP&officer=${officer}`, vpcp, 'id', [ids[0]!, ...tied, ids[3]!, ids[4]!]);
   });
 
+  it('issue 18.3 (project rule): `?page` reads at most 10,000 rows deep by OFFSET; deeper is a 400 problem pointing to the cursor, on every list', async () => {
+    for (const [url, actor] of [
+      ['/v1/accounts/issues', vpcp], ['/v1/operations/support-requests', vpcp], ['/v1/operations/outages', vpcp], ['/v1/tthc/procedures', undefined],
+      ['/v1/dvctt/reports/breaches', vpcp], ['/v1/permissions/grants', vpcp], ['/v1/supervision/breaches', vpcp], ['/v1/feedback/published', undefined],
+    ] as const) {
+      // Row 10,000 is the deepest start: page 201 of 50 still answers, page 202 of 50 is refused.
+      expect((await get(`${url}?page=201&pageSize=50`, actor)).statusCode, url).toBe(200);
+      const deep = await get(`${url}?page=202&pageSize=50`, actor);
+      expect(deep.statusCode, url).toBe(400);
+      expect(deep.json()).toMatchObject({ type: 'urn:dvcqg:problem:validation', errors: [{ path: 'page' }] });
+      expect(deep.json().detail).toContain('cursor');
+    }
+  });
+
   it('issue 18.3: a cursor this API did not write is a 400 problem on every list', async () => {
     const forged = encodeCursor(['not an instant', 42]);
     for (const [url, actor] of [

@@ -9,7 +9,7 @@ import { slaClockKind, slaOutcome, slaOwnerKind, slaUnit } from '../../../db/sch
 import { recomputeJobWorkflowId, type RecomputeJobInput, type RecomputeJobResult } from '../../../workflows/recompute.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
 import { within } from '../../idempotency.js';
-import { caseId, cursorId, cursorInstant, cursorPaged, cursorParam, dateOrInstant, keysetPage, pageQuery, safeCode, safeText } from '../../schemas.js';
+import { caseId, cursorId, cursorInstant, cursorPaged, cursorParam, cursorWindow, dateOrInstant, keysetPage, pageQuery, safeCode, safeText } from '../../schemas.js';
 import { actorOf, agencyInQuery } from '../../auth.js';
 import { clockScopeOf, DUE_SOON_WORKING_DAYS, dueSoon } from './clocks.js';
 import { consistencyRoutes } from './consistency.js';
@@ -64,7 +64,7 @@ const clockCursor = cursorParam(z.tuple([cursorInstant, cursorId, cursorId]));
  * next page exists.
  */
 const windowOf = ({ page, pageSize, cursor }: { page: number; pageSize: number; cursor?: [string, string, string] }) =>
-  cursor ? { limit: pageSize + 1, after: cursor, withTotal: false } : { limit: pageSize + 1, offset: (page - 1) * pageSize, withTotal: true };
+  cursor ? { limit: pageSize + 1, after: cursor, withTotal: false } : { ...cursorWindow<never>({ page, pageSize }), withTotal: true };
 
 
 /**
