@@ -18,7 +18,7 @@ import { listPublishedAnswers } from '../db/queries/feedback.js';
 import { listOutages, listSupportRequests } from '../db/queries/operations.js';
 import { listGrants } from '../db/queries/permissions.js';
 import { listPublishedDecisions, searchProcedures } from '../db/queries/tthc.js';
-import { benchDatabase, report, timedRuns } from './support.js';
+import { benchDatabase, refusedOffsetRuns, report, timedRuns } from './support.js';
 
 const CLOCKS = 1_000_000;
 const ROWS = Number(process.env.LIST_ROWS ?? 200_000);
@@ -29,6 +29,7 @@ const TARGET_MS = 50;
 const page = { limit: 51, offset: 0 };
 
 const timed = async (fn: () => Promise<unknown>) => (await timedRuns(fn, RUNS, TARGET_MS)).text;
+const reference = (fn: () => Promise<unknown>) => refusedOffsetRuns(fn, RUNS);
 
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
 
@@ -126,20 +127,20 @@ async function main(): Promise<void> {
       'account issues (Art 13.1), first page + total': await timed(() => listAccountIssues(db, page)),
       'account issues, status = received': await timed(() => listAccountIssues(db, { status: 'received', ...page })),
       'account issues, after 100,000, cursor': await timed(() => listAccountIssues(db, { ...deep, after: [issue.receivedAt.toISOString(), issue.caseId] })),
-      'account issues, after 100,000, OFFSET': await timed(() => listAccountIssues(db, old)),
+      'account issues, after 100,000, OFFSET': await reference(() => listAccountIssues(db, old)),
       'support requests (Art 51), first page + total': await timed(() => listSupportRequests(db, all, page)),
       'support requests, agency-scoped (BTP)': await timed(() => listSupportRequests(db, { agency: btp }, page)),
       'support requests, after 100,000, cursor': await timed(() => listSupportRequests(db, all, { ...deep, after: [support.receivedAt.toISOString(), support.requestId] })),
-      'support requests, after 100,000, OFFSET': await timed(() => listSupportRequests(db, all, old)),
+      'support requests, after 100,000, OFFSET': await reference(() => listSupportRequests(db, all, old)),
       'outages (Art 52), first page + total': await timed(() => listOutages(db, all, page)),
       'outages, one system': await timed(() => listOutages(db, all, { systemId: 'system-7', ...page })),
       'outages, after 100,000, cursor': await timed(() => listOutages(db, all, { ...deep, after: [outage.startedAt.toISOString(), outage.outageId] })),
-      'outages, after 100,000, OFFSET': await timed(() => listOutages(db, all, old)),
+      'outages, after 100,000, OFFSET': await reference(() => listOutages(db, all, old)),
       'evaluation runs (Art 30, 10,000), first page + total': await timed(() => listEvaluationRuns(db, page)),
       'published answers (Art 45.1), first page + total': await timed(() => listPublishedAnswers(db, page)),
       'published answers, one TTHC': await timed(() => listPublishedAnswers(db, { tthcCode: 'T-42', ...page })),
       'published answers, after 100,000, cursor': await timed(() => listPublishedAnswers(db, { ...deep, after: [answer.publishedAt.toISOString(), answer.itemId] })),
-      'published answers, after 100,000, OFFSET': await timed(() => listPublishedAnswers(db, old)),
+      'published answers, after 100,000, OFFSET': await reference(() => listPublishedAnswers(db, old)),
       'published decisions (Art 16.5), first page + total': await timed(() => listPublishedDecisions(db, page)),
       'published decisions, agency BTP': await timed(() => listPublishedDecisions(db, { agency: btp, ...page })),
       'published decisions, after 50,000, cursor': await timed(() => listPublishedDecisions(db, { ...deep, after: [decision.signedOn, decision.id] })),
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
       'DVCTT breaches, one service': await timed(() => listBreaches(db, all, { serviceCode: `svc-${breach.workflowId}`, ...page })),
       'DVCTT breaches, agency-scoped (BTP)': await timed(() => listBreaches(db, { agency: btp }, page)),
       'DVCTT breaches, after 20,000, cursor': await timed(() => listBreaches(db, all, { ...deep, after: [breach.breachedAt!.toISOString(), breach.workflowId, breach.clockKey] })),
-      'DVCTT breaches, after 20,000, OFFSET': await timed(() => listBreaches(db, all, { limit: 51, offset: 20_000 })),
+      'DVCTT breaches, after 20,000, OFFSET': await reference(() => listBreaches(db, all, { limit: 51, offset: 20_000 })),
       'DVCTT rounds per service, first page + total': await timed(() => roundsPerService(db, all, page)),
       'DVCTT rounds per service, agency BTP': await timed(() => roundsPerService(db, { agency: btp }, page)),
       'DVCTT rounds per service, after 20,000, cursor': await timed(() => roundsPerService(db, all, { ...deep, after: [ranked.rounds, ranked.code] })),

@@ -60,3 +60,8 @@ export async function timedRuns(fn: () => Promise<unknown>, runs: number, target
   const text = `p50 ${p50.toFixed(1).padStart(6)} ms   max ${max.toFixed(1).padStart(6)} ms${targetMs === undefined ? '' : `   target ≤ ${targetMs} ms: ${p50 <= targetMs ? 'met' : 'MISSED'}`}`;
   return { p50, max, text };
 }
+
+/** A query the API no longer runs, timed for comparison (no target): an OFFSET past `MAX_PAGE_OFFSET`, which the API refuses. */
+export async function refusedOffsetRuns(fn: () => Promise<unknown>, runs: number): Promise<string> {
+  return `${(await timedRuns(fn, runs)).text}   (reference: the API refuses this OFFSET)`;
+}
