@@ -15,6 +15,7 @@
  * limits (warn at 10,240 events / 10 MiB, terminate at 51,200 events / 50 MiB).
  *
  * WORKER_MEMORY_BENCH_OPEN (cases of each process; default 1,000, 10000 for the issue's full figure),
+ * WORKER_MEMORY_BENCH_CONCURRENCY (cases being opened at once per process; default 8, 32 for the full run),
  * WORKER_MEMORY_BENCH_CACHE (the worker's cache size; default runtime/worker.ts's) and
  * WORKER_MEMORY_BENCH_PROCESSES (comma-separated subset of feedback,payment,dvctt,tthc,account) override.
  */
@@ -49,9 +50,12 @@ const CACHE = process.env.WORKER_MEMORY_BENCH_CACHE ? Number(process.env.WORKER_
 const ALL = ['feedback', 'payment', 'dvctt', 'tthc', 'account'] as const;
 type Process = (typeof ALL)[number];
 const PROCESSES = (process.env.WORKER_MEMORY_BENCH_PROCESSES?.split(',') ?? ALL).filter((p): p is Process => (ALL as readonly string[]).includes(p));
-/** Starts in flight per process: enough to keep the dev server busy, not so many that starts time out. */
-const CONCURRENCY = 8;
-const CHECKPOINTS = OPEN >= 1_000 ? 8 : 4;
+/**
+ * Cases being opened at once per process (WORKER_MEMORY_BENCH_CONCURRENCY): enough to keep the worker
+ * and the dev server busy, not so many that starts time out.
+ */
+const CONCURRENCY = Math.max(1, Number(process.env.WORKER_MEMORY_BENCH_CONCURRENCY ?? 8));
+const CHECKPOINTS = OPEN >= 5_000 ? 10 : OPEN >= 1_000 ? 8 : 4;
 const GIB = 1024 ** 3;
 const LIMITS = { warnEvents: 10_240, warnBytes: 10 * 1024 ** 2, maxEvents: 51_200, maxBytes: 50 * 1024 ** 2 };
 
@@ -171,8 +175,12 @@ async function main(): Promise<void> {
     'worker: maxCachedWorkflows / reuseV8Context / threads': `${options.maxCachedWorkflows} / ${options.reuseV8Context} / ${options.threads}`,
   };
   let peakSampled = 0;
+  const loads = { min: Infinity, max: 0 };
   const poll = setInterval(() => {
     peakSampled = Math.max(peakSampled, procMemory(pid).rss);
+    const now = loadavg()[0]!;
+    loads.min = Math.min(loads.min, now);
+    loads.max = Math.max(loads.max, now);
   }, 1_000);
   const checkpoint = async (label: string) => {
     const heap = await ask<WorkerSample>(child, 'sample', 'sample');
@@ -288,7 +296,9 @@ async function main(): Promise<void> {
     const { hwm } = procMemory(pid);
     rows['peak RSS of the worker process (VmHWM) vs target'] = `${mib(hwm)} (target ≤ 1024 MiB) ${hwm <= GIB ? 'MET' : 'NOT MET'}`;
     rows['peak RSS sampled every second'] = mib(peakSampled);
-    rows['opening rate (cases/s, all processes)'] = ((PROCESSES.length * OPEN) / ((performance.now() - started) / 1000)).toFixed(1);
+    const seconds = (performance.now() - started) / 1000;
+    rows['opening rate (cases/s, all processes) / time'] = `${((PROCESSES.length * OPEN) / seconds).toFixed(1)} / ${seconds.toFixed(0)} s, ${CONCURRENCY} starts in flight per process`;
+    rows['machine load average (1 min) while opening, min–max'] = `${loads.min.toFixed(1)}–${loads.max.toFixed(1)}`;
     report(`worker memory with ${OPEN} open cases of each of ${PROCESSES.join(', ')} (worker in its own process)`, rows);
 
     // Histories: the largest among 50 opened cases of each process, and among the committed samples.
