@@ -92,19 +92,24 @@ interface DayScope {
 
 const pairOf = (s: DayScope, agency: SQL, bank: SQL) => sql`${s.agency ? sql`and ${agency} = ${s.agency}` : sql``} ${s.bank ? sql`and ${bank} = ${s.bank}` : sql``}`;
 /** What a difference row keeps of its transaction besides its group's key (the one row's values). */
-const DIFFERENCE_VALUES = ['pa', 'ps', 'ba', 'bs', 'aa', 'ast', 'bank_txn_ref'] as const;
+const DIFFERENCE_VALUES = ['p', 'b', 'a', 'bank_txn_ref'] as const;
 /**
- * Statuses are compared as numbers (1 successful, 0 failed, null: the side has no record): a
- * million rows go through a dozen comparisons each. `statusText` names them where they are stored.
+ * Each side's record of a transaction as one number (null: the side has no record): its amount when
+ * successful, -1 − amount when failed (amounts are never negative). A million keys go through a
+ * dozen comparisons each: a status is a sign (`v >= 0` successful), equal numbers are equal amounts
+ * and statuses, and one max() per side carries both. `amountOf` and `statusText` take them apart
+ * where a row is stored or listed.
  */
-const statusText = (code: string) => `case ${code} when 1 then 'success' when 0 then 'failed' end`;
+const signed = (successful: string, amount: string) => `case when ${successful} then ${amount} else -1 - ${amount} end`;
+const amountOf = (v: string) => `case when ${v} >= 0 then ${v} else -1 - ${v} end`;
+const statusText = (v: string) => `case when ${v} >= 0 then 'success' when ${v} < 0 then 'failed' end`;
 
 /**
  * One side's lines of the payment ids it records more than once, each occurrence numbered: the
  * occurrence the Portal knows (same bank reference) first, then successful ones, then by reference.
  */
 const multiSide = (source: ReconciliationSource, s: DayScope) => sql`
-  select l.agency, l.bank, l.payment_id, l.amount, (l.status = 'success')::int as status, l.bank_txn_ref, l.fee_type_code,
+  select l.agency, l.bank, l.payment_id, ${sql.raw(signed("l.status = 'success'", 'l.amount'))} as v, l.bank_txn_ref, l.fee_type_code,
          row_number() over (
            partition by l.agency, l.bank, l.payment_id
            order by (l.bank_txn_ref = pay.bank_txn_ref) is not true, l.status <> 'success', l.bank_txn_ref collate "C"
@@ -118,45 +123,39 @@ const multiSide = (source: ReconciliationSource, s: DayScope) => sql`
 
 /**
  * The three sources of a day side by side, in two parts. `dayKeys` (CTE `single`): one row per
- * (agency, bank, payment id) with what the Portal (p…), the bank (b…) and the agency (a…) recorded —
- * the Portal's payments and both parties' lines, UNION ALL, grouped by the key in one hash (the
- * 3-way join without joining), read once; each side's amount and status packed into one number. A key a party records more than once (a second debit) is
- * flagged `multi`: its values there mean nothing, `dayOccurrences` takes it apart (CTE
- * `occurrences`): the occurrences are numbered on each side (`multiSide`) and the first ones meet in
- * FULL OUTER JOINs on (agency, bank, payment, seq); a further one (seq > 1) stands alone.
- * The bank reference shown is the bank's, else the Portal's, else the agency's; the fee type the
- * Portal's, else the bank's, else the agency's (a digit in front of the reference orders the sources in
- * min(), byte order; the fee type is one min() per source, the first present kept).
+ * (agency, bank, payment id) with what the Portal (p), the bank (b) and the agency (a) recorded
+ * (`signed`) — the Portal's payments and both parties' lines, UNION ALL, grouped by the key in one
+ * hash (the 3-way join without joining), read once, with as few aggregates as the key needs: one
+ * max() per side, the Portal's fee type, a count. A key is flagged `multi` when a party records it
+ * more than once (a second debit: more rows than sides) or the Portal has no payment for it (its fee
+ * type is then the bank's, else the agency's: not worth an aggregate per source for every key):
+ * its values there mean nothing, `dayOccurrences` takes it apart (CTE `occurrences`): the
+ * occurrences are numbered on each side (`multiSide`) and the first ones meet in FULL OUTER JOINs on
+ * (agency, bank, payment, seq); a further one (seq > 1) stands alone. The bank reference shown is
+ * the bank's, else the Portal's, else the agency's (a digit in front of the reference orders the
+ * sources in min(), byte order); the fee type the Portal's, else the bank's, else the agency's.
  */
 function dayKeys(s: DayScope, { refs = true } = {}): SQL {
   // Without refs (the day's run), the bank reference is left null here: only a difference shows it, looked up when written.
   const ref = (r: string) => sql.raw(refs ? `${r} || bank_txn_ref` : 'null::text');
+  const line = (source: ReconciliationSource) => sql.raw(`case when source = '${source}' then ${signed("status = 'success'", 'amount')} end`);
   return sql`
     u as (
-      select agency, payer_bank as bank, id as payment_id, amount * 2 + (status in ('debited', 'settled'))::int as p, null::bigint as b, null::bigint as a,
-             ${ref("'2'")} as ref, 1 as src, fee_type_code as fee
+      select agency, payer_bank as bank, id as payment_id, ${sql.raw(signed("status in ('debited', 'settled')", 'amount'))} as p,
+             null::bigint as b, null::bigint as a, fee_type_code as fee, ${ref("'2'")} as ref
       from payments
       where txn_date = ${s.txnDate}::date and payer_bank is not null ${pairOf(s, sql`agency`, sql`payer_bank`)}
       union all
-      select agency, bank, payment_id, null,
-             case when source = 'bank' then amount * 2 + (status = 'success')::int end,
-             case when source = 'agency' then amount * 2 + (status = 'success')::int end,
-             ${ref("case when source = 'bank' then '1' else '3' end")}, case when source = 'bank' then 2 else 3 end, fee_type_code
+      select agency, bank, payment_id, null, ${line('bank')}, ${line('agency')}, null, ${ref("case when source = 'bank' then '1' else '3' end")}
       from reconciliation_lines
       where txn_date = ${s.txnDate}::date ${pairOf(s, sql`agency`, sql`bank`)}
     ),
-    g as (
-      select agency, bank, payment_id, max(p) as p, max(b) as b, max(a) as a, count(b) as bn, count(a) as an,
-             ${refs ? sql`min(ref collate "C")` : sql`null::text`} as ref, 
-             coalesce(min(fee) filter (where src = 1), min(fee collate "C") filter (where src = 2), min(fee collate "C") filter (where src = 3)) as fee
+    single as (
+      select agency, bank, payment_id, 1::bigint as seq, max(p) as p, max(b) as b, max(a) as a,
+             ${refs ? sql`substr(min(ref collate "C"), 2)` : sql`null::text`} as bank_txn_ref, max(fee) as fee_type_code,
+             max(p) is null or count(*) > 1 + (max(b) is not null)::int + (max(a) is not null)::int as multi
       from u
       group by agency, bank, payment_id
-    ),
-    single as (
-      -- Each side's amount and status packed as amount × 2 + 1 when successful (one max() per side).
-      select agency, bank, payment_id, 1::bigint as seq, p / 2 as pa, p % 2 as ps, b / 2 as ba, b % 2 as bs, a / 2 as aa, a % 2 as ast,
-             substr(ref, 2) as bank_txn_ref, fee as fee_type_code, bn > 1 or an > 1 as multi
-      from g
     )`;
 }
 
@@ -165,8 +164,8 @@ function dayOccurrences(s: DayScope, multiKeys: SQL): SQL {
   return sql`
     multi_keys as (${multiKeys}),
     p as (
-      select pay.agency, pay.payer_bank as bank, pay.id as payment_id, 1 as seq, pay.amount, pay.bank_txn_ref, pay.fee_type_code,
-             (pay.status in ('debited', 'settled'))::int as status
+      select pay.agency, pay.payer_bank as bank, pay.id as payment_id, 1 as seq, ${sql.raw(signed("pay.status in ('debited', 'settled')", 'pay.amount'))} as v,
+             pay.bank_txn_ref, pay.fee_type_code
       from multi_keys k
       cross join lateral (
         select * from payments where id = k.payment_id and agency = k.agency and payer_bank = k.bank and txn_date = ${s.txnDate}::date offset 0
@@ -176,14 +175,13 @@ function dayOccurrences(s: DayScope, multiKeys: SQL): SQL {
     a as (${multiSide('agency', s)}),
     pb as (
       select coalesce(p.agency, b.agency) as agency, coalesce(p.bank, b.bank) as bank,
-             coalesce(p.payment_id, b.payment_id) as payment_id, coalesce(p.seq, b.seq) as seq,
-             p.amount as pa, p.status as ps, b.amount as ba, b.status as bs,
+             coalesce(p.payment_id, b.payment_id) as payment_id, coalesce(p.seq, b.seq) as seq, p.v as p, b.v as b,
              coalesce(b.bank_txn_ref, p.bank_txn_ref) as bank_txn_ref, coalesce(p.fee_type_code, b.fee_type_code) as fee_type_code
       from p full join b on b.agency = p.agency and b.bank = p.bank and b.payment_id = p.payment_id and b.seq = p.seq
     ),
     occurrences as (
       select coalesce(pb.agency, a.agency) as agency, coalesce(pb.bank, a.bank) as bank, coalesce(pb.payment_id, a.payment_id) as payment_id,
-             coalesce(pb.seq, a.seq) as seq, pb.pa, pb.ps, pb.ba, pb.bs, a.amount as aa, a.status as ast,
+             coalesce(pb.seq, a.seq) as seq, pb.p, pb.b, a.v as a,
              coalesce(pb.bank_txn_ref, a.bank_txn_ref) as bank_txn_ref, coalesce(pb.fee_type_code, a.fee_type_code) as fee_type_code, false as multi
       from pb full join a on a.agency = pb.agency and a.bank = pb.bank and a.payment_id = pb.payment_id and a.seq = pb.seq
     )`;
@@ -199,23 +197,24 @@ const code = (o: (typeof OUTCOME_CODES)[number]) => OUTCOME_CODES.indexOf(o);
 const outcomeOf = (column: string) => `(array[${OUTCOME_CODES.map((o) => `'${o}'`).join(', ')}]::text[])[${column} + 1]`;
 
 /**
- * Each row of `rows` with its outcome code `oc` (rules: `reconcileDay`); a key flagged `multi` is
- * `MULTI`, taken apart elsewhere. `offset 0` keeps the classification one evaluation per row (inlined,
- * the grouping repeated it in every column computed from it).
+ * Each row of `rows` with its outcome code `oc` (rules: `reconcileDay`; a side "has" a payment when
+ * its number is ≥ 0, `signed`); a key flagged `multi` is `MULTI`, taken apart elsewhere. `offset 0`
+ * keeps the classification one evaluation per row (inlined, the grouping repeated it in every column
+ * computed from it).
  */
 const classify = (rows: string) => sql.raw(`
   select y.*, y.oc <> ${code('matched')} as differs from (
   select x.*,
     case
       when x.multi then ${MULTI}
-      when seq > 1 then case when bs = 1 or ast = 1 then ${code('duplicate')} else ${code('matched')} end
-      when ps is null and bs = 1 then ${code('missingAtPortal')}
-      when not b_in and (ps = 1 or (ast = 1 and ps is null)) then ${code('awaitingUpload')}
-      when ps = 1 and bs is null then ${code('missingAtBank')}
-      when a_in and (ps = 1 or bs = 1) and ast is null then ${code('missingAtAgency')}
-      when ast = 1 and ps is null and bs is null then ${code('missingAtBank')}
-      when (ps is not null and bs is not null and ps <> bs) or (ast is not null and ((ps is not null and ast <> ps) or (bs is not null and ast <> bs))) then ${code('statusMismatch')}
-      when (ps = 1 and bs = 1 and pa <> ba) or (ast = 1 and ((ps = 1 and aa <> pa) or (bs = 1 and aa <> ba))) then ${code('amountMismatch')}
+      when seq > 1 then case when b >= 0 or a >= 0 then ${code('duplicate')} else ${code('matched')} end
+      when p is null and b >= 0 then ${code('missingAtPortal')}
+      when not b_in and (p >= 0 or (a >= 0 and p is null)) then ${code('awaitingUpload')}
+      when p >= 0 and b is null then ${code('missingAtBank')}
+      when a_in and (p >= 0 or b >= 0) and a is null then ${code('missingAtAgency')}
+      when a >= 0 and p is null and b is null then ${code('missingAtBank')}
+      when (p >= 0) <> (b >= 0) or (a >= 0) <> (p >= 0) or (a >= 0) <> (b >= 0) then ${code('statusMismatch')}
+      when (p >= 0 and b >= 0 and p <> b) or (a >= 0 and ((p >= 0 and a <> p) or (b >= 0 and a <> b))) then ${code('amountMismatch')}
       when not (b_in and a_in) then ${code('awaitingUpload')}
       else ${code('matched')}
     end as oc
@@ -229,18 +228,19 @@ const classify = (rows: string) => sql.raw(`
 /**
  * The classified rows of `rows` grouped: a difference (or a key taken apart elsewhere) is a group of
  * its own, its payment and occurrence in the key and its values as min() of its one row; the
- * matched rows of a day × pair × fee type × status share one group, counted and summed.
+ * matched rows of a day × pair × fee type × status (the Portal's, else the bank's, else the
+ * agency's) share one group, counted and summed.
  */
 const groupClassified = (rows: string) => sql.raw(`
-  select agency, bank, oc, fee_type_code, coalesce(ps, bs, ast) as status,
+  select agency, bank, oc, fee_type_code, coalesce(p, b, a) >= 0 as successful,
     case when differs then payment_id end as d_payment_id, case when differs then seq end as d_seq,
     ${DIFFERENCE_VALUES.map((c) => `min(${c}) filter (where differs) as d_${c}`).join(', ')},
     count(*)::int as transactions,
-    coalesce(sum(pa) filter (where ps = 1), 0) as portal_total,
-    coalesce(sum(ba) filter (where bs = 1), 0) as bank_total,
-    coalesce(sum(aa) filter (where ast = 1), 0) as agency_total
+    coalesce(sum(p) filter (where p >= 0), 0) as portal_total,
+    coalesce(sum(b) filter (where b >= 0), 0) as bank_total,
+    coalesce(sum(a) filter (where a >= 0), 0) as agency_total
   from ${rows}
-  group by agency, bank, oc, fee_type_code, coalesce(ps, bs, ast), d_payment_id, d_seq`);
+  group by agency, bank, oc, fee_type_code, coalesce(p, b, a) >= 0, d_payment_id, d_seq`);
 
 /**
  * The three-way comparison of one day (Art 34.4 a–c), set-based and in one statement, for every
@@ -304,14 +304,14 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
         select ${txnDate}::date, agency, bank, d_payment_id, d_seq, outcome::reconciliation_outcome,
           case
             when outcome = 'awaitingUpload' then null
-            when outcome = 'duplicate' then case when d_bs = 1 then 'bank' else 'agency' end
+            when outcome = 'duplicate' then case when d_b >= 0 then 'bank' else 'agency' end
             when outcome = 'missingAtAgency' then 'agency'
-            when outcome = 'missingAtBank' and d_ps is null and d_bs is null then 'agency'
-            when outcome = 'statusMismatch' and d_ps is not distinct from d_bs then 'agency'
-            when outcome = 'amountMismatch' and d_pa is not distinct from d_ba then 'agency'
+            when outcome = 'missingAtBank' and d_p is null and d_b is null then 'agency'
+            when outcome = 'statusMismatch' and (d_p >= 0) is not distinct from (d_b >= 0) then 'agency'
+            when outcome = 'amountMismatch' and ${sql.raw(amountOf('d_p'))} is not distinct from ${sql.raw(amountOf('d_b'))} then 'agency'
             else 'bank'
           end::discrepancy_owner_kind,
-          d_pa, d_ba, d_aa, ${sql.raw(['d_ps', 'd_bs', 'd_ast'].map(statusText).join(', '))},
+          ${sql.raw(['d_p', 'd_b', 'd_a'].map(amountOf).join(', '))}, ${sql.raw(['d_p', 'd_b', 'd_a'].map(statusText).join(', '))},
           -- A key's reference (its bank's, else the Portal's, else its agency's: each records it at most once), an occurrence's its own.
           case when not keyed then d_bank_txn_ref else coalesce(
             (select l.bank_txn_ref from reconciliation_lines l where l.source = 'bank' and l.agency = day.agency and l.bank = day.bank and l.txn_date = ${txnDate}::date and l.payment_id = day.d_payment_id),
@@ -325,10 +325,10 @@ export async function reconcileDay(db: Executor, txnDate: string): Promise<{ tra
       sums as (
         insert into reconciliation_summaries
           (txn_date, agency, bank, fee_type_code, outcome, status, transactions, portal_total, bank_total, agency_total)
-        select ${txnDate}::date, agency, bank, coalesce(fee_type_code, ''), outcome::reconciliation_outcome, coalesce(${sql.raw(statusText('status'))}, ''),
+        select ${txnDate}::date, agency, bank, coalesce(fee_type_code, ''), outcome::reconciliation_outcome, case when successful then 'success' else 'failed' end,
           sum(transactions)::int, sum(portal_total), sum(bank_total), sum(agency_total)
         from day
-        group by agency, bank, coalesce(fee_type_code, ''), outcome, status
+        group by agency, bank, coalesce(fee_type_code, ''), outcome, successful
       )
       select outcome, sum(transactions)::int as n from day group by outcome
     `);
@@ -552,8 +552,8 @@ function dayDetailSql(p: DayDetailParams): SQL {
       where ${stored} ${p.outcome ? sql`and r.outcome = ${p.outcome}` : sql``}
       ${listsMatched ? sql`
       union all
-      select j.payment_id, j.seq::int, 'matched', null, j.fee_type_code, j.bank_txn_ref, j.pa, j.ba, j.aa,
-             ${sql.raw(['j.ps', 'j.bs', 'j.ast'].map(statusText).join(', '))}
+      select j.payment_id, j.seq::int, 'matched', null, j.fee_type_code, j.bank_txn_ref, ${sql.raw(['j.p', 'j.b', 'j.a'].map(amountOf).join(', '))},
+             ${sql.raw(['j.p', 'j.b', 'j.a'].map(statusText).join(', '))}
       from (select * from single where not multi union all select * from occurrences) j
       where exists (select 1 from reconciliation_summaries s where s.txn_date = ${p.txnDate}::date and s.agency = ${p.agency} and s.bank = ${p.bank} and s.outcome = 'matched')
         and not exists (select 1 from reconciliation_results r where ${stored} and r.payment_id = j.payment_id and r.seq = j.seq)` : sql``}

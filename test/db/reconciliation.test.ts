@@ -107,6 +107,8 @@ describe('reconciliation storage: differences as rows, matches as day sums (issu
     pay(both, 'P11', 1011); line('bank', both, 'P11', 1011, { ref: 'A-other' }); line('bank', both, 'P11', 1011); line('agency', both, 'P11', 1011);
     line('bank', both, 'X01', 7001, { fee: 'PHI3' }); line('agency', both, 'X01', 7001); // unknown to the Portal: the bank's fee type
     line('agency', both, 'X02', 7002); // only the agency has it
+    pay(both, 'P12', 1012); line('bank', both, 'P12', 1012, { fee: 'PHI3' }); line('agency', both, 'P12', 1012, { fee: null }); // the Portal's fee type counts
+    line('bank', both, 'X03', 7003, { status: 'failed', fee: null }); line('agency', both, 'X03', 7003, { status: 'failed' }); // failed, unknown to the Portal: the agency's fee type
     matched(noBank, 'Q01', 2001, ['agency']);
     line('agency', noBank, 'Q02', 2002);
     pay(noBank, 'Q03', 2003);
