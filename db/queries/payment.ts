@@ -4,6 +4,7 @@ import { banks, bankStatusChanges, businessKeys, paymentCallbacks, paymentReceip
 import type { CallbackResult, PaymentView, ReceiptInput } from '../../domain/payments/types.js';
 import { recordSentNotification } from './notifications.js';
 import { keysetAfter } from './keyset.js';
+import { preparedPer } from './prepared.js';
 import { caseBreach } from './sla.js';
 
 // ---- bank register (Art 33.2, 33.7) ----
@@ -185,13 +186,32 @@ export async function upsertPayment(db: Executor, view: PaymentView): Promise<vo
  * the workflow's own writes (revision 1 on) win whether they land before or after it.
  */
 export async function landStartedPayment(db: Executor, view: PaymentView, business: { kind: string; key: string }): Promise<void> {
+  const row = paymentRow(view);
+  // Each value as its column sends it (a Date as the text PostgreSQL reads), null as null.
+  const values = Object.fromEntries(PAYMENT_ROW_COLUMNS.map((column) => [column, row[column] === null ? null : payments[column].mapToDriverValue(row[column])]));
+  await landStartedStatement(db).execute({ ...values, businessKind: business.kind, businessKey: business.key });
+}
+
+/** Every column `paymentRow` writes (checked against it: none missing, none extra). */
+const PAYMENT_ROW_COLUMNS = Object.keys({
+  id: 0, agency: 0, requestRef: 0, dossierCode: 0, feeTypeCode: 0, amount: 0, beneficiaryKind: 0, beneficiaryInstitution: 0, beneficiaryAccount: 0,
+  beneficiaryName: 0, payerBank: 0, bankTxnRef: 0, status: 0, txnDate: 0, debitedAt: 0, debitReportedAt: 0, debitReportedLate: 0, receiptVerifiedAt: 0,
+  receiptException: 0, settledAt: 0, settlementRef: 0, settlementDueAt: 0, settlementBreached: 0, settlementWorkingDaysLate: 0,
+  settlementCalendarDaysLate: 0, endReason: 0, revision: 0, createdAt: 0, updatedAt: 0,
+} satisfies Record<keyof ReturnType<typeof paymentRow>, 0>) as (keyof ReturnType<typeof paymentRow>)[];
+
+// Every payment start runs it (README "Starts"): prepared once per database handle.
+const landStartedStatement = preparedPer((db) => {
   const marked = db.$with('marked').as(
     db.update(businessKeys).set({ started: true })
-      .where(and(eq(businessKeys.kind, business.kind), eq(businessKeys.key, business.key), ne(businessKeys.started, true)))
+      .where(and(eq(businessKeys.kind, sql.placeholder('businessKind')), eq(businessKeys.key, sql.placeholder('businessKey')), ne(businessKeys.started, true)))
       .returning({ key: businessKeys.key }),
   );
-  await db.with(marked).insert(payments).values(paymentRow(view)).onConflictDoNothing({ target: payments.id });
-}
+  // As SQL, not bare placeholders (whose column encoder drizzle calls even on a null timestamp):
+  // the caller encodes the values.
+  const values = Object.fromEntries(PAYMENT_ROW_COLUMNS.map((column) => [column, sql`${sql.placeholder(column)}`])) as unknown as ReturnType<typeof paymentRow>;
+  return db.with(marked).insert(payments).values(values).onConflictDoNothing({ target: payments.id }).prepare('land_started_payment');
+});
 
 const toSnake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 

@@ -2,6 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { businessKeys, caseRuns, recordSweeps, slaClocks } from '../schema/index.js';
+import { preparedPer } from './prepared.js';
 
 /** A run as the record store holds it, its history as canonical JSON text. */
 export interface StoredRun {
@@ -147,11 +148,7 @@ export type ClaimResult =
 
 /** Claims a business key forever; the same key again is `same` (identical content) or `conflict`. */
 export async function claimBusinessKey(db: Executor, claim: BusinessKeyClaim): Promise<ClaimResult> {
-  const inserted = await db
-    .insert(businessKeys)
-    .values({ ...claim, claimedBy: claim.claimedBy ?? null })
-    .onConflictDoNothing()
-    .returning({ key: businessKeys.key });
+  const inserted = await claimStatement(db).execute({ ...claim, claimedBy: claim.claimedBy ?? null });
   if (inserted.length > 0) return { outcome: 'claimed' };
   const [existing] = await db
     .select({ workflowId: businessKeys.workflowId, contentSha256: businessKeys.contentSha256, started: businessKeys.started })
@@ -164,8 +161,21 @@ export async function claimBusinessKey(db: Executor, claim: BusinessKeyClaim): P
 }
 
 export async function markKeyStarted(db: Executor, kind: string, key: string): Promise<void> {
-  await db.update(businessKeys).set({ started: true }).where(and(eq(businessKeys.kind, kind), eq(businessKeys.key, key), ne(businessKeys.started, true)));
+  await markStartedStatement(db).execute({ kind, key });
 }
+
+// Every case start runs these two (README "Starts"): prepared once per database handle.
+const claimStatement = preparedPer((db) => db
+  .insert(businessKeys)
+  .values({ kind: sql.placeholder('kind'), key: sql.placeholder('key'), workflowId: sql.placeholder('workflowId'), contentSha256: sql.placeholder('contentSha256'), claimedBy: sql.placeholder('claimedBy') })
+  .onConflictDoNothing()
+  .returning({ key: businessKeys.key })
+  .prepare('claim_business_key'));
+const markStartedStatement = preparedPer((db) => db
+  .update(businessKeys)
+  .set({ started: true })
+  .where(and(eq(businessKeys.kind, sql.placeholder('kind')), eq(businessKeys.key, sql.placeholder('key')), ne(businessKeys.started, true)))
+  .prepare('mark_business_key_started'));
 
 /** The claim behind a workflow id, if one was made (e.g. to tell a known case from an unknown id). */
 export async function findBusinessKey(db: Executor, kind: string, key: string) {
