@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, gte, inArray, lte, ne, sql, type SQL } from 'dr
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Executor } from '../client.js';
 import { keysetAfter } from './keyset.js';
+import { plannedRows } from './list-total.js';
 import { refundRecord, type RefundView } from '../../domain/payments/refund.js';
 import { businessKeys, discrepancies, payments, reconciliationDays, reconciliationLines, reconciliationResults, reconciliationSummaries, reconciliationUploads, refundPayouts, refunds } from '../schema/index.js';
 
@@ -72,8 +73,10 @@ const NO_DIFFERENCE: readonly string[] = ['matched', 'awaitingUpload'];
  * rows or probe the uploads once per row; what a day needs is hashing (the few per-key lookups of
  * duplicates still run as index lookups, the only plan they have). One backend, no parallel workers:
  * they only repeat the hashing of keys spread over every worker. JIT compiles the expressions and
- * the tuple deforming (≈0.4 s less per million keys) but never optimizes or inlines: the disabled
- * paths inflate the plan's cost past those thresholds, which bought ~1 s of LLVM optimization for nothing.
+ * the tuple deforming but never optimizes or inlines: the disabled paths inflate the plan's cost past
+ * every JIT threshold (that bought ~1 s of LLVM optimization for nothing), so `reconcileDay` decides
+ * itself — JIT from `JIT_FROM_PAYMENTS` estimated payments of the day: its ~0.2 s of compilation is
+ * repaid by ≈0.4 s at 1,000,000 and lost at 200,000 (+0.07 s).
  */
 export const RECONCILIATION_WORK_MEM = '256MB';
 const RECONCILIATION_SETTINGS = [
@@ -84,6 +87,7 @@ const RECONCILIATION_SETTINGS = [
   'set local jit_optimize_above_cost = -1',
   'set local jit_inline_above_cost = -1',
 ];
+export const JIT_FROM_PAYMENTS = 300_000;
 
 /** The rows of one day (and optionally one agency × bank) of each source. */
 interface DayScope {
@@ -281,6 +285,7 @@ const groupClassified = (rows: string) => sql.raw(`
 export async function reconcileDay(db: Executor, txnDate: string): Promise<{ transactions: number; discrepancies: number; awaitingUpload: number }> {
   return db.transaction(async (tx) => {
     for (const setting of RECONCILIATION_SETTINGS) await tx.execute(sql.raw(setting));
+    if ((await plannedRows(tx, sql`select 1 from payments where txn_date = ${txnDate}::date`)) < JIT_FROM_PAYMENTS) await tx.execute(sql`set local jit = off`);
     await tx.delete(reconciliationResults).where(eq(reconciliationResults.txnDate, txnDate));
     await tx.delete(reconciliationSummaries).where(eq(reconciliationSummaries.txnDate, txnDate));
     const inserted = await tx.execute<{ outcome: string; n: number }>(sql`
