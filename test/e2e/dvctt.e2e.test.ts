@@ -67,7 +67,7 @@ describe('DVCTT over HTTP: API → Temporal dev server → worker → PostgreSQL
     expect(perService.body.items.find((s) => s.code === code)).toMatchObject({ rounds: 2, rejected: 1, passed: 1 });
 
     const breaches = await call('GET', `/reports/breaches?serviceCode=${code}`, vpcp);
-    expect(breaches.body).toEqual({ byOwner: [], items: [], total: 0, page: 1, pageSize: 50, nextCursor: null });
+    expect(breaches.body).toEqual({ byOwner: [], items: [], total: 0, totalEstimated: false, page: 1, pageSize: 50, nextCursor: null });
 
     expect((await call('GET', `/services/${code}/availability`, portal)).body).toMatchObject({ status: 'live', acceptsNewDossiers: true });
     await call('POST', `/services/${code}/suspend`, vpcp, { reasons: 'Nhiều phản ánh lỗi / many complaints' });
