@@ -36,6 +36,10 @@ export async function replaceUpload(
       // A line repeated verbatim in one upload is the same line; a second debit has its own bank ref.
       await tx.insert(reconciliationLines).values(chunk).onConflictDoNothing();
     }
+    // The day sums (`reconcileDay`) hold a party's total per pair in a bigint: an upload whose lines
+    // total more (1,025 lines at the API's largest amount) would stop the day's reconciliation of
+    // every agency and bank. The cast raises 22003 out of range: nothing is stored, the API answers 400.
+    await tx.execute(sql`select sum(amount)::bigint from reconciliation_lines where source = ${key.source} and agency = ${key.agency} and bank = ${key.bank} and txn_date = ${key.txnDate}::date`);
     const row = { ...key, lineCount: lines.length, format: meta.format, uploadedBy: meta.uploadedBy, uploadedAt: new Date() };
     await tx
       .insert(reconciliationUploads)
