@@ -735,22 +735,8 @@ export async function findDiscrepancy(db: Executor, id: string) {
 
 // ---- refunds projection and payouts ----
 
-export interface RefundRow {
-  id: string;
-  origin: (typeof refunds.origin.enumValues)[number];
-  paymentId: string;
-  agency: string;
-  bank: string;
-  bankTxnRef: string;
-  amount: number;
-  reason: string;
-  status: (typeof refunds.status.enumValues)[number];
-  responsibleKind: 'bank' | 'agency';
-  finding?: string;
-  discrepancyId?: string;
-  revision: number;
-  createdAt: string;
-}
+/** A refunds projection row: what `refundRecord` (domain) makes of a refund's view at one revision. */
+export type RefundRow = ReturnType<typeof refundRecord>;
 
 const refundTableRow = (r: RefundRow) =>
   ({ ...r, finding: r.finding ?? null, discrepancyId: r.discrepancyId ?? null, createdAt: new Date(r.createdAt), updatedAt: new Date() });

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import type { Worker } from '@temporalio/worker';
 import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
-import { createWorker } from '../../runtime/worker.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 import { findBusinessKey } from '../../db/queries/record.js';
-import { bearer, eventually, testConfig, testLogger, uniqueId, workflowBundle } from '../support/env.js';
+import { bearer, eventually, testConfig, uniqueId } from '../support/env.js';
+import { stoppableWorker } from '../support/e2e.js';
 
 /**
  * Every state-changing request is safe to retry (Idempotency-Key → Temporal updateId), and the API
@@ -17,7 +16,7 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
   let app: FastifyInstance;
   let database: DatabaseHandle;
   let baseUrl: string;
-  let worker: { worker: Worker; running: Promise<void> } | undefined;
+  let worker: ReturnType<typeof stoppableWorker> | undefined;
   const bank = `I${uniqueId('').slice(1, 9)}`.toUpperCase();
   const actors: Record<string, Actor> = {
     vpcp: { userId: 'vpcp-1', role: 'vpcp', agency: 'VPCP' },
@@ -42,19 +41,6 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
     return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
   }
 
-  async function startWorker() {
-    const { worker: w } = await createWorker({
-      address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TASK_QUEUE,
-      deps: { db: database.db, logger: testLogger() }, workflowBundle: await workflowBundle(),
-    });
-    worker = { worker: w, running: w.run() };
-  }
-  async function stopWorker() {
-    if (!worker) return;
-    worker.worker.shutdown();
-    await worker.running;
-    worker = undefined;
-  }
 
   const payment = (requestRef: string) => ({
     agency: 'BTP', requestRef, dossierCode: 'H01.23-000888', feeTypeCode: 'LEPHI-HT', amount: 200_000,
@@ -63,7 +49,8 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
 
   beforeAll(async () => {
     database = createDatabase(config.DATABASE_URL);
-    await startWorker();
+    worker = stoppableWorker(config, database);
+    await worker.start();
     app = await buildApp(config, undefined, false);
     baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     for (const code of [bank, `${bank}X`]) {
@@ -72,7 +59,7 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
   });
   afterAll(async () => {
     await app?.close();
-    await stopWorker();
+    await worker?.stop();
     await database?.close();
   });
 
@@ -107,7 +94,7 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
   it('a bounded wait: with no worker the action is answered 202 with where to read its outcome; the retry with the same key and the outcome route give the one result', async () => {
     const id = (await call('agency', 'POST', '/v1/payments', payment(uniqueId('wait')))).body.paymentId as string;
     await eventually(() => call('agency', 'GET', `/v1/payments/${id}`), (r) => r.status === 200);
-    await stopWorker();
+    await worker?.stop();
     const key = uniqueId('k');
     const started = Date.now();
     const accepted = await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank }, key);
@@ -117,7 +104,7 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
     expect(location).toBe(`/v1/actions/${encodeURIComponent(id)}/${encodeURIComponent(String(accepted.body.updateId))}`);
     // Still no worker: still pending.
     expect((await call('portal', 'GET', location!)).status).toBe(202);
-    await startWorker();
+    await worker!.start();
     const outcome = await eventually(() => call('portal', 'GET', location!), (r) => r.status === 200, 30_000);
     expect(outcome.body).toMatchObject({ paymentId: id, status: 'awaitingDebit', payerBank: bank });
     // The same key again: Temporal applied the update once and hands back its result.
@@ -126,7 +113,7 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
   }, 90_000);
 
   it('Art 31.2b, 33.3: read your writes — a 201 payment is found by a GET at once, even with no worker running; the workflow\'s own writes then replace that first row', async () => {
-    await stopWorker();
+    await worker?.stop();
     const ref = uniqueId('ryw');
     const created = await call('agency', 'POST', '/v1/payments', payment(ref));
     expect(created.status).toBe(201);
@@ -137,7 +124,7 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
     expect(await findBusinessKey(database.db, 'payment', `BTP/${ref}`)).toMatchObject({ workflowId: id, started: true });
     // The same request again answers the payment as it is (200), not a second case.
     expect(await call('agency', 'POST', '/v1/payments', payment(ref))).toMatchObject({ status: 200, body: { paymentId: id } });
-    await startWorker();
+    await worker!.start();
     // The worker runs the case: the payer's bank can be chosen, and the projection follows the workflow.
     expect((await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank })).status).toBe(200);
     expect((await call('agency', 'GET', `/v1/payments/${id}`)).body).toMatchObject({ status: 'awaitingDebit', payerBank: bank });
@@ -162,14 +149,14 @@ describe('retries and bounded waits through HTTP (dev server, worker, PostgreSQL
   it('a bounded wait on a bank callback: the bank reads the outcome of its own callback at the 202 Location, another bank cannot', async () => {
     const id = (await call('agency', 'POST', '/v1/payments', payment(uniqueId('cbwait')))).body.paymentId as string;
     expect((await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank })).status).toBe(200);
-    await stopWorker();
+    await worker?.stop();
     const debit = { callbackId: uniqueId('cb'), bankTxnRef: uniqueId('txn'), amount: 200_000, debitedAt: new Date().toISOString() };
     const accepted = await call('bank', 'POST', `/v1/payments/${id}/callbacks/debit`, debit);
     expect(accepted.status).toBe(202);
     const location = accepted.headers.get('location')!;
     expect((await call('otherBank', 'GET', location)).status).toBe(404);
     expect((await call('bank', 'GET', location)).status).toBe(202);
-    await startWorker();
+    await worker!.start();
     const outcome = await eventually(() => call('bank', 'GET', location), (r) => r.status === 200, 30_000);
     expect(outcome.body).toMatchObject({ paymentId: id, kind: 'debit', status: 'debited' });
   }, 90_000);

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import type { Worker } from '@temporalio/worker';
 import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
-import { createWorker } from '../../runtime/worker.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 import { findRefund } from '../../db/queries/reconciliation.js';
 import { findBusinessKey } from '../../db/queries/record.js';
 import { vietnamDate } from '../../workflows/payment.definitions.js';
-import { bearer, eventually, testConfig, testLogger, uniqueId, workflowBundle } from '../support/env.js';
+import { bearer, eventually, testConfig, uniqueId } from '../support/env.js';
+import { stoppableWorker } from '../support/e2e.js';
 
 /**
  * Fee types, beneficiaries, reconciliation reports, re-runs and refunds (Art 33.4, 34) walked as an
@@ -17,7 +16,7 @@ import { bearer, eventually, testConfig, testLogger, uniqueId, workflowBundle } 
 describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
   const config = testConfig();
   let app: FastifyInstance;
-  let worker: { worker: Worker; running: Promise<void> } | undefined;
+  let worker: ReturnType<typeof stoppableWorker> | undefined;
   let database: DatabaseHandle;
   let baseUrl: string;
   const bank = `F${uniqueId('').slice(1, 9)}`.toUpperCase();
@@ -73,23 +72,11 @@ describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
     await eventually(async () => (await app.temporal.workflow.getHandle(`reconciliation-${day}`).describe()).status.name, (s) => s !== 'RUNNING', 60_000);
   }
 
-  async function startWorker() {
-    const { worker: w } = await createWorker({
-      address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TASK_QUEUE,
-      deps: { db: database.db, logger: testLogger() }, workflowBundle: await workflowBundle(),
-    });
-    worker = { worker: w, running: w.run() };
-  }
-  async function stopWorker() {
-    if (!worker) return;
-    worker.worker.shutdown();
-    await worker.running;
-    worker = undefined;
-  }
 
   beforeAll(async () => {
     database = createDatabase(config.DATABASE_URL);
-    await startWorker();
+    worker = stoppableWorker(config, database);
+    await worker.start();
     app = await buildApp(config, undefined, false);
     baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     for (const [code, kind] of [[bank, 'bank'], [otherBank, 'bank'], [intermediary, 'intermediary']] as const) {
@@ -98,7 +85,7 @@ describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
   });
   afterAll(async () => {
     await app?.close();
-    await stopWorker();
+    await worker?.stop();
     await database?.close();
   });
 
@@ -200,7 +187,7 @@ describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
 
   it('Art 34.6b: read your writes — a 201 refund request is found by a GET at once, even with no worker running; the workflow\'s own writes then replace that first row', async () => {
     const { id } = await debited(bank, 'FT-RYW', 60_000);
-    await stopWorker();
+    await worker?.stop();
     try {
       const request = { paymentId: id, amount: 60_000, reason: 'debited twice for one dossier' };
       const started = await call('portal', 'POST', '/v1/refunds', request);
@@ -214,7 +201,7 @@ describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
       // The same request again answers the refund as it is (200); another amount for the same debit is a conflict.
       expect(await call('portal', 'POST', '/v1/refunds', request)).toMatchObject({ status: 200, body: { refundId, status: 'investigating' } });
       expect((await call('portal', 'POST', '/v1/refunds', { ...request, amount: 50_000 })).status).toBe(409);
-      await startWorker();
+      await worker!.start();
       // The worker runs the case: the bank decides, and the projection follows the workflow; the opening instant stays.
       const decided = await call('bank', 'POST', `/v1/refunds/${refundId}/decision`, { finding: 'bankFault', note: 'our duplicate debit' });
       expect(decided).toMatchObject({ status: 200, body: { status: 'awaitingRefund', finding: 'bankFault' } });
@@ -222,7 +209,7 @@ describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
       expect(after.body).toMatchObject({ finding: 'bankFault', createdAt: read.body.createdAt });
       expect((await findRefund(database.db, refundId))?.revision).toBeGreaterThan(1);
     } finally {
-      if (!worker) await startWorker();
+      await worker!.start();
     }
   }, 90_000);
 });

@@ -6,7 +6,7 @@ import type { Actor } from '../../api/auth.js';
 import { createWorker } from '../../runtime/worker.js';
 import { dataConverterFor } from '../../codec/encryption.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
-import { bearer, quietBundle, testConfig, testLogger } from './env.js';
+import { bearer, quietBundle, testConfig, testLogger, workflowBundle } from './env.js';
 
 export interface E2eStack {
   config: AppConfig;
@@ -79,4 +79,32 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eStack> {
 
 function stopWorker(worker: Worker): void {
   if (worker.getState() === 'RUNNING') worker.shutdown();
+}
+
+/**
+ * A worker a test stops and starts again (a case waiting with no worker polling, then moving on):
+ * `start` is a no-op while it runs, `stop` drains it (its in-flight tasks finish).
+ */
+export function stoppableWorker(config: AppConfig, database: DatabaseHandle): { start(): Promise<void>; stop(): Promise<void>; readonly running: boolean } {
+  let current: { worker: Worker; run: Promise<void> } | undefined;
+  return {
+    get running() {
+      return current !== undefined;
+    },
+    async start() {
+      if (current) return;
+      const { worker } = await createWorker({
+        address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TASK_QUEUE,
+        deps: { db: database.db, logger: testLogger() }, workflowBundle: await workflowBundle(),
+      });
+      current = { worker, run: worker.run() };
+    },
+    async stop() {
+      if (!current) return;
+      const { worker, run } = current;
+      current = undefined;
+      worker.shutdown();
+      await run;
+    },
+  };
 }
