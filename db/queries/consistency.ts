@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
+import { cappedTotal } from './list-total.js';
 import { consistencyFindings, consistencyRuns, slaClocks } from '../schema/index.js';
 import { countedClock } from './sla.js';
 
@@ -122,7 +123,7 @@ export async function consistencyReport(db: Executor, scope: string, page: { lim
     : await latestConsistencyRun(db, scope);
   if (!run) return undefined;
   const where = and(eq(consistencyFindings.runId, run.id), page.cause ? eq(consistencyFindings.cause, page.cause) : undefined);
-  const [findings, [total]] = await Promise.all([
+  const [findings, counted] = await Promise.all([
     db
       .select({
         seq: consistencyFindings.seq,
@@ -138,7 +139,8 @@ export async function consistencyReport(db: Executor, scope: string, page: { lim
       .orderBy(asc(consistencyFindings.seq))
       .limit(page.limit)
       .offset(page.offset),
-    db.select({ n: count() }).from(consistencyFindings).where(where),
+    // `total` on the first page only (no cursor), exact up to 10,000, then estimated (issue 18.3).
+    page.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(consistencyFindings).where(where)),
   ]);
-  return { run, findings, total: total?.n ?? 0 };
+  return { run, findings, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }

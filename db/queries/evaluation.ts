@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNotNull, lte, max, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, inArray, isNotNull, lte, max, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
+import { cappedTotal } from './list-total.js';
 import { agencies, evaluationConfigs, evaluationResults, evaluationRuns } from '../schema/index.js';
 import {
   DEFAULT_EVALUATION_CONFIG,
@@ -268,13 +269,14 @@ export async function evaluationRun(db: Executor, id: string): Promise<Evaluatio
  * instant, for the next page's cursor.
  */
 export async function listEvaluationRuns(db: Executor, f: { limit: number; offset: number; after?: [startedAt: string, id: string] }) {
-  const [items, [total]] = await Promise.all([
+  const [items, counted] = await Promise.all([
     db.select({ ...getTableColumns(evaluationRuns), cursorAt: exactInstant(evaluationRuns.startedAt) }).from(evaluationRuns)
       .where(f.after ? keysetAfter('desc', [evaluationRuns.startedAt, evaluationRuns.id], f.after, ['timestamptz']) : undefined)
       .orderBy(desc(evaluationRuns.startedAt), desc(evaluationRuns.id)).limit(f.limit).offset(f.offset),
-    db.select({ n: count() }).from(evaluationRuns),
+    // `total` on the first page only (no cursor), exact up to 10,000, then estimated (issue 18.3).
+    f.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(evaluationRuns)),
   ]);
-  return { items, total: total?.n ?? 0 };
+  return { items, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }
 
 /** The latest published run, of the year its period starts in when given. */

@@ -1,4 +1,4 @@
-import { and, arrayContains, asc, count, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, asc, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../client.js';
 import { feedbackActions, feedbackAnswers, feedbackItems, feedbackRefusals, notifications, slaClocks } from '../schema/index.js';
 import type { ActionRecord } from '../../domain/processes/actors.js';
@@ -180,13 +180,14 @@ export async function listFeedbackItems(db: Executor, scope: FeedbackScope, f: F
     // Inclusive: a plain-date `to` is the last instant of its day.
     f.to ? lte(feedbackItems.receivedAt, f.to) : undefined,
   );
-  const [items, [total]] = await Promise.all([
+  const [items, counted] = await Promise.all([
     db.select({ ...itemColumns, ...caseBreach(feedbackItems.workflowId) }).from(feedbackItems)
       .where(and(where, f.after ? keysetAfter('desc', [feedbackItems.receivedAt, feedbackItems.itemId], f.after, ['timestamptz']) : undefined))
       .orderBy(desc(feedbackItems.receivedAt), desc(feedbackItems.itemId)).limit(f.limit).offset(f.offset),
-    db.select({ n: count() }).from(feedbackItems).where(where),
+    // `total` on the first page only (no cursor), exact up to 10,000, then estimated (issue 18.3).
+    f.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(feedbackItems).where(where)),
   ]);
-  return { items, total: total?.n ?? 0 };
+  return { items, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }
 
 /** Every clock of an item across all its runs and rounds (the workflow query shows the current run's). */

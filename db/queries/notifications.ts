@@ -1,5 +1,6 @@
-import { and, count, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { exactInstant, keysetAfter } from './keyset.js';
+import { cappedTotal } from './list-total.js';
 import type { Executor } from '../client.js';
 import { notificationRecipientKind, notifications } from '../schema/index.js';
 
@@ -95,13 +96,14 @@ export async function listNotices(db: Executor, scope: NoticeScope, f: NoticeFil
     f.kind ? eq(notifications.template, f.kind) : undefined,
     f.caseId ? eq(notifications.workflowId, f.caseId) : undefined,
   );
-  const [items, [total]] = await Promise.all([
+  const [items, counted] = await Promise.all([
     db.select({ ...noticeColumns, cursorAt: exactInstant(notifications.createdAt) }).from(notifications)
       .where(and(where, f.after ? keysetAfter('desc', [notifications.createdAt, notifications.key], f.after, ['timestamptz']) : undefined))
       .orderBy(desc(notifications.createdAt), desc(notifications.key)).limit(f.limit).offset(f.offset),
-    db.select({ n: count() }).from(notifications).where(where),
+    // `total` on the first page only (no cursor), exact up to 10,000, then estimated (issue 18.3).
+    f.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(notifications).where(where)),
   ]);
-  return { items, total: total?.n ?? 0 };
+  return { items, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }
 
 /** A notice (the list's rows also carry `cursorAt`, their exact creation instant for the next page's cursor). */

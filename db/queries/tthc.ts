@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, gte, ilike, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, ilike, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import { keysetAfter } from './keyset.js';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor, Transaction } from '../client.js';
@@ -392,14 +392,15 @@ export async function listDecisions(db: Executor, params: { agency?: string; sta
     params.stage ? eq(tthcDecisions.stage, params.stage) : undefined,
     params.lateIssue !== undefined ? eq(tthcDecisions.lateIssue, params.lateIssue) : undefined,
   );
-  const [items, [total]] = await Promise.all([
+  const [items, counted] = await Promise.all([
     // Newest signature first (ties: the later id first), keyset pages (issue 18.3; `tthc_decisions_signed_idx`).
     db.select({ ...decisionColumns, ...caseBreach(tthcDecisions.workflowId) }).from(tthcDecisions)
       .where(and(where, params.after ? keysetAfter('desc', [tthcDecisions.signedOn, tthcDecisions.id], params.after, ['date']) : undefined))
       .orderBy(desc(tthcDecisions.signedOn), desc(tthcDecisions.id)).limit(params.limit).offset(params.offset),
-    db.select({ n: count() }).from(tthcDecisions).where(where),
+    // `total` on the first page only (no cursor), exact up to 10,000, then estimated (issue 18.3).
+    params.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(tthcDecisions).where(where)),
   ]);
-  return { items, total: total?.n ?? 0 };
+  return { items, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }
 
 export async function findDecision(db: Executor, id: string) {
@@ -542,14 +543,15 @@ export async function listReviews(db: Executor, params: { agency?: string; code?
     params.code ? eq(tthcReviews.code, params.code) : undefined,
     params.stage ? eq(tthcReviews.stage, params.stage) : undefined,
   );
-  const [items, [total]] = await Promise.all([
+  const [items, counted] = await Promise.all([
     // Newest first (ties: the later id first), keyset pages (issue 18.3; `tthc_reviews_opened_idx`).
     db.select(reviewColumns).from(tthcReviews)
       .where(and(where, params.after ? keysetAfter('desc', [tthcReviews.openedAt, tthcReviews.id], params.after, ['timestamptz']) : undefined))
       .orderBy(desc(tthcReviews.openedAt), desc(tthcReviews.id)).limit(params.limit).offset(params.offset),
-    db.select({ n: count() }).from(tthcReviews).where(where),
+    // `total` on the first page only (no cursor), exact up to 10,000, then estimated (issue 18.3).
+    params.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(tthcReviews).where(where)),
   ]);
-  return { items, total: total?.n ?? 0 };
+  return { items, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }
 
 export async function findReview(db: Executor, id: string) {

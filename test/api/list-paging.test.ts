@@ -7,8 +7,9 @@ import type { Actor } from '../../api/auth.js';
 import { encodeCursor } from '../../api/schemas.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import {
-  accountIssues, connectionOutages, consistencyFindings, consistencyRuns, dvcttRounds, dvcttServices, evaluationRuns, feedbackAnswers,
-  maintenanceWindows, officers, payments, permissionGrants, slaClocks, supportRequests, tthcDecisions, tthcProcedures, tthcPublications,
+  accountIssues, connectionOutages, consistencyFindings, consistencyRuns, dvcttRounds, dvcttServices, evaluationRuns, feedbackAnswers, feedbackItems,
+  maintenanceWindows, notifications, officers, payments, permissionGrants, slaClocks, supportRequests, tthcDecisions, tthcProcedures, tthcPublications,
+  tthcReviews,
 } from '../../db/schema/index.js';
 import { DVCTT_PROCESS } from '../../domain/dvctt/types.js';
 import { startedPaymentView } from '../../domain/payments/types.js';
@@ -24,7 +25,7 @@ import { bearer, testConfig, testDatabase } from '../support/env.js';
  * own, so that other files' rows stay out of the lists (the evaluation runs, which have no filter,
  * sort ahead of every other run and are deleted at once).
  */
-interface Page { items: Record<string, unknown>[]; total?: number; nextCursor: string | null }
+interface Page { items: Record<string, unknown>[]; total?: number; totalEstimated?: boolean; nextCursor: string | null }
 
 const tag = randomUUID().slice(0, 8).toUpperCase();
 /** An agency code of this file only (the lists filter by it; no foreign key on these read models). */
@@ -70,6 +71,12 @@ describe('keyset paging of every list (issue 18.3)', () => {
     return { pages, items: pages.flatMap((p) => p.items), total: pages[0]!.total };
   }
 
+  /** Issue 18.3: the total (exact here, under 10,000) comes with the first page only; a page after a cursor counts nothing. */
+  function expectTotalOnFirstPageOnly(pages: Page[]) {
+    expect(pages[0]!.totalEstimated).toBe(false);
+    expect(pages.slice(1).map((p) => ['total', 'totalEstimated'].filter((k) => k in p))).toEqual(pages.slice(1).map(() => []));
+  }
+
   /** Every row once, in the order given, over more than one page; the first page's total counts them all. */
   async function expectWalk(url: string, actor: Actor | undefined, key: string, expected: string[], pageSize = 2) {
     const { pages, items, total } = await walk(url, actor, pageSize);
@@ -77,8 +84,7 @@ describe('keyset paging of every list (issue 18.3)', () => {
     expect(pages.length).toBe(Math.ceil(expected.length / pageSize));
     expect(pages.at(-1)!.nextCursor).toBeNull();
     expect(total).toBe(expected.length);
-    // Issue 18.3: the total comes with the first page only; a page after a cursor does not count again.
-    expect(pages.slice(1).map((p) => (p as unknown as Record<string, unknown>).total)).toEqual(pages.slice(1).map(() => undefined));
+    expectTotalOnFirstPageOnly(pages);
     // `?page` still answers (OFFSET), the same rows as the cursor's second page.
     const second = (await get(`${url}${url.includes('?') ? '&' : '?'}pageSize=${pageSize}&page=2`, actor)).json() as Page;
     expect(second.items.map((i) => i[key])).toEqual(expected.slice(pageSize, 2 * pageSize));
@@ -166,9 +172,11 @@ describe('keyset paging of every list (issue 18.3)', () => {
         startedAt: sql`${startedAt}::timestamptz`,
       })));
       // No filter on this list: this file's runs are the newest of all; the walk stops after them.
-      const { items } = await walk('/v1/evaluation/runs', auditor, 2, 3);
+      const { pages, items, total } = await walk('/v1/evaluation/runs', auditor, 2, 3);
       expect(items.slice(0, 5).map((r) => r.id)).toEqual([ids[0], ids[1], ids[2], ids[4], ids[3]]);
       expect(new Set(items.map((r) => r.id)).size).toBe(items.length);
+      expect(total).toBeGreaterThanOrEqual(5);
+      expectTotalOnFirstPageOnly(pages);
     } finally {
       await database.db.delete(evaluationRuns).where(inArray(evaluationRuns.id, ids));
     }
@@ -203,7 +211,7 @@ describe('keyset paging of every list (issue 18.3)', () => {
     expect(first.items.map((i) => i.itemId)).toEqual([`answer-many-${tag}-1`, `answer-many-${tag}-2`]);
   });
 
-  it('Art 16.5: published decisions (public), newest signed first (ties: the later id), every decision once; unpublished ones never', async () => {
+  it('Art 16.5: published decisions (public), newest signed first (ties: the later id), every decision once; unpublished ones never — the decisions list shows every stage', async () => {
     const signed = ['2026-05-05', '2026-05-04', '2026-05-04', '2026-05-02', '2026-05-01', '2026-05-06'];
     const rows = signed.map((signedOn, i) => ({
       id: `decision-${tag}-${i}`, workflowId: `tthc-decision-${tag}-${i}`, revision: 1, number: `${i}/QĐ-${tag}`, title: 'Công bố TTHC', agency,
@@ -221,6 +229,45 @@ describe('keyset paging of every list (issue 18.3)', () => {
     const { pages } = await walk(`/v1/tthc/published-decisions?agency=${agency}`, undefined, 2);
     expect(pages[0]).toMatchObject({ total: 5, totalEstimated: false });
     expect(pages.slice(1).map((p) => p.total)).toEqual([undefined, undefined]);
+    // The decisions list (VPCP) has the unpublished sixth too, newest signed first.
+    await expectWalk(`/v1/tthc/decisions?agency=${agency}`, vpcp, 'id', [5, 0, 2, 1, 3, 4].map((i) => `decision-${tag}-${i}`));
+  });
+
+  it('Art 24.2a: TTHC quality reviews (public), newest opened first (ties: the later id), every review once', async () => {
+    const at = ['2026-05-05T01:00:00.000Z', '2026-05-04T01:00:00.000Z', '2026-05-04T01:00:00.000Z', '2026-05-02T01:00:00.000Z', '2026-05-01T01:00:00.000Z'];
+    // Review ids are UUIDs: one prefix and a last digit, so that the tie's order (the later id first) is known.
+    const prefix = randomUUID().slice(0, 35);
+    const ids = at.map((_, i) => `${prefix}${i}`);
+    const rows = at.map((openedAt, i) => ({
+      id: ids[i]!, workflowId: `tthc-review-${tag}-${i}`, revision: 1, code: `${tag}.000001`, version: 1, agency, stage: 'awaiting-fix' as const,
+      findings: [], rounds: [], openedAt: iso(openedAt),
+    }));
+    await database.db.insert(tthcReviews).values(rows);
+    cleanup.push(() => database.db.delete(tthcReviews).where(inArray(tthcReviews.id, ids)));
+    await expectWalk(`/v1/tthc/reviews?agency=${agency}`, undefined, 'id', [0, 2, 1, 3, 4].map((i) => ids[i]!));
+  });
+
+  it('Art 42: feedback items, newest received first (ties: the later id), every item once', async () => {
+    const at = ['2026-05-05T01:00:00.000Z', '2026-05-04T01:00:00.000Z', '2026-05-04T01:00:00.000Z', '2026-05-02T01:00:00.000Z', '2026-05-01T01:00:00.000Z'];
+    const rows = at.map((receivedAt, i) => ({
+      itemId: `item-${tag}-${i}`, workflowId: `feedback-${tag}-${i}`, receivingAgency: agency, agency, involvedAgencies: [agency], status: 'received',
+      category: 'tthc-not-published', channel: 'portal', senderName: 'Nguyễn Văn A', senderAddress: 'Hà Nội', content: 'Phản ánh', round: 1,
+      receivedAt: iso(receivedAt), roundStartedAt: iso(receivedAt), revision: 1,
+    }));
+    await database.db.insert(feedbackItems).values(rows);
+    cleanup.push(() => database.db.delete(feedbackItems).where(inArray(feedbackItems.itemId, rows.map((r) => r.itemId))));
+    await expectWalk(`/v1/feedback?agency=${agency}`, vpcp, 'itemId', [0, 2, 1, 3, 4].map((i) => `item-${tag}-${i}`));
+  });
+
+  it('Portal notices to an agency, newest first (ties: the later key), every notice once', async () => {
+    const at = ['2026-05-05T01:00:00.000Z', '2026-05-04T01:00:00.000Z', '2026-05-04T01:00:00.000Z', '2026-05-02T01:00:00.000Z', '2026-05-01T01:00:00.000Z'];
+    const rows = at.map((createdAt, i) => ({
+      key: `notice-${tag}-${i}`, workflowId: `case-${tag}-${i}`, channel: 'portal' as const, recipient: agency, recipientKind: 'agency' as const,
+      template: 'paging.test', subjectVi: 'Thông báo', subject: 'Notice', bodyVi: 'Nội dung', body: 'Body', status: 'sent' as const, createdAt: iso(createdAt),
+    }));
+    await database.db.insert(notifications).values(rows);
+    cleanup.push(() => database.db.delete(notifications).where(inArray(notifications.key, rows.map((r) => r.key))));
+    await expectWalk(`/v1/notifications?agency=${agency}`, vpcp, 'id', [0, 2, 1, 3, 4].map((i) => `notice-${tag}-${i}`));
   });
 
   it('Art 16.5, 19.1: the TTHC catalogue (public) in code order (project rule: a catalogue, not a feed), every procedure once', async () => {
@@ -303,6 +350,7 @@ describe('keyset paging of every list (issue 18.3)', () => {
     while (pages.at(-1)!.findings.nextCursor) pages.push((await get(`${url}&cursor=${pages.at(-1)!.findings.nextCursor}`, auditor)).json());
     expect(pages.map((p) => p.run.id)).toEqual([older!.id, older!.id, older!.id]);
     expect(pages.flatMap((p) => p.findings.items.map((f: { workflowId: string }) => f.workflowId))).toEqual([1, 2, 3, 4, 5].map((n) => `${scope}case-${n}`));
+    expectTotalOnFirstPageOnly(pages.map((p) => p.findings));
     // The first page without a cursor shows the newer run; a cursor of a forgotten run is a 404 problem.
     expect((await get(url, auditor)).json().run.id).toBe(newer!.id);
     const gone = await get(`${url}&cursor=${encodeCursor([2_147_483_000, 1])}`, auditor);

@@ -28,7 +28,7 @@ import { evaluationSearchAttributes, evaluationWorkflowId, type EvaluationRunInp
 import { actorOf } from '../../auth.js';
 import { problem, problemSchema } from '../../errors.js';
 import { within } from '../../idempotency.js';
-import { cursorId, cursorInstant, cursorParam, cursorWindow, keysetPage, MAX_INT4, pageQuery, paged, queryInt, realDate, safeText } from '../../schemas.js';
+import { cursorId, cursorInstant, cursorPaged, cursorParam, cursorWindow, keysetPage, MAX_INT4, pageQuery, queryInt, realDate, safeText } from '../../schemas.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 const level = z.enum(EVALUATION_LEVELS);
@@ -226,13 +226,13 @@ export const evaluationRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['evaluation'], summary: 'Evaluation runs (Art 30), newest first (scheduled and on demand, published or not); keyset pages (`cursor` = the previous page\'s `nextCursor`)',
       querystring: z.object({ ...pageQuery, cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional() }),
-      response: { 200: paged(runSchema).extend({ nextCursor: z.string().nullable() }), ...errors },
+      response: { 200: cursorPaged(runSchema), ...errors },
     },
   }, async (request) => {
     const { page, pageSize, cursor } = request.query;
-    const { items: rows, total } = await listEvaluationRuns(app.db, cursorWindow({ page, pageSize, cursor }));
+    const { items: rows, total, totalEstimated } = await listEvaluationRuns(app.db, cursorWindow({ page, pageSize, cursor }));
     const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.cursorAt, r.id]);
-    return { items: items.map(runDto), total, page, pageSize, nextCursor };
+    return { items: items.map(runDto), ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/runs/:runId', {

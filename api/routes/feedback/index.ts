@@ -37,7 +37,7 @@ import {
   type FeedbackWorkflowInput,
 } from '../../../workflows/feedback.definitions.js';
 import { problem, problemSchema } from '../../errors.js';
-import { cursorId, cursorInstant, cursorPaged, cursorParam, cursorWindow, dateOrInstant, instant, keysetPage, pageQuery, paged, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { cursorId, cursorInstant, cursorPaged, cursorParam, cursorWindow, dateOrInstant, instant, keysetPage, pageQuery, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, type Actor, type Role } from '../../auth.js';
 import type { Permission } from '../../../domain/permissions/catalogue.js';
 import { feedbackActionsFor } from '../../../domain/permissions/case-actions.js';
@@ -248,25 +248,25 @@ export const feedbackRoutes: FastifyPluginAsyncZod = async (app) => {
         cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
       }),
       response: {
-        200: paged(z.object({
+        200: cursorPaged(z.object({
           itemId: z.string(), workflowId: z.string(), receivingAgency: z.string(), agency: z.string(), status: z.string(),
           category: z.string(), channel: z.string(), tthcCode: z.string().nullable(), round: z.number(), escalatedFrom: z.string().nullable(),
           receivedAt: z.date(), publishedAt: z.date().nullable(), updatedAt: z.date(),
           /** A counted clock of the item breached (not a citizen's wait), and against whom. */
           slaBreached: z.boolean(), breachOwners: z.array(z.string()),
-        })).extend({ nextCursor: z.string().nullable() }),
+        })),
         ...errors,
       },
     },
   }, async (request) => {
     const actor = actorOf(request);
     const { from, to, page, pageSize, cursor, ...rest } = request.query;
-    const { items: rows, total } = await listFeedbackItems(app.db, actor.role === 'agency' ? { agency: actor.agency } : {}, {
+    const { items: rows, total, totalEstimated } = await listFeedbackItems(app.db, actor.role === 'agency' ? { agency: actor.agency } : {}, {
       ...rest, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}), ...cursorWindow({ page, pageSize, cursor }),
     });
     // Newest first, keyset pages (issue 18.3): `nextCursor` continues after the last item.
     const { items, nextCursor } = keysetPage(rows, pageSize, (i) => [i.receivedAt.toISOString(), i.itemId]);
-    return { items, total, page, pageSize, nextCursor };
+    return { items, ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/published', {

@@ -4,7 +4,7 @@ import { findNotice, listNotices, markNoticeRead, type Notice, type NoticeScope 
 import { notificationChannel, notificationRecipientKind } from '../../../db/schema/index.js';
 import { actorOf, agencyInQuery, bankInQuery, type Actor } from '../../auth.js';
 import { problem, problemSchema } from '../../errors.js';
-import { caseId, cursorInstant, cursorParam, cursorWindow, keysetPage, pageQuery, paged, safeCode, safeText } from '../../schemas.js';
+import { caseId, cursorInstant, cursorPaged, cursorParam, cursorWindow, keysetPage, pageQuery, safeCode, safeText } from '../../schemas.js';
 
 const noticeSchema = z
   .object({
@@ -65,13 +65,13 @@ export const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
         // A notice's key (its id) runs up to 1,000 characters.
         cursor: cursorParam(z.tuple([cursorInstant, z.string().min(1).max(1000)])).optional(),
       }),
-      response: { 200: paged(noticeSchema).extend({ nextCursor: z.string().nullable() }), ...errors },
+      response: { 200: cursorPaged(noticeSchema), ...errors },
     },
   }, async (request) => {
     const { page, pageSize, cursor, ...filter } = request.query;
-    const { items: rows, total } = await listNotices(app.db, scopeOf(actorOf(request)), { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items: rows, total, totalEstimated } = await listNotices(app.db, scopeOf(actorOf(request)), { ...filter, ...cursorWindow({ page, pageSize, cursor }) });
     const { items, nextCursor } = keysetPage(rows, pageSize, (n) => [n.cursorAt, n.id]);
-    return { items: items.map(toDto), total, page, pageSize, nextCursor };
+    return { items: items.map(toDto), ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.post('/:id/read', {

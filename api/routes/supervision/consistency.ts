@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { consistencyReport } from '../../../db/queries/consistency.js';
 import { problem, problemSchema } from '../../errors.js';
-import { caseId, cursorParam, cursorWindow, keysetPage, MAX_INT4, pageQuery, paged, safeCode } from '../../schemas.js';
+import { caseId, cursorPaged, cursorParam, cursorWindow, keysetPage, MAX_INT4, pageQuery, safeCode } from '../../schemas.js';
 
 const findingSchema = z
   .object({
@@ -48,7 +48,7 @@ export const consistencyRoutes: FastifyPluginAsyncZod = async (app) => {
         cursor: cursorParam(z.tuple([z.number().int().min(1).max(MAX_INT4), z.number().int().min(0).max(MAX_INT4)])).optional(),
       }),
       response: {
-        200: z.object({ run: runSchema.nullable(), findings: paged(findingSchema).extend({ nextCursor: z.string().nullable() }) }),
+        200: z.object({ run: runSchema.nullable(), findings: cursorPaged(findingSchema) }),
         400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema,
       },
     },
@@ -56,8 +56,8 @@ export const consistencyRoutes: FastifyPluginAsyncZod = async (app) => {
     const { scope, cause, page, pageSize, cursor } = request.query;
     const report = await consistencyReport(app.db, scope ?? '', { ...cursorWindow({ page, pageSize, cursor }), cause });
     if (!report && cursor) throw problem('not-found', 'The run this cursor pages through was forgotten (older than the runs kept); start again from the first page');
-    if (!report) return { run: null, findings: { items: [], total: 0, page, pageSize, nextCursor: null } };
-    const { run, findings: rows, total } = report;
+    if (!report) return { run: null, findings: { items: [], total: 0, totalEstimated: false, page, pageSize, nextCursor: null } };
+    const { run, findings: rows, total, totalEstimated } = report;
     const { items, nextCursor } = keysetPage(rows, pageSize, (f) => [run.id, f.seq]);
     const findings = items.map(({ seq: _seq, ...f }) => f);
     return {
@@ -66,7 +66,7 @@ export const consistencyRoutes: FastifyPluginAsyncZod = async (app) => {
         casesChecked: run.casesChecked, disagreements: run.disagreements, repaired: run.repaired, byCause: run.byCause,
         fromWorkflowId: run.fromWorkflowId, nextWorkflowId: run.nextWorkflowId, cycleCompleted: run.cycleCompleted, findingsKept: run.findingsKept,
       },
-      findings: { items: findings, total, page, pageSize, nextCursor },
+      findings: { items: findings, ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor },
     };
   });
 };

@@ -36,7 +36,7 @@ import {
 import { agencyOfDecisionId, authorityAllowed, decisionIdOf } from '../../../workflows/tthc.rules.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { boundedInt, cursorDate, cursorId, cursorInstant, cursorPaged, cursorParam, cursorWindow, dateOrInstant, keysetPage, MAX_INT4, pageQuery, paged, realDate, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { boundedInt, cursorDate, cursorId, cursorInstant, cursorPaged, cursorParam, cursorWindow, dateOrInstant, keysetPage, MAX_INT4, pageQuery, realDate, safeCode, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, ROLES } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
 import { queryCase, startOnce } from '../../case-record.js';
@@ -250,17 +250,17 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
         agency: safeCode().optional(), stage: z.enum(tthcDecisionStage.enumValues).optional(), lateIssue: z.enum(['true', 'false']).optional(), ...pageQuery,
         cursor: cursorParam(z.tuple([cursorDate, cursorId])).optional(),
       }),
-      response: { 200: paged(decisionSummarySchema).extend({ nextCursor: z.string().nullable() }), ...errors },
+      response: { 200: cursorPaged(decisionSummarySchema), ...errors },
     },
   }, async (request) => {
     const actor = actorOf(request);
     const { page, pageSize, cursor, ...query } = request.query;
     const agency = actor.role === 'agency' ? actor.agency : query.agency;
-    const { items: rows, total } = await listDecisions(app.db, {
+    const { items: rows, total, totalEstimated } = await listDecisions(app.db, {
       agency, stage: query.stage, lateIssue: query.lateIssue === undefined ? undefined : query.lateIssue === 'true', ...cursorWindow({ page, pageSize, cursor }),
     });
     const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.signedOn, r.id]);
-    return { items: items.map((r) => ({ ...r, publishedAt: iso(r.publishedAt) })), total, page, pageSize, nextCursor };
+    return { items: items.map((r) => ({ ...r, publishedAt: iso(r.publishedAt) })), ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/decisions/:id', {
@@ -412,13 +412,13 @@ export const tthcRoutes: FastifyPluginAsyncZod = async (app) => {
         agency: safeCode().optional(), code: safeText(80).optional(), stage: z.enum(tthcReviewStage.enumValues).optional(), ...pageQuery,
         cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
       }),
-      response: { 200: paged(reviewSchema).extend({ nextCursor: z.string().nullable() }), 400: problemSchema },
+      response: { 200: cursorPaged(reviewSchema), 400: problemSchema },
     },
   }, async (request) => {
     const { page, pageSize, cursor, ...filters } = request.query;
-    const { items: rows, total } = await listReviews(app.db, { ...filters, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items: rows, total, totalEstimated } = await listReviews(app.db, { ...filters, ...cursorWindow({ page, pageSize, cursor }) });
     const { items, nextCursor } = keysetPage(rows, pageSize, (r) => [r.openedAt.toISOString(), r.id]);
-    return { items: items.map(toReview), total, page, pageSize, nextCursor };
+    return { items: items.map(toReview), ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/reviews/:id', {
