@@ -67,14 +67,15 @@ export async function listServices(db: Executor, scope: Scope, f: ServiceFilter)
     f.tthcCode ? eq(dvcttServices.tthcCode, f.tthcCode) : undefined,
     f.statusSince ? lt(dvcttServices.statusChangedAt, f.statusSince) : undefined,
   );
-  const [items, [total]] = await Promise.all([
+  const [items, counted] = await Promise.all([
     // Longest in its status first (the stuck ones), keyset pages (issue 18.3; `dvctt_services_changed_idx`).
     db.select({ ...serviceColumns, cursorAt: exactInstant(dvcttServices.statusChangedAt) }).from(dvcttServices)
       .where(and(where, f.after ? keysetAfter('asc', [dvcttServices.statusChangedAt, dvcttServices.code], f.after, ['timestamptz']) : undefined))
       .orderBy(asc(dvcttServices.statusChangedAt), asc(dvcttServices.code)).limit(f.limit).offset(f.offset),
-    db.select({ n: count() }).from(dvcttServices).where(where),
+    // `total` on the first page only (no cursor), exact up to 10,000, then estimated (issue 18.3).
+    f.after ? undefined : cappedTotal(db, db.select({ one: sql`1` }).from(dvcttServices).where(where)),
   ]);
-  return { items, total: total?.n ?? 0 };
+  return { items, total: counted?.total, totalEstimated: counted?.totalEstimated };
 }
 
 /** Idempotent: the register row and the round move only forward in revision; an action is written once. */

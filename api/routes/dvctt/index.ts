@@ -43,7 +43,7 @@ import {
 } from '../../../workflows/dvctt.definitions.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import { problem, problemSchema } from '../../errors.js';
-import { cursorId, cursorInstant, cursorPaged, cursorParam, cursorWindow, keysetPage, MAX_INT4, pageQuery, paged, queryInt, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
+import { cursorId, cursorInstant, cursorPaged, cursorParam, cursorWindow, keysetPage, MAX_INT4, pageQuery, queryInt, safeMultilineText, safeText, slaClockSchema } from '../../schemas.js';
 import { actorOf, agencyInQuery, assertAgencyScope, type Actor, type Role } from '../../auth.js';
 import type { Permission } from '../../../domain/permissions/catalogue.js';
 import { dvcttActionsFor } from '../../../domain/permissions/case-actions.js';
@@ -219,14 +219,14 @@ export const dvcttRoutes: FastifyPluginAsyncZod = async (app) => {
         ...pageQuery,
         cursor: cursorParam(z.tuple([cursorInstant, cursorId])).optional(),
       }),
-      response: { 200: paged(serviceSchema).extend({ nextCursor: z.string().nullable() }), ...errors },
+      response: { 200: cursorPaged(serviceSchema), ...errors },
     },
   }, async (request) => {
     const { minDaysInStatus, page, pageSize, cursor, ...filter } = request.query;
     const statusSince = minDaysInStatus === undefined ? undefined : new Date(Date.now() - minDaysInStatus * 86_400_000);
-    const { items: rows, total } = await listServices(app.db, scopeOf(actorOf(request)), { ...filter, statusSince, ...cursorWindow({ page, pageSize, cursor }) });
+    const { items: rows, total, totalEstimated } = await listServices(app.db, scopeOf(actorOf(request)), { ...filter, statusSince, ...cursorWindow({ page, pageSize, cursor }) });
     const { items, nextCursor } = keysetPage(rows, pageSize, (s) => [s.cursorAt, s.code]);
-    return { items: items.map(toServiceDto), total, page, pageSize, nextCursor };
+    return { items: items.map(toServiceDto), ...(cursor ? {} : { total, totalEstimated }), page, pageSize, nextCursor };
   });
 
   app.get('/services/:code', {

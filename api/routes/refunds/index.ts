@@ -6,7 +6,7 @@ import { debitsOf, findRefund, landStartedRefund, listRefunds, liveRefundsOfDebi
 import { refundOrigin, refundStatus } from '../../../db/schema/index.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import {
-  REFUND_PROCESS, closeUnfoundedRefundUpdate, decideRefundUpdate, payRefundUpdate, refundQuery, refundWorkflowId, startedRefundView, type RefundInput, type RefundView,
+  REFUND_PROCESS, closeUnfoundedRefundUpdate, decideRefundUpdate, payRefundUpdate, refundWorkflowId, startedRefundView, type RefundInput, type RefundView,
 } from '../../../workflows/refund.definitions.js';
 import { actorOf, isSupervisor, type Actor } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
@@ -104,25 +104,20 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       // The same request again (its key claimed with the same content) is answered with its case, also
-      // while the first request's write is still under way (then the workflow answers); a different
-      // one for the same debit is a conflict.
-      const existing = await startedRefund(refundId);
+      // while the first request's row has not landed (it is still under way, or died after the start):
+      // the row is landed now (never over the workflow's), so that the answer and a GET right after
+      // need no worker (a query of the workflow waited out its 30 s deadline when none polled). A
+      // different one for the same debit is a conflict.
+      let existing = await findRefund(app.db, refundId);
+      if (!existing) {
+        await landStartedRefund(app.db, started, business);
+        existing = await findRefund(app.db, refundId);
+      }
       if (existing && existing.amount !== body.amount) throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`);
       return reply.status(200).send({ refundId, status: existing?.status ?? started.status });
     }
     return reply.status(201).send({ refundId, status: started.status });
   });
-
-  /** A started refund: the projection, or the workflow itself when the first request's write is still under way. */
-  async function startedRefund(refundId: string): Promise<{ amount: number; status: RefundView['status'] } | undefined> {
-    const row = await findRefund(app.db, refundId);
-    if (row) return row;
-    try {
-      return await app.temporal.workflow.getHandle(refundId).query(refundQuery);
-    } catch {
-      return undefined;
-    }
-  }
 
   app.get('/', {
     config: { access: { roles: ['agency', 'bank', 'vpcp', 'auditor'] } },
