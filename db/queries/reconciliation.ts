@@ -1,6 +1,10 @@
 import { and, asc, desc, eq, gt, gte, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import type { Executor } from '../client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import type postgres from 'postgres';
+import type { Database, Executor } from '../client.js';
+import * as schema from '../schema/index.js';
 import { keysetAfter } from './keyset.js';
 import { plannedRows } from './list-total.js';
 import { refundRecord, type RefundView } from '../../domain/payments/refund.js';
@@ -836,6 +840,55 @@ export async function debitsOf(db: Executor, payment: { paymentId: string; bankT
     else if (s.outcome === 'duplicate') debits.set(s.bankTxnRef, s.amount);
   }
   return [...debits].map(([bankTxnRef, amount]) => ({ bankTxnRef, amount }));
+}
+
+/** How long a refund start waits for another start of the same debit before it is told to retry. */
+export const REFUND_START_LOCK_WAIT_MS = 5_000;
+const REFUND_START_LOCK_POLL_MS = 20;
+
+/**
+ * Runs `start` alone among the refund starts of one debit (Art 34.6: one live refund case per
+ * debit): a payer's request and the agency's own refund have different business keys, so without it
+ * both could pass the live-refund check before either one's first row lands.
+ *
+ * A session advisory lock on a connection reserved for the start, held across check → key claim →
+ * Temporal start → first row, and every statement of `start` runs on that connection (`locked`):
+ * each write commits as it goes (the key is claimed before Temporal starts the case, as everywhere),
+ * no transaction stays open across the Temporal call, and the start never needs a second pool
+ * connection while it holds one (no pool starvation). A broken connection ends the session and
+ * with it the lock. The wait is bounded by polling `pg_try_advisory_lock`, which leaves no setting
+ * behind on the pooled connection: after `waitMs` the answer is `acquired: false`.
+ */
+export async function withRefundStartLock<T>(
+  db: Database,
+  debit: { paymentId: string; bankTxnRef: string },
+  start: (locked: Database) => Promise<T>,
+  waitMs = REFUND_START_LOCK_WAIT_MS,
+): Promise<{ acquired: true; value: T } | { acquired: false }> {
+  const client = (db as Database & { $client?: postgres.Sql }).$client;
+  if (!client) throw new Error('withRefundStartLock needs a database made by createDatabase (postgres.js client)');
+  const reserved = await client.reserve();
+  try {
+    // Two-key form: its own lock space, apart from the one-key locks elsewhere; a hash collision only serializes two starts.
+    const key = reserved`hashtext('refund-start'), hashtext(${debit.paymentId} || '|' || ${debit.bankTxnRef})`;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const [{ held }] = await reserved<[{ held: boolean }]>`select pg_try_advisory_lock(${key}) as held`;
+      if (held) break;
+      if (Date.now() >= deadline) return { acquired: false };
+      await sleep(REFUND_START_LOCK_POLL_MS);
+    }
+    try {
+      // The same schema and casing as createDatabase, on the reserved connection; drizzle sets its
+      // date parsers on `options`, which a reserved connection lacks but shares with its pool.
+      const locked = drizzle(Object.assign(reserved, { options: client.options }), { schema, casing: 'snake_case' });
+      return { acquired: true, value: await start(locked) };
+    } finally {
+      await reserved`select pg_advisory_unlock(${key})`;
+    }
+  } finally {
+    reserved.release();
+  }
 }
 
 /** Refund cases of one debit that may still pay or have paid (not rejected, not superseded). */

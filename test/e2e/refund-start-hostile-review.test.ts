@@ -5,6 +5,7 @@ import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
 import { createDatabase, type DatabaseHandle } from '../../db/client.js';
 import { upsertPayment } from '../../db/queries/payment.js';
+import { liveRefundsOfDebit, REFUND_START_LOCK_WAIT_MS, withRefundStartLock } from '../../db/queries/reconciliation.js';
 import { findBusinessKey } from '../../db/queries/record.js';
 import { businessKeys, payments, refunds } from '../../db/schema/index.js';
 import { startedPaymentView } from '../../domain/payments/types.js';
@@ -13,8 +14,8 @@ import { bearer, testConfig, uniqueId } from '../support/env.js';
 /**
  * Hostile review of the refund start path (Art 34.6b–c) with no worker polling the task queue: the
  * API answers 201 and lands the refund's first row itself, a GET finds it at once, duplicates sent at
- * once are one case, and a retry after the first attempt died before landing its row is answered at
- * once with the case.
+ * once are one case, a payer's request and the agency's own refund of one debit sent at once are one
+ * case, and a retry after the first attempt died before landing its row is answered at once with the case.
  */
 describe('hostile review: starting a refund with no worker running (API, Temporal dev server, PostgreSQL)', () => {
   const config = testConfig({ UPDATE_WAIT_MS: 1_500 });
@@ -95,5 +96,37 @@ describe('hostile review: starting a refund with no worker running (API, Tempora
     expect(retry, JSON.stringify(retry.body)).toMatchObject({ status: 200, body: { refundId, status: 'investigating' } });
     expect(Date.now() - began).toBeLessThan(10_000);
     expect(await call(portal, 'GET', `/v1/refunds/${refundId}`)).toMatchObject({ status: 200, body: { id: refundId, status: 'investigating' } });
+  }, 60_000);
+
+  it('Art 34.6: one live refund case per debit: the payer\'s request and the agency\'s own refund of the same debit sent at the same moment give exactly one case (201), the other is refused (409 already-exists) as if it came second', async () => {
+    for (let round = 0; round < 6; round++) {
+      const { id, txn } = await debitedPayment();
+      refundIds.push(`refund-request-${id}-${txn}`, `refund-agency-${id}-${txn}`);
+      const [request, own] = await Promise.all([
+        call(portal, 'POST', '/v1/refunds', { paymentId: id, amount: 150_000, reason: 'Trừ tiền hai lần' }),
+        call(agency, 'POST', '/v1/refunds', { paymentId: id, amount: 150_000, reason: 'Thu thừa' }),
+      ]);
+      const answers = JSON.stringify([request, own]);
+      expect([request.status, own.status].sort(), answers).toEqual([201, 409]);
+      const [created, refused] = request.status === 201 ? [request, own] : [own, request];
+      expect(refused.body, answers).toMatchObject({ type: 'urn:dvcqg:problem:already-exists', detail: expect.stringContaining(String(created.body.refundId)) });
+      expect(await liveRefundsOfDebit(database.db, id, txn), answers).toEqual([expect.objectContaining({ id: created.body.refundId })]);
+    }
+  }, 60_000);
+
+  it('Art 34.6: a refund start waits a bounded time for another start of the same debit, then is told to retry (409 busy), never waiting unboundedly', async () => {
+    const { id, txn } = await debitedPayment();
+    refundIds.push(`refund-request-${id}-${txn}`);
+    const held = await withRefundStartLock(database.db, { paymentId: id, bankTxnRef: txn }, async () => {
+      const began = Date.now();
+      const answer = await call(portal, 'POST', '/v1/refunds', { paymentId: id, amount: 150_000, reason: 'Trừ tiền hai lần' });
+      return { answer, waited: Date.now() - began };
+    });
+    expect(held.acquired).toBe(true);
+    if (!held.acquired) return;
+    expect(held.value.answer, JSON.stringify(held.value.answer.body)).toMatchObject({ status: 409, body: { type: 'urn:dvcqg:problem:busy' } });
+    expect(held.value.waited).toBeLessThan(REFUND_START_LOCK_WAIT_MS + 2_000);
+    // Once the other start is done, the same request goes through.
+    expect((await call(portal, 'POST', '/v1/refunds', { paymentId: id, amount: 150_000, reason: 'Trừ tiền hai lần' })).status).toBe(201);
   }, 60_000);
 });

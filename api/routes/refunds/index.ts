@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { findPayment } from '../../../db/queries/payment.js';
-import { debitsOf, findRefund, landStartedRefund, listRefunds, liveRefundsOfDebit } from '../../../db/queries/reconciliation.js';
+import { debitsOf, findRefund, landStartedRefund, listRefunds, liveRefundsOfDebit, withRefundStartLock } from '../../../db/queries/reconciliation.js';
 import { refundOrigin, refundStatus } from '../../../db/schema/index.js';
 import { agencyKey, processKey, stageKey } from '../../../workflows/search-attributes.js';
 import {
@@ -82,41 +82,50 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
     };
     const refundId = refundWorkflowId(input);
     const started = startedRefundView(refundId, input, new Date().toISOString());
-    // A debit is refunded at most once and at most its amount: the cases already open or paid for it count.
-    const committed = (await liveRefundsOfDebit(app.db, payment.paymentId, bankTxnRef)).filter((r) => r.id !== refundId);
-    if (committed.length > 0) {
-      throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${committed.map((r) => r.id).join(', ')}`);
-    }
-    if (body.amount > debit.amount) throw problem('unprocessable', `A refund of ${body.amount} VND exceeds the ${debit.amount} VND debited under ${bankTxnRef}`);
-    const business = { kind: 'refund', key: refundId };
-    try {
-      await startOnce(app, {
-        ...business, workflowId: refundId, content: { amount: body.amount },
-        conflict: `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`,
-      }, () => app.temporal.workflow.start('refundWorkflow', {
-        taskQueue: app.config.TASK_QUEUE, workflowId: refundId, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [{ key: agencyKey, value: input.agency }, { key: processKey, value: REFUND_PROCESS }, { key: stageKey, value: started.status }],
-      }),
-      // Read your writes: the API lands the refund's first projection row itself (revision 0, the
-      // state the workflow starts in) with the key's "started" mark, so a GET right after the 201
-      // finds it without waiting for the worker; the workflow's own writes (revision 1 on) win.
-      () => landStartedRefund(app.db, started, business));
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      // The same request again (its key claimed with the same content) is answered with its case, also
-      // while the first request's row has not landed (it is still under way, or died after the start):
-      // the row is landed now (never over the workflow's), so that the answer and a GET right after
-      // need no worker (a query of the workflow waited out its 30 s deadline when none polled). A
-      // different one for the same debit is a conflict.
-      let existing = await findRefund(app.db, refundId);
-      if (!existing) {
-        await landStartedRefund(app.db, started, business);
-        existing = await findRefund(app.db, refundId);
+    // One live refund case per debit (Art 34.6): the payer's request and the agency's own refund have
+    // different keys, so the check, the key's claim, the start and the first row run alone per debit
+    // (withRefundStartLock says why a session lock on one connection); the loser of a race then finds
+    // the winner's row and is refused exactly as a request sent after it.
+    const answer = await withRefundStartLock(app.db, { paymentId: payment.paymentId, bankTxnRef }, async (db) => {
+      // A debit is refunded at most once and at most its amount: the cases already open or paid for it count.
+      const committed = (await liveRefundsOfDebit(db, payment.paymentId, bankTxnRef)).filter((r) => r.id !== refundId);
+      if (committed.length > 0) {
+        throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${committed.map((r) => r.id).join(', ')}`);
       }
-      if (existing && existing.amount !== body.amount) throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`);
-      return reply.status(200).send({ refundId, status: existing?.status ?? started.status });
-    }
-    return reply.status(201).send({ refundId, status: started.status });
+      if (body.amount > debit.amount) throw problem('unprocessable', `A refund of ${body.amount} VND exceeds the ${debit.amount} VND debited under ${bankTxnRef}`);
+      const business = { kind: 'refund', key: refundId };
+      try {
+        await startOnce({ db }, {
+          ...business, workflowId: refundId, content: { amount: body.amount },
+          conflict: `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`,
+        }, () => app.temporal.workflow.start('refundWorkflow', {
+          taskQueue: app.config.TASK_QUEUE, workflowId: refundId, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: [{ key: agencyKey, value: input.agency }, { key: processKey, value: REFUND_PROCESS }, { key: stageKey, value: started.status }],
+        }),
+        // Read your writes: the API lands the refund's first projection row itself (revision 0, the
+        // state the workflow starts in) with the key's "started" mark, so a GET right after the 201
+        // finds it without waiting for the worker; the workflow's own writes (revision 1 on) win.
+        () => landStartedRefund(db, started, business));
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        // The same request again (its key claimed with the same content) is answered with its case, also
+        // while the first request's row has not landed (it is still under way, or died after the start):
+        // the row is landed now (never over the workflow's), so that the answer and a GET right after
+        // need no worker (a query of the workflow waited out its 30 s deadline when none polled). A
+        // different one for the same debit is a conflict.
+        let existing = await findRefund(db, refundId);
+        if (!existing) {
+          await landStartedRefund(db, started, business);
+          existing = await findRefund(db, refundId);
+        }
+        if (existing && existing.amount !== body.amount) throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`);
+        return { code: 200 as const, status: existing?.status ?? started.status };
+      }
+      return { code: 201 as const, status: started.status };
+    });
+    if (!answer.acquired) throw problem('busy', `Another refund of debit ${bankTxnRef} of payment ${payment.paymentId} is being started; retry`);
+    const { code, status } = answer.value;
+    return code === 201 ? reply.status(201).send({ refundId, status: started.status }) : reply.status(200).send({ refundId, status });
   });
 
   app.get('/', {
