@@ -9,6 +9,7 @@ import { vietnamDate } from '../../workflows/payment.definitions.js';
 import { RECONCILIATION_SCHEDULE_ID } from '../../workflows/reconciliation.definitions.js';
 import { bearer, eventually, testConfig, testLogger, uniqueId, workflowBundle } from '../support/env.js';
 import { createFakeBankSigner } from '../support/fake-bank.js';
+import { holdReconciliationOfToday, reconcileAndWait } from '../support/reconciliation.js';
 
 describe('online payments and reconciliation through HTTP (dev server, worker, PostgreSQL)', () => {
   const config = testConfig();
@@ -228,6 +229,8 @@ describe('online payments and reconciliation through HTTP (dev server, worker, P
   });
 
   it('Art 34: statements (CSV) and agency records (JSON) are uploaded, the day is reconciled, and each party reads only its own report', async () => {
+    // Today is reconciled for every agency and bank at once: no other test file uploads for or reconciles it until this test ends.
+    await holdReconciliationOfToday(database);
     const created = await call('agency', 'POST', '/v1/payments', request(uniqueId('r'), 90_000));
     const id = created.body.paymentId as string;
     await call('portal', 'POST', `/v1/payments/${id}/payer-bank`, { bank });
@@ -252,12 +255,10 @@ describe('online payments and reconciliation through HTTP (dev server, worker, P
     expect(records.body).toMatchObject({ lineCount: 1, format: 'json' });
 
     expect((await call('bank', 'POST', '/v1/reconciliation/runs', { txnDate: day })).status).toBe(403);
-    expect((await call('vpcp', 'POST', '/v1/reconciliation/runs', { txnDate: day })).status).toBe(202);
-    const report = await eventually(
-      () => call('agency', 'GET', `/v1/reconciliation/reports/${day}/BTP/${bank}`),
-      (r) => r.status === 200 && (r.body.detail as unknown[]).length >= 2,
-      30_000,
-    );
+    await reconcileAndWait(app.temporal, config.TASK_QUEUE, day, () => call('vpcp', 'POST', '/v1/reconciliation/runs', { txnDate: day }));
+    // The run has ended: the report is this run's, not one an earlier run of the day left.
+    const report = await call('agency', 'GET', `/v1/reconciliation/reports/${day}/BTP/${bank}`);
+    expect(report.status).toBe(200);
     const detail = report.body.detail as { paymentId: string; outcome: string; ownerKind: string | null }[];
     expect(detail.find((d) => d.paymentId === id)?.outcome).toBe('matched');
     expect(detail.find((d) => d.paymentId === unseen)).toMatchObject({ outcome: 'missingAtPortal', ownerKind: 'bank' });

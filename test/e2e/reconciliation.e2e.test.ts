@@ -8,6 +8,7 @@ import { findBusinessKey } from '../../db/queries/record.js';
 import { vietnamDate } from '../../workflows/payment.definitions.js';
 import { bearer, eventually, testConfig, uniqueId } from '../support/env.js';
 import { stoppableWorker } from '../support/e2e.js';
+import { holdReconciliationOfToday, reconcileAndWait } from '../support/reconciliation.js';
 
 /**
  * Fee types, beneficiaries, reconciliation reports, re-runs and refunds (Art 33.4, 34) walked as an
@@ -59,19 +60,8 @@ describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
     return { id, day: vietnamDate(seen.body.debitedAt as string) };
   }
 
-  /** VPCP reconciles the day (again) and waits for the run to finish. */
-  async function reconcile(day: string) {
-    // A run of the same day left by another test file runs on that file's task queue, whose worker
-    // has stopped: it would never end, so it is terminated here (test isolation, not product behaviour).
-    const leftover = await app.temporal.workflow.getHandle(`reconciliation-${day}`).describe().catch(() => undefined);
-    if (leftover?.status.name === 'RUNNING' && leftover.taskQueue !== config.TASK_QUEUE) {
-      await app.temporal.workflow.getHandle(`reconciliation-${day}`).terminate('test isolation: a run left by another test file').catch(() => undefined);
-    }
-    // Another run of the same day (another test file) may be under way: retried until this one starts.
-    await eventually(() => call('vpcp', 'POST', '/v1/reconciliation/runs', { txnDate: day }), (r) => r.status === 202, 60_000);
-    await eventually(async () => (await app.temporal.workflow.getHandle(`reconciliation-${day}`).describe()).status.name, (s) => s !== 'RUNNING', 60_000);
-  }
-
+  /** VPCP reconciles the day (again) and waits for the run to end (the test holds holdReconciliationOfToday). */
+  const reconcile = (day: string) => reconcileAndWait(app.temporal, config.TASK_QUEUE, day, () => call('vpcp', 'POST', '/v1/reconciliation/runs', { txnDate: day }));
 
   beforeAll(async () => {
     database = createDatabase(config.DATABASE_URL);
@@ -119,6 +109,8 @@ describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
   });
 
   it('Art 34.5, 34.6: a second debit found by reconciliation starts the bank\'s refund; a corrected statement re-run closes the case, and the bank closes the refund as unfounded', async () => {
+    // Today is reconciled for every agency and bank at once: no other test file uploads for or reconciles it until this test ends.
+    await holdReconciliationOfToday(database);
     const { id, day } = await debited(bank, 'FT-D1');
     const statement = (lines: string[]) => `payment_id,bank_txn_ref,amount,status,fee_type_code\r\n${lines.join('\r\n')}\r\n`;
     expect((await call('bank', 'PUT', `/v1/reconciliation/statements/${bank}/BTP/${day}`, statement([`${id},FT-D1,150000,success,LEPHI-HT`, `${id},FT-D2,150000,success,LEPHI-HT`]), 'text/csv')).status).toBe(200);
@@ -160,6 +152,8 @@ describe('reconciliation and refunds through HTTP (Art 33.4, 34)', () => {
   });
 
   it('Art 34.2: a day a party has not uploaded for is reported awaiting upload, not a difference per payment', async () => {
+    // Today is reconciled for every agency and bank at once: no other test file uploads for or reconciles it until this test ends.
+    await holdReconciliationOfToday(database);
     const { id, day } = await debited(otherBank, 'FT-W1', 60_000);
     await reconcile(day);
     const report = await eventually(
