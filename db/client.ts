@@ -32,6 +32,34 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     // restarted PostgreSQL is back (measured by the chaos suite).
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
-  const db = drizzle(sql, { schema, casing: 'snake_case' });
+  const db = drizzleOver(sql);
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/** The drizzle handle over a postgres.js client or reserved connection: the schema and casing of every handle. */
+function drizzleOver(sql: postgres.Sql): Database {
+  return drizzle(sql, { schema, casing: 'snake_case' });
+}
+
+/** The postgres.js client under a handle made by `createDatabase` (streams and reserved connections need it). */
+export function postgresClientOf(db: Database, use: string): postgres.Sql {
+  const client = (db as Database & { $client?: postgres.Sql }).$client;
+  if (!client) throw new Error(`${use} needs a database made by createDatabase (postgres.js client)`);
+  return client;
+}
+
+/**
+ * Runs `use` on one connection set aside from `db`'s pool (what a session-level setting or lock
+ * needs: every statement in the same session), as a drizzle handle and as postgres.js; the
+ * connection goes back to the pool afterwards. Drizzle sets its date parsers on `options`, which a
+ * reserved connection lacks but shares with its pool.
+ */
+export async function withReservedConnection<T>(db: Database, use: (reserved: { db: Database; sql: postgres.ReservedSql }) => Promise<T>): Promise<T> {
+  const client = postgresClientOf(db, 'withReservedConnection');
+  const reserved = await client.reserve();
+  try {
+    return await use({ db: drizzleOver(Object.assign(reserved, { options: client.options })), sql: reserved });
+  } finally {
+    reserved.release();
+  }
 }

@@ -1,10 +1,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import type postgres from 'postgres';
-import type { Database, Executor } from '../client.js';
-import * as schema from '../schema/index.js';
+import { withReservedConnection, type Database, type Executor } from '../client.js';
 import { keysetAfter } from './keyset.js';
 import { plannedRows } from './list-total.js';
 import { refundRecord, type RefundView } from '../../domain/payments/refund.js';
@@ -865,10 +862,7 @@ export async function withRefundStartLock<T>(
   start: (locked: Database) => Promise<T>,
   waitMs = REFUND_START_LOCK_WAIT_MS,
 ): Promise<{ acquired: true; value: T } | { acquired: false }> {
-  const client = (db as Database & { $client?: postgres.Sql }).$client;
-  if (!client) throw new Error('withRefundStartLock needs a database made by createDatabase (postgres.js client)');
-  const reserved = await client.reserve();
-  try {
+  return withReservedConnection(db, async ({ db: locked, sql: reserved }) => {
     // Two-key form: its own lock space, apart from the one-key locks elsewhere; a hash collision only serializes two starts.
     const key = reserved`hashtext('refund-start'), hashtext(${debit.paymentId} || '|' || ${debit.bankTxnRef})`;
     const deadline = Date.now() + waitMs;
@@ -879,16 +873,11 @@ export async function withRefundStartLock<T>(
       await sleep(REFUND_START_LOCK_POLL_MS);
     }
     try {
-      // The same schema and casing as createDatabase, on the reserved connection; drizzle sets its
-      // date parsers on `options`, which a reserved connection lacks but shares with its pool.
-      const locked = drizzle(Object.assign(reserved, { options: client.options }), { schema, casing: 'snake_case' });
       return { acquired: true, value: await start(locked) };
     } finally {
       await reserved`select pg_advisory_unlock(${key})`;
     }
-  } finally {
-    reserved.release();
-  }
+  });
 }
 
 /** Refund cases of one debit that may still pay or have paid (not rejected, not superseded). */

@@ -1,5 +1,4 @@
-import type postgres from 'postgres';
-import type { Database } from '../client.js';
+import { postgresClientOf, type Database } from '../client.js';
 
 /** A built drizzle select: its SQL text and parameters. */
 interface BuiltQuery {
@@ -18,8 +17,7 @@ export async function* streamRows<Row extends Record<string, unknown>>(
   columns: readonly (keyof Row & string)[],
   batchSize = 1000,
 ): AsyncGenerator<Row[]> {
-  const client = (db as Database & { $client?: postgres.Sql }).$client;
-  if (!client) throw new Error('streamRows needs a database made by createDatabase (postgres.js client)');
+  const client = postgresClientOf(db, 'streamRows');
   const { sql: text, params } = query.toSQL();
   const cursor = client.unsafe(text, params as never[]).values().cursor(batchSize) as AsyncIterable<unknown[][]>;
   for await (const batch of cursor) {
