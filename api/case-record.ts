@@ -46,7 +46,12 @@ export async function startOnce(
   try {
     await start();
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) await markKeyStarted(db, business.kind, business.key);
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      // Started before under this key with this content (a first attempt that died after its start,
+      // or one still under way): its first row lands now (never over the workflow's own), so the
+      // route answers from it without asking a workflow that may have no worker to answer.
+      await (claim.outcome === 'same' && landStarted ? landStarted() : markKeyStarted(db, business.kind, business.key));
+    }
     throw err;
   }
   await (landStarted ? landStarted() : markKeyStarted(db, business.kind, business.key));

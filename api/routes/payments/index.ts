@@ -27,8 +27,6 @@ import {
 import { actorOf, agencyInQuery, bankInQuery, isSupervisor, type Actor } from '../../auth.js';
 import { runUpdate } from '../../idempotency.js';
 import { startOnce } from '../../case-record.js';
-import { findBusinessKey } from '../../../db/queries/record.js';
-import { canonicalJson, sha256Hex } from '../../../domain/audit/export.js';
 import { ruleSetForNewCase } from '../rule-sets/pin.js';
 import { knownFeeTypes } from '../fee-types/index.js';
 import { problem, problemSchema } from '../../errors.js';
@@ -135,11 +133,10 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
     // projection would keep the first run's newer revisions and drop the second run's writes).
     // The key is claimed in PostgreSQL first: Temporal forgets a purged run, the claim does not.
     const business = { kind: 'payment', key: `${body.agency}/${body.requestRef}` };
-    const content = { dossierCode: body.dossierCode, feeTypeCode: body.feeTypeCode, amount: body.amount, beneficiary: body.beneficiary };
-    const landStarted = () => landStartedPayment(app.db, startedPaymentView(paymentId, body, new Date().toISOString()), business);
     try {
       await startOnce(app, {
-        ...business, workflowId: paymentId, content,
+        ...business, workflowId: paymentId,
+        content: { dossierCode: body.dossierCode, feeTypeCode: body.feeTypeCode, amount: body.amount, beneficiary: body.beneficiary },
         conflict: `Payment request ${body.requestRef} of ${body.agency} was already registered with different content (${paymentId})`,
       }, () => app.temporal.workflow.start('paymentWorkflow', {
         taskQueue: app.config.TASK_QUEUE, workflowId: paymentId, args: [input], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -148,17 +145,9 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       // Read your writes: the API lands the payment's first projection row itself (revision 0, the
       // state the workflow starts in) with the key's "started" mark, so a GET right after the 201
       // finds it without waiting for the worker; the workflow's own writes (revision 1 on) win.
-      landStarted);
+      () => landStartedPayment(app.db, startedPaymentView(paymentId, body, new Date().toISOString()), business));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      if (!(await findPayment(app.db, paymentId)) && (await findBusinessKey(app.db, business.kind, business.key))?.contentSha256 === sha256Hex(canonicalJson(content))) {
-        // Started, its first row not landed (the first attempt died after the start, or is still
-        // under way) and the key claimed with this content: the same request. Its row is landed now
-        // (read your writes; never over the workflow's), instead of asking a workflow that may have
-        // no worker to answer (the query waits out its deadline, then the request looked foreign).
-        await landStarted();
-        return reply.status(200).send({ paymentId, status: (await findPayment(app.db, paymentId))?.status ?? 'awaitingPayer' });
-      }
       const existing = await registeredRequest(paymentId);
       if (!existing || !sameRequest(existing, body)) {
         throw problem('already-exists', `Payment request ${body.requestRef} of ${body.agency} was already registered with different content (${paymentId})`);

@@ -109,23 +109,16 @@ export const refundRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         // The same request again (its key claimed with the same content) is answered with its case, also
-        // while the first request's row has not landed (it is still under way, or died after the start):
-        // the row is landed now (never over the workflow's), so that the answer and a GET right after
-        // need no worker (a query of the workflow waited out its 30 s deadline when none polled). A
-        // different one for the same debit is a conflict.
-        let existing = await findRefund(db, refundId);
-        if (!existing) {
-          await landStartedRefund(db, started, business);
-          existing = await findRefund(db, refundId);
-        }
+        // while the first request's row had not landed (startOnce lands it then, so the answer and a
+        // GET right after need no worker). A different one for the same debit is a conflict.
+        const existing = await findRefund(db, refundId);
         if (existing && existing.amount !== body.amount) throw problem('already-exists', `Debit ${bankTxnRef} of payment ${payment.paymentId} already has refund ${refundId}`);
         return { code: 200 as const, status: existing?.status ?? started.status };
       }
       return { code: 201 as const, status: started.status };
     });
     if (!answer.acquired) throw problem('busy', `Another refund of debit ${bankTxnRef} of payment ${payment.paymentId} is being started; retry`);
-    const { code, status } = answer.value;
-    return code === 201 ? reply.status(201).send({ refundId, status: started.status }) : reply.status(200).send({ refundId, status });
+    return reply.status(answer.value.code).send({ refundId, status: answer.value.status });
   });
 
   app.get('/', {
