@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { inArray } from 'drizzle-orm';
-import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
 import { encodeCursor, type CursorPart } from '../../api/schemas.js';
-import type { DatabaseHandle } from '../../db/client.js';
 import { dvcttServices, payments } from '../../db/schema/index.js';
 import { startedPaymentView } from '../../domain/payments/types.js';
 import { upsertPayment } from '../../db/queries/payment.js';
-import { bearer, testConfig, testDatabase } from '../support/env.js';
+import { apiUnderTest } from '../support/api.js';
 
 /**
  * Hostile review of the keyset lists (issue 18.3): whatever a caller puts in `?cursor`, `?pageSize`,
@@ -69,24 +66,9 @@ function cursorsOf(shape: Shape): CursorPart[][] {
 }
 
 describe('hostile review: keyset cursors and paging parameters on every list (issue 18.3)', () => {
-  const config = testConfig();
-  let app: FastifyInstance;
-  let database: DatabaseHandle;
+  const api = apiUnderTest();
+  const { cleanup, get } = api;
   const actors: Record<'vpcp' | 'public', Actor | undefined> = { vpcp: { userId: `hostile-vpcp-${tag}`, role: 'vpcp', agency: 'VPCP' }, public: undefined };
-  const cleanup: (() => Promise<unknown>)[] = [];
-
-  beforeAll(async () => {
-    app = await buildApp(config, undefined, false);
-    database = testDatabase();
-  });
-  afterAll(async () => {
-    for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
-    await app?.close();
-    await database?.close();
-  });
-
-  const get = async (url: string, actor?: Actor) =>
-    app.inject({ method: 'GET', url, headers: actor ? { authorization: await bearer(config, actor) } : {} });
 
   /**
    * A page, or a 400 `validation` problem; nothing else. The one documented exception (README, SPEC §3
@@ -144,8 +126,8 @@ describe('hostile review: keyset cursors and paging parameters on every list (is
     const views = at.map((createdAt, i) => startedPaymentView(`payment-${agency}-${i}`, {
       agency, requestRef: String(i), dossierCode: `H-${i}`, feeTypeCode: 'LEPHI', amount: 1_000 + i, beneficiary: { kind: 'treasury', institution: 'KBNN', account: '7111', name: 'KBNN' },
     }, createdAt));
-    for (const view of views) await upsertPayment(database.db, view);
-    cleanup.push(() => database.db.delete(payments).where(inArray(payments.id, views.map((v) => v.paymentId))));
+    for (const view of views) await upsertPayment(api.database.db, view);
+    cleanup.push(() => api.database.db.delete(payments).where(inArray(payments.id, views.map((v) => v.paymentId))));
     const vpcp = actors.vpcp!;
     const order = [0, 2, 1, 3, 4, 5].map((i) => `payment-${agency}-${i}`);
     const page = async (query: string) => {
@@ -180,10 +162,10 @@ describe('hostile review: keyset cursors and paging parameters on every list (is
   it('issue 18.3 (README "Lists page by keyset cursor": every list): DVCTT services give `total` (exact up to 10,000, `totalEstimated`) on the first page only, none after a cursor, and the walk lists every service once', async () => {
     const codes = [0, 1, 2, 3, 4].map((i) => `svc-${tag}-${i}`);
     const at = ['2026-05-01T01:00:00.000Z', '2026-05-02T01:00:00.000Z', '2026-05-02T01:00:00.000Z', '2026-05-03T01:00:00.000Z', '2026-05-04T01:00:00.000Z'];
-    await database.db.insert(dvcttServices).values(codes.map((code, i) => ({
+    await api.database.db.insert(dvcttServices).values(codes.map((code, i) => ({
       code, name: 'Dịch vụ', tthcCode: `TTHC-${tag}`, agency: 'BTP', level: 3, declaredBy: 'agency/BTP/hostile', workflowId: `dvctt-${code}`, statusChangedAt: new Date(at[i]!),
     })));
-    cleanup.push(() => database.db.delete(dvcttServices).where(inArray(dvcttServices.code, codes)));
+    cleanup.push(() => api.database.db.delete(dvcttServices).where(inArray(dvcttServices.code, codes)));
     const pages: { items: { code: string }[]; total?: number; totalEstimated?: boolean; nextCursor: string | null }[] = [];
     let cursor: string | null = null;
     do {

@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { inArray, sql } from 'drizzle-orm';
-import { buildApp } from '../../api/app.js';
 import type { Actor } from '../../api/auth.js';
 import { encodeCursor } from '../../api/schemas.js';
-import type { DatabaseHandle } from '../../db/client.js';
 import {
   accountIssues, connectionOutages, consistencyFindings, consistencyRuns, dvcttRounds, dvcttServices, evaluationRuns, feedbackAnswers, feedbackItems,
   maintenanceWindows, notifications, officers, payments, permissionGrants, slaClocks, supportRequests, tthcDecisions, tthcProcedures, tthcPublications,
@@ -15,7 +12,7 @@ import { DVCTT_PROCESS } from '../../domain/dvctt/types.js';
 import { startedPaymentView } from '../../domain/payments/types.js';
 import { upsertPayment } from '../../db/queries/payment.js';
 import { insertClock } from '../support/sla-clocks.js';
-import { bearer, testConfig, testDatabase } from '../support/env.js';
+import { apiUnderTest } from '../support/api.js';
 
 /**
  * Issue 18.3: every list the API serves pages by keyset cursor — `nextCursor` on each page (null on
@@ -33,25 +30,10 @@ const agency = `PG-${tag}`;
 const iso = (s: string) => new Date(s);
 
 describe('keyset paging of every list (issue 18.3)', () => {
-  const config = testConfig();
-  let app: FastifyInstance;
-  let database: DatabaseHandle;
+  const api = apiUnderTest();
+  const { cleanup, get } = api;
   const vpcp: Actor = { userId: `paging-vpcp-${tag}`, role: 'vpcp', agency: 'VPCP' };
   const auditor: Actor = { userId: `paging-auditor-${tag}`, role: 'auditor' };
-  const cleanup: (() => Promise<unknown>)[] = [];
-
-  beforeAll(async () => {
-    app = await buildApp(config, undefined, false);
-    database = testDatabase();
-  });
-  afterAll(async () => {
-    for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
-    await app?.close();
-    await database?.close();
-  });
-
-  const get = async (url: string, actor?: Actor) =>
-    app.inject({ method: 'GET', url, headers: actor ? { authorization: await bearer(config, actor) } : {} });
 
   /**
    * Walks a list page by page (`pageSize` rows each) by its cursor: every page's items, and the total
@@ -95,10 +77,10 @@ describe('keyset paging of every list (issue 18.3)', () => {
     const views = at.map((createdAt, i) => startedPaymentView(`payment-${agency}-${i}`, {
       agency, requestRef: String(i), dossierCode: `H-${i}`, feeTypeCode: 'LEPHI', amount: 1_000 + i, beneficiary: { kind: 'treasury', institution: 'KBNN', account: '7111', name: 'KBNN' },
     }, createdAt));
-    for (const view of views) await upsertPayment(database.db, view);
-    cleanup.push(() => database.db.delete(payments).where(inArray(payments.id, views.map((v) => v.paymentId))));
+    for (const view of views) await upsertPayment(api.database.db, view);
+    cleanup.push(() => api.database.db.delete(payments).where(inArray(payments.id, views.map((v) => v.paymentId))));
     // The workflow's own write (revision 1, its own instant) does not move the row under a reader.
-    await upsertPayment(database.db, { ...views[3]!, revision: 1, createdAt: '2026-06-01T00:00:00.000Z' });
+    await upsertPayment(api.database.db, { ...views[3]!, revision: 1, createdAt: '2026-06-01T00:00:00.000Z' });
     const ids: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
@@ -120,8 +102,8 @@ describe('keyset paging of every list (issue 18.3)', () => {
     const rows = at.map((receivedAt, i) => ({
       caseId: `issue-${tag}-${i}`, workflowId: `account-issue-${tag}-${i}`, accountId, kind: 'complaint', channel: 'portal', status: 'received', receivedAt: iso(receivedAt), revision: 1,
     }));
-    await database.db.insert(accountIssues).values(rows);
-    cleanup.push(() => database.db.delete(accountIssues).where(inArray(accountIssues.caseId, rows.map((r) => r.caseId))));
+    await api.database.db.insert(accountIssues).values(rows);
+    cleanup.push(() => api.database.db.delete(accountIssues).where(inArray(accountIssues.caseId, rows.map((r) => r.caseId))));
     await expectWalk(`/v1/accounts/issues?accountId=${accountId}`, vpcp, 'caseId', [`issue-${tag}-0`, `issue-${tag}-2`, `issue-${tag}-1`, `issue-${tag}-3`, `issue-${tag}-4`]);
   });
 
@@ -131,8 +113,8 @@ describe('keyset paging of every list (issue 18.3)', () => {
       requestId: `support-${tag}-${i}`, workflowId: `support-request-${tag}-${i}`, agency, kind: 'incident', title: 'Sự cố', description: 'Mô tả',
       status: 'received', round: 1, receivedAt: iso(receivedAt), revision: 1,
     }));
-    await database.db.insert(supportRequests).values(rows);
-    cleanup.push(() => database.db.delete(supportRequests).where(inArray(supportRequests.requestId, rows.map((r) => r.requestId))));
+    await api.database.db.insert(supportRequests).values(rows);
+    cleanup.push(() => api.database.db.delete(supportRequests).where(inArray(supportRequests.requestId, rows.map((r) => r.requestId))));
     const expected = [`support-${tag}-1`, `support-${tag}-0`, `support-${tag}-2`, `support-${tag}-3`, `support-${tag}-4`];
     await expectWalk(`/v1/operations/support-requests?agency=${agency}`, vpcp, 'requestId', expected);
     await expectWalk('/v1/operations/support-requests', { userId: `paging-officer-${tag}`, role: 'agency', agency }, 'requestId', expected);
@@ -144,8 +126,8 @@ describe('keyset paging of every list (issue 18.3)', () => {
       windowId: `window-${tag}-${i}`, workflowId: `maintenance-${tag}-${i}`, title: 'Bảo trì', description: 'Bảo trì định kỳ', startsAt: iso(startsAt),
       endsAt: new Date(iso(startsAt).getTime() + 3_600_000), announcedAt: iso('2098-02-01T01:00:00.000Z'), announcedBy: 'vpcp/VPCP/paging', status: 'completed', revision: 1,
     }));
-    await database.db.insert(maintenanceWindows).values(rows);
-    cleanup.push(() => database.db.delete(maintenanceWindows).where(inArray(maintenanceWindows.windowId, rows.map((r) => r.windowId))));
+    await api.database.db.insert(maintenanceWindows).values(rows);
+    cleanup.push(() => api.database.db.delete(maintenanceWindows).where(inArray(maintenanceWindows.windowId, rows.map((r) => r.windowId))));
     await expectWalk('/v1/operations/maintenance?status=completed&from=2098-03-01&to=2098-03-31', auditor, 'windowId',
       [`window-${tag}-0`, `window-${tag}-1`, `window-${tag}-3`, `window-${tag}-2`, `window-${tag}-4`]);
   });
@@ -157,8 +139,8 @@ describe('keyset paging of every list (issue 18.3)', () => {
       outageId: `outage-${tag}-${i}`, systemId, agencyCode: agency, startedAt: iso(startedAt), endedAt: new Date(iso(startedAt).getTime() + 600_000),
       detectedAt: new Date(iso(startedAt).getTime() + 180_000), failures: 3,
     }));
-    await database.db.insert(connectionOutages).values(rows);
-    cleanup.push(() => database.db.delete(connectionOutages).where(inArray(connectionOutages.outageId, rows.map((r) => r.outageId))));
+    await api.database.db.insert(connectionOutages).values(rows);
+    cleanup.push(() => api.database.db.delete(connectionOutages).where(inArray(connectionOutages.outageId, rows.map((r) => r.outageId))));
     await expectWalk(`/v1/operations/outages?systemId=${systemId}`, vpcp, 'outageId', [`outage-${tag}-0`, `outage-${tag}-2`, `outage-${tag}-1`, `outage-${tag}-3`, `outage-${tag}-4`]);
   });
 
@@ -167,7 +149,7 @@ describe('keyset paging of every list (issue 18.3)', () => {
     const starts = ['2099-01-01T00:00:00.000003Z', '2099-01-01T00:00:00.000002Z', '2099-01-01T00:00:00.000001Z', '2098-12-31T00:00:00Z', '2098-12-31T00:00:00Z'];
     const ids = starts.map((_, i) => `evaluation-paging-${tag}-${i}`);
     try {
-      await database.db.insert(evaluationRuns).values(starts.map((startedAt, i) => ({
+      await api.database.db.insert(evaluationRuns).values(starts.map((startedAt, i) => ({
         id: ids[i]!, periodFrom: '2098-01-01', periodTo: '2098-12-31', configVersion: 1, trigger: 'vpcp' as const, publish: false, status: 'completed' as const,
         startedAt: sql`${startedAt}::timestamptz`,
       })));
@@ -178,7 +160,7 @@ describe('keyset paging of every list (issue 18.3)', () => {
       expect(total).toBeGreaterThanOrEqual(5);
       expectTotalOnFirstPageOnly(pages);
     } finally {
-      await database.db.delete(evaluationRuns).where(inArray(evaluationRuns.id, ids));
+      await api.database.db.delete(evaluationRuns).where(inArray(evaluationRuns.id, ids));
     }
   });
 
@@ -189,8 +171,8 @@ describe('keyset paging of every list (issue 18.3)', () => {
       itemId: `answer-${tag}-${i}`, agency: 'BTP', category: 'tthc-not-published', tthcCode, question: 'Câu hỏi công khai', answer: 'Trả lời',
       receivedAt: iso('2026-04-01T01:00:00.000Z'), publishedAt: iso(publishedAt), publishedBy: 'agency/BTP/paging',
     }));
-    await database.db.insert(feedbackAnswers).values(rows);
-    cleanup.push(() => database.db.delete(feedbackAnswers).where(inArray(feedbackAnswers.itemId, rows.map((r) => r.itemId))));
+    await api.database.db.insert(feedbackAnswers).values(rows);
+    cleanup.push(() => api.database.db.delete(feedbackAnswers).where(inArray(feedbackAnswers.itemId, rows.map((r) => r.itemId))));
     await expectWalk(`/v1/feedback/published?tthcCode=${tthcCode}`, undefined, 'itemId', [`answer-${tag}-0`, `answer-${tag}-1`, `answer-${tag}-3`, `answer-${tag}-2`, `answer-${tag}-4`]);
     // Issue 18.3: the exact total (under 10,000) on the first page only; a cursor's page counts nothing.
     const { pages } = await walk(`/v1/feedback/published?tthcCode=${tthcCode}`, undefined, 2);
@@ -200,11 +182,11 @@ describe('keyset paging of every list (issue 18.3)', () => {
 
   it('Art 45.1, issue 18.3: beyond 10,000 published answers the first page\'s total is an estimate, flagged, never below the 10,001 counted', async () => {
     const tthcCode = `TTHC-many-${tag}`;
-    await database.db.execute(sql`
+    await api.database.db.execute(sql`
       insert into feedback_answers (item_id, agency, category, tthc_code, question, answer, received_at, published_at, published_by)
       select 'answer-many-' || ${tag} || '-' || g, 'BTP', 'tthc-not-published', ${tthcCode}, 'Câu hỏi', 'Trả lời', now(), now() - g * interval '1 second', 'agency/BTP/paging'
       from generate_series(1, 10050) g`);
-    cleanup.push(() => database.db.delete(feedbackAnswers).where(sql`${feedbackAnswers.tthcCode} = ${tthcCode}`));
+    cleanup.push(() => api.database.db.delete(feedbackAnswers).where(sql`${feedbackAnswers.tthcCode} = ${tthcCode}`));
     const first = (await get(`/v1/feedback/published?tthcCode=${tthcCode}&pageSize=2`)).json() as Page & { totalEstimated: boolean };
     expect(first.totalEstimated).toBe(true);
     expect(first.total).toBeGreaterThanOrEqual(10_001);
@@ -217,13 +199,13 @@ describe('keyset paging of every list (issue 18.3)', () => {
       id: `decision-${tag}-${i}`, workflowId: `tthc-decision-${tag}-${i}`, revision: 1, number: `${i}/QĐ-${tag}`, title: 'Công bố TTHC', agency,
       authorityKind: 'minister' as const, signedOn, legalEffectiveOn: signedOn, stage: (i === 5 ? 'checked' : 'published') as 'checked' | 'published', items: [], lateIssue: false,
     }));
-    await database.db.insert(tthcDecisions).values(rows);
+    await api.database.db.insert(tthcDecisions).values(rows);
     // The sixth, the newest signed, is checked but not published: not public.
-    await database.db.insert(tthcPublications).values(rows.slice(0, 5).map((r) => ({
+    await api.database.db.insert(tthcPublications).values(rows.slice(0, 5).map((r) => ({
       decisionId: r.id, workflowId: r.workflowId, publishedAt: iso('2026-05-07T01:00:00.000Z'), result: { decisionId: r.id, publishedAt: '2026-05-07T01:00:00.000Z', versions: [], cascaded: [], flagged: [] },
     })));
-    cleanup.push(() => database.db.delete(tthcDecisions).where(inArray(tthcDecisions.id, rows.map((r) => r.id))));
-    cleanup.push(() => database.db.delete(tthcPublications).where(inArray(tthcPublications.decisionId, rows.map((r) => r.id))));
+    cleanup.push(() => api.database.db.delete(tthcDecisions).where(inArray(tthcDecisions.id, rows.map((r) => r.id))));
+    cleanup.push(() => api.database.db.delete(tthcPublications).where(inArray(tthcPublications.decisionId, rows.map((r) => r.id))));
     await expectWalk(`/v1/tthc/published-decisions?agency=${agency}`, undefined, 'id', [`decision-${tag}-0`, `decision-${tag}-2`, `decision-${tag}-1`, `decision-${tag}-3`, `decision-${tag}-4`]);
     // Issue 18.3: the exact total (under 10,000) on the first page only; a cursor's page counts nothing.
     const { pages } = await walk(`/v1/tthc/published-decisions?agency=${agency}`, undefined, 2);
@@ -242,8 +224,8 @@ describe('keyset paging of every list (issue 18.3)', () => {
       id: ids[i]!, workflowId: `tthc-review-${tag}-${i}`, revision: 1, code: `${tag}.000001`, version: 1, agency, stage: 'awaiting-fix' as const,
       findings: [], rounds: [], openedAt: iso(openedAt),
     }));
-    await database.db.insert(tthcReviews).values(rows);
-    cleanup.push(() => database.db.delete(tthcReviews).where(inArray(tthcReviews.id, ids)));
+    await api.database.db.insert(tthcReviews).values(rows);
+    cleanup.push(() => api.database.db.delete(tthcReviews).where(inArray(tthcReviews.id, ids)));
     await expectWalk(`/v1/tthc/reviews?agency=${agency}`, undefined, 'id', [0, 2, 1, 3, 4].map((i) => ids[i]!));
   });
 
@@ -254,8 +236,8 @@ describe('keyset paging of every list (issue 18.3)', () => {
       category: 'tthc-not-published', channel: 'portal', senderName: 'Nguyễn Văn A', senderAddress: 'Hà Nội', content: 'Phản ánh', round: 1,
       receivedAt: iso(receivedAt), roundStartedAt: iso(receivedAt), revision: 1,
     }));
-    await database.db.insert(feedbackItems).values(rows);
-    cleanup.push(() => database.db.delete(feedbackItems).where(inArray(feedbackItems.itemId, rows.map((r) => r.itemId))));
+    await api.database.db.insert(feedbackItems).values(rows);
+    cleanup.push(() => api.database.db.delete(feedbackItems).where(inArray(feedbackItems.itemId, rows.map((r) => r.itemId))));
     await expectWalk(`/v1/feedback?agency=${agency}`, vpcp, 'itemId', [0, 2, 1, 3, 4].map((i) => `item-${tag}-${i}`));
   });
 
@@ -265,30 +247,30 @@ describe('keyset paging of every list (issue 18.3)', () => {
       key: `notice-${tag}-${i}`, workflowId: `case-${tag}-${i}`, channel: 'portal' as const, recipient: agency, recipientKind: 'agency' as const,
       template: 'paging.test', subjectVi: 'Thông báo', subject: 'Notice', bodyVi: 'Nội dung', body: 'Body', status: 'sent' as const, createdAt: iso(createdAt),
     }));
-    await database.db.insert(notifications).values(rows);
-    cleanup.push(() => database.db.delete(notifications).where(inArray(notifications.key, rows.map((r) => r.key))));
+    await api.database.db.insert(notifications).values(rows);
+    cleanup.push(() => api.database.db.delete(notifications).where(inArray(notifications.key, rows.map((r) => r.key))));
     await expectWalk(`/v1/notifications?agency=${agency}`, vpcp, 'id', [0, 2, 1, 3, 4].map((i) => `notice-${tag}-${i}`));
   });
 
   it('Art 16.5, 19.1: the TTHC catalogue (public) in code order (project rule: a catalogue, not a feed), every procedure once', async () => {
     const codes = ['3', '1', '5', '2', '4'].map((n) => `${tag}.00000${n}`);
-    await database.db.insert(tthcProcedures).values(codes.map((code) => ({
+    await api.database.db.insert(tthcProcedures).values(codes.map((code) => ({
       code, agency, currentVersion: 1, status: 'published' as const, name: 'Thủ tục', field: 'Hộ tịch', level: 'central' as const, implementingAgency: agency, updatedAt: new Date(),
     })));
-    cleanup.push(() => database.db.delete(tthcProcedures).where(inArray(tthcProcedures.code, codes)));
+    cleanup.push(() => api.database.db.delete(tthcProcedures).where(inArray(tthcProcedures.code, codes)));
     await expectWalk(`/v1/tthc/procedures?agency=${agency}`, undefined, 'code', [...codes].sort());
   });
 
   it('Art 28: DVCTT breaches, the latest breach first (ties: the later case, then clock key), every breach once, with the per-owner totals', async () => {
     const code = `svc-${tag}`;
     const workflowId = `dvctt-${tag}`;
-    await database.db.insert(dvcttServices).values({ code, name: 'Dịch vụ', tthcCode: `TTHC-${tag}`, agency: 'BTP', level: 4, declaredBy: 'agency/BTP/paging', workflowId });
-    cleanup.push(() => database.db.delete(dvcttServices).where(inArray(dvcttServices.code, [code])));
+    await api.database.db.insert(dvcttServices).values({ code, name: 'Dịch vụ', tthcCode: `TTHC-${tag}`, agency: 'BTP', level: 4, declaredBy: 'agency/BTP/paging', workflowId });
+    cleanup.push(() => api.database.db.delete(dvcttServices).where(inArray(dvcttServices.code, [code])));
     const breached = ['2026-05-05T16:59:59.999Z', '2026-05-04T16:59:59.999Z', '2026-05-04T16:59:59.999Z', '2026-05-02T16:59:59.999Z', '2026-05-01T16:59:59.999Z'];
     for (const [i, at] of breached.entries()) {
-      await insertClock(database.db, { workflowId, process: DVCTT_PROCESS, caseAgency: 'BTP', key: `review-${i}`, outcome: 'breached', dueAt: at, breachedAt: at });
+      await insertClock(api.database.db, { workflowId, process: DVCTT_PROCESS, caseAgency: 'BTP', key: `review-${i}`, outcome: 'breached', dueAt: at, breachedAt: at });
     }
-    cleanup.push(() => database.db.delete(slaClocks).where(inArray(slaClocks.workflowId, [workflowId])));
+    cleanup.push(() => api.database.db.delete(slaClocks).where(inArray(slaClocks.workflowId, [workflowId])));
     await expectWalk(`/v1/dvctt/reports/breaches?serviceCode=${code}`, vpcp, 'clockKey', ['review-0', 'review-2', 'review-1', 'review-3', 'review-4']);
     const first = (await get(`/v1/dvctt/reports/breaches?serviceCode=${code}&pageSize=2`, vpcp)).json();
     expect(first.byOwner).toEqual([{ owner: 'VPCP', breaches: 5 }]);
@@ -297,12 +279,12 @@ describe('keyset paging of every list (issue 18.3)', () => {
   it('Art 28: rounds per service, most rounds first (ties in code order), every service once', async () => {
     const rounds = [2, 4, 1, 4, 3];
     const codes = rounds.map((_, i) => `rounds-${tag}-${i}`);
-    await database.db.insert(dvcttServices).values(codes.map((code) => ({ code, name: 'Dịch vụ', tthcCode: `TTHC-${tag}`, agency: 'BTP', level: 3, declaredBy: 'agency/BTP/paging', workflowId: `dvctt-${code}` })));
-    await database.db.insert(dvcttRounds).values(codes.flatMap((code, i) => Array.from({ length: rounds[i]! }, (_, r) => ({
+    await api.database.db.insert(dvcttServices).values(codes.map((code) => ({ code, name: 'Dịch vụ', tthcCode: `TTHC-${tag}`, agency: 'BTP', level: 3, declaredBy: 'agency/BTP/paging', workflowId: `dvctt-${code}` })));
+    await api.database.db.insert(dvcttRounds).values(codes.flatMap((code, i) => Array.from({ length: rounds[i]! }, (_, r) => ({
       serviceCode: code, round: r + 1, workflowId: `dvctt-${code}`, outcome: 'rejected' as const, proposedAt: new Date(), proposedBy: 'agency/BTP/paging', clockKeys: [], revision: 1,
     }))));
-    cleanup.push(() => database.db.delete(dvcttServices).where(inArray(dvcttServices.code, codes)));
-    cleanup.push(() => database.db.delete(dvcttRounds).where(inArray(dvcttRounds.serviceCode, codes)));
+    cleanup.push(() => api.database.db.delete(dvcttServices).where(inArray(dvcttServices.code, codes)));
+    cleanup.push(() => api.database.db.delete(dvcttRounds).where(inArray(dvcttRounds.serviceCode, codes)));
     // BTP's other services (other files) share the list: this file's appear once each, in their order, and the whole walk is ordered.
     const { items } = await walk('/v1/dvctt/reports/rounds?agency=BTP', vpcp, 2, 500);
     const keys = items.map((s) => [s.rounds as number, s.code as string] as const);
@@ -315,10 +297,10 @@ describe('keyset paging of every list (issue 18.3)', () => {
 
     // The counts follow the rounds in the same transaction (the trigger on dvctt_rounds): a round's
     // outcome changes, a round is added, another removed; the report matches a count over the rounds.
-    await database.db.update(dvcttRounds).set({ outcome: 'passed' }).where(sql`${dvcttRounds.serviceCode} = ${codes[0]} and ${dvcttRounds.round} = 2`);
-    await database.db.insert(dvcttRounds).values({ serviceCode: codes[2]!, round: 2, workflowId: `dvctt-${codes[2]}`, outcome: 'failed', proposedAt: new Date(), proposedBy: 'agency/BTP/paging', clockKeys: [], revision: 1 });
-    await database.db.delete(dvcttRounds).where(sql`${dvcttRounds.serviceCode} = ${codes[1]} and ${dvcttRounds.round} = 4`);
-    const counted = await database.db.execute(sql`
+    await api.database.db.update(dvcttRounds).set({ outcome: 'passed' }).where(sql`${dvcttRounds.serviceCode} = ${codes[0]} and ${dvcttRounds.round} = 2`);
+    await api.database.db.insert(dvcttRounds).values({ serviceCode: codes[2]!, round: 2, workflowId: `dvctt-${codes[2]}`, outcome: 'failed', proposedAt: new Date(), proposedBy: 'agency/BTP/paging', clockKeys: [], revision: 1 });
+    await api.database.db.delete(dvcttRounds).where(sql`${dvcttRounds.serviceCode} = ${codes[1]} and ${dvcttRounds.round} = 4`);
+    const counted = await api.database.db.execute(sql`
       select service_code as code, count(*)::int as rounds, (count(*) filter (where outcome = 'rejected'))::int as rejected,
              (count(*) filter (where outcome = 'failed'))::int as failed, (count(*) filter (where outcome = 'passed'))::int as passed
       from dvctt_rounds where service_code in ${codes} group by service_code`) as unknown as { code: string }[];
@@ -335,9 +317,9 @@ describe('keyset paging of every list (issue 18.3)', () => {
       scope, startedAt: new Date(), finishedAt: new Date(), fromWorkflowId: '', nextWorkflowId: '', cycleCompleted: true, casesChecked: 5, disagreements: 5, repaired: 0,
       byCause: { 'missing-clock-row': 5 }, findingsKept: 5,
     });
-    const [older] = await database.db.insert(consistencyRuns).values(run()).returning({ id: consistencyRuns.id });
-    cleanup.push(() => database.db.delete(consistencyRuns).where(sql`${consistencyRuns.scope} = ${scope}`));
-    await database.db.insert(consistencyFindings).values([1, 2, 3, 4, 5].map((seq) => ({
+    const [older] = await api.database.db.insert(consistencyRuns).values(run()).returning({ id: consistencyRuns.id });
+    cleanup.push(() => api.database.db.delete(consistencyRuns).where(sql`${consistencyRuns.scope} = ${scope}`));
+    await api.database.db.insert(consistencyFindings).values([1, 2, 3, 4, 5].map((seq) => ({
       runId: older!.id, seq, workflowId: `${scope}case-${seq}`, cause: 'missing-clock-row', repair: 'none', detail: 'x', temporal: {}, projection: {},
     })));
     const url = `/v1/supervision/consistency?scope=${scope}&pageSize=2`;
@@ -345,7 +327,7 @@ describe('keyset paging of every list (issue 18.3)', () => {
     expect(first.run.id).toBe(older!.id);
     expect(first.findings).toMatchObject({ total: 5, nextCursor: expect.any(String) });
     // A newer run of the scope finishes between the pages: the walk goes on through the first one's findings.
-    const [newer] = await database.db.insert(consistencyRuns).values(run()).returning({ id: consistencyRuns.id });
+    const [newer] = await api.database.db.insert(consistencyRuns).values(run()).returning({ id: consistencyRuns.id });
     const pages = [first];
     while (pages.at(-1)!.findings.nextCursor) pages.push((await get(`${url}&cursor=${pages.at(-1)!.findings.nextCursor}`, auditor)).json());
     expect(pages.map((p) => p.run.id)).toEqual([older!.id, older!.id, older!.id]);
@@ -360,14 +342,14 @@ describe('keyset paging of every list (issue 18.3)', () => {
 
   it('Art 48.2: the grant history, newest grant first (microsecond instants, ties: the later id), every grant once', async () => {
     const officer = `paging-officer-${tag}`;
-    await database.db.insert(officers).values({ agency: 'BTP', officer, name: 'Cán bộ', registeredBy: 'agency/BTP/admin' });
+    await api.database.db.insert(officers).values({ agency: 'BTP', officer, name: 'Cán bộ', registeredBy: 'agency/BTP/admin' });
     const at = ['2026-05-05T01:00:00.000003Z', '2026-05-05T01:00:00.000002Z', '2026-05-05T01:00:00.000002Z', '2026-05-05T01:00:00.000001Z', '2026-05-01T01:00:00Z'];
-    const inserted = await database.db.insert(permissionGrants).values(at.map((grantedAt) => ({
+    const inserted = await api.database.db.insert(permissionGrants).values(at.map((grantedAt) => ({
       agency: 'BTP', officer, permission: 'tthc.publish', validFrom: iso('2026-05-01T00:00:00.000Z'), grantedBy: 'agency/BTP/admin', reason: 'phân công',
       grantedAt: sql`${grantedAt}::timestamptz`,
     }))).returning({ id: permissionGrants.id });
-    cleanup.push(() => database.db.delete(officers).where(sql`${officers.officer} = ${officer}`));
-    cleanup.push(() => database.db.delete(permissionGrants).where(sql`${permissionGrants.officer} = ${officer}`));
+    cleanup.push(() => api.database.db.delete(officers).where(sql`${officers.officer} = ${officer}`));
+    cleanup.push(() => api.database.db.delete(permissionGrants).where(sql`${permissionGrants.officer} = ${officer}`));
     const ids = inserted.map((r) => r.id);
     const tied = [ids[1]!, ids[2]!].sort().reverse();
     await expectWalk(`/v1/permissions/grants?agency=BTP&officer=${officer}`, vpcp, 'id', [ids[0]!, ...tied, ids[3]!, ids[4]!]);
